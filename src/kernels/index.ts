@@ -1,0 +1,18 @@
+/** Public door of the kernel layer: the Backend contract and its two implementations. */
+import type { Backend } from './backend.js';
+import { ReferenceBackend } from './reference/reference-backend.js';
+import { WasmBackend, type WasmBackendOptions } from './wasm/wasm-backend.js';
+
+export type { Activation, Arena, Backend, F32, I32, SgdOptions, AdagradOptions, RmspropOptions, AdamOptions } from './backend.js';
+export { ReferenceBackend } from './reference/reference-backend.js';
+export { WasmBackend, type WasmBackendOptions } from './wasm/wasm-backend.js';
+export type { WasmFlavour } from './wasm/load.js';
+
+export type BackendName = 'reference' | 'wasm';
+
+/** Creates a backend by name (`wasm` compiles the kernel module, hence async). */
+export async function createBackend(name: BackendName = 'wasm', options: WasmBackendOptions = {}): Promise<Backend> {
+  if (name === 'reference') return new ReferenceBackend();
+  if (name === 'wasm') return WasmBackend.create(options);
+  throw new Error(`createBackend: unknown backend '${String(name)}' (expected 'reference' or 'wasm')`);
+}

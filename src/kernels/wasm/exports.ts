@@ -1,0 +1,43 @@
+/**
+ * The functions exported by the AssemblyScript kernel module (`src/kernels/assembly/index.ts`).
+ * Pointers are byte offsets into the shared linear memory; flags are 0/1; activations are
+ * coded 0 tanh, 1 relu, 2 sigmoid.
+ */
+type Ptr = number;
+
+export interface KernelExports {
+  heapBase(): Ptr;
+  gemmWorkspaceBytes(transA: number, transB: number, m: number, n: number, k: number): number;
+  gemm(transA: number, transB: number, m: number, n: number, k: number, alpha: number,
+    a: Ptr, lda: number, b: Ptr, ldb: number, beta: number, c: Ptr, ldc: number, work: Ptr): void;
+  fill(n: number, value: number, x: Ptr): void;
+  axpy(n: number, alpha: number, x: Ptr, y: Ptr): void;
+  scale(n: number, alpha: number, x: Ptr): void;
+  mul(n: number, a: Ptr, b: Ptr, out: Ptr): void;
+  add(n: number, a: Ptr, b: Ptr, out: Ptr): void;
+  clamp(n: number, lo: number, hi: number, x: Ptr): void;
+  addRowVector(rows: number, cols: number, bias: Ptr, x: Ptr): void;
+  sumRows(rows: number, cols: number, x: Ptr, out: Ptr): void;
+  sum(n: number, x: Ptr): number;
+  sumSquares(n: number, x: Ptr): number;
+  activationForward(kind: number, n: number, x: Ptr, y: Ptr): void;
+  activationBackward(kind: number, n: number, y: Ptr, dy: Ptr, dx: Ptr, accumulate: number): void;
+  lstmCellForward(batch: number, hidden: number, gates: Ptr, cPrev: Ptr, c: Ptr, h: Ptr): void;
+  lstmCellBackward(batch: number, hidden: number, gates: Ptr, cPrev: Ptr, c: Ptr, dh: Ptr, dc: Ptr, dGates: Ptr, dcPrev: Ptr): void;
+  gruCellForward(batch: number, hidden: number, xProj: Ptr, hProj: Ptr, hPrev: Ptr, saved: Ptr, h: Ptr): void;
+  gruCellBackward(batch: number, hidden: number, saved: Ptr, hPrev: Ptr, dh: Ptr, dxProj: Ptr, dhProj: Ptr, dhPrev: Ptr): void;
+  /** Returns -1, or the first row whose target is outside [0, classes) and not ignored. */
+  softmaxCrossEntropyForward(rows: number, classes: number, logits: Ptr, targets: Ptr, ignoreIndex: number, probs: Ptr, losses: Ptr): number;
+  softmaxCrossEntropyBackward(rows: number, classes: number, probs: Ptr, targets: Ptr, ignoreIndex: number, rowScale: Ptr, dLogits: Ptr): void;
+  softmax(rows: number, cols: number, x: Ptr, y: Ptr): void;
+  /** Returns -1, or the first row whose id is outside [0, vocab). */
+  embeddingForward(rows: number, dim: number, vocab: number, ids: Ptr, table: Ptr, out: Ptr): number;
+  embeddingBackward(rows: number, dim: number, vocab: number, ids: Ptr, dOut: Ptr, dTable: Ptr, paddingIdx: number): void;
+  sgdStep(n: number, params: Ptr, grads: Ptr, buf: Ptr, lr: number, momentum: number, dampening: number,
+    weightDecay: number, nesterov: number, firstStep: number): void;
+  adagradStep(n: number, params: Ptr, grads: Ptr, sumSquares: Ptr, lr: number, eps: number, weightDecay: number): void;
+  rmspropStep(n: number, params: Ptr, grads: Ptr, squareAvg: Ptr, gradAvg: Ptr, buf: Ptr, lr: number, alpha: number,
+    eps: number, weightDecay: number, momentum: number, centered: number): void;
+  adamStep(n: number, params: Ptr, grads: Ptr, m: Ptr, v: Ptr, lr: number, beta1: number, beta2: number, eps: number,
+    weightDecay: number, decoupled: number, biasCorrection1: number, biasCorrection2: number): void;
+}

@@ -1,0 +1,138 @@
+/**
+ * A minimal dense tensor: a row-major Float32Array (or Int32Array for indices) plus a shape.
+ * Views along the first axis share memory (zero-copy). There is no broadcasting and no
+ * autograd here; autograd lives in `autograd/` and keeps gradients beside tensors.
+ */
+import { type Shape, checkShape, formatShape, shapeSize } from './shape.js';
+
+abstract class DenseTensor<A extends Float32Array | Int32Array> {
+  /**
+   * The elements, row-major. Writable so that a parameter can be re-pointed into a flat
+   * buffer (see `autograd/parameter.ts`); ordinary code treats it as fixed.
+   */
+  data: A;
+  readonly shape: Shape;
+
+  constructor(data: A, shape: Shape) {
+    checkShape(shape, this.constructor.name);
+    const n = shapeSize(shape);
+    if (data.length !== n) {
+      throw new Error(`${this.constructor.name}: data has ${data.length} elements but shape ${formatShape(shape)} needs ${n}`);
+    }
+    this.data = data;
+    this.shape = Object.freeze([...shape]);
+  }
+
+  get size(): number {
+    return this.data.length;
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  /** Elements per index of the first axis. */
+  protected rowSize(where: string): number {
+    if (this.shape.length === 0) throw new Error(`${where}: a scalar has no first axis`);
+    return shapeSize(this.shape.slice(1));
+  }
+
+  protected checkRange(where: string, start: number, end: number): void {
+    const n = this.shape[0]!;
+    if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > n || start > end) {
+      throw new Error(`${where}: range [${start}, ${end}) is outside the first axis of ${formatShape(this.shape)}`);
+    }
+  }
+
+  toString(): string {
+    return `${this.constructor.name}${formatShape(this.shape)}`;
+  }
+}
+
+export class Tensor extends DenseTensor<Float32Array> {
+  static zeros(shape: Shape): Tensor {
+    return new Tensor(new Float32Array(shapeSize(shape)), shape);
+  }
+
+  static full(shape: Shape, value: number): Tensor {
+    return new Tensor(new Float32Array(shapeSize(shape)).fill(value), shape);
+  }
+
+  /** Copies `values` (flat, row-major) into a new tensor of `shape`. */
+  static from(values: ArrayLike<number>, shape?: Shape): Tensor {
+    return new Tensor(Float32Array.from(values), shape ?? [values.length]);
+  }
+
+  /** Zero-copy view of index `i` along the first axis (shape drops the first dimension). */
+  at(i: number): Tensor {
+    const n = this.shape[0] ?? 0;
+    if (!Number.isInteger(i) || i < 0 || i >= n) throw new Error(`Tensor.at: index ${i} is outside the first axis of ${formatShape(this.shape)}`);
+    const r = this.rowSize('Tensor.at');
+    return new Tensor(this.data.subarray(i * r, (i + 1) * r) as Float32Array, this.shape.slice(1));
+  }
+
+  /** Zero-copy view of rows [start, end) along the first axis. */
+  slice(start: number, end: number): Tensor {
+    this.checkRange('Tensor.slice', start, end);
+    const r = this.rowSize('Tensor.slice');
+    return new Tensor(this.data.subarray(start * r, end * r) as Float32Array, [end - start, ...this.shape.slice(1)]);
+  }
+
+  /** Zero-copy view with another shape of the same size. */
+  reshape(shape: Shape): Tensor {
+    if (shapeSize(shape) !== this.size) throw new Error(`Tensor.reshape: cannot view ${formatShape(this.shape)} as ${formatShape(shape)}`);
+    return new Tensor(this.data, shape);
+  }
+
+  /** A copy on the JavaScript heap, independent of any arena or wasm memory. */
+  clone(): Tensor {
+    return new Tensor(Float32Array.from(this.data), this.shape);
+  }
+
+  /** The elements as a plain array (flat, row-major). */
+  toArray(): number[] {
+    return Array.from(this.data);
+  }
+
+  /** The value of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1) throw new Error(`Tensor.item: tensor must have one element, got ${formatShape(this.shape)}`);
+    return this.data[0]!;
+  }
+}
+
+/** Integer tensor for token ids, class labels and lengths. */
+export class IntTensor extends DenseTensor<Int32Array> {
+  static zeros(shape: Shape): IntTensor {
+    return new IntTensor(new Int32Array(shapeSize(shape)), shape);
+  }
+
+  static from(values: ArrayLike<number>, shape?: Shape): IntTensor {
+    for (let i = 0; i < values.length; i++) {
+      if (!Number.isInteger(values[i])) throw new Error(`IntTensor.from: element ${i} is not an integer (${values[i]})`);
+    }
+    return new IntTensor(Int32Array.from(values), shape ?? [values.length]);
+  }
+
+  at(i: number): IntTensor {
+    const n = this.shape[0] ?? 0;
+    if (!Number.isInteger(i) || i < 0 || i >= n) throw new Error(`IntTensor.at: index ${i} is outside the first axis of ${formatShape(this.shape)}`);
+    const r = this.rowSize('IntTensor.at');
+    return new IntTensor(this.data.subarray(i * r, (i + 1) * r) as Int32Array, this.shape.slice(1));
+  }
+
+  slice(start: number, end: number): IntTensor {
+    this.checkRange('IntTensor.slice', start, end);
+    const r = this.rowSize('IntTensor.slice');
+    return new IntTensor(this.data.subarray(start * r, end * r) as Int32Array, [end - start, ...this.shape.slice(1)]);
+  }
+
+  reshape(shape: Shape): IntTensor {
+    if (shapeSize(shape) !== this.size) throw new Error(`IntTensor.reshape: cannot view ${formatShape(this.shape)} as ${formatShape(shape)}`);
+    return new IntTensor(this.data, shape);
+  }
+
+  toArray(): number[] {
+    return Array.from(this.data);
+  }
+}
