@@ -140,6 +140,8 @@ export class Tape {
   backward(loss: Tensor, seed?: Tensor): void {
     if (!this.recording) throw new Error('Tape.backward: this tape does not record (created for inference)');
     if (!this.needsGrad(loss)) throw new Error(`Tape.backward: ${loss} does not depend on any parameter or watched tensor on this tape`);
+    // Intermediate gradients belong to one backward pass; only parameters accumulate across calls.
+    this.grads = new Map();
     const g = this.grad(loss);
     if (seed) {
       if (seed.size !== loss.size) throw new Error(`Tape.backward: seed must be ${formatShape(loss.shape)}, got ${formatShape(seed.shape)}`);

@@ -130,7 +130,8 @@ export interface Backend {
    * Row-wise softmax + cross-entropy, numerically stable (log-sum-exp).
    *   logits: [N, V]; targets: [N] class ids; rows whose target equals ignoreIndex get loss 0.
    *   probs: [N, V] output softmax (saved for backward); losses: [N] output, -log p[target].
-   * Throws if a non-ignored target is outside [0, V).
+   * Throws if a non-ignored target is outside [0, V); every target is checked before anything
+   * is written, so a throw leaves the outputs untouched. Ignored rows get exact zeros.
    */
   softmaxCrossEntropyForward(rows: number, classes: number, logits: F32, targets: I32, ignoreIndex: number,
     probs: F32, losses: F32): void;
@@ -142,11 +143,28 @@ export interface Backend {
     rowScale: F32, dLogits: F32): void;
   /** Row-wise softmax of x [rows, cols] into y (y may alias x). */
   softmax(rows: number, cols: number, x: F32, y: F32): void;
+  /**
+   * Binary cross-entropy with logits, elementwise and numerically stable (PyTorch's
+   * BCEWithLogitsLoss before reduction). With lw = 1 + (posWeight - 1) * y:
+   *   losses[i] = (1 - y) * x + lw * (log1p(exp(-|x|)) + max(-x, 0))
+   * which for posWeight = 1 is max(x, 0) - x * y + log1p(exp(-|x|)).
+   *   logits, targets, losses: [n]; targets may be soft labels in [0, 1].
+   */
+  bceWithLogitsForward(n: number, logits: F32, targets: F32, posWeight: number, losses: F32): void;
+  /**
+   * dLogits[i] = scale[i] * ((1 - y) - lw * sigma(-x)), the derivative of bceWithLogitsForward
+   * (sigma(x) - y when posWeight = 1). scale: [n] folds in dLoss, masks and 1/count.
+   * dLogits: [n] overwritten (may alias scale).
+   */
+  bceWithLogitsBackward(n: number, logits: F32, targets: F32, posWeight: number, scale: F32, dLogits: F32): void;
 
   // ---- embeddings ------------------------------------------------------------------------
   /** out[r, :] = table[ids[r], :]; ids: [N], table: [V, D], out: [N, D]. Throws on ids outside [0, V). */
   embeddingForward(rows: number, dim: number, vocab: number, ids: I32, table: F32, out: F32): void;
-  /** dTable[ids[r], :] += dOut[r, :], skipping rows whose id equals paddingIdx (-1: none). */
+  /**
+   * dTable[ids[r], :] += dOut[r, :], skipping rows whose id equals paddingIdx (-1: none) and,
+   * defensively, ids outside [0, V) (the forward has already rejected those).
+   */
   embeddingBackward(rows: number, dim: number, vocab: number, ids: I32, dOut: F32, dTable: F32, paddingIdx: number): void;
 
   // ---- optimizer updates: one pass over a flat parameter buffer ----------------------------

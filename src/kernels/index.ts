@@ -3,8 +3,11 @@ import type { Backend } from './backend.js';
 import { ReferenceBackend } from './reference/reference-backend.js';
 import { WasmBackend, type WasmBackendOptions } from './wasm/wasm-backend.js';
 
-export type { Activation, Arena, Backend, F32, I32, SgdOptions, AdagradOptions, RmspropOptions, AdamOptions } from './backend.js';
-export { ReferenceBackend } from './reference/reference-backend.js';
+export type {
+  Activation, Arena, Backend, F32, I32, SgdOptions as SgdKernelOptions, AdagradOptions as AdagradKernelOptions,
+  RmspropOptions as RmspropKernelOptions, AdamOptions as AdamKernelOptions,
+} from './backend.js';
+export { ReferenceBackend, type ReferenceBackendOptions } from './reference/reference-backend.js';
 export { WasmBackend, type WasmBackendOptions } from './wasm/wasm-backend.js';
 export type { WasmFlavour } from './wasm/load.js';
 

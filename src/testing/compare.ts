@@ -26,7 +26,7 @@ export function worstRatio(actual: ArrayLike<number>, expected: ArrayLike<number
   for (let i = 0; i < expected.length; i++) {
     const a = actual[i]!;
     const e = expected[i]!;
-    const r = Number.isNaN(a) !== Number.isNaN(e) ? Infinity : Number.isNaN(a) ? 0 : Math.abs(a - e) / (atol + rtol * Math.abs(e));
+    const r = Number.isNaN(a) !== Number.isNaN(e) ? Infinity : Number.isNaN(a) || a === e ? 0 : Math.abs(a - e) / (atol + rtol * Math.abs(e));
     if (r > ratio || (index < 0 && r !== r)) { ratio = r; index = i; }
   }
   return { ratio, index };

@@ -5,6 +5,7 @@ export { gemm, gemmWorkspaceBytes } from './gemm';
 export { fill, axpy, scale, mul, add, clamp, addRowVector, sumRows, sum, sumSquares, activationForward, activationBackward } from './elementwise';
 export { lstmCellForward, lstmCellBackward, gruCellForward, gruCellBackward } from './cells';
 export { softmaxCrossEntropyForward, softmaxCrossEntropyBackward, softmax } from './loss';
+export { bceWithLogitsForward, bceWithLogitsBackward } from './bce';
 export { embeddingForward, embeddingBackward } from './embedding';
 export { sgdStep, adagradStep, rmspropStep, adamStep } from './optim';
 

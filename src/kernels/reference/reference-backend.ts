@@ -7,13 +7,29 @@ import { gemm } from './gemm.js';
 import { activationBackward, activationForward, add, addRowVector, axpy, clamp, fill, mul, scale, sum, sumRows, sumSquares } from './elementwise.js';
 import { gruCellBackward, gruCellForward, lstmCellBackward, lstmCellForward } from './cells.js';
 import { softmax, softmaxCrossEntropyBackward, softmaxCrossEntropyForward } from './loss.js';
+import { bceWithLogitsBackward, bceWithLogitsForward } from './bce.js';
 import { embeddingBackward, embeddingForward } from './embedding.js';
 import { adagradStep, adamStep, rmspropStep, sgdStep } from './optim.js';
+
+export interface ReferenceBackendOptions {
+  /**
+   * Element type of the float memory it allocates (default 'f32'). 'f64' returns Float64Array
+   * typed as Float32Array: the reference kernels are precision-agnostic loops, so forward and
+   * backward then run in double precision, which is what `gradcheck` needs. Such memory must
+   * never reach the wasm backend.
+   */
+  precision?: 'f32' | 'f64';
+}
 
 /** Arena on the JavaScript heap: each allocation is a fresh array, collected by the GC. */
 class HeapArena implements Arena {
   reservedBytes = 0;
+  constructor(private readonly precision: 'f32' | 'f64' = 'f32') {}
   floats(n: number): Float32Array {
+    if (this.precision === 'f64') {
+      this.reservedBytes += n * 8;
+      return new Float64Array(n) as unknown as Float32Array;
+    }
     this.reservedBytes += n * 4;
     return new Float32Array(n);
   }
@@ -28,16 +44,26 @@ class HeapArena implements Arena {
 
 export class ReferenceBackend implements Backend {
   readonly name = 'reference' as const;
-  readonly description = 'reference (TypeScript loops)';
+  readonly description: string;
+  readonly precision: 'f32' | 'f64';
+
+  constructor(options: ReferenceBackendOptions = {}) {
+    this.precision = options.precision ?? 'f32';
+    if (this.precision !== 'f32' && this.precision !== 'f64') {
+      throw new Error(`ReferenceBackend: precision must be 'f32' or 'f64', got '${String(this.precision)}'`);
+    }
+    this.description = this.precision === 'f64' ? 'reference (TypeScript loops, float64)' : 'reference (TypeScript loops)';
+  }
 
   allocFloats(n: number): Float32Array {
+    if (this.precision === 'f64') return new Float64Array(n) as unknown as Float32Array;
     return new Float32Array(n);
   }
   allocInts(n: number): Int32Array {
     return new Int32Array(n);
   }
   createArena(): Arena {
-    return new HeapArena();
+    return new HeapArena(this.precision);
   }
 
   gemm = gemm;
@@ -60,6 +86,8 @@ export class ReferenceBackend implements Backend {
   softmaxCrossEntropyForward = softmaxCrossEntropyForward;
   softmaxCrossEntropyBackward = softmaxCrossEntropyBackward;
   softmax = softmax;
+  bceWithLogitsForward = bceWithLogitsForward;
+  bceWithLogitsBackward = bceWithLogitsBackward;
   embeddingForward = embeddingForward;
   embeddingBackward = embeddingBackward;
   sgdStep = sgdStep;

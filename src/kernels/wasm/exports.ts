@@ -30,6 +30,8 @@ export interface KernelExports {
   softmaxCrossEntropyForward(rows: number, classes: number, logits: Ptr, targets: Ptr, ignoreIndex: number, probs: Ptr, losses: Ptr): number;
   softmaxCrossEntropyBackward(rows: number, classes: number, probs: Ptr, targets: Ptr, ignoreIndex: number, rowScale: Ptr, dLogits: Ptr): void;
   softmax(rows: number, cols: number, x: Ptr, y: Ptr): void;
+  bceWithLogitsForward(n: number, logits: Ptr, targets: Ptr, posWeight: number, losses: Ptr): void;
+  bceWithLogitsBackward(n: number, logits: Ptr, targets: Ptr, posWeight: number, scale: Ptr, dLogits: Ptr): void;
   /** Returns -1, or the first row whose id is outside [0, vocab). */
   embeddingForward(rows: number, dim: number, vocab: number, ids: Ptr, table: Ptr, out: Ptr): number;
   embeddingBackward(rows: number, dim: number, vocab: number, ids: Ptr, dOut: Ptr, dTable: Ptr, paddingIdx: number): void;

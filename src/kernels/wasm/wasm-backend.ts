@@ -7,6 +7,7 @@
 import type { Activation, AdagradOptions, AdamOptions, Arena, Backend, F32, I32, RmspropOptions, SgdOptions } from '../backend.js';
 import type { KernelExports } from './exports.js';
 import { WasmHeap } from './heap.js';
+import { checkGemmArgs } from '../reference/gemm.js';
 import { type WasmFlavour, loadKernelModule } from './load.js';
 
 const ACTIVATION_CODE: Record<Activation, number> = { tanh: 0, relu: 1, sigmoid: 2 };
@@ -109,6 +110,8 @@ export class WasmBackend implements Backend {
 
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number,
     alpha: number, a: F32, lda: number, b: F32, ldb: number, beta: number, c: F32, ldc: number): void {
+    // The kernel trusts its sizes: a bad ld or short buffer would touch other tensors' memory.
+    checkGemmArgs(transA, transB, m, n, k, a.length, lda, b.length, ldb, c.length, ldc);
     if (m === 0 || n === 0) return;
     const need = this.k.gemmWorkspaceBytes(+transA, +transB, m, n, k);
     if (need > this.gemmWorkBytes) {
@@ -192,6 +195,12 @@ export class WasmBackend implements Backend {
   }
   softmax(rows: number, cols: number, x: F32, y: F32): void {
     this.k.softmax(rows, cols, this.p(x), this.p(y, true)); this.done();
+  }
+  bceWithLogitsForward(n: number, logits: F32, targets: F32, posWeight: number, losses: F32): void {
+    this.k.bceWithLogitsForward(n, this.p(logits), this.p(targets), posWeight, this.p(losses, true)); this.done();
+  }
+  bceWithLogitsBackward(n: number, logits: F32, targets: F32, posWeight: number, scale: F32, dLogits: F32): void {
+    this.k.bceWithLogitsBackward(n, this.p(logits), this.p(targets), posWeight, this.p(scale), this.p(dLogits, true)); this.done();
   }
 
   // ---- embeddings ------------------------------------------------------------------------

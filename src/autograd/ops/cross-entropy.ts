@@ -1,0 +1,86 @@
+/**
+ * Softmax cross-entropy over class logits with PyTorch's `ignore_index` and `reduction`
+ * semantics plus optional per-row weights (a mask), on the fused softmax + cross-entropy
+ * kernels. Not a softmax op: the probabilities are saved for the backward only.
+ */
+import { expectShape } from '../../tensor/shape.js';
+import type { IntTensor, Tensor } from '../../tensor/tensor.js';
+import type { Tape } from '../tape.js';
+import { gradSink } from './grad-sink.js';
+import { type Reduction, checkConstant, checkReduction } from './reduction.js';
+
+export interface CrossEntropyOptions {
+  /** Rows whose target equals this contribute nothing and count for nothing (default -100, as PyTorch). */
+  ignoreIndex?: number;
+  /** [N] per-row weights, a constant: 0 drops a row; in 'mean' the weights are the denominator. */
+  mask?: Tensor;
+  /** 'mean' (default), 'sum', or 'none' for the [N] per-row losses. */
+  reduction?: Reduction;
+}
+
+/**
+ * With p = softmax(logits[r]), l_r = -log p[targets[r]], and w_r = mask[r] (1 without a mask),
+ * 0 where targets[r] = ignoreIndex:
+ *   'none': out[r] = w_r l_r;   'sum': out = sum_r w_r l_r;   'mean': out = sum_r w_r l_r / sum_r w_r.
+ * 'mean' without a mask divides by the number of non-ignored rows (PyTorch). When every row is
+ * ignored or masked, 'mean' returns 0 and the gradients are 0 (not NaN).
+ *
+ * Backward (fused): dlogits[r, :] += s_r (p - onehot(targets[r])) with s_r = w_r dout[r] for
+ * 'none', w_r dout for 'sum', w_r dout / sum_r w_r for 'mean'. No gradient flows into the mask.
+ *
+ * @param logits - [N, V] unnormalised scores.
+ * @param targets - [N] class ids in [0, V) or ignoreIndex; copied at call time.
+ * @returns [] for 'mean' and 'sum', [N] for 'none'.
+ */
+export function crossEntropy(tape: Tape, logits: Tensor, targets: IntTensor, options: CrossEntropyOptions = {}): Tensor {
+  const where = 'crossEntropy';
+  const ignoreIndex = options.ignoreIndex ?? -100;
+  const reduction = checkReduction(where, options.reduction ?? 'mean');
+  const mask = options.mask;
+  if (!Number.isInteger(ignoreIndex)) throw new Error(`${where}: ignoreIndex must be an integer, got ${ignoreIndex}`);
+  expectShape(where, 'logits', logits.shape, [null, null]);
+  const rows = logits.shape[0]!;
+  const classes = logits.shape[1]!;
+  expectShape(where, 'targets', targets.shape, [rows]);
+  if (mask) expectShape(where, 'mask', mask.shape, [rows]);
+  checkConstant(tape, where, 'mask', mask);
+
+  const be = tape.backend;
+  const savedTargets = tape.ints([rows]);
+  savedTargets.data.set(targets.data);
+  const probs = tape.tensor([rows, classes]);
+  const losses = tape.tensor([rows]);
+  be.softmaxCrossEntropyForward(rows, classes, logits.data, savedTargets.data, ignoreIndex, probs.data, losses.data);
+
+  // w_r: the row's weight, 0 for ignored rows.
+  const weights = tape.tensor([rows]);
+  for (let r = 0; r < rows; r++) weights.data[r] = savedTargets.data[r] === ignoreIndex ? 0 : mask ? mask.data[r]! : 1;
+  const weighted = tape.tensor([rows]);
+  be.mul(rows, weights.data, losses.data, weighted.data);
+
+  let out: Tensor;
+  let factor = 1; // d out / d (sum_r w_r l_r) for 'sum' and 'mean'
+  if (reduction === 'none') {
+    out = weighted;
+  } else {
+    const total = be.sum(rows, weighted.data);
+    if (reduction === 'mean') {
+      const denominator = be.sum(rows, weights.data);
+      factor = denominator === 0 ? 0 : 1 / denominator;
+    }
+    out = tape.tensor([]);
+    out.data[0] = total * factor;
+  }
+
+  tape.record('crossEntropy', { logits }, { loss: out }, () => {
+    const dout = tape.gradIfAny(out);
+    if (!dout || !tape.needsGrad(logits)) return;
+    const rowScale = tape.tensor([rows]);
+    if (reduction === 'none') be.mul(rows, weights.data, dout.data, rowScale.data);
+    else be.axpy(rows, dout.data[0]! * factor, weights.data, rowScale.data);
+    const sink = gradSink(tape, logits);
+    be.softmaxCrossEntropyBackward(rows, classes, probs.data, savedTargets.data, ignoreIndex, rowScale.data, sink.data);
+    sink.flush();
+  });
+  return out;
+}

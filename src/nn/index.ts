@@ -1,0 +1,20 @@
+/**
+ * Public door of the nn layer: the `Module` base, initialisers, and the stateless-across-time
+ * layers (Linear, Embedding, Dropout, activations, Sequential, TimeDistributed). The losses
+ * are the autograd ops, re-exported here for convenience.
+ */
+export { Module, type Layer, type StateDict, type LoadStateDictOptions, type LoadStateDictResult } from './module.js';
+export * as init from './init.js';
+export { type Nonlinearity, type KaimingOptions, calculateGain, fanInOut } from './init.js';
+export { Linear, type LinearOptions } from './linear.js';
+export { Embedding, type EmbeddingOptions, type FromPretrainedOptions } from './embedding.js';
+export { Dropout, type DropoutOptions } from './dropout.js';
+export { Tanh, Relu, Sigmoid } from './activation.js';
+export { Sequential } from './sequential.js';
+export { TimeDistributed } from './time-distributed.js';
+export { crossEntropy, mseLoss, bceWithLogits } from '../autograd/ops/index.js';
+export {
+  RecurrentBase, Rnn, Lstm, Gru, detachState, resetStateRow, serializeState, deserializeState,
+  type RecurrentOptions, type RecurrentState, type RecurrentForwardOptions, type RecurrentOutput, type RnnNonlinearity,
+} from './recurrent.js';
+export { inputGradientNorms } from './gradient-flow.js';
