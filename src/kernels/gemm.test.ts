@@ -97,6 +97,7 @@ const CASES: [number, number, number][] = [
   [257, 3, 17], // n < 8: only edge tiles
   [3, 257, 257], // m < 4: vector-matrix path, k tail after 8- and 4-wide steps
   [1, 65, 257],
+  [2, 19, 13], // m < 4 with k = 8 + 4 + 1: every step width of the dot products
   [5, 2053, 5], // n > 2048: two column blocks of packed B
 ];
 

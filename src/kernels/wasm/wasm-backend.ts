@@ -279,13 +279,15 @@ class WasmArena implements Arena {
   }
 
   floats(n: number): F32 {
-    const arr = new Float32Array(this.memory.buffer, this.take(n * 4), n);
+    const offset = this.take(n * 4); // may grow memory: read memory.buffer after it
+    const arr = new Float32Array(this.memory.buffer, offset, n);
     arr.fill(0);
     return arr;
   }
 
   ints(n: number): I32 {
-    const arr = new Int32Array(this.memory.buffer, this.take(n * 4), n);
+    const offset = this.take(n * 4);
+    const arr = new Int32Array(this.memory.buffer, offset, n);
     arr.fill(0);
     return arr;
   }

@@ -1,0 +1,35 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { WasmBackend } from './wasm-backend.js';
+
+test('allocations that grow wasm memory return valid views, and older views stay valid', async () => {
+  const backend = await WasmBackend.create();
+  const first = backend.allocFloats(1000);
+  first.fill(7);
+  const arena = backend.createArena();
+  // 64 MiB: larger than the initial memory, so the allocation must grow it.
+  const big = arena.floats(16 * 1024 * 1024);
+  assert.equal(big.length, 16 * 1024 * 1024);
+  big[big.length - 1] = 3;
+  const persistent = backend.allocFloats(8 * 1024 * 1024);
+  assert.equal(persistent.length, 8 * 1024 * 1024);
+  assert.ok(first.every((v) => v === 7), 'a view made before the growth still reads the same memory');
+  // Kernels accept views made before and after growth.
+  backend.axpy(1000, 2, first, persistent);
+  assert.equal(persistent[999], 14);
+  arena.reset();
+  const again = arena.floats(16 * 1024 * 1024);
+  assert.equal(again[again.length - 1], 0, 'arena memory is zeroed on reuse');
+});
+
+test('arrays outside wasm memory are copied in and results copied back', async () => {
+  const backend = await WasmBackend.create();
+  const x = Float32Array.from([1, 2, 3]);
+  const y = Float32Array.from([10, 20, 30]);
+  backend.axpy(3, 2, x, y);
+  assert.deepEqual(Array.from(y), [12, 24, 36]);
+  assert.deepEqual(Array.from(x), [1, 2, 3]);
+  const before = backend.bytesInUse;
+  backend.axpy(3, 1, x, y);
+  assert.equal(backend.bytesInUse, before, 'staging copies are freed after the call');
+});
