@@ -100,8 +100,9 @@ function inspect(model: CharRnn, backend: Backend, input: string): HelloStep[] {
 
 function printTable(title: string, rows: HelloStep[]): void {
   const f = (v: number) => (v >= 0 ? ' ' : '') + v.toFixed(3);
+  const width = rows[0]!.hidden.length * 7 + 1;
   console.log(`\n${title}`);
-  console.log(`  in  hidden state${' '.repeat(Math.max(0, rows[0]!.hidden.length * 7 - 12))}  softmax  h      e      l      o      -> prediction`);
+  console.log(`  in  ${'hidden state'.padEnd(width)}  ${VOCAB.map((c) => `p(${c})`.padEnd(5)).join('  ')}  -> next`);
   for (const r of rows) {
     console.log(`  ${r.input}   [${r.hidden.map(f).join(' ')}]  ${r.probs.map((p) => p.toFixed(3)).join('  ')}  -> ${r.predicted}`);
   }
@@ -140,9 +141,8 @@ export async function run(options: HelloOptions = {}): Promise<HelloResult> {
   }
 
   const after = inspect(model, backend, input);
-  let lossAfter = 0;
   const predicted = after.map((r) => r.predicted).join('');
-  lossAfter = -after.reduce((acc, r, t) => acc + Math.log(r.probs[y.data[t]!]!), 0) / T;
+  const lossAfter = -after.reduce((acc, r, t) => acc + Math.log(r.probs[y.data[t]!]!), 0) / T;
   if (verbose) {
     printTable(`After ${steps} steps`, after);
     console.log(`\n"hell" -> "${predicted}" (target "${target}"); predicted "ello" from step ${solvedAtStep}; loss ${lossBefore.toFixed(3)} -> ${lossAfter.toFixed(3)}`);

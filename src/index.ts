@@ -8,3 +8,4 @@ export * from './kernels/index.js';
 export * from './autograd/index.js';
 export * from './nn/index.js';
 export * from './optim/index.js';
+export * from './io/index.js';

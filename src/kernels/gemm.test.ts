@@ -89,7 +89,7 @@ const CASES: [number, number, number][] = [
   ...SMALL.flatMap((m) => SMALL.flatMap((n) => SMALL.map((k) => [m, n, k] as [number, number, number]))),
   [65, 17, 257], // k > 256: two K blocks; the second adds to the first (beta becomes 1)
   [65, 257, 257], // every blocking level at once; n = 257 leaves a 1-column B panel
-  [257, 65, 3], // m > 128: three row blocks of packed A; k smaller than a vector
+  [257, 65, 3], // m = 257: several row blocks of packed A, the last of 1 row; k < 4
   [257, 257, 17],
   [17, 257, 65], // m = 17: a 1-row edge tile under full tiles
   [7, 17, 65], // m = 7: a 3-row edge tile

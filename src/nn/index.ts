@@ -18,3 +18,7 @@ export {
   type RecurrentOptions, type RecurrentState, type RecurrentForwardOptions, type RecurrentOutput, type RnnNonlinearity,
 } from './recurrent.js';
 export { inputGradientNorms } from './gradient-flow.js';
+export {
+  RecurrentModel, normalizeModelConfig, CELL_TYPES,
+  type RecurrentModelConfig, type InputConfig, type CellType, type ModelOutput,
+} from './recurrent-model.js';

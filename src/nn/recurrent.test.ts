@@ -9,7 +9,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { randomFloats } from '../testing/compare.js';
 
 test('parameters carry PyTorch names, shapes and default init bounds', () => {
-  const lstm = new Lstm({ inputSize: 5, hiddenSize: 4, numLayers: 2, bidirectional: true });
+  const lstm = new Lstm({ inputSize: 5, hiddenSize: 4, numLayers: 2, bidirectional: true, rng: new Rng(1) });
   const names = [...lstm.namedParameters()].map(([n, p]) => `${n} [${p.shape.join(',')}]`);
   assert.deepEqual(names, [
     'weight_ih_l0 [16,5]', 'weight_hh_l0 [16,4]', 'bias_ih_l0 [16]', 'bias_hh_l0 [16]',
@@ -17,7 +17,7 @@ test('parameters carry PyTorch names, shapes and default init bounds', () => {
     'weight_ih_l1 [16,8]', 'weight_hh_l1 [16,4]', 'bias_ih_l1 [16]', 'bias_hh_l1 [16]',
     'weight_ih_l1_reverse [16,8]', 'weight_hh_l1_reverse [16,4]', 'bias_ih_l1_reverse [16]', 'bias_hh_l1_reverse [16]',
   ]);
-  const gru = new Gru({ inputSize: 3, hiddenSize: 7, bias: false });
+  const gru = new Gru({ inputSize: 3, hiddenSize: 7, bias: false, rng: new Rng(1) });
   assert.deepEqual([...gru.namedParameters()].map(([n, p]) => `${n} [${p.shape.join(',')}]`), ['weight_ih_l0 [21,3]', 'weight_hh_l0 [21,7]']);
   for (const p of lstm.parameters()) for (const v of p.data) assert.ok(Math.abs(v) <= 0.5, 'U(±1/sqrt(4))');
   const all = lstm.parameters().flatMap((p) => Array.from(p.data));
@@ -37,7 +37,7 @@ test('stateDict round-trips and same-seed models are identical', () => {
 });
 
 test('a state dict with missing, extra and mis-shaped tensors is rejected listing them all', () => {
-  const gru = new Gru({ inputSize: 3, hiddenSize: 4 });
+  const gru = new Gru({ inputSize: 3, hiddenSize: 4, rng: new Rng(1) });
   const dict = gru.stateDict();
   dict.delete('bias_hh_l0');
   dict.set('weight_ih_l1', Tensor.zeros([12, 4]));
@@ -50,7 +50,7 @@ test('a state dict with missing, extra and mis-shaped tensors is rejected listin
 });
 
 test('bad input gets clear errors', () => {
-  const lstm = new Lstm({ inputSize: 3, hiddenSize: 4, numLayers: 2 });
+  const lstm = new Lstm({ inputSize: 3, hiddenSize: 4, numLayers: 2, rng: new Rng(1) });
   const tape = Tape.inference(new ReferenceBackend());
   assert.throws(() => lstm.forward(tape, Tensor.zeros([5, 3])), /Lstm.forward: x must be \[T, B, 3\] \(time-major\), got \[5, 3\]/);
   assert.throws(() => lstm.forward(tape, Tensor.zeros([5, 2, 4])), /Lstm.forward: x must be \[\*, \*, 3\], got \[5, 2, 4\]/);
@@ -59,10 +59,11 @@ test('bad input gets clear errors', () => {
   assert.throws(() => lstm.forward(tape, Tensor.zeros([5, 2, 3]), { lengths: [5] }), /one entry per sequence \(B = 2\), got 1/);
   assert.throws(() => lstm.forward(tape, Tensor.zeros([5, 2, 3]), { initialState: { h: Tensor.zeros([2, 2, 4]) } }), /initialState.c must be a Tensor \[2, 2, 4\] for an LSTM/);
   assert.throws(() => lstm.forward(tape, Tensor.zeros([5, 2, 3]), { initialState: { h: Tensor.zeros([1, 2, 4]), c: Tensor.zeros([2, 2, 4]) } }), /initialState.h must be \[2, 2, 4\], got \[1, 2, 4\]/);
-  assert.throws(() => new Lstm({ inputSize: 0, hiddenSize: 4 }), /Lstm: inputSize must be a positive integer, got 0/);
-  assert.throws(() => new Gru({ inputSize: 2, hiddenSize: 4, dropout: 1 }), /Gru: dropout must be in \[0, 1\), got 1/);
-  assert.throws(() => new Rnn({ inputSize: 2, hiddenSize: 4, nonlinearity: 'gelu' as never }), /nonlinearity must be 'tanh', 'relu' or 'sigmoid'/);
-  assert.throws(() => new Lstm({ inputSize: 2, hiddenSize: 4, bidirectional: true }).step(tape, Tensor.zeros([1, 2])), /bidirectional layer cannot run step by step/);
+  assert.throws(() => new Lstm({ inputSize: 0, hiddenSize: 4, rng: new Rng(1) }), /Lstm: inputSize must be a positive integer, got 0/);
+  assert.throws(() => new Lstm({ inputSize: 2, hiddenSize: 4 } as never), /Lstm: options.rng is required/);
+  assert.throws(() => new Gru({ inputSize: 2, hiddenSize: 4, dropout: 1, rng: new Rng(1) }), /Gru: dropout must be in \[0, 1\), got 1/);
+  assert.throws(() => new Rnn({ inputSize: 2, hiddenSize: 4, nonlinearity: 'gelu' as never, rng: new Rng(1) }), /nonlinearity must be 'tanh', 'relu' or 'sigmoid'/);
+  assert.throws(() => new Lstm({ inputSize: 2, hiddenSize: 4, bidirectional: true, rng: new Rng(1) }).step(tape, Tensor.zeros([1, 2])), /bidirectional layer cannot run step by step/);
 });
 
 test('step by step equals the whole-sequence forward; state copies, serialises and resets per element', () => {

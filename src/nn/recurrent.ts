@@ -27,8 +27,8 @@ export interface RecurrentOptions {
   dropout?: number;
   /** Use bias_ih and bias_hh (default true). */
   bias?: boolean;
-  /** Initialisation and dropout randomness (default `new Rng(0)`). */
-  rng?: Rng;
+  /** Initialisation and dropout randomness (required: randomness is always an argument). */
+  rng: Rng;
 }
 
 /** Recurrent state: h (and c for LSTM), each [numLayers * numDirections, B, H] as in PyTorch. */
@@ -79,7 +79,8 @@ export abstract class RecurrentBase extends Module {
     this.bidirectional = o.bidirectional ?? false;
     this.dropout = p;
     this.bias = o.bias ?? true;
-    this.rng = o.rng ?? new Rng(0);
+    if (!(o.rng instanceof Rng)) throw new Error(`${name}: options.rng is required (initialisation and dropout take an explicit Rng)`);
+    this.rng = o.rng;
     const G = gateCount(mode);
     const H = this.hiddenSize;
     const D = this.numDirections;

@@ -9,11 +9,12 @@ import { hsum, madd } from './simd';
 // Register tile: MR rows of C by NR columns (two v128 per row).
 const MR: i32 = 4;
 const NR: i32 = 8;
-// Cache blocking (measured flat between KC 256..512 and MC 64..256 at the benchmark shapes).
+// Cache blocking (measured flat between KC 256..512 and MC 64..128 at the benchmark shapes).
 // A KC x NR panel of packed B (8 KiB) stays in L1 while the MC x KC block of packed A
-// (128 KiB) streams from L2, and the KC x NC block of packed B (up to 2 MiB) from L2/L3.
+// (256 KiB: A is packed broadcast, 4x) streams from L2, and the KC x NC block of packed B
+// (up to 2 MiB) from L2/L3.
 const KC: i32 = 256;
-const MC: i32 = 128;
+const MC: i32 = 64;
 const NC: i32 = 2048;
 // Scratch for one partial C tile (edges), at the start of the work area.
 const TILE_BYTES: i32 = MR * NR * 4;
@@ -37,16 +38,16 @@ const TILE_BYTES: i32 = MR * NR * 4;
 
 /**
  * Bytes of scratch `gemm` needs at `work` (16-byte aligned) for these sizes, in floats:
- * - m >= 4: one 4 x 8 C tile + a packed roundUp(min(m, 128), 4) x kc block of A + a packed
- *   kc x roundUp(min(n, 2048), 8) block of B, with kc = min(k, 256) (K split evenly);
- *   at most (32 + 256 * (128 + 2048)) * 4 bytes, about 2.1 MiB.
+ * - m >= 4: one 4 x 8 C tile (32) + packed A, 4 * roundUp(min(m, 64), 4) * kc (each value
+ *   broadcast to a vector) + packed B, kc * roundUp(min(n, 2048), 8), where kc = kBlock(k) <= 256;
+ *   at most (32 + 256 * (4 * 64 + 2048)) * 4 bytes, about 2.25 MiB, whatever the sizes.
  * - m < 4: nothing, except k floats (one row of A) when both transA and transB.
  */
 export function gemmWorkspaceBytes(transA: i32, transB: i32, m: i32, n: i32, k: i32): i32 {
   if (m <= 0 || n <= 0 || k <= 0) return 0;
   if (m < MR) return transA && transB ? k << 2 : 0;
   const kc = kBlock(k);
-  return TILE_BYTES + kc * (roundUp(imin(m, MC), MR) + roundUp(imin(n, NC), NR)) * 4;
+  return TILE_BYTES + kc * (roundUp(imin(m, MC), MR) * 4 + roundUp(imin(n, NC), NR)) * 4;
 }
 
 /**
@@ -68,7 +69,8 @@ export function gemm(transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f3
   const bCol: usize = transB ? <usize>ldb << 2 : 4;
 
   if (m < MR) {
-    // Too few rows to pay for packing B: each row of C is a vector-matrix product.
+    // Too few rows to pay for packing B: each row of C is a vector-matrix product
+    // (m = 1, k = 256, n = 1024: 20-30 GFLOP/s here against 5 through the packed path).
     for (let i = 0; i < m; i++) {
       const ai = a + <usize>i * aRow;
       const ci = c + <usize>i * ldcBytes;
@@ -89,26 +91,26 @@ export function gemm(transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f3
 
   const tile = work;
   const kStep = kBlock(k);
-  const packA = work + <usize>TILE_BYTES;
-  const packB = packA + (<usize>(roundUp(imin(m, MC), MR) * kStep) << 2);
+  const workA = work + <usize>TILE_BYTES;
+  const workB = workA + (<usize>(roundUp(imin(m, MC), MR) * kStep) << 4);
 
   for (let jc = 0; jc < n; jc += NC) {
     const nc = imin(NC, n - jc);
     for (let pc = 0; pc < k; pc += kStep) {
       const kc = imin(kStep, k - pc);
       const panelB = <usize>(kc * NR) << 2; // bytes of one packed B panel
-      const panelA = <usize>(kc * MR) << 2;
-      packBlock(packB, NR, b + <usize>pc * bRow + <usize>jc * bCol, bRow, bCol, kc, nc);
+      const panelA = <usize>(kc * MR) << 4;
+      packB(workB, b + <usize>pc * bRow + <usize>jc * bCol, bRow, bCol, kc, nc);
       // Later K blocks add to what the first one stored.
       const betaBlock: f32 = pc == 0 ? beta : 1;
       for (let ic = 0; ic < m; ic += MC) {
         const mc = imin(MC, m - ic);
-        packBlock(packA, MR, a + <usize>ic * aRow + <usize>pc * aCol, aCol, aRow, kc, mc);
+        packA(workA, a + <usize>ic * aRow + <usize>pc * aCol, aRow, aCol, kc, mc);
         for (let jr = 0; jr < nc; jr += NR) {
-          const pb = packB + <usize>(jr / NR) * panelB;
+          const pb = workB + <usize>(jr / NR) * panelB;
           const cols = imin(NR, nc - jr);
           for (let ir = 0; ir < mc; ir += MR) {
-            kernel4x8(packA + <usize>(ir / MR) * panelA, pb, kc, alpha, betaBlock,
+            kernel4x8(workA + <usize>(ir / MR) * panelA, pb, kc, alpha, betaBlock,
               c + <usize>(ic + ir) * ldcBytes + (<usize>(jc + jr) << 2), ldcBytes, imin(MR, mc - ir), cols, tile);
           }
         }
@@ -119,7 +121,7 @@ export function gemm(transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f3
 
 /**
  * The register tile: C[0..rows, 0..cols) = alpha * (packed A panel) x (packed B panel) + beta * C.
- * pa holds kc steps of MR floats, pb kc steps of NR floats (zero-padded past rows/cols).
+ * pa holds kc steps of MR broadcast vectors, pb kc steps of NR floats (zero past rows/cols).
  */
 function kernel4x8(pa: usize, pb: usize, kc: i32, alpha: f32, beta: f32, c: usize, ldc: usize,
   rows: i32, cols: i32, tile: usize): void {
@@ -127,22 +129,25 @@ function kernel4x8(pa: usize, pb: usize, kc: i32, alpha: f32, beta: f32, c: usiz
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  for (let p = 0; p < kc; p++) {
+  // 8 accumulators + 2 B vectors + 1 A vector fit the 16 xmm registers V8 allocates on x64.
+  // Unrolling this loop by 2 measured 1.5-2x slower (spills); so did larger tiles.
+  const end = pb + (<usize>kc << 5);
+  while (pb < end) {
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
-    let av = v128.load32_splat(pa);
+    let av = v128.load(pa);
     c00 = madd(av, b0, c00);
     c01 = madd(av, b1, c01);
-    av = v128.load32_splat(pa, 4);
+    av = v128.load(pa, 16);
     c10 = madd(av, b0, c10);
     c11 = madd(av, b1, c11);
-    av = v128.load32_splat(pa, 8);
+    av = v128.load(pa, 32);
     c20 = madd(av, b0, c20);
     c21 = madd(av, b1, c21);
-    av = v128.load32_splat(pa, 12);
+    av = v128.load(pa, 48);
     c30 = madd(av, b0, c30);
     c31 = madd(av, b1, c31);
-    pa += 16;
+    pa += 64;
     pb += 32;
   }
   const va = f32x4.splat(alpha);
@@ -188,53 +193,78 @@ function kernel4x8(pa: usize, pb: usize, kc: i32, alpha: f32, beta: f32, c: usiz
 }
 
 /**
- * Packs a kc x width block (element (p, w) at src + p * sp + w * sw) into consecutive kc x W
- * panels (see packPanel). When the W values of a step are contiguous (sw = 4), 64 bytes of a
- * source row are copied per step so each cache line is read once: the rows are usually a
- * multiple of 4 KiB apart, so they all fall into one L1 set and a line is gone before the
- * next panel would come back for its other half.
+ * Packs `rows` rows of op(A) (element (i, p) at src + i * si + p * sp) into panels of MR rows:
+ * kc steps of MR vectors, each holding one value four times, zero past `rows`. Broadcasting
+ * here rather than in the tile saves V8 an address computation per load there (plain SIMD
+ * build 39 -> 45 GFLOP/s at 32x512x1024), for 4x the packed size of A.
  */
-function packBlock(dst: usize, W: i32, src: usize, sp: usize, sw: usize, kc: i32, width: i32): void {
-  const panelBytes = <usize>(kc * W) << 2;
-  let q = 0;
-  if (sw == 4) {
-    const G = 16 / W; // panels per 64 bytes
-    const rowBytes = <usize>W << 2;
-    for (; q + G <= width / W; q += G) {
-      let s = src + <usize>(q * W) * sw;
-      let d = dst + <usize>q * panelBytes;
+function packA(dst: usize, src: usize, si: usize, sp: usize, kc: i32, rows: i32): void {
+  for (let q = 0; q < rows; q += MR) {
+    const valid = imin(MR, rows - q);
+    let s = src + <usize>q * si;
+    if (valid == MR) {
+      const s1 = si, s2 = si << 1, s3 = si * 3;
       for (let p = 0; p < kc; p++) {
-        let dd = d;
-        for (let g = 0; g < G; g++) {
-          v128.store(dd, v128.load(s + <usize>g * rowBytes));
-          if (W == 8) v128.store(dd, v128.load(s + <usize>g * rowBytes, 16), 16);
-          dd += panelBytes;
-        }
+        v128.store(dst, v128.load32_splat(s));
+        v128.store(dst, v128.load32_splat(s + s1), 16);
+        v128.store(dst, v128.load32_splat(s + s2), 32);
+        v128.store(dst, v128.load32_splat(s + s3), 48);
         s += sp;
-        d += rowBytes;
+        dst += 64;
       }
+      continue;
     }
-  }
-  for (; q * W < width; q++) {
-    packPanel(dst + <usize>q * panelBytes, W, src + <usize>(q * W) * sw, sp, sw, kc, imin(W, width - q * W));
+    for (let p = 0; p < kc; p++) {
+      // Rows past the matrix are never read (they may lie past the end of memory).
+      for (let r = 0; r < MR; r++) {
+        let v = f32x4.splat(0);
+        if (r < valid) v = v128.load32_splat(s + <usize>r * si);
+        v128.store(dst + (<usize>r << 4), v);
+      }
+      s += sp;
+      dst += 64;
+    }
   }
 }
 
 /**
- * Packs a kc x W panel (W = 4 or 8) whose element (p, w) is at src + p * sp + w * sw into
- * dst[p * W + w], zero-filling columns w >= valid so the kernel never needs an edge case.
+ * Packs columns [0, width) of op(B) rows [0, kc) (element (p, j) at src + p * sp + j * sj) into
+ * panels of NR columns: kc steps of NR floats, zero past `width`. When a row's values are
+ * contiguous (sj = 4), two panels are filled per pass so each 64-byte line of B is read once:
+ * the rows are often a multiple of 4 KiB apart, so they share one L1 set and a line is evicted
+ * before a second pass would return for its other half (32x512x1024 NN: 33 -> 38 GFLOP/s).
  */
-function packPanel(dst: usize, W: i32, src: usize, sp: usize, sw: usize, kc: i32, valid: i32): void {
-  const dstStride = <usize>W << 2;
-  for (let g = 0; g < W; g += 4) {
-    let v = valid - g;
-    if (v < 0) v = 0;
-    if (v > 4) v = 4;
-    packGroup(dst + (<usize>g << 2), dstStride, src + <usize>g * sw, sp, sw, kc, v);
+function packB(dst: usize, src: usize, sp: usize, sj: usize, kc: i32, width: i32): void {
+  const panelBytes = <usize>(kc * NR) << 2;
+  const full = width / NR;
+  let q = 0;
+  if (sj == 4) {
+    for (; q + 2 <= full; q += 2) {
+      let s = src + (<usize>(q * NR) << 2);
+      let d = dst + <usize>q * panelBytes;
+      for (let p = 0; p < kc; p++) {
+        v128.store(d, v128.load(s));
+        v128.store(d, v128.load(s, 16), 16);
+        v128.store(d + panelBytes, v128.load(s, 32));
+        v128.store(d + panelBytes, v128.load(s, 48), 16);
+        s += sp;
+        d += 32;
+      }
+    }
+  }
+  for (; q * NR < width; q++) {
+    const valid = imin(NR, width - q * NR);
+    const d = dst + <usize>q * panelBytes;
+    const s = src + <usize>(q * NR) * sj;
+    packGroup(d, 32, s, sp, sj, kc, imin(valid, 4));
+    packGroup(d + 16, 32, s + 4 * sj, sp, sj, kc, valid > 4 ? valid - 4 : 0);
   }
 }
 
-/** Four columns of packPanel; uses vector copies when the four are contiguous in either direction. */
+/**
+ * Four columns of a B panel: dst[p * ds + w] = element (p, w) at src + p * sp + w * sw, zero for
+ * w >= valid. Vector copies when the four are contiguous along w, 4x4 transposes along p.
+ */
 function packGroup(dst: usize, ds: usize, src: usize, sp: usize, sw: usize, kc: i32, valid: i32): void {
   if (valid == 4 && sw == 4) {
     // The four values of a step are contiguous: one vector per step.
@@ -267,7 +297,9 @@ function packGroup(dst: usize, ds: usize, src: usize, sp: usize, sw: usize, kc: 
   }
   for (; p < kc; p++) {
     for (let w = 0; w < 4; w++) {
-      store<f32>(dst + (<usize>w << 2), w < valid ? load<f32>(src + <usize>w * sw) : 0);
+      let v: f32 = 0;
+      if (w < valid) v = load<f32>(src + <usize>w * sw);
+      store<f32>(dst + (<usize>w << 2), v);
     }
     dst += ds;
     src += sp;

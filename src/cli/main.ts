@@ -1,0 +1,32 @@
+/**
+ * The `recur` command line. Each command lives in `commands/`; this file only wires them into
+ * one commander program and turns errors into one-line messages with a non-zero exit code.
+ */
+import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { registerExport } from './commands/export.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command('recur')
+    .description('Recurrent neural networks (Elman RNN, LSTM, GRU) for TypeScript')
+    .version(pkg.version)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerExport(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : e.exitCode || 1; // commander printed the message
+    process.stderr.write(`recur: ${(e as Error).message}\n`);
+    if (process.env.RECUR_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
+    return 1;
+  }
+}

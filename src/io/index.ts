@@ -1,0 +1,8 @@
+/**
+ * Public door of io: safetensors encoding/decoding, recur's one-file model format, and ONNX
+ * export. Readers validate everything before allocating.
+ */
+export { encodeSafetensors, decodeSafetensors, readSafetensorsHeader, type SafetensorsFile, type SafetensorsHeader, type SafetensorsTensorInfo } from './safetensors.js';
+export { encodeModelFile, decodeModelFile, saveModel, loadModel, MODEL_FORMAT_VERSION, type ModelExtras, type LoadedModel } from './model-file.js';
+export { exportOnnx, type OnnxExportOptions } from './onnx/export.js';
+export { writeFileAtomic } from './atomic-write.js';

@@ -1,0 +1,94 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MODEL_FORMAT_VERSION, decodeModelFile, encodeModelFile, loadModel, saveModel } from './model-file.js';
+import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
+import { type CellType, RecurrentModel } from '../nn/recurrent-model.js';
+import { Lstm } from '../nn/recurrent.js';
+import { Tape } from '../autograd/tape.js';
+import { WasmBackend } from '../kernels/wasm/wasm-backend.js';
+import { Rng } from '../random/rng.js';
+import { IntTensor, Tensor } from '../tensor/tensor.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'recur-model-'));
+
+test('save -> load gives bit-identical outputs for every cell type, stacked and bidirectional', async () => {
+  const backend = await WasmBackend.create();
+  let i = 0;
+  for (const cell of ['lstm', 'gru', 'rnn-tanh', 'rnn-relu', 'rnn-sigmoid'] as CellType[]) {
+    for (const [numLayers, bidirectional] of [[1, false], [2, true]] as const) {
+      i++;
+      const model = new RecurrentModel({ input: { kind: 'embedding', vocabSize: 9, embeddingDim: 4 }, cell, hiddenSize: 6, numLayers, bidirectional, outputSize: 9 },
+        { rng: new Rng(i) }).to(backend);
+      const path = join(dir, `m${i}.safetensors`);
+      const vocabulary = [...'abcdefgh\n'];
+      await saveModel(path, model, { vocabulary, normalization: { mean: 0.5, std: [1, 2] } });
+      const loaded = await loadModel(path);
+      loaded.model.to(backend);
+      assert.deepEqual(loaded.config, model.config);
+      assert.deepEqual(loaded.vocabulary, vocabulary);
+      assert.deepEqual(loaded.normalization, { mean: 0.5, std: [1, 2] });
+      const ids = IntTensor.from(Array.from({ length: 5 * 2 }, (_, k) => (k * 7 + i) % 9), [5, 2]);
+      const a = model.eval().forward(Tape.inference(backend), ids);
+      const b = loaded.model.eval().forward(Tape.inference(backend), ids);
+      assert.deepEqual(Array.from(b.logits.data), Array.from(a.logits.data), `${cell} L${numLayers} bi=${bidirectional}`);
+      assert.deepEqual(Array.from(b.state.h.data), Array.from(a.state.h.data));
+    }
+  }
+});
+
+test('the file holds PyTorch names and loads into a plain Lstm via its state dict', () => {
+  const model = new RecurrentModel({ input: { kind: 'dense', size: 3 }, cell: 'lstm', hiddenSize: 4, numLayers: 2, outputSize: 2 }, { rng: new Rng(1) });
+  const file = decodeSafetensors(encodeModelFile(model));
+  assert.deepEqual([...file.tensors.keys()].sort(), [
+    'head.bias', 'head.weight',
+    'rnn.bias_hh_l0', 'rnn.bias_hh_l1', 'rnn.bias_ih_l0', 'rnn.bias_ih_l1',
+    'rnn.weight_hh_l0', 'rnn.weight_hh_l1', 'rnn.weight_ih_l0', 'rnn.weight_ih_l1',
+  ]);
+  assert.equal(file.metadata.format, 'pt');
+  assert.equal(file.metadata['recur.format_version'], String(MODEL_FORMAT_VERSION));
+  // What torch.nn.LSTM(3, 4, num_layers=2).state_dict() would hold, saved by safetensors.torch.
+  const bare = new Map([...file.tensors].filter(([n]) => n.startsWith('rnn.')).map(([n, t]) => [n.slice(4), t]));
+  const lstm = new Lstm({ inputSize: 3, hiddenSize: 4, numLayers: 2, rng: new Rng(9) });
+  lstm.loadStateDict(decodeSafetensors(encodeSafetensors(bare, { format: 'pt' })).tensors);
+  assert.deepEqual(lstm.param('weight_hh_l1').toArray(), model.rnn.param('weight_hh_l1').toArray());
+});
+
+test('weights saved without recur metadata load given a config', () => {
+  const config = { input: { kind: 'one-hot' as const, vocabSize: 5 }, cell: 'gru' as const, hiddenSize: 3, numLayers: 1, bidirectional: false, dropout: 0, bias: true, outputSize: 5, output: 'sequence' as const };
+  const model = new RecurrentModel(config, { rng: new Rng(3) });
+  const bytes = encodeSafetensors(model.stateDict(), { format: 'pt' });
+  assert.throws(() => decodeModelFile(bytes), /no recur config in its metadata; pass the model config/);
+  const loaded = decodeModelFile(bytes, { config });
+  assert.deepEqual(loaded.model.head.weight.toArray(), model.head.weight.toArray());
+});
+
+test('a file that disagrees with its config, or comes from another format version, is rejected clearly', () => {
+  const model = new RecurrentModel({ input: { kind: 'one-hot', vocabSize: 5 }, cell: 'lstm', hiddenSize: 3, outputSize: 5 }, { rng: new Rng(4) });
+  const dict = model.stateDict();
+  const meta = { format: 'pt', 'recur.format_version': '1', 'recur.config': JSON.stringify({ ...model.config, hiddenSize: 4 }) };
+  assert.throws(() => decodeModelFile(encodeSafetensors(dict, meta)),
+    /model file does not match its config: tensor 'rnn.weight_ih_l0' is \[12, 5\] but the config needs \[16, 5\]/);
+  dict.delete('head.bias');
+  dict.set('extra', Tensor.zeros([2]));
+  assert.throws(() => decodeModelFile(encodeSafetensors(dict, { ...meta, 'recur.config': JSON.stringify(model.config) })),
+    /missing tensor 'head.bias' \[5\]; unexpected tensor 'extra'/);
+  assert.throws(() => decodeModelFile(encodeSafetensors(model.stateDict(), { ...meta, 'recur.format_version': '99' })),
+    /model file format version 99 is not supported by this recur \(expects 1\)/);
+  assert.throws(() => decodeModelFile(encodeSafetensors(model.stateDict(), { ...meta, 'recur.config': '{"input": ' })),
+    /metadata 'recur.config' is not valid JSON/);
+  assert.throws(() => decodeModelFile(encodeSafetensors(model.stateDict(), { ...meta, 'recur.config': JSON.stringify({ ...model.config, cell: 'transformer' }) })),
+    /cell must be one of lstm, gru, rnn-tanh, rnn-relu, rnn-sigmoid, got "transformer"/);
+});
+
+test('loadModel names a missing file; a corrupted file gets a safetensors error', async () => {
+  await assert.rejects(loadModel(join(dir, 'nope.safetensors')), /model file not found: .*nope.safetensors/);
+  const model = new RecurrentModel({ input: { kind: 'one-hot', vocabSize: 5 }, outputSize: 5, hiddenSize: 2 }, { rng: new Rng(5) });
+  const path = join(dir, 'corrupt.safetensors');
+  await saveModel(path, model);
+  const bytes = readFileSync(path);
+  writeFileSync(path, bytes.subarray(0, bytes.length - 3));
+  await assert.rejects(loadModel(path), /safetensors: /);
+});
