@@ -33,3 +33,9 @@ test('arrays outside wasm memory are copied in and results copied back', async (
   backend.axpy(3, 1, x, y);
   assert.equal(backend.bytesInUse, before, 'staging copies are freed after the call');
 });
+
+test('buffers of another element type are rejected, not reinterpreted', async () => {
+  const backend = await WasmBackend.create();
+  const f64 = new Float64Array(4) as unknown as Float32Array;
+  assert.throws(() => backend.axpy(4, 1, f64, new Float32Array(4)), /wasm backend: kernels take Float32Array or Int32Array buffers, got Float64Array/);
+});

@@ -81,6 +81,9 @@ export class WasmBackend implements Backend {
 
   /** Byte offset of `arr` inside wasm memory, copying it in if it lives elsewhere. */
   private p(arr: Typed, writeBack = false): number {
+    if (!(arr instanceof Float32Array) && !(arr instanceof Int32Array)) {
+      throw new Error(`wasm backend: kernels take Float32Array or Int32Array buffers, got ${(arr as object)?.constructor?.name ?? typeof arr}`);
+    }
     if (this.buffers.has(arr.buffer)) return arr.byteOffset;
     const offset = this.heap.alloc(arr.byteLength);
     const view = arr instanceof Float32Array
