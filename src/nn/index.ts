@@ -22,3 +22,4 @@ export {
   RecurrentModel, normalizeModelConfig, CELL_TYPES,
   type RecurrentModelConfig, type InputConfig, type CellType, type ModelOutput,
 } from './recurrent-model.js';
+export { sequenceMask } from './sequence-mask.js';
