@@ -64,6 +64,24 @@ export interface Backend {
    */
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number,
     alpha: number, a: F32, lda: number, b: F32, ldb: number, beta: number, c: F32, ldc: number): void;
+  /**
+   * Floats a packed op(B) [k, n] occupies (gemmPackB's output). The layout is the backend's
+   * own: the buffer is only for gemmPacked on the same backend.
+   */
+  gemmPackedSize(k: number, n: number): number;
+  /**
+   * Packs op(B) [k, n] (B stored [k, n] with ldb >= n, or [n, k] with ldb >= k when transB)
+   * into `packed` (gemmPackedSize(k, n) floats, overwritten), once for many gemmPacked calls:
+   * a recurrent layer multiplies by the same weights at every time step.
+   */
+  gemmPackB(transB: boolean, k: number, n: number, b: F32, ldb: number, packed: F32): void;
+  /**
+   * C = alpha * op(A) * P + beta * C, with P = op(B) [k, n] packed by gemmPackB (A and C as in
+   * gemm). On the wasm backend the result is bit-identical to gemm's for m >= 4 rows; for
+   * fewer rows a matrix-vector kernel may round differently (within gemm's tolerance).
+   */
+  gemmPacked(transA: boolean, m: number, n: number, k: number, alpha: number, a: F32, lda: number,
+    packed: F32, beta: number, c: F32, ldc: number): void;
 
   // ---- elementwise and reductions --------------------------------------------------------
   /** x[0..n) = value */

@@ -230,6 +230,53 @@ test('gemm: alpha = 0 and k = 0 give beta * C without reading A or B', () => {
   }
 });
 
+// ---- pre-packed B -------------------------------------------------------------------------------
+
+test('gemmPacked (B packed once by gemmPackB) conforms to the reference on every backend', async (t) => {
+  const ps = allProblems();
+  for (const { label, backend } of [{ label: 'reference', backend: ref as Backend }, ...wasm]) {
+    await t.test(label, () => {
+      for (const p of ps) {
+        const packed = backend.allocFloats(backend.gemmPackedSize(p.k, p.n));
+        packed.fill(NaN); // every element gemmPacked reads must have been written by gemmPackB
+        backend.gemmPackB(p.tB, p.k, p.n, place(backend, p.b, 'alloc'), p.ldb, packed);
+        const c = place(backend, p.c0, 'alloc');
+        backend.gemmPacked(p.tA, p.m, p.n, p.k, p.alpha, place(backend, p.a, 'alloc'), p.lda, packed, p.beta, c, p.ldc);
+        checkResult({ ...p, label: `gemmPacked ${p.label}` }, c);
+      }
+    });
+  }
+});
+
+test('wasm gemmPacked is bit-identical to gemm from 4 rows up (same tile loop)', () => {
+  for (const { backend } of wasm) {
+    for (const p of allProblems().filter((q) => q.m >= 4)) {
+      const packed = backend.allocFloats(backend.gemmPackedSize(p.k, p.n));
+      backend.gemmPackB(p.tB, p.k, p.n, p.b, p.ldb, packed);
+      const viaPacked = p.c0.slice();
+      backend.gemmPacked(p.tA, p.m, p.n, p.k, p.alpha, p.a, p.lda, packed, p.beta, viaPacked, p.ldc);
+      const direct = p.c0.slice();
+      backend.gemm(p.tA, p.tB, p.m, p.n, p.k, p.alpha, p.a, p.lda, p.b, p.ldb, p.beta, direct, p.ldc);
+      assert.ok(sameBits(viaPacked, direct), `${backend.description} ${p.label}: gemmPacked differs from gemm`);
+    }
+  }
+});
+
+test('gemmPackB / gemmPacked: invalid arguments throw on both backends, naming what is wrong', () => {
+  for (const be of [ref, ...wasm.map((w) => w.backend)]) {
+    const size = be.gemmPackedSize(3, 5);
+    assert.ok(size >= 15, `${be.description}: gemmPackedSize(3, 5) = ${size}`);
+    const packed = new Float32Array(size);
+    assert.throws(() => be.gemmPackedSize(-1, 2), /gemmPackedSize: k must be a non-negative integer, got -1/);
+    assert.throws(() => be.gemmPackB(false, 3, 5, new Float32Array(15), 4, packed), /gemmPackB: ldb must be an integer >= n = 5, got 4/);
+    assert.throws(() => be.gemmPackB(false, 3, 5, new Float32Array(14), 5, packed), /gemmPackB: B holds 14 elements/);
+    assert.throws(() => be.gemmPackB(false, 3, 5, new Float32Array(15), 5, packed.subarray(1)), /gemmPackB: packed holds \d+ floats but op\(B\) \[3, 5\] needs gemmPackedSize = \d+/);
+    assert.throws(() => be.gemmPacked(false, 2, 5, 3, 1, new Float32Array(5), 3, packed, 0, new Float32Array(10), 5), /gemmPacked: A holds 5 elements/);
+    assert.throws(() => be.gemmPacked(false, 2, 5, 3, 1, new Float32Array(6), 3, packed, 0, new Float32Array(10), 4), /gemmPacked: ldc must be an integer >= n = 5, got 4/);
+    assert.throws(() => be.gemmPacked(false, 2, 5, 3, 1, new Float32Array(6), 3, packed.subarray(1), 0, new Float32Array(10), 5), /gemmPacked: packed holds/);
+  }
+});
+
 // ---- builds ----------------------------------------------------------------------------------
 
 const wasmDir = new URL('./wasm/', import.meta.url);

@@ -3,7 +3,8 @@
  * hand-written backpropagation through time. Speed by design (cuDNN's layout): the input
  * projection of all T steps is one GEMM before the loop; each step runs one recurrent GEMM and
  * one fused gate kernel; the backward pass forms the weight gradients with one GEMM each over
- * all steps. Not here: stacking, bidirectional concatenation, dropout (see nn/recurrent).
+ * all steps; W_hh is packed once per pass for the per-step GEMMs (Backend.gemmPackB).
+ * Not here: stacking, bidirectional concatenation, dropout (see nn/recurrent).
  *
  * Variable lengths follow PyTorch's packed sequences / ONNX `sequence_lens`: sequence b is
  * active at time t iff t < lengths[b]. An inactive step leaves the state unchanged and
@@ -101,6 +102,15 @@ export function recurrentLayer(tape: Tape, x: Tensor, w: RecurrentWeights, optio
   const saved = tape.tensor([T, B, mode === 'gru' ? 4 * H : G * H]);
   const hProj = mode === 'gru' ? tape.tensor([T, B, 3 * H]) : undefined;
 
+  // W_hh^T is the B operand of every step's GEMM: pack it once for the whole sequence (a single
+  // step, as in streaming, multiplies it once and packs nothing).
+  const packedHh = T > 1 ? tape.tensor([k.gemmPackedSize(H, G * H)]).data : undefined;
+  if (packedHh) k.gemmPackB(true, H, G * H, w.weightHh.data, H, packedHh);
+  const recurrentGemm = (hPrev: Float32Array, beta: number, out: Float32Array): void => {
+    if (packedHh) k.gemmPacked(false, B, G * H, H, 1, hPrev, H, packedHh, beta, out, G * H);
+    else k.gemm(false, true, B, G * H, H, 1, hPrev, H, w.weightHh.data, H, beta, out, G * H);
+  };
+
   let h = options.h0 ? options.h0.data : tape.tensor([B, H]).data;
   let c = mode === 'lstm' ? (options.c0 ? options.c0.data : tape.tensor([B, H]).data) : undefined;
   const rowsH = (a: Float32Array, t: number) => a.subarray(t * BH, (t + 1) * BH);
@@ -113,7 +123,7 @@ export function recurrentLayer(tape: Tape, x: Tensor, w: RecurrentWeights, optio
     if (mode === 'lstm') {
       const gates = saved.data.subarray(t * BG, (t + 1) * BG);
       gates.set(xProj.data.subarray(t * BG, (t + 1) * BG));
-      k.gemm(false, true, B, G * H, H, 1, h, H, w.weightHh.data, H, 1, gates, G * H);
+      recurrentGemm(h, 1, gates);
       const cp = rowsH(cPrevAll!.data, t);
       cp.set(c!);
       const cOut = rowsH(cAll!.data, t);
@@ -122,13 +132,13 @@ export function recurrentLayer(tape: Tape, x: Tensor, w: RecurrentWeights, optio
     } else if (mode === 'gru') {
       const hpj = hProj!.data.subarray(t * BG, (t + 1) * BG);
       if (w.biasHh) for (let b = 0; b < B; b++) hpj.set(w.biasHh.data, b * G * H);
-      k.gemm(false, true, B, G * H, H, 1, h, H, w.weightHh.data, H, w.biasHh ? 1 : 0, hpj, G * H);
+      recurrentGemm(h, w.biasHh ? 1 : 0, hpj);
       k.gruCellForward(B, H, xProj.data.subarray(t * BG, (t + 1) * BG), hpj, hp,
         saved.data.subarray(t * 4 * BH, (t + 1) * 4 * BH), hOut);
     } else {
       const pre = saved.data.subarray(t * BH, (t + 1) * BH);
       pre.set(xProj.data.subarray(t * BH, (t + 1) * BH));
-      k.gemm(false, true, B, H, H, 1, h, H, w.weightHh.data, H, 1, pre, H);
+      recurrentGemm(h, 1, pre);
       k.activationForward(mode, BH, pre, hOut);
       pre.set(hOut); // the backward of f reads the output
     }
@@ -170,6 +180,9 @@ export function recurrentLayer(tape: Tape, x: Tensor, w: RecurrentWeights, optio
       const dhProj = mode === 'gru' ? tape.tensor([T, B, G * H]) : dxProj;
       const dhPrev = tape.tensor([B, H]).data;
       const dcPrev = dc ? tape.tensor([B, H]).data : undefined;
+      // W_hh is the B operand of every step's dh GEMM: packed once for the backward pass.
+      const packedHhT = T > 1 ? tape.tensor([k.gemmPackedSize(G * H, H)]).data : undefined;
+      if (packedHhT) k.gemmPackB(false, G * H, H, w.weightHh.data, H, packedHhT);
 
       for (let s = T - 1; s >= 0; s--) {
         const t = order(s);
@@ -199,7 +212,8 @@ export function recurrentLayer(tape: Tape, x: Tensor, w: RecurrentWeights, optio
           }
         }
         // dh_{t-1} = dGates_h W_hh (+ the direct GRU term already in dhPrev)
-        k.gemm(false, false, B, H, G * H, 1, dgh, G * H, w.weightHh.data, H, mode === 'gru' ? 1 : 0, dhPrev, H);
+        if (packedHhT) k.gemmPacked(false, B, H, G * H, 1, dgh, G * H, packedHhT, mode === 'gru' ? 1 : 0, dhPrev, H);
+        else k.gemm(false, false, B, H, G * H, 1, dgh, G * H, w.weightHh.data, H, mode === 'gru' ? 1 : 0, dhPrev, H);
         if (lengths) {
           for (let b = 0; b < B; b++) {
             if (active(t, b)) continue;

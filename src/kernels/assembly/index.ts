@@ -2,6 +2,7 @@
 // byte offsets they are given; all allocation happens in JavaScript (src/kernels/wasm/heap.ts).
 export { isRelaxed } from './simd';
 export { gemm, gemmWorkspaceBytes } from './gemm';
+export { gemmPackB, gemmPacked, gemmPackedFloats, gemmPackedWorkspaceBytes } from './gemm-packed';
 export { fill, axpy, scale, mul, add, clamp, addRowVector, sumRows, sum, sumSquares, activationForward, activationBackward } from './elementwise';
 export { lstmCellForward, lstmCellBackward, gruCellForward, gruCellBackward } from './cells';
 export { softmaxCrossEntropyForward, softmaxCrossEntropyBackward, softmax } from './loss';

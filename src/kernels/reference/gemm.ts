@@ -64,3 +64,56 @@ function checkMatrix(name: string, rows: number, cols: number, length: number, l
     throw new Error(`gemm: ${name} holds ${length} elements but a [${rows}, ${cols}] matrix with ${ldName} ${ld} needs ${need}`);
   }
 }
+
+// ---- pre-packed B ------------------------------------------------------------------------------
+// The reference "packs" op(B) as a plain row-major [k, n] copy; gemmPacked is then gemm on it.
+
+export function gemmPackedSize(k: number, n: number): number {
+  checkPackedSizes('gemmPackedSize', k, n);
+  return k * n;
+}
+
+export function gemmPackB(transB: boolean, k: number, n: number, b: F32, ldb: number, packed: F32): void {
+  checkPackBArgs(transB, k, n, b.length, ldb, packed.length, k * n);
+  const bRow = transB ? 1 : ldb;
+  const bCol = transB ? ldb : 1;
+  for (let p = 0; p < k; p++) for (let j = 0; j < n; j++) packed[p * n + j] = b[p * bRow + j * bCol]!;
+}
+
+export function gemmPacked(transA: boolean, m: number, n: number, k: number, alpha: number, a: F32, lda: number,
+  packed: F32, beta: number, c: F32, ldc: number): void {
+  checkPackedGemmArgs(transA, m, n, k, a.length, lda, packed.length, k * n, c.length, ldc);
+  gemm(transA, false, m, n, k, alpha, a, lda, packed, Math.max(n, 1), beta, c, ldc);
+}
+
+function checkPackedSizes(fn: string, k: number, n: number): void {
+  for (const [name, v] of [['k', k], ['n', n]] as const) {
+    if (!Number.isInteger(v) || v < 0) throw new Error(`${fn}: ${name} must be a non-negative integer, got ${v}`);
+  }
+}
+
+/** Throws `gemmPackB: ...` unless B and the packed buffer fit the sizes (`need` = gemmPackedSize). */
+export function checkPackBArgs(transB: boolean, k: number, n: number, bLength: number, ldb: number, packedLength: number, need: number): void {
+  checkPackedSizes('gemmPackB', k, n);
+  try {
+    checkMatrix('B', transB ? n : k, transB ? k : n, bLength, ldb, transB ? 'k (transB)' : 'n');
+  } catch (e) {
+    throw new Error((e as Error).message.replace(/^gemm:/, 'gemmPackB:'));
+  }
+  if (packedLength < need) throw new Error(`gemmPackB: packed holds ${packedLength} floats but op(B) [${k}, ${n}] needs gemmPackedSize = ${need}`);
+}
+
+/** Throws `gemmPacked: ...` unless A, C and the packed buffer fit the sizes (`need` = gemmPackedSize). */
+export function checkPackedGemmArgs(transA: boolean, m: number, n: number, k: number, aLength: number, lda: number,
+  packedLength: number, need: number, cLength: number, ldc: number): void {
+  try {
+    for (const [name, v] of [['m', m], ['n', n], ['k', k]] as const) {
+      if (!Number.isInteger(v) || v < 0) throw new Error(`gemm: ${name} must be a non-negative integer, got ${v}`);
+    }
+    checkMatrix('A', transA ? k : m, transA ? m : k, aLength, lda, transA ? 'm (transA)' : 'k');
+    checkMatrix('C', m, n, cLength, ldc, 'n');
+  } catch (e) {
+    throw new Error((e as Error).message.replace(/^gemm:/, 'gemmPacked:'));
+  }
+  if (packedLength < need) throw new Error(`gemmPacked: packed holds ${packedLength} floats but op(B) [${k}, ${n}] needs gemmPackedSize = ${need}`);
+}

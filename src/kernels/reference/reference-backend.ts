@@ -3,7 +3,7 @@
  * the oracle every optimised backend is checked against, so clarity beats speed here.
  */
 import type { Arena, Backend } from '../backend.js';
-import { gemm } from './gemm.js';
+import { gemm, gemmPackB, gemmPacked, gemmPackedSize } from './gemm.js';
 import { activationBackward, activationForward, add, addRowVector, axpy, clamp, fill, mul, scale, sum, sumRows, sumSquares } from './elementwise.js';
 import { gruCellBackward, gruCellForward, lstmCellBackward, lstmCellForward } from './cells.js';
 import { softmax, softmaxCrossEntropyBackward, softmaxCrossEntropyForward } from './loss.js';
@@ -67,6 +67,9 @@ export class ReferenceBackend implements Backend {
   }
 
   gemm = gemm;
+  gemmPackedSize = gemmPackedSize;
+  gemmPackB = gemmPackB;
+  gemmPacked = gemmPacked;
   fill = fill;
   axpy = axpy;
   scale = scale;

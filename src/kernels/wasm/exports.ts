@@ -10,6 +10,13 @@ export interface KernelExports {
   gemmWorkspaceBytes(transA: number, transB: number, m: number, n: number, k: number): number;
   gemm(transA: number, transB: number, m: number, n: number, k: number, alpha: number,
     a: Ptr, lda: number, b: Ptr, ldb: number, beta: number, c: Ptr, ldc: number, work: Ptr): void;
+  gemmPackedFloats(k: number, n: number): number;
+  /** Packs columns [j0, j1) of op(B) [k, n] in the layout of the whole matrix (j0 a multiple of 8). */
+  gemmPackB(transB: number, k: number, n: number, b: Ptr, ldb: number, packed: Ptr, j0: number, j1: number): void;
+  gemmPackedWorkspaceBytes(transA: number, m: number, k: number): number;
+  /** Columns [j0, j0 + n) of op(A) P, P packed from op(B) [k, nTotal]; c points at column j0. */
+  gemmPacked(transA: number, m: number, n: number, k: number, alpha: number, a: Ptr, lda: number,
+    packed: Ptr, nTotal: number, j0: number, beta: number, c: Ptr, ldc: number, work: Ptr): void;
   fill(n: number, value: number, x: Ptr): void;
   axpy(n: number, alpha: number, x: Ptr, y: Ptr): void;
   scale(n: number, alpha: number, x: Ptr): void;

@@ -1,29 +1,58 @@
 /**
- * The WebAssembly backend: SIMD kernels over one shared linear memory. Tensors allocated by
- * this backend live inside that memory, so kernels run on them in place; arrays from elsewhere
- * are copied in (and results back) around each call, correct but slower.
+ * The WebAssembly backend: SIMD kernels over one shared linear memory, on all cores by default.
+ * Tensors allocated by this backend live inside that memory, so kernels run on them in place;
+ * arrays from elsewhere are copied in (and results back) around each call, correct but slower.
+ * Large calls are split between the calling thread and worker threads that run the same
+ * compiled module on the same memory (thread-pool.ts); splits follow output rows or columns only,
+ * so results are bit-identical for any thread count (split.ts).
  * Not here: the kernel code itself (`../assembly/`) and autograd.
  */
 import type { Activation, AdagradOptions, AdamOptions, Arena, Backend, F32, I32, RmspropOptions, SgdOptions } from '../backend.js';
 import type { KernelExports } from './exports.js';
 import { WasmHeap } from './heap.js';
-import { checkGemmArgs } from '../reference/gemm.js';
+import { WasmArena } from './wasm-arena.js';
+import { checkGemmArgs, checkPackBArgs, checkPackedGemmArgs } from '../reference/gemm.js';
 import { type WasmFlavour, loadKernelModule } from './load.js';
+import { ThreadPool } from './thread-pool.js';
+import { controlBlockBytes } from './control-block.js';
+import { GEMM_NR, MIN_ELEMENTS_PER_PART, MIN_TRANSCENDENTAL_PER_PART, gemmSplit, splitRange } from './split.js';
+import { availableThreads, resolveThreads } from './threads.js';
 
 const ACTIVATION_CODE: Record<Activation, number> = { tanh: 0, relu: 1, sigmoid: 2 };
 const MAX_PAGES = 65536; // 4 GiB, the wasm32 limit; shared memory reserves address space only
 const INITIAL_PAGES = 256; // 16 MiB
+/** Elementwise splits fall on multiples of 16 floats: whole vectors and whole 64-byte lines. */
+const ALIGN = 16;
+
+/** Kernels worker threads can run; a job names one by its index here. */
+const OPS = ['gemm', 'gemmPacked', 'gemmPackB', 'fill', 'axpy', 'scale', 'mul', 'add', 'clamp', 'addRowVector',
+  'activationForward', 'activationBackward', 'lstmCellForward', 'lstmCellBackward', 'gruCellForward', 'gruCellBackward',
+  'softmaxCrossEntropyForward', 'softmaxCrossEntropyBackward', 'softmax', 'bceWithLogitsForward', 'bceWithLogitsBackward',
+  'sgdStep', 'adagradStep', 'rmspropStep', 'adamStep'] as const satisfies readonly (keyof KernelExports)[];
+type Op = (typeof OPS)[number];
+const OP_CODE = Object.fromEntries(OPS.map((name, i) => [name, i])) as Record<Op, number>;
 
 export interface WasmBackendOptions {
   /** Force a kernel build instead of the best supported one. */
   flavour?: WasmFlavour;
+  /**
+   * Threads that run kernels, the calling one included: a positive integer, default all cores
+   * (`os.availableParallelism()` in Node, `navigator.hardwareConcurrency` in a browser); 1 runs
+   * everything on the calling thread. Browsers need cross-origin isolation for shared memory
+   * between workers; without it the backend runs on 1 thread.
+   */
+  threads?: number;
+  /**
+   * Milliseconds an idle worker keeps polling for the next kernel before it sleeps (default
+   * 2). Waking a sleeping worker costs tens of microseconds; polling costs a core.
+   */
+  spinMs?: number;
 }
 
 type Typed = F32 | I32;
 
 export class WasmBackend implements Backend {
   readonly name = 'wasm' as const;
-  readonly description: string;
   readonly flavour: WasmFlavour;
   readonly memory: WebAssembly.Memory;
   private readonly k: KernelExports;
@@ -33,23 +62,55 @@ export class WasmBackend implements Backend {
   private readonly finalizer = new FinalizationRegistry<number>((offset) => this.heap.release(offset));
   /** Copies made for arrays outside wasm memory during the current call. */
   private staged: { offset: number; src: Typed; writeBack: boolean }[] = [];
-  private gemmWork = 0;
-  private gemmWorkBytes = 0;
+  /** GEMM scratch per thread (byte offsets and sizes in wasm memory). */
+  private readonly work: number[] = [];
+  private readonly workBytes: number[] = [];
+  private pool: ThreadPool | undefined;
 
   private constructor(instance: WebAssembly.Instance, memory: WebAssembly.Memory, flavour: WasmFlavour) {
     this.k = instance.exports as unknown as KernelExports;
     this.memory = memory;
     this.flavour = flavour;
-    this.description = `wasm (${flavour})`;
     this.buffers.add(memory.buffer);
     this.heap = new WasmHeap(memory, this.k.heapBase(), () => this.buffers.add(memory.buffer));
   }
 
+  /**
+   * Compiles the kernels and starts the worker threads. Throws on a `threads` value that is not
+   * a positive integer; in an environment without workers or shared memory between them (a
+   * browser page that is not cross-origin isolated) it runs on one thread.
+   */
   static async create(options: WasmBackendOptions = {}): Promise<WasmBackend> {
+    const threads = await resolveThreads('WasmBackend.create', options.threads);
+    const spinMs = options.spinMs ?? 2;
+    if (!(typeof spinMs === 'number' && spinMs >= 0 && spinMs <= 1000)) {
+      throw new Error(`WasmBackend.create: spinMs must be a number of milliseconds in [0, 1000], got ${String(options.spinMs)}`);
+    }
     const { module, flavour } = await loadKernelModule(options.flavour);
     const memory = createMemory();
     const instance = await WebAssembly.instantiate(module, { env: { memory, abort: wasmAbort } });
-    return new WasmBackend(instance, memory, flavour);
+    const backend = new WasmBackend(instance, memory, flavour);
+    if (threads > 1) {
+      const control = backend.heap.alloc(controlBlockBytes(threads));
+      backend.pool = await ThreadPool.start(module, memory, control, threads, [...OPS], spinMs);
+    }
+    return backend;
+  }
+
+  /** All cores this runtime reports (the default of `threads`). */
+  static availableThreads(): Promise<number> {
+    return availableThreads();
+  }
+
+  /** Threads that run kernels, the calling one included. */
+  get threads(): number {
+    return this.pool?.threads ?? 1;
+  }
+
+  /** A short description for benchmarks, e.g. `wasm (simd, 2 threads)`. */
+  get description(): string {
+    const t = this.threads;
+    return `wasm (${this.flavour}, ${t} thread${t === 1 ? '' : 's'})`;
   }
 
   /** Bytes currently allocated from wasm memory (parameters, arenas, scratch). */
@@ -109,6 +170,42 @@ export class WasmBackend implements Backend {
     this.staged = [];
   }
 
+  // ---- threads ---------------------------------------------------------------------------
+
+  /** GEMM scratch of at least `bytes` for thread t. */
+  private workspace(t: number, bytes: number): number {
+    if (bytes > (this.workBytes[t] ?? 0)) {
+      if (this.workBytes[t]) this.heap.release(this.work[t]!);
+      this.workBytes[t] = Math.max(bytes, 2 * (this.workBytes[t] ?? 0));
+      this.work[t] = this.heap.alloc(this.workBytes[t]!);
+    }
+    return this.work[t] ?? 0;
+  }
+
+  /** Boundaries for splitting `n` items (rows or elements), or null to run on this thread. */
+  private ranges(n: number, align: number, minPerPart: number): number[] | null {
+    if (!this.pool) return null;
+    const b = splitRange(n, this.pool.threads, align, minPerPart);
+    return b.length > 2 ? b : null;
+  }
+
+  /** Runs `op` once per range [bounds[t], bounds[t+1]), part 0 on this thread, with args(t, lo, hi). */
+  private parallel(op: Op, bounds: number[], args: (t: number, lo: number, hi: number) => number[]): void {
+    const pool = this.pool!;
+    const parts = bounds.length - 1;
+    for (let t = 1; t < parts; t++) pool.argsOf(t).set(args(t, bounds[t]!, bounds[t + 1]!));
+    const own = args(0, bounds[0]!, bounds[1]!);
+    const f = this.k[op] as (...a: number[]) => unknown;
+    pool.run(parts, OP_CODE[op], () => f(...own));
+  }
+
+  /** Elementwise kernel over n items: one call, or one per range (args get lo, hi). */
+  private each(op: Op, n: number, minPerPart: number, args: (lo: number, hi: number) => number[], align = ALIGN): void {
+    const bounds = this.ranges(n, align, minPerPart);
+    if (bounds) this.parallel(op, bounds, (_t, lo, hi) => args(lo, hi));
+    else (this.k[op] as (...a: number[]) => unknown)(...args(0, n));
+  }
+
   // ---- matrix products -------------------------------------------------------------------
 
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number,
@@ -116,38 +213,99 @@ export class WasmBackend implements Backend {
     // The kernel trusts its sizes: a bad ld or short buffer would touch other tensors' memory.
     checkGemmArgs(transA, transB, m, n, k, a.length, lda, b.length, ldb, c.length, ldc);
     if (m === 0 || n === 0) return;
-    const need = this.k.gemmWorkspaceBytes(+transA, +transB, m, n, k);
-    if (need > this.gemmWorkBytes) {
-      if (this.gemmWorkBytes) this.heap.release(this.gemmWork);
-      this.gemmWorkBytes = Math.max(need, 2 * this.gemmWorkBytes);
-      this.gemmWork = this.heap.alloc(this.gemmWorkBytes);
+    const pa = this.p(a), pb = this.p(b), pc = this.p(c, true);
+    const tA = +transA, tB = +transB;
+    const split = this.pool ? gemmSplit(m, n, k, this.pool.threads, false) : undefined;
+    if (!split || split.bounds.length <= 2) {
+      const work = this.workspace(0, this.k.gemmWorkspaceBytes(tA, tB, m, n, k));
+      this.k.gemm(tA, tB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, work);
+    } else if (split.axis === 'rows') {
+      const aRow = transA ? 4 : lda * 4;
+      this.parallel('gemm', split.bounds, (t, lo, hi) => [tA, tB, hi - lo, n, k, alpha, pa + lo * aRow, lda, pb, ldb, beta,
+        pc + lo * ldc * 4, ldc, this.workspace(t, this.k.gemmWorkspaceBytes(tA, tB, hi - lo, n, k))]);
+    } else {
+      const bCol = transB ? ldb * 4 : 4;
+      this.parallel('gemm', split.bounds, (t, lo, hi) => [tA, tB, m, hi - lo, k, alpha, pa, lda, pb + lo * bCol, ldb, beta,
+        pc + lo * 4, ldc, this.workspace(t, this.k.gemmWorkspaceBytes(tA, tB, m, hi - lo, k))]);
     }
-    this.k.gemm(+transA, +transB, m, n, k, alpha, this.p(a), lda, this.p(b), ldb, beta, this.p(c, true), ldc, this.gemmWork);
+    this.done();
+  }
+
+  gemmPackedSize(k: number, n: number): number {
+    for (const [name, v] of [['k', k], ['n', n]] as const) {
+      if (!Number.isInteger(v) || v < 0) throw new Error(`gemmPackedSize: ${name} must be a non-negative integer, got ${v}`);
+    }
+    return this.k.gemmPackedFloats(k, n);
+  }
+
+  gemmPackB(transB: boolean, k: number, n: number, b: F32, ldb: number, packed: F32): void {
+    const size = this.gemmPackedSize(k, n);
+    checkPackBArgs(transB, k, n, b.length, ldb, packed.length, size);
+    if (k === 0 || n === 0) return;
+    const pb = this.p(b), pp = this.p(packed, true), tB = +transB;
+    const bounds = this.ranges(n, GEMM_NR, Math.max(GEMM_NR, Math.ceil(MIN_ELEMENTS_PER_PART / k)));
+    if (bounds) this.parallel('gemmPackB', bounds, (_t, lo, hi) => [tB, k, n, pb, ldb, pp, lo, hi]);
+    else this.k.gemmPackB(tB, k, n, pb, ldb, pp, 0, n);
+    this.done();
+  }
+
+  gemmPacked(transA: boolean, m: number, n: number, k: number, alpha: number, a: F32, lda: number,
+    packed: F32, beta: number, c: F32, ldc: number): void {
+    checkPackedGemmArgs(transA, m, n, k, a.length, lda, packed.length, this.gemmPackedSize(k, n), c.length, ldc);
+    if (m === 0 || n === 0) return;
+    const pa = this.p(a), pp = this.p(packed), pc = this.p(c, true), tA = +transA;
+    const split = this.pool ? gemmSplit(m, n, k, this.pool.threads, true) : undefined;
+    if (!split || split.bounds.length <= 2) {
+      const work = this.workspace(0, this.k.gemmPackedWorkspaceBytes(tA, m, k));
+      this.k.gemmPacked(tA, m, n, k, alpha, pa, lda, pp, n, 0, beta, pc, ldc, work);
+    } else if (split.axis === 'rows') {
+      const aRow = transA ? 4 : lda * 4;
+      this.parallel('gemmPacked', split.bounds, (t, lo, hi) => [tA, hi - lo, n, k, alpha, pa + lo * aRow, lda, pp, n, 0, beta,
+        pc + lo * ldc * 4, ldc, this.workspace(t, this.k.gemmPackedWorkspaceBytes(tA, hi - lo, k))]);
+    } else {
+      this.parallel('gemmPacked', split.bounds, (t, lo, hi) => [tA, m, hi - lo, k, alpha, pa, lda, pp, n, lo, beta,
+        pc + lo * 4, ldc, this.workspace(t, this.k.gemmPackedWorkspaceBytes(tA, m, k))]);
+    }
     this.done();
   }
 
   // ---- elementwise and reductions --------------------------------------------------------
 
   fill(n: number, value: number, x: F32): void {
-    this.k.fill(n, value, this.p(x, true)); this.done();
+    const px = this.p(x, true);
+    this.each('fill', n, 4 * MIN_ELEMENTS_PER_PART, (lo, hi) => [hi - lo, value, px + lo * 4]);
+    this.done();
   }
   axpy(n: number, alpha: number, x: F32, y: F32): void {
-    this.k.axpy(n, alpha, this.p(x), this.p(y, true)); this.done();
+    const px = this.p(x), py = this.p(y, true);
+    this.each('axpy', n, MIN_ELEMENTS_PER_PART, (lo, hi) => [hi - lo, alpha, px + lo * 4, py + lo * 4]);
+    this.done();
   }
   scale(n: number, alpha: number, x: F32): void {
-    this.k.scale(n, alpha, this.p(x, true)); this.done();
+    const px = this.p(x, true);
+    this.each('scale', n, MIN_ELEMENTS_PER_PART, (lo, hi) => [hi - lo, alpha, px + lo * 4]);
+    this.done();
   }
   mul(n: number, a: F32, b: F32, out: F32): void {
-    this.k.mul(n, this.p(a), this.p(b), this.p(out, true)); this.done();
+    const pa = this.p(a), pb = this.p(b), po = this.p(out, true);
+    this.each('mul', n, MIN_ELEMENTS_PER_PART, (lo, hi) => [hi - lo, pa + lo * 4, pb + lo * 4, po + lo * 4]);
+    this.done();
   }
   add(n: number, a: F32, b: F32, out: F32): void {
-    this.k.add(n, this.p(a), this.p(b), this.p(out, true)); this.done();
+    const pa = this.p(a), pb = this.p(b), po = this.p(out, true);
+    this.each('add', n, MIN_ELEMENTS_PER_PART, (lo, hi) => [hi - lo, pa + lo * 4, pb + lo * 4, po + lo * 4]);
+    this.done();
   }
   clamp(n: number, lo: number, hi: number, x: F32): void {
-    this.k.clamp(n, lo, hi, this.p(x, true)); this.done();
+    const px = this.p(x, true);
+    this.each('clamp', n, MIN_ELEMENTS_PER_PART, (l, h) => [h - l, lo, hi, px + l * 4]);
+    this.done();
   }
   addRowVector(rows: number, cols: number, bias: F32, x: F32): void {
-    this.k.addRowVector(rows, cols, this.p(bias), this.p(x, true)); this.done();
+    const pb = this.p(bias), px = this.p(x, true);
+    this.each('addRowVector', rows, Math.ceil(MIN_ELEMENTS_PER_PART / Math.max(cols, 1)),
+      (lo, hi) => [hi - lo, cols, pb, px + lo * cols * 4], 1);
+    this.done();
   }
   sumRows(rows: number, cols: number, x: F32, out: F32): void {
     this.k.sumRows(rows, cols, this.p(x), this.p(out, true)); this.done();
@@ -159,54 +317,99 @@ export class WasmBackend implements Backend {
     const r = this.k.sumSquares(n, this.p(x)); this.done(); return r;
   }
   activationForward(kind: Activation, n: number, x: F32, y: F32): void {
-    this.k.activationForward(ACTIVATION_CODE[kind], n, this.p(x), this.p(y, true)); this.done();
+    const px = this.p(x), py = this.p(y, true), code = ACTIVATION_CODE[kind];
+    this.each('activationForward', n, kind === 'relu' ? MIN_ELEMENTS_PER_PART : MIN_TRANSCENDENTAL_PER_PART,
+      (lo, hi) => [code, hi - lo, px + lo * 4, py + lo * 4]);
+    this.done();
   }
   activationBackward(kind: Activation, n: number, y: F32, dy: F32, dx: F32, accumulate: boolean): void {
-    this.k.activationBackward(ACTIVATION_CODE[kind], n, this.p(y), this.p(dy), this.p(dx, true), +accumulate); this.done();
+    const py = this.p(y), pdy = this.p(dy), pdx = this.p(dx, true), code = ACTIVATION_CODE[kind];
+    this.each('activationBackward', n, MIN_ELEMENTS_PER_PART, (lo, hi) => [code, hi - lo, py + lo * 4, pdy + lo * 4, pdx + lo * 4, +accumulate]);
+    this.done();
   }
 
-  // ---- fused recurrent cells ---------------------------------------------------------------
+  // ---- fused recurrent cells: split by batch rows ------------------------------------------
 
   lstmCellForward(batch: number, hidden: number, gates: F32, cPrev: F32, c: F32, h: F32): void {
-    this.k.lstmCellForward(batch, hidden, this.p(gates, true), this.p(cPrev), this.p(c, true), this.p(h, true)); this.done();
+    const g = this.p(gates, true), cp = this.p(cPrev), co = this.p(c, true), ho = this.p(h, true);
+    const H4 = hidden * 4;
+    this.each('lstmCellForward', batch, Math.ceil(MIN_TRANSCENDENTAL_PER_PART / hidden),
+      (lo, hi) => [hi - lo, hidden, g + lo * H4 * 4, cp + lo * H4, co + lo * H4, ho + lo * H4], 1);
+    this.done();
   }
   lstmCellBackward(batch: number, hidden: number, gates: F32, cPrev: F32, c: F32, dh: F32, dc: F32, dGates: F32, dcPrev: F32): void {
-    this.k.lstmCellBackward(batch, hidden, this.p(gates), this.p(cPrev), this.p(c), this.p(dh), this.p(dc),
-      this.p(dGates, true), this.p(dcPrev, true));
+    const g = this.p(gates), cp = this.p(cPrev), co = this.p(c), pdh = this.p(dh), pdc = this.p(dc);
+    const pdg = this.p(dGates, true), pdcp = this.p(dcPrev, true);
+    const H4 = hidden * 4;
+    this.each('lstmCellBackward', batch, Math.ceil(MIN_TRANSCENDENTAL_PER_PART / hidden),
+      (lo, hi) => [hi - lo, hidden, g + lo * H4 * 4, cp + lo * H4, co + lo * H4, pdh + lo * H4, pdc + lo * H4,
+        pdg + lo * H4 * 4, pdcp + lo * H4], 1);
     this.done();
   }
   gruCellForward(batch: number, hidden: number, xProj: F32, hProj: F32, hPrev: F32, saved: F32, h: F32): void {
-    this.k.gruCellForward(batch, hidden, this.p(xProj), this.p(hProj), this.p(hPrev), this.p(saved, true), this.p(h, true)); this.done();
+    const px = this.p(xProj), ph = this.p(hProj), php = this.p(hPrev), ps = this.p(saved, true), pho = this.p(h, true);
+    const H4 = hidden * 4;
+    this.each('gruCellForward', batch, Math.ceil(MIN_TRANSCENDENTAL_PER_PART / hidden),
+      (lo, hi) => [hi - lo, hidden, px + lo * H4 * 3, ph + lo * H4 * 3, php + lo * H4, ps + lo * H4 * 4, pho + lo * H4], 1);
+    this.done();
   }
   gruCellBackward(batch: number, hidden: number, saved: F32, hPrev: F32, dh: F32, dxProj: F32, dhProj: F32, dhPrev: F32): void {
-    this.k.gruCellBackward(batch, hidden, this.p(saved), this.p(hPrev), this.p(dh), this.p(dxProj, true), this.p(dhProj, true),
-      this.p(dhPrev, true));
+    const ps = this.p(saved), php = this.p(hPrev), pdh = this.p(dh);
+    const pdx = this.p(dxProj, true), pdhp = this.p(dhProj, true), pdhPrev = this.p(dhPrev, true);
+    const H4 = hidden * 4;
+    this.each('gruCellBackward', batch, Math.ceil(MIN_TRANSCENDENTAL_PER_PART / hidden),
+      (lo, hi) => [hi - lo, hidden, ps + lo * H4 * 4, php + lo * H4, pdh + lo * H4, pdx + lo * H4 * 3, pdhp + lo * H4 * 3,
+        pdhPrev + lo * H4], 1);
     this.done();
   }
 
   // ---- losses ----------------------------------------------------------------------------
 
   softmaxCrossEntropyForward(rows: number, classes: number, logits: F32, targets: I32, ignoreIndex: number, probs: F32, losses: F32): void {
-    const bad = this.k.softmaxCrossEntropyForward(rows, classes, this.p(logits), this.p(targets), ignoreIndex,
-      this.p(probs, true), this.p(losses, true));
+    const pl = this.p(logits), pt = this.p(targets), pp = this.p(probs, true), plo = this.p(losses, true);
+    const bounds = this.ranges(rows, 1, Math.ceil(MIN_TRANSCENDENTAL_PER_PART / Math.max(classes, 1)));
+    let bad = -1;
+    if (bounds) {
+      // Parts check only their own rows: check all targets first so a throw writes nothing.
+      for (let r = 0; r < rows; r++) {
+        const t = targets[r]!;
+        if (t !== ignoreIndex && !(t >= 0 && t < classes)) { bad = r; break; }
+      }
+      if (bad < 0) {
+        this.parallel('softmaxCrossEntropyForward', bounds, (_t, lo, hi) => [hi - lo, classes, pl + lo * classes * 4, pt + lo * 4,
+          ignoreIndex, pp + lo * classes * 4, plo + lo * 4]);
+      }
+    } else {
+      bad = this.k.softmaxCrossEntropyForward(rows, classes, pl, pt, ignoreIndex, pp, plo);
+    }
     this.done();
     if (bad >= 0) throw new Error(`softmaxCrossEntropy: target ${targets[bad]} at row ${bad} is outside [0, ${classes})`);
   }
   softmaxCrossEntropyBackward(rows: number, classes: number, probs: F32, targets: I32, ignoreIndex: number, rowScale: F32, dLogits: F32): void {
-    this.k.softmaxCrossEntropyBackward(rows, classes, this.p(probs), this.p(targets), ignoreIndex, this.p(rowScale), this.p(dLogits, true));
+    const pp = this.p(probs), pt = this.p(targets), ps = this.p(rowScale), pd = this.p(dLogits, true);
+    this.each('softmaxCrossEntropyBackward', rows, Math.ceil(MIN_ELEMENTS_PER_PART / Math.max(classes, 1)),
+      (lo, hi) => [hi - lo, classes, pp + lo * classes * 4, pt + lo * 4, ignoreIndex, ps + lo * 4, pd + lo * classes * 4], 1);
     this.done();
   }
   softmax(rows: number, cols: number, x: F32, y: F32): void {
-    this.k.softmax(rows, cols, this.p(x), this.p(y, true)); this.done();
+    const px = this.p(x), py = this.p(y, true);
+    this.each('softmax', rows, Math.ceil(MIN_TRANSCENDENTAL_PER_PART / Math.max(cols, 1)),
+      (lo, hi) => [hi - lo, cols, px + lo * cols * 4, py + lo * cols * 4], 1);
+    this.done();
   }
   bceWithLogitsForward(n: number, logits: F32, targets: F32, posWeight: number, losses: F32): void {
-    this.k.bceWithLogitsForward(n, this.p(logits), this.p(targets), posWeight, this.p(losses, true)); this.done();
+    const pl = this.p(logits), pt = this.p(targets), plo = this.p(losses, true);
+    this.each('bceWithLogitsForward', n, MIN_TRANSCENDENTAL_PER_PART, (lo, hi) => [hi - lo, pl + lo * 4, pt + lo * 4, posWeight, plo + lo * 4]);
+    this.done();
   }
   bceWithLogitsBackward(n: number, logits: F32, targets: F32, posWeight: number, scale: F32, dLogits: F32): void {
-    this.k.bceWithLogitsBackward(n, this.p(logits), this.p(targets), posWeight, this.p(scale), this.p(dLogits, true)); this.done();
+    const pl = this.p(logits), pt = this.p(targets), ps = this.p(scale), pd = this.p(dLogits, true);
+    this.each('bceWithLogitsBackward', n, MIN_TRANSCENDENTAL_PER_PART,
+      (lo, hi) => [hi - lo, pl + lo * 4, pt + lo * 4, posWeight, ps + lo * 4, pd + lo * 4]);
+    this.done();
   }
 
-  // ---- embeddings ------------------------------------------------------------------------
+  // ---- embeddings (single-threaded: the backward scatters into shared rows) ------------------
 
   embeddingForward(rows: number, dim: number, vocab: number, ids: I32, table: F32, out: F32): void {
     const bad = this.k.embeddingForward(rows, dim, vocab, this.p(ids), this.p(table), this.p(out, true));
@@ -220,105 +423,37 @@ export class WasmBackend implements Backend {
   // ---- optimizers ------------------------------------------------------------------------
 
   sgdStep(n: number, params: F32, grads: F32, momentumBuf: F32, o: SgdOptions, firstStep: boolean): void {
-    this.k.sgdStep(n, this.p(params, true), this.p(grads), this.p(momentumBuf, true), o.lr, o.momentum, o.dampening,
-      o.weightDecay, +o.nesterov, +firstStep);
+    const pp = this.p(params, true), pg = this.p(grads), pm = this.p(momentumBuf, true);
+    this.each('sgdStep', n, MIN_ELEMENTS_PER_PART, (lo, hi) => [hi - lo, pp + lo * 4, pg + lo * 4, pm + lo * 4, o.lr, o.momentum,
+      o.dampening, o.weightDecay, +o.nesterov, +firstStep]);
     this.done();
   }
   adagradStep(n: number, params: F32, grads: F32, sumSquares: F32, o: AdagradOptions): void {
-    this.k.adagradStep(n, this.p(params, true), this.p(grads), this.p(sumSquares, true), o.lr, o.eps, o.weightDecay); this.done();
+    const pp = this.p(params, true), pg = this.p(grads), ps = this.p(sumSquares, true);
+    this.each('adagradStep', n, MIN_ELEMENTS_PER_PART, (lo, hi) => [hi - lo, pp + lo * 4, pg + lo * 4, ps + lo * 4, o.lr, o.eps, o.weightDecay]);
+    this.done();
   }
   rmspropStep(n: number, params: F32, grads: F32, squareAvg: F32, gradAvg: F32, momentumBuf: F32, o: RmspropOptions): void {
-    this.k.rmspropStep(n, this.p(params, true), this.p(grads), this.p(squareAvg, true), this.p(gradAvg, true),
-      this.p(momentumBuf, true), o.lr, o.alpha, o.eps, o.weightDecay, o.momentum, +o.centered);
+    const pp = this.p(params, true), pg = this.p(grads), psq = this.p(squareAvg, true), pga = this.p(gradAvg, true);
+    const pm = this.p(momentumBuf, true);
+    this.each('rmspropStep', n, MIN_ELEMENTS_PER_PART, (lo, hi) => [hi - lo, pp + lo * 4, pg + lo * 4, psq + lo * 4, pga + lo * 4,
+      pm + lo * 4, o.lr, o.alpha, o.eps, o.weightDecay, o.momentum, +o.centered]);
     this.done();
   }
   adamStep(n: number, params: F32, grads: F32, m: F32, v: F32, o: AdamOptions): void {
-    this.k.adamStep(n, this.p(params, true), this.p(grads), this.p(m, true), this.p(v, true), o.lr, o.beta1, o.beta2, o.eps,
-      o.weightDecay, +o.decoupled, o.biasCorrection1, o.biasCorrection2);
+    const pp = this.p(params, true), pg = this.p(grads), pm = this.p(m, true), pv = this.p(v, true);
+    this.each('adamStep', n, MIN_ELEMENTS_PER_PART, (lo, hi) => [hi - lo, pp + lo * 4, pg + lo * 4, pm + lo * 4, pv + lo * 4, o.lr,
+      o.beta1, o.beta2, o.eps, o.weightDecay, +o.decoupled, o.biasCorrection1, o.biasCorrection2]);
     this.done();
   }
 }
 
-/**
- * Bump allocation in chunks of wasm memory. After a reset that found several chunks in use,
- * they are merged into one chunk of the combined size, so a steady training loop settles into
- * a single chunk and memory stays flat.
- */
-class WasmArena implements Arena {
-  private chunks: { offset: number; size: number }[] = [];
-  private current = 0;
-  private used = 0;
-  private highWater = 0;
-
-  constructor(private readonly heap: WasmHeap, private readonly memory: WebAssembly.Memory) {
-    // Chunks of an arena that is dropped without reset are returned when it is collected.
-    arenaFinalizer.register(this, { heap, chunks: this.chunks });
-  }
-
-  get reservedBytes(): number {
-    let n = 0;
-    for (const c of this.chunks) n += c.size;
-    return n;
-  }
-
-  private take(bytes: number): number {
-    const size = Math.ceil(bytes / 64) * 64;
-    for (;;) {
-      const chunk = this.chunks[this.current];
-      if (!chunk) {
-        const want = Math.max(size, 1 << 20, this.highWater);
-        this.chunks.push({ offset: this.heap.alloc(want), size: want });
-        this.used = 0;
-        continue;
-      }
-      if (this.used + size <= chunk.size) {
-        const offset = chunk.offset + this.used;
-        this.used += size;
-        return offset;
-      }
-      this.current++;
-      this.used = 0;
-    }
-  }
-
-  floats(n: number): F32 {
-    const offset = this.take(n * 4); // may grow memory: read memory.buffer after it
-    const arr = new Float32Array(this.memory.buffer, offset, n);
-    arr.fill(0);
-    return arr;
-  }
-
-  ints(n: number): I32 {
-    const offset = this.take(n * 4);
-    const arr = new Int32Array(this.memory.buffer, offset, n);
-    arr.fill(0);
-    return arr;
-  }
-
-  reset(): void {
-    let total = 0;
-    for (let i = 0; i < this.current; i++) total += this.chunks[i]!.size;
-    total += this.used;
-    this.highWater = Math.max(this.highWater, total);
-    if (this.chunks.length > 1) {
-      for (const c of this.chunks) this.heap.release(c.offset);
-      this.chunks.length = 0;
-      this.chunks.push({ offset: this.heap.alloc(this.highWater), size: this.highWater });
-    }
-    this.current = 0;
-    this.used = 0;
-  }
-}
-
-const arenaFinalizer = new FinalizationRegistry<{ heap: WasmHeap; chunks: { offset: number }[] }>(({ heap, chunks }) => {
-  for (const c of chunks) heap.release(c.offset);
-});
-
 function createMemory(): WebAssembly.Memory {
   if (typeof SharedArrayBuffer === 'undefined') {
-    // TODO(#5): browsers without cross-origin isolation have no shared memory; views would
-    // detach when a non-shared memory grows.
-    throw new Error('wasm backend: SharedArrayBuffer is unavailable (in a browser, serve the page cross-origin isolated)');
+    // The kernels are compiled for shared memory (threads), and only shared memory keeps views
+    // valid when it grows; browsers expose SharedArrayBuffer only to cross-origin isolated pages.
+    throw new Error('wasm backend: SharedArrayBuffer is unavailable (in a browser, serve the page cross-origin isolated: '
+      + 'Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)');
   }
   return new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared: true });
 }
