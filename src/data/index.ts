@@ -1,0 +1,10 @@
+/**
+ * Public door of data: tokenizers, text loading with validation, and the batching of token
+ * streams into windows for truncated BPTT. Knows nothing of models or training.
+ */
+export { CharTokenizer, describeChar } from './char-tokenizer.js';
+export { loadTextFile, decodeText, firstInvalidUtf8 } from './text-file.js';
+export {
+  StreamBatcher, splitContiguous,
+  type StreamBatcherOptions, type StreamPosition, type StreamWindow,
+} from './stream-batcher.js';

@@ -1,0 +1,58 @@
+/**
+ * Text generation with a character LM: the prime is read in one forward pass, then one
+ * character at a time is drawn and fed back, the state carried. A generator, so a front end
+ * can stream each character as it comes. Inference only: dropout off, nothing recorded.
+ */
+import { Tape } from '../../autograd/tape.js';
+import type { CharTokenizer } from '../../data/char-tokenizer.js';
+import type { Backend } from '../../kernels/backend.js';
+import type { RecurrentModel } from '../../nn/recurrent-model.js';
+import { type RecurrentState, detachState } from '../../nn/recurrent.js';
+import type { Rng } from '../../random/rng.js';
+import { IntTensor } from '../../tensor/tensor.js';
+import { type SamplingOptions, checkSampling, sampleToken } from './sample.js';
+
+export interface GenerateOptions extends SamplingOptions {
+  /** Text to condition on (not yielded). Empty: a line break, or the first character if the vocabulary has none. */
+  prime?: string;
+  /** Characters to generate. */
+  length: number;
+  rng: Rng;
+}
+
+/** Yields `length` generated characters. Throws before generating if the prime has characters outside the vocabulary. */
+export function* generateChars(model: RecurrentModel, tokenizer: CharTokenizer, backend: Backend, options: GenerateOptions): Generator<string, void, void> {
+  checkSampling(options);
+  const { length, rng } = options;
+  if (!(Number.isInteger(length) && length >= 0)) throw new Error(`generateChars: length must be an integer >= 0, got ${String(length)}`);
+  const prime = options.prime ?? '';
+  const context = prime.length > 0 ? prime : tokenizer.has('\n') ? '\n' : tokenizer.vocabulary[0]!;
+  const ids = tokenizer.encode(context, 'the prime');
+  if (length === 0) return;
+  const wasTraining = model.training;
+  model.eval();
+  const tape = Tape.inference(backend);
+  try {
+    let input = new IntTensor(ids, [ids.length, 1]);
+    let state: RecurrentState | undefined;
+    for (let i = 0; i < length; i++) {
+      tape.reset();
+      const { logits, state: next } = model.forward(tape, input, state ? { initialState: state } : {});
+      const [T, , V] = logits.shape as [number, number, number];
+      const id = sampleToken(logits.data.subarray((T - 1) * V, T * V), options, rng);
+      state = detachState(next);
+      input = new IntTensor(Int32Array.of(id), [1, 1]);
+      yield tokenizer.vocabulary[id]!;
+    }
+  } finally {
+    tape.reset();
+    model.train(wasTraining);
+  }
+}
+
+/** The generated text as one string. */
+export function generateText(model: RecurrentModel, tokenizer: CharTokenizer, backend: Backend, options: GenerateOptions): string {
+  let s = '';
+  for (const ch of generateChars(model, tokenizer, backend, options)) s += ch;
+  return s;
+}
