@@ -1,0 +1,71 @@
+/**
+ * One contender of `npm run bench` in its own process (so peak RSS and JIT state are its own):
+ * sets up the workload for recur, TF.js or ONNX Runtime, warms up, then times steps whenever
+ * the orchestrator (bench.ts) asks over IPC, and finally reports its max RSS.
+ *
+ *   node dist/bench/bench-child.js '{"workload":"W1","impl":"recur","backend":"wasm","threads":2}'
+ */
+import { recurRunner } from './recur-runners.js';
+import { ortRunner } from './peers/ort-workloads.js';
+import { tfjsRunner } from './peers/tfjs-workloads.js';
+import { type ContenderSpec, type Runner, workloadById } from './workloads.js';
+
+export type ChildRequest = { type: 'sample'; minMs: number; maxSteps: number } | { type: 'stop' };
+export type ChildReply =
+  | { type: 'ready'; description: string; threads: number }
+  | { type: 'sample'; times: number[] }
+  | { type: 'stopped'; maxRssKiB: number }
+  | { type: 'error'; message: string };
+
+async function setup(spec: ContenderSpec): Promise<{ runner: Runner; threads: number }> {
+  const w = workloadById(spec.workload);
+  if (spec.impl === 'recur') {
+    const r = await recurRunner(w, { threads: spec.threads });
+    return { runner: r, threads: r.backend.threads };
+  }
+  if (spec.impl === 'tfjs') {
+    if (spec.backend !== 'cpu' && spec.backend !== 'wasm') throw new Error(`tfjs backend must be cpu or wasm, got ${spec.backend}`);
+    const r = await tfjsRunner(w, spec.backend);
+    return { runner: r, threads: r.threads };
+  }
+  return { runner: await ortRunner(w, spec.threads), threads: spec.threads };
+}
+
+async function timeSteps(runner: Runner, minMs: number, maxSteps: number): Promise<number[]> {
+  const times: number[] = [];
+  const t0 = performance.now();
+  do {
+    const t = performance.now();
+    const r = runner.step();
+    if (r) await r;
+    times.push(performance.now() - t);
+  } while (performance.now() - t0 < minMs && times.length < maxSteps);
+  return times;
+}
+
+async function main(): Promise<void> {
+  const send = (m: ChildReply) => process.send!(m);
+  try {
+    const spec = JSON.parse(process.argv[2] ?? '') as ContenderSpec;
+    const { runner, threads } = await setup(spec);
+    // Warm-up: the first steps compile kernels and build graphs (tfjs: several times slower).
+    await timeSteps(runner, 300, spec.impl === 'tfjs' ? 1 : 20);
+    send({ type: 'ready', description: runner.description, threads });
+    process.on('message', (m: ChildRequest) => {
+      if (m.type === 'sample') {
+        timeSteps(runner, m.minMs, m.maxSteps).then((times) => send({ type: 'sample', times }),
+          (e: unknown) => send({ type: 'error', message: String((e as Error)?.stack ?? e) }));
+      } else {
+        Promise.resolve(runner.dispose?.()).finally(() => {
+          send({ type: 'stopped', maxRssKiB: process.resourceUsage().maxRSS });
+          process.disconnect!();
+        });
+      }
+    });
+  } catch (e) {
+    send({ type: 'error', message: String((e as Error)?.stack ?? e) });
+    process.disconnect!();
+  }
+}
+
+await main();

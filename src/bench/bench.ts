@@ -1,0 +1,313 @@
+/**
+ * `npm run bench`: races recur against TensorFlow.js (cpu and wasm backends) and ONNX Runtime
+ * (native, inference only) on the workloads of workloads.ts, in the same run. Every contender
+ * runs in its own child process (bench-child.ts: its own JIT, its own peak RSS); samples of the
+ * contenders of a workload alternate round-robin so that machine noise hits all alike. Prints the
+ * machine's GEMM rate at the W1 shapes (the ceiling), a table of throughput with ratios, and the
+ * targets of issue #5. First comes the layer section (layers.bench.ts: one LSTM, GRU and Elman
+ * layer, forward + backward, wasm against the reference backend).
+ *
+ *   npm run bench [-- --out results.jsonl] [--only layers,W1,W2-b64] [--rounds 3] [--sample-ms 1000]
+ *                   [--threads N] [--no-layers] [--no-tfjs] [--no-ort] [--profile [--profile-steps 10]]
+ *
+ * `--out FILE` writes one JSON line per measurement:
+ *   {"workload","impl","backend","threads","metric","value","unit","runs","min","max"}
+ * `--profile` prints where the time of a recur W1 step goes instead of racing (profile-run.ts).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { WasmBackend } from '../kernels/wasm/wasm-backend.js';
+import type { ChildReply, ChildRequest } from './bench-child.js';
+import { measureGemmRates } from './gemm-limit.js';
+import { runLayerBench } from './layers.bench.js';
+import { runProfile } from './profile-run.js';
+import { type ContenderSpec, type Workload, WORKLOADS, contenderLabel, stepFlops, unitName, unitsPerStep, workloadById } from './workloads.js';
+
+interface Options {
+  out?: string;
+  only: Workload[];
+  layers: boolean;
+  rounds: number;
+  sampleMs: number;
+  threads: number;
+  tfjs: boolean;
+  ort: boolean;
+  profile: boolean;
+  profileSteps: number;
+}
+
+export interface Measurement {
+  workload: string;
+  impl: string;
+  backend: string;
+  threads: number;
+  metric: string;
+  value: number;
+  unit: string;
+  runs: number;
+  min: number;
+  max: number;
+}
+
+function parseArgs(argv: string[], cores: number): Options {
+  const o: Options = { only: [...WORKLOADS], layers: true, rounds: 3, sampleMs: 1000, threads: cores, tfjs: true, ort: true, profile: false, profileSteps: 10 };
+  const num = (flag: string, v: string | undefined, min: number): number => {
+    const x = Number(v);
+    if (!(Number.isInteger(x) && x >= min)) throw new Error(`bench: ${flag} needs an integer >= ${min}, got ${JSON.stringify(v)}`);
+    return x;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`bench: ${a} needs a value`);
+      return v;
+    };
+    if (a === '--out') o.out = value();
+    else if (a === '--only') {
+      const ids = value().split(',').map((id) => id.trim());
+      o.layers = ids.includes('layers');
+      o.only = ids.filter((id) => id !== 'layers').map(workloadById);
+    } else if (a === '--no-layers') o.layers = false;
+    else if (a === '--rounds') o.rounds = num(a, value(), 1);
+    else if (a === '--sample-ms') o.sampleMs = num(a, value(), 1);
+    else if (a === '--threads') o.threads = num(a, value(), 1);
+    else if (a === '--no-tfjs') o.tfjs = false;
+    else if (a === '--no-ort') o.ort = false;
+    else if (a === '--profile') o.profile = true;
+    else if (a === '--profile-steps') o.profileSteps = num(a, value(), 1);
+    else throw new Error(`bench: unknown flag ${a} (see the header of src/bench/bench.ts)`);
+  }
+  return o;
+}
+
+// ---- child processes -------------------------------------------------------------------------
+
+class Child {
+  readonly proc: ChildProcess;
+  private output = '';
+  private queue: ChildReply[] = [];
+  private waiting: ((m: ChildReply) => void) | undefined;
+  private exited = false;
+
+  constructor(readonly spec: ContenderSpec) {
+    this.proc = fork(fileURLToPath(new URL('./bench-child.js', import.meta.url)), [JSON.stringify(spec)],
+      { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: [] });
+    const keep = (d: Buffer) => { this.output = (this.output + d.toString()).slice(-4000); };
+    this.proc.stdout!.on('data', keep);
+    this.proc.stderr!.on('data', keep);
+    this.proc.on('message', (m: ChildReply) => this.deliver(m));
+    this.proc.on('exit', (code) => {
+      this.exited = true;
+      this.deliver({ type: 'error', message: `exited with code ${code}` });
+    });
+  }
+
+  private deliver(m: ChildReply): void {
+    if (this.waiting) {
+      const w = this.waiting;
+      this.waiting = undefined;
+      w(m);
+    } else {
+      this.queue.push(m);
+    }
+  }
+
+  async next<T extends ChildReply['type']>(type: T): Promise<Extract<ChildReply, { type: T }>> {
+    const m = this.queue.shift() ?? await new Promise<ChildReply>((resolve) => { this.waiting = resolve; });
+    if (m.type === 'error' || m.type !== type) {
+      const why = m.type === 'error' ? m.message : `unexpected ${m.type}`;
+      throw new Error(`${contenderLabel(this.spec)} on ${this.spec.workload}: ${why}\n${this.output.trim()}`);
+    }
+    return m as Extract<ChildReply, { type: T }>;
+  }
+
+  send(m: ChildRequest): void {
+    this.proc.send(m);
+  }
+
+  kill(): void {
+    if (!this.exited) this.proc.kill();
+  }
+}
+
+interface Result {
+  spec: ContenderSpec;
+  description: string;
+  threads: number;
+  times: number[];
+  maxRssKiB: number;
+}
+
+function contenders(w: Workload, o: Options): ContenderSpec[] {
+  const list: ContenderSpec[] = [];
+  const threadCounts = o.threads > 1 ? [1, o.threads] : [1];
+  for (const t of threadCounts) list.push({ workload: w.id, impl: 'recur', backend: 'wasm', threads: t });
+  if (o.tfjs) for (const backend of ['wasm', 'cpu'] as const) list.push({ workload: w.id, impl: 'tfjs', backend, threads: 1 });
+  if (o.ort && w.kind === 'infer') for (const t of threadCounts) list.push({ workload: w.id, impl: 'ort', backend: 'cpu', threads: t });
+  return list;
+}
+
+/** Starts all contenders of a workload, alternates `rounds` samples between them, stops them. */
+async function race(w: Workload, o: Options): Promise<Result[]> {
+  const specs = contenders(w, o);
+  const children: Child[] = [];
+  try {
+    const results: Result[] = [];
+    for (const spec of specs) {
+      const child = new Child(spec);
+      children.push(child);
+      const ready = await child.next('ready');
+      results.push({ spec, description: ready.description, threads: ready.threads, times: [], maxRssKiB: 0 });
+    }
+    for (let r = 0; r < o.rounds; r++) {
+      // Rotate the order each round so no contender always follows the same one.
+      for (let j = 0; j < children.length; j++) {
+        const i = (j + r) % children.length;
+        children[i]!.send({ type: 'sample', minMs: o.sampleMs, maxSteps: 200 });
+        results[i]!.times.push(...(await children[i]!.next('sample')).times);
+      }
+      process.stdout.write('.');
+    }
+    for (let i = 0; i < children.length; i++) {
+      children[i]!.send({ type: 'stop' });
+      results[i]!.maxRssKiB = (await children[i]!.next('stopped')).maxRssKiB;
+    }
+    return results;
+  } finally {
+    for (const c of children) c.kill();
+  }
+}
+
+// ---- reporting --------------------------------------------------------------------------------
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const fmt = (x: number, digits = 0): string => (Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '-');
+
+function measurements(w: Workload, r: Result): Measurement[] {
+  const units = unitsPerStep(w);
+  const rates = r.times.map((ms) => units / (ms / 1000));
+  const base = { workload: w.id, impl: r.spec.impl === 'ort' ? 'onnxruntime' : r.spec.impl, backend: r.spec.backend, threads: r.threads };
+  const out: Measurement[] = [{ ...base, metric: 'throughput', value: units / (median(r.times) / 1000), unit: unitName(w), runs: r.times.length,
+    min: Math.min(...rates), max: Math.max(...rates) }];
+  if (w.kind === 'train') {
+    const mib = r.maxRssKiB / 1024;
+    out.push({ ...base, metric: 'peak-rss', value: mib, unit: 'MiB', runs: 1, min: mib, max: mib });
+  }
+  return out;
+}
+
+function printWorkload(w: Workload, results: Result[], peakGflops: number): void {
+  const flops = stepFlops(w);
+  console.log(`\n${w.id}: ${w.title}  (${fmt(flops / 1e9, 2)} GFLOP of matrix products per step, ${fmt(unitsPerStep(w))} ${w.kind === 'train' ? 'tokens' : 'sequences'} per step)`);
+  const ref = results.find((r) => r.spec.impl === 'recur' && r.threads === Math.max(...results.filter((x) => x.spec.impl === 'recur').map((x) => x.threads)));
+  const refRate = ref ? unitsPerStep(w) / median(ref.times) * 1000 : NaN;
+  const head = ['contender', 'runs as', unitName(w), 'min', 'max', 'ms/step', 'GFLOP/s', '% peak', w.kind === 'train' ? 'peak RSS' : '', 'recur/this'];
+  const rows = results.map((r) => {
+    const ms = median(r.times);
+    const rate = unitsPerStep(w) / ms * 1000;
+    const rates = r.times.map((t) => unitsPerStep(w) / t * 1000);
+    const gflops = flops / ms / 1e6;
+    return [contenderLabel({ ...r.spec, threads: r.threads }), r.description, fmt(rate), fmt(Math.min(...rates)), fmt(Math.max(...rates)), fmt(ms, 1),
+      fmt(gflops, 1), r.spec.impl === 'recur' ? `${fmt(100 * gflops / (peakGflops * r.threads), 0)}%` : '',
+      w.kind === 'train' ? `${fmt(r.maxRssKiB / 1024)} MiB` : '', r === ref ? '1.00' : `${fmt(refRate / rate, 2)}x`];
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `  ${cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')}`;
+  console.log(line(head));
+  for (const r of rows) console.log(line(r));
+}
+
+interface Target { name: string; value: number; goal: number; met: boolean; note: string }
+
+function targets(all: Map<string, Result[]>, o: Options): Target[] {
+  const rate = (id: string, pick: (r: Result) => boolean): number => {
+    const r = all.get(id)?.find(pick);
+    return r ? unitsPerStep(workloadById(id)) / median(r.times) * 1000 : NaN;
+  };
+  const recurN = (r: Result) => r.spec.impl === 'recur' && r.spec.threads === o.threads;
+  const out: Target[] = [];
+  const add = (name: string, value: number, goal: number, note: string, lowerIsBetter = false) => {
+    if (Number.isFinite(value)) out.push({ name, value, goal, met: lowerIsBetter ? value < goal : value >= goal, note });
+  };
+  for (const id of ['W1', 'W1-big', 'W3-gru', 'W3-rnn']) {
+    const best = Math.max(rate(id, (r) => r.spec.impl === 'tfjs' && r.spec.backend === 'wasm'), rate(id, (r) => r.spec.impl === 'tfjs' && r.spec.backend === 'cpu'));
+    add(`${id}: recur ${o.threads}T / faster TF.js`, rate(id, recurN) / best, 20, 'x');
+  }
+  for (const [id, goal] of [['W2-b64', 1.0], ['W2-b1', 0.5]] as const) {
+    for (const t of new Set([1, o.threads])) {
+      add(`${id}: recur ${t}T / ONNX Runtime ${t}T`, rate(id, (r) => r.spec.impl === 'recur' && r.spec.threads === t) / rate(id, (r) => r.spec.impl === 'ort' && r.spec.threads === t), goal, 'x');
+    }
+  }
+  if (o.threads > 1) add(`W1: recur ${o.threads}T / recur 1T`, rate('W1', recurN) / rate('W1', (r) => r.spec.impl === 'recur' && r.spec.threads === 1), 1.6, 'x');
+  const w1 = all.get('W1');
+  const recurRss = w1?.find(recurN)?.maxRssKiB;
+  const tfjsRss = Math.min(...(w1?.filter((r) => r.spec.impl === 'tfjs').map((r) => r.maxRssKiB) ?? []));
+  if (recurRss && Number.isFinite(tfjsRss)) add(`W1 peak RSS: recur ${o.threads}T / smallest TF.js`, recurRss / tfjsRss, 1, 'x (below 1 = less memory)', true);
+  return out;
+}
+
+// ---- main ---------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const cores = await WasmBackend.availableThreads();
+  const o = parseArgs(process.argv.slice(2), cores);
+  if (o.profile) {
+    await runProfile(o.only.filter((w) => w.kind === 'train'), o.threads, o.profileSteps);
+    return;
+  }
+  console.log(`recur benchmark  node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${cores} core(s); recur at 1 and ${o.threads} thread(s)`);
+  console.log('Each contender runs in its own process; samples alternate round-robin; throughput = units per step / median step time.');
+
+  // The machine's own limit: GEMM rate at the shapes of a W1 step.
+  const backends = [await WasmBackend.create({ threads: 1 })];
+  if (o.threads > 1) backends.push(await WasmBackend.create({ threads: o.threads }));
+  const rates = measureGemmRates(backends);
+  console.log(`\nwasm GEMM rate on this machine (${backends[0]!.description.replace(/, 1 thread\)$/, ')')}), GFLOP/s; FLOPs per W1 training step: ${fmt(stepFlops(workloadById('W1')) / 1e9, 2)} G`);
+  const labels = [...new Set(rates.map((r) => r.shape.label))];
+  const shapeW = Math.max(...labels.map((l) => l.length)) + 16;
+  console.log(`  ${'shape (M x N x K, op)'.padEnd(shapeW)}${backends.map((b) => `${b.threads}T`.padStart(9)).join('')}`);
+  for (const label of labels) {
+    const rs = rates.filter((r) => r.shape.label === label);
+    const s = rs[0]!.shape;
+    const shape = `${s.m}x${s.n}x${s.k} ${s.transA ? 'T' : 'N'}${s.transB ? 'T' : 'N'}${s.packed ? ' packed' : ''}`;
+    console.log(`  ${`${label} (${shape})`.padEnd(shapeW)}${rs.map((r) => fmt(r.gflops, 1).padStart(9)).join('')}`);
+  }
+  const peak1 = rates.find((r) => r.shape.label.startsWith('peak') && r.threads === 1)!.gflops;
+  const all: Measurement[] = rates.map((r) => ({ workload: `gemm ${r.shape.label}`, impl: 'recur', backend: 'wasm', threads: r.threads,
+    metric: 'gflops', value: r.gflops, unit: 'GFLOP/s', runs: 7, min: r.gflops, max: r.gflops }));
+  console.log(`  ('% peak' below: a contender's GFLOP/s against ${fmt(peak1, 1)} GFLOP/s per thread, the 512^3 rate on one thread)`);
+
+  if (o.layers) {
+    for (const r of await runLayerBench(o.threads > 1 ? [1, o.threads] : [1], 10)) {
+      all.push({ workload: `layer-${r.layer}`, impl: 'recur', backend: r.backend.startsWith('reference') ? 'reference' : 'wasm', threads: r.threads,
+        metric: 'throughput', value: r.tokensPerSecond, unit: 'tokens/s', runs: r.runs, min: r.min, max: r.max });
+    }
+  }
+
+  const byWorkload = new Map<string, Result[]>();
+  for (const w of o.only) {
+    process.stdout.write(`\nrunning ${w.id} `);
+    const results = await race(w, o);
+    byWorkload.set(w.id, results);
+    printWorkload(w, results, peak1);
+    for (const r of results) all.push(...measurements(w, r));
+  }
+
+  const ts = targets(byWorkload, o);
+  if (ts.length) {
+    console.log('\nTargets of issue #5 (ratios measured in this run)');
+    for (const t of ts) console.log(`  ${t.met ? 'met    ' : 'NOT met'}  ${t.name.padEnd(48)} ${fmt(t.value, 2).padStart(7)} ${t.note}  (target ${t.note.startsWith('x (below') ? '<' : '>='} ${t.goal})`);
+  }
+  if (o.out) {
+    writeFileSync(o.out, all.map((m) => JSON.stringify(m)).join('\n') + '\n');
+    console.log(`\nwrote ${all.length} measurements to ${o.out}`);
+  }
+}
+
+await main();
