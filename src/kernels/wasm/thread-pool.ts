@@ -1,13 +1,13 @@
 /**
  * The main-thread side of the wasm backend's worker threads: starts `threads - 1` workers on
  * the backend's shared memory and hands each of them one kernel call per job through the
- * control block (control-block.ts). The main thread always runs part 0 itself and then spins
- * until the workers are done, so a job costs well under a microsecond while the workers are
+ * control block (control-block.ts). The main thread always runs part 0 itself, takes back any
+ * part a worker has not started yet, and then spins until the workers are done, so a job costs well under a microsecond while the workers are
  * awake; a worker that has waited for about `spinMs` goes to sleep in Atomics.wait and is woken
  * by Atomics.notify (tens of microseconds). Workers never keep a Node process alive (unref) and
  * are terminated when their backend is garbage-collected.
  */
-import { ARGS_OFFSET, DONE, FAILED, MAX_ARGS, OP, SEQ, SLEEPERS, SLOT_BYTES, STOP, WAITING, type WorkerInit, controlBlockBytes } from './control-block.js';
+import { ARGS_OFFSET, DONE, FAILED, MAX_ARGS, OP, SEQ, SLEEPERS, SLOT_BYTES, STATE, STOP, WAITING, type WorkerInit, controlBlockBytes } from './control-block.js';
 
 /** The part of a Worker (Node or browser) the pool uses. */
 interface AnyWorker {
@@ -30,12 +30,16 @@ export class ThreadPool {
   private readonly args: Float64Array[];
   private readonly workers: AnyWorker[];
   private seq = 0;
+  private readonly taken: Uint8Array;
+  /** Parts posted to workers, and how many of them this thread took back and ran itself. */
+  readonly stats = { posted: 0, takenBack: 0 };
 
   private constructor(threads: number, ctl: Int32Array, args: Float64Array[], workers: AnyWorker[]) {
     this.threads = threads;
     this.ctl = ctl;
     this.args = args;
     this.workers = workers;
+    this.taken = new Uint8Array(threads);
     poolFinalizer.register(this, { ctl, workers });
   }
 
@@ -94,13 +98,20 @@ export class ThreadPool {
   }
 
   /**
-   * Runs part t = 1 .. parts-1 as `ops[op[t]](argsOf(t)...)` on worker t and `own()` on this
-   * thread, returning when all are done. Workers t >= parts sit this job out.
+   * Runs part t = 1 .. parts-1 as `ops[op](argsOf(t)...)` on worker t and `own()` on this
+   * thread, returning when all are done. A part its worker has not taken by the time `own()`
+   * returns is taken back and run here with `part(t)` (the same call), so a sleeping or
+   * descheduled worker costs at most the time of running its part on this thread.
    */
-  run(parts: number, op: number, own: () => void): void {
+  run(parts: number, op: number, own: () => void, part: (t: number) => void): void {
     const ctl = this.ctl;
-    for (let t = 1; t < this.threads; t++) ctl[SLOT_BYTES / 4 * t + OP] = t < parts ? op : -1;
-    const seq = this.seq = (this.seq + 1) | 0;
+    const seq = this.seq = this.seq >= 0x3fffffff ? 1 : this.seq + 1; // > 0: see control-block.ts
+    for (let t = 1; t < parts; t++) {
+      const slot = SLOT_BYTES / 4 * t;
+      ctl[slot + OP] = op;
+      Atomics.store(ctl, slot + STATE, seq);
+    }
+    this.stats.posted += parts - 1;
     Atomics.store(ctl, SEQ, seq);
     if (Atomics.load(ctl, SLEEPERS) !== 0) Atomics.notify(ctl, SEQ);
     let failed: unknown;
@@ -109,19 +120,32 @@ export class ThreadPool {
     } catch (e) {
       failed = e;
     }
-    this.await(seq);
+    const taken = this.taken; // taken[t]: worker t has its part; wait for it
+    for (let t = 1; t < parts; t++) {
+      taken[t] = Atomics.compareExchange(ctl, SLOT_BYTES / 4 * t + STATE, seq, 0) !== seq ? 1 : 0;
+      if (taken[t]) continue;
+      if (failed !== undefined) continue; // withdrawn, not run
+      this.stats.takenBack++;
+      try {
+        part(t);
+      } catch (e) {
+        failed = e;
+      }
+    }
+    this.await(seq, parts);
     if (failed !== undefined) throw failed;
   }
 
   /**
-   * Spins until every worker has finished job `seq`. A worker that is late (descheduled on a
-   * busy machine, or given more work) would otherwise cost a whole time slice of spinning, so
-   * after about SPIN_WAIT_MS a Node main thread sleeps in Atomics.wait until the worker
-   * notifies (a browser's main thread may not block: it keeps spinning).
+   * Spins until the workers that took a part have finished part `seq`. A worker that is late
+   * (descheduled on a busy machine, or given more work) would otherwise cost a whole time slice
+   * of spinning, so after about SPIN_WAIT_MS a Node main thread sleeps in Atomics.wait until the
+   * worker notifies (a browser's main thread may not block: it keeps spinning).
    */
-  private await(seq: number): void {
+  private await(seq: number, parts: number): void {
     const ctl = this.ctl;
-    for (let t = 1; t < this.threads; t++) {
+    for (let t = 1; t < parts; t++) {
+      if (!this.taken[t]) continue;
       const slot = SLOT_BYTES / 4 * t;
       let spins = 0;
       let since = 0;

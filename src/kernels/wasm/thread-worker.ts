@@ -2,9 +2,9 @@
  * Entry point of a kernel worker thread (a Node worker_threads Worker or a browser Web Worker).
  * It instantiates the same compiled kernel module on the shared memory, then serves jobs from
  * the control block forever: spin briefly on the job counter, then sleep in Atomics.wait so an
- * idle backend costs no CPU. Not here: deciding how work is split (wasm-backend.ts, split.ts).
+ * idle backend costs no CPU; a part the main thread took back in the meantime is skipped. Not here: deciding how work is split (wasm-backend.ts, split.ts).
  */
-import { ARGS_OFFSET, DONE, FAILED, MAX_ARGS, OP, SEQ, SLEEPERS, SLOT_BYTES, STOP, WAITING, type WorkerInit } from './control-block.js';
+import { ARGS_OFFSET, DONE, FAILED, MAX_ARGS, OP, SEQ, SLEEPERS, SLOT_BYTES, STATE, STOP, WAITING, type WorkerInit } from './control-block.js';
 
 type Kernel = (...args: number[]) => unknown;
 
@@ -32,17 +32,18 @@ function serve(init: WorkerInit, kernels: Kernel[]): void {
     }
     if (Atomics.load(ctl, STOP) !== 0) return;
     last = seq;
-    const op = Atomics.load(ctl, slot + OP);
-    if (op >= 0) {
-      try {
-        kernels[op]!(args[0]!, args[1]!, args[2]!, args[3]!, args[4]!, args[5]!, args[6]!, args[7]!,
-          args[8]!, args[9]!, args[10]!, args[11]!, args[12]!, args[13]!, args[14]!, args[15]!);
-      } catch (e) {
-        Atomics.store(ctl, slot + FAILED, 1);
-        console.error(`recur wasm worker ${init.index}: ${(e as Error)?.stack ?? String(e)}`);
-      }
+    // Take the part posted to this worker, unless the main thread already ran it itself. Its op
+    // and arguments were written before STATE, and stay until this worker reports DONE.
+    const posted = Atomics.load(ctl, slot + STATE);
+    if (posted <= 0 || Atomics.compareExchange(ctl, slot + STATE, posted, -posted) !== posted) continue;
+    try {
+      kernels[Atomics.load(ctl, slot + OP)]!(args[0]!, args[1]!, args[2]!, args[3]!, args[4]!, args[5]!, args[6]!, args[7]!,
+        args[8]!, args[9]!, args[10]!, args[11]!, args[12]!, args[13]!, args[14]!, args[15]!);
+    } catch (e) {
+      Atomics.store(ctl, slot + FAILED, 1);
+      console.error(`recur wasm worker ${init.index}: ${(e as Error)?.stack ?? String(e)}`);
     }
-    Atomics.store(ctl, slot + DONE, seq);
+    Atomics.store(ctl, slot + DONE, posted);
     if (Atomics.load(ctl, WAITING) !== 0) Atomics.notify(ctl, slot + DONE);
   }
 }

@@ -210,3 +210,27 @@ test('a process that used a 2-thread backend exits by itself, promptly', () => {
 });
 
 
+
+test('a part its worker has not started is taken back by the calling thread: same bits, run exactly once', async () => {
+  // spinMs 0: the worker sleeps after every part, so waking it (tens of microseconds) takes
+  // longer than the calling thread's own half of a small GEMM; it then runs the other half too.
+  const sleepy = await WasmBackend.create({ threads: 2, spinMs: 0 });
+  const one = backends.get(1)!;
+  const rng = new Rng(17);
+  const m = 32, n = 256, k = 64; // 1 MFLOP: split in two column halves
+  assert.equal(gemmSplit(m, n, k, 2, false).bounds.length, 3);
+  const a = randomFloats(rng, m * k), b = randomFloats(rng, n * k), c0 = randomFloats(rng, m * n);
+  const on = (be: WasmBackend, x: Float32Array): F32 => { const y = be.allocFloats(x.length); y.set(x); return y; };
+  const [sa, sb, sc] = [on(sleepy, a), on(sleepy, b), on(sleepy, c0)];
+  const [oa, ob, oc] = [on(one, a), on(one, b), on(one, c0)];
+  const before = sleepy.threadStats;
+  for (let i = 0; i < 200; i++) {
+    // beta = 1 accumulates: a part run twice, or not at all, changes C.
+    sleepy.gemm(false, true, m, n, k, 0.5, sa, k, sb, k, 1, sc, n);
+    one.gemm(false, true, m, n, k, 0.5, oa, k, ob, k, 1, oc, n);
+  }
+  const stats = sleepy.threadStats;
+  assert.equal(stats.posted - before.posted, 200, 'one part per call went to the worker');
+  assert.ok(stats.takenBack - before.takenBack > 0, `parts taken back: ${stats.takenBack - before.takenBack} of 200`);
+  assert.ok(sameBits(sc, oc), 'bit-identical to one thread after 200 accumulating calls');
+});

@@ -107,6 +107,14 @@ export class WasmBackend implements Backend {
     return this.pool?.threads ?? 1;
   }
 
+  /**
+   * Kernel parts handed to worker threads so far, and how many of them the calling thread took
+   * back because their worker had not started them (asleep, or descheduled on a busy machine).
+   */
+  get threadStats(): { posted: number; takenBack: number } {
+    return { ...(this.pool?.stats ?? { posted: 0, takenBack: 0 }) };
+  }
+
   /** A short description for benchmarks, e.g. `wasm (simd, 2 threads)`. */
   get description(): string {
     const t = this.threads;
@@ -193,10 +201,11 @@ export class WasmBackend implements Backend {
   private parallel(op: Op, bounds: number[], args: (t: number, lo: number, hi: number) => number[]): void {
     const pool = this.pool!;
     const parts = bounds.length - 1;
-    for (let t = 1; t < parts; t++) pool.argsOf(t).set(args(t, bounds[t]!, bounds[t + 1]!));
-    const own = args(0, bounds[0]!, bounds[1]!);
+    const partArgs: number[][] = [];
+    for (let t = 0; t < parts; t++) partArgs.push(args(t, bounds[t]!, bounds[t + 1]!));
+    for (let t = 1; t < parts; t++) pool.argsOf(t).set(partArgs[t]!);
     const f = this.k[op] as (...a: number[]) => unknown;
-    pool.run(parts, OP_CODE[op], () => f(...own));
+    pool.run(parts, OP_CODE[op], () => f(...partArgs[0]!), (t) => f(...partArgs[t]!));
   }
 
   /** Elementwise kernel over n items: one call, or one per range (args get lo, hi). */
