@@ -98,6 +98,8 @@ const CASES: [number, number, number][] = [
   [3, 257, 257], // m < 4: vector-matrix path, k tail after 8- and 4-wide steps
   [1, 65, 257],
   [2, 19, 13], // m < 4 with k = 8 + 4 + 1: every step width of the dot products
+  [1, 64, 19], // m < 4, two groups of 4 panels: k unrolled by 4, then a tail of 3
+  [2, 40, 6], // m < 4: one group of 4 panels (k = 4 + 2) and one single panel
   [5, 2053, 5], // n > 2048: two column blocks of packed B
 ];
 
