@@ -5,7 +5,7 @@ import { Rng } from '../random/rng.js';
 import { Tensor } from '../tensor/tensor.js';
 import { randomFloats } from '../testing/compare.js';
 import { gradcheck } from './gradcheck.js';
-import { add, mul } from './ops/elementwise.js';
+import { add, mul, scale } from './ops/elementwise.js';
 import { linear } from './ops/linear.js';
 import { sum } from './ops/reduce.js';
 import { Parameter } from './parameter.js';
@@ -41,6 +41,15 @@ test('gradcheck: a correct op passes, with a per-input report', () => {
   const report = gradcheck((t, [x, w]) => linear(t, x!, w!), [rand(1, [2, 3]), rand(2, [4, 3])], { names: ['x', 'weight'] });
   assert.deepEqual(report.inputs.map((r) => [r.name, r.checked]), [['x', 6], ['weight', 12]]);
   assert.ok(report.maxRelError < 1e-7, `max relative error ${report.maxRelError}`);
+});
+
+test('gradcheck: reports the largest gradient, so an input the output ignores shows as 0', () => {
+  // d(sum(2 x * r))/dx = 2 r with r uniform in (-1, 1): the largest |gradient| is in (0, 2).
+  const report = gradcheck((t, [x]) => scale(t, x!, 2), [rand(11, [50]), rand(12, [3])], { names: ['used', 'ignored'] });
+  const [used, ignored] = report.inputs;
+  assert.ok(used!.maxAbsGradient > 1.5 && used!.maxAbsGradient < 2, `used: ${used!.maxAbsGradient}`);
+  assert.equal(ignored!.maxAbsGradient, 0);
+  assert.equal(ignored!.checked, 3, 'checked, and passing: only maxAbsGradient tells the check proved nothing');
 });
 
 test('gradcheck: catches a wrong backward, naming the input, element and both values', () => {

@@ -33,6 +33,8 @@ export interface GradcheckInputReport {
   /** False for a frozen Parameter (requiresGrad false), which is not checked. */
   requiresGrad: boolean;
   maxAbsError: number;
+  /** Largest |analytic| over checked elements: 0 means the check proved nothing for this input. */
+  maxAbsGradient: number;
   /** Largest |analytic - numeric| / max(|analytic|, |numeric|) over checked elements (0 where both are 0). */
   maxRelError: number;
   /** Largest |analytic - numeric| / tolerance: at most 1 when the check passes (the margin left). */
@@ -146,7 +148,7 @@ export function gradcheck(fn: (tape: Tape, inputs: Tensor[]) => Tensor, inputs: 
   const report: GradcheckReport = { inputs: [], maxRelError: 0 };
   xs.forEach((x, k) => {
     const requiresGrad = !(x instanceof Parameter) || x.requiresGrad;
-    const entry: GradcheckInputReport = { name: names[k]!, shape: x.shape, checked: 0, requiresGrad, maxAbsError: 0, maxRelError: 0, worstRatio: 0 };
+    const entry: GradcheckInputReport = { name: names[k]!, shape: x.shape, checked: 0, requiresGrad, maxAbsError: 0, maxAbsGradient: 0, maxRelError: 0, worstRatio: 0 };
     report.inputs.push(entry);
     if (!requiresGrad) return;
     let worst: { index: number; analytic: number; numeric: number; tolerance: number; noise: number; ratio: number } | undefined;
@@ -167,6 +169,7 @@ export function gradcheck(fn: (tape: Tape, inputs: Tensor[]) => Tensor, inputs: 
       const ratio = abs / tolerance;
       entry.checked++;
       entry.maxAbsError = Math.max(entry.maxAbsError, abs);
+      entry.maxAbsGradient = Math.max(entry.maxAbsGradient, Math.abs(a));
       entry.maxRelError = Math.max(entry.maxRelError, scale === 0 ? 0 : abs / scale);
       if (!(ratio <= entry.worstRatio) && !Number.isNaN(entry.worstRatio)) entry.worstRatio = ratio; // a NaN sticks
       if (!(ratio <= 1)) {
