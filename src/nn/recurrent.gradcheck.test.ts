@@ -1,0 +1,57 @@
+// Gradient checks through the Rnn/Lstm/Gru modules themselves (not only the one-direction op):
+// two stacked bidirectional layers with mixed lengths and an initial state, so every weight of
+// both layers and directions, h0 (and c0) and x is checked in float64, with and without bias.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Gru, Lstm, Rnn, type RecurrentBase } from './recurrent.js';
+import { concatLast, reshape } from '../autograd/ops/index.js';
+import { Rng } from '../random/rng.js';
+import { Tensor } from '../tensor/tensor.js';
+import { randomFloats } from '../testing/compare.js';
+import { gradcheckModule } from '../testing/gradcheck-module.js';
+
+type Kind = 'tanh' | 'relu' | 'sigmoid' | 'lstm' | 'gru';
+
+const T = 4, B = 3, I = 3, H = 4, L = 2, D = 2;
+
+function build(kind: Kind, bias: boolean, seed: number): RecurrentBase {
+  const o = { inputSize: I, hiddenSize: H, numLayers: L, bidirectional: true, bias, rng: new Rng(seed) };
+  if (kind === 'lstm') return new Lstm(o);
+  if (kind === 'gru') return new Gru(o);
+  return new Rnn({ ...o, nonlinearity: kind });
+}
+
+for (const kind of ['tanh', 'relu', 'sigmoid', 'lstm', 'gru'] as Kind[]) {
+  for (const bias of [true, false]) {
+    test(`${kind} module gradcheck: 2 layers, bidirectional, lengths, initial state${bias ? '' : ', bias: false'}`, (t) => {
+      const seed = 10 * kind.length + (bias ? 0 : 1);
+      const model = build(kind, bias, seed);
+      const rng = new Rng(1000 + seed);
+      const r = (shape: number[], s: number) => new Tensor(randomFloats(rng, shape.reduce((a, b) => a * b, 1), -s, s), shape);
+      const x = r([T, B, I], 1.5);
+      const h0 = r([L * D, B, H], 0.8);
+      const c0 = r([L * D, B, H], 0.8);
+      const others = kind === 'lstm' ? [x, h0, c0] : [x, h0];
+      // Mixed lengths: a full sequence, a single step and one in between.
+      const lengths = Int32Array.from([T, 1, 3]);
+      const report = gradcheckModule(model, (tape, [xi, h, c]) => {
+        const { output, state } = model.forward(tape, xi!, { lengths, initialState: c ? { h: h!, c } : { h: h! } });
+        // Every output element feeds the checked scalar: all steps, every final h (and c).
+        const flat = [output, state.h, ...(state.c ? [state.c] : [])].map((v) => reshape(tape, v, [1, v.size]));
+        return concatLast(tape, flat);
+      }, others, { otherNames: ['x', 'h0', 'c0'].slice(0, others.length) });
+
+      const expected = [...model.namedParameters()].map(([n]) => n).concat(['x', 'h0', 'c0'].slice(0, others.length));
+      assert.deepEqual(report.inputs.map((e) => e.name), expected);
+      assert.equal(expected.length, L * D * (bias ? 4 : 2) + others.length);
+      for (const e of report.inputs) {
+        assert.equal(e.checked, e.shape.reduce((a, b) => a * b, 1), `${e.name}: every element is checked`);
+        // An input whose gradient is zero everywhere would pass while proving nothing.
+        assert.ok(e.maxAbsGradient > 1e-3, `${e.name}: largest |gradient| ${e.maxAbsGradient}`);
+      }
+      const worst = report.inputs.reduce((a, b) => (b.worstRatio > a.worstRatio ? b : a));
+      t.diagnostic(`${report.inputs.reduce((n, e) => n + e.checked, 0)} elements; worst relative error ` +
+        `${report.maxRelError.toExponential(2)}; worst error/tolerance ${worst.worstRatio.toFixed(3)} (${worst.name})`);
+    });
+  }
+}
