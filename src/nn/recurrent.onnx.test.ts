@@ -1,7 +1,8 @@
 // Parity with an independent implementation: ONNX Runtime's RNN/LSTM/GRU operators run the
 // same weights (re-ordered to ONNX gate order, GRU with linear_before_reset=1) and must agree
 // with recur's outputs and final states to 1e-5 absolute, for every cell type, 1-2 layers,
-// uni- and bidirectional, with and without initial states and with mixed lengths.
+// uni- and bidirectional, with and without initial states and with mixed lengths, and with
+// bias: false (the graph then carries an all-zero B).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
@@ -18,8 +19,8 @@ import { randomFloats } from '../testing/compare.js';
 
 type Kind = 'tanh' | 'relu' | 'sigmoid' | 'lstm' | 'gru';
 
-function build(kind: Kind, I: number, H: number, numLayers: number, bidirectional: boolean, seed: number): RecurrentBase {
-  const o = { inputSize: I, hiddenSize: H, numLayers, bidirectional, rng: new Rng(seed) };
+function build(kind: Kind, I: number, H: number, numLayers: number, bidirectional: boolean, seed: number, bias = true): RecurrentBase {
+  const o = { inputSize: I, hiddenSize: H, numLayers, bidirectional, bias, rng: new Rng(seed) };
   if (kind === 'lstm') return new Lstm(o);
   if (kind === 'gru') return new Gru(o);
   return new Rnn({ ...o, nonlinearity: kind });
@@ -58,45 +59,69 @@ const backends: [string, () => Promise<Backend>][] = [
   ['reference', async () => new ReferenceBackend()],
 ];
 
+const T = 5, B = 3, I = 4, H = 6;
+type Variant = 'plain' | 'initial-state' | 'lengths' | 'both';
+
+/** Runs `model` on recur and on ONNX Runtime; asserts agreement to 1e-5 and returns the largest difference. */
+async function compare(backend: Backend, model: RecurrentBase, variant: Variant, seed: number, label: string): Promise<number> {
+  const rng = new Rng(1000 + seed);
+  const x = new Tensor(randomFloats(rng, T * B * I, -2, 2), [T, B, I]);
+  const lengths = variant === 'lengths' || variant === 'both' ? Int32Array.from([T, 2, 4]) : undefined;
+  let init: RecurrentState | undefined;
+  if (variant === 'initial-state' || variant === 'both') {
+    const s = model.zeroState(B);
+    s.h.data.set(randomFloats(rng, s.h.size));
+    if (s.c) s.c.data.set(randomFloats(rng, s.c.size));
+    init = s;
+  }
+  const tape = Tape.inference(backend);
+  const ours = model.forward(tape, x, { lengths, initialState: init });
+  const theirs = await runOrt(model, x, lengths, init);
+  const dy = maxAbsDiff(ours.output.data, theirs.y);
+  const dh = maxAbsDiff(ours.state.h.data, theirs.h);
+  const dc = theirs.c ? maxAbsDiff(ours.state.c!.data, theirs.c) : 0;
+  assert.ok(dy <= 1e-5, `${label}: output differs by ${dy}`);
+  assert.ok(dh <= 1e-5, `${label}: final h differs by ${dh}`);
+  assert.ok(dc <= 1e-5, `${label}: final c differs by ${dc}`);
+  return Math.max(dy, dh, dc);
+}
+
+const KINDS: Kind[] = ['tanh', 'relu', 'sigmoid', 'lstm', 'gru'];
+
 for (const [bname, make] of backends) {
   test(`recurrent layers match ONNX Runtime (${bname} backend)`, async (t) => {
     const backend = await make();
-    const T = 5, B = 3, I = 4, H = 6;
     let worst = 0;
     let cases = 0;
     let seed = 1;
-    for (const kind of ['tanh', 'relu', 'sigmoid', 'lstm', 'gru'] as Kind[]) {
+    for (const kind of KINDS) {
       for (const numLayers of [1, 2]) {
         for (const bidirectional of [false, true]) {
           for (const variant of ['plain', 'initial-state', 'lengths', 'both'] as const) {
             seed++;
             const model = build(kind, I, H, numLayers, bidirectional, seed).to(backend);
-            const rng = new Rng(1000 + seed);
-            const x = new Tensor(randomFloats(rng, T * B * I, -2, 2), [T, B, I]);
-            const lengths = variant === 'lengths' || variant === 'both' ? Int32Array.from([T, 2, 4]) : undefined;
-            let init: RecurrentState | undefined;
-            if (variant === 'initial-state' || variant === 'both') {
-              const s = model.zeroState(B);
-              s.h.data.set(randomFloats(rng, s.h.size));
-              if (s.c) s.c.data.set(randomFloats(rng, s.c.size));
-              init = s;
-            }
-            const tape = Tape.inference(backend);
-            const ours = model.forward(tape, x, { lengths, initialState: init });
-            const theirs = await runOrt(model, x, lengths, init);
-            const label = `${kind} layers=${numLayers} bidirectional=${bidirectional} ${variant}`;
-            const dy = maxAbsDiff(ours.output.data, theirs.y);
-            const dh = maxAbsDiff(ours.state.h.data, theirs.h);
-            const dc = theirs.c ? maxAbsDiff(ours.state.c!.data, theirs.c) : 0;
-            assert.ok(dy <= 1e-5, `${label}: output differs by ${dy}`);
-            assert.ok(dh <= 1e-5, `${label}: final h differs by ${dh}`);
-            assert.ok(dc <= 1e-5, `${label}: final c differs by ${dc}`);
-            worst = Math.max(worst, dy, dh, dc);
+            worst = Math.max(worst, await compare(backend, model, variant, seed, `${kind} layers=${numLayers} bidirectional=${bidirectional} ${variant}`));
             cases++;
           }
         }
       }
     }
     t.diagnostic(`${cases} cases, worst absolute difference ${worst.toExponential(2)}`);
+  });
+
+  test(`bias: false matches ONNX Runtime, 2 layers bidirectional with lengths (${bname} backend)`, async (t) => {
+    const backend = await make();
+    const diffs: string[] = [];
+    let seed = 500;
+    for (const kind of KINDS) {
+      for (const variant of ['lengths', 'both'] as const) {
+        seed++;
+        const model = build(kind, I, H, 2, true, seed, false).to(backend);
+        assert.ok(![...model.namedParameters()].some(([n]) => n.startsWith('bias')), 'no bias parameters');
+        const d = await compare(backend, model, variant, seed, `${kind} bias=false ${variant}`);
+        diffs.push(`${kind} ${variant} ${d.toExponential(2)}`);
+      }
+    }
+    t.diagnostic(`max absolute differences: ${diffs.join(', ')}`);
   });
 }
