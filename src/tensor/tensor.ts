@@ -51,10 +51,12 @@ abstract class DenseTensor<A extends Float32Array | Int32Array> {
 
 export class Tensor extends DenseTensor<Float32Array> {
   static zeros(shape: Shape): Tensor {
+    checkShape(shape, 'Tensor.zeros'); // before allocating: new Float32Array(-2) throws a bare RangeError
     return new Tensor(new Float32Array(shapeSize(shape)), shape);
   }
 
   static full(shape: Shape, value: number): Tensor {
+    checkShape(shape, 'Tensor.full');
     return new Tensor(new Float32Array(shapeSize(shape)).fill(value), shape);
   }
 
@@ -104,6 +106,7 @@ export class Tensor extends DenseTensor<Float32Array> {
 /** Integer tensor for token ids, class labels and lengths. */
 export class IntTensor extends DenseTensor<Int32Array> {
   static zeros(shape: Shape): IntTensor {
+    checkShape(shape, 'IntTensor.zeros');
     return new IntTensor(new Int32Array(shapeSize(shape)), shape);
   }
 
