@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { ReferenceBackend } from '../kernels/reference/reference-backend.js';
 import { Tensor } from '../tensor/tensor.js';
 import { linear } from './ops/linear.js';
@@ -89,4 +90,44 @@ test('checkFinite: a NaN or Inf produced by a backward names the op and the inpu
   const tape2 = new Tape(backend, { checkFinite: true });
   const y = linear(tape2, x(), weight());
   assert.throws(() => tape2.backward(y, Tensor.full([2, 2], Number.NaN)), /NaN in backward of 'linear': gradient of input 'weight'/);
+});
+
+/**
+ * Runs, in a fresh Node process with `env`, a forward whose weight holds a NaN and a backward
+ * from a NaN seed, each on a Tape made without options; returns what each did.
+ */
+function runWithEnv(env: Record<string, string | undefined>): { forward: string; backward: string } {
+  const url = (rel: string) => JSON.stringify(new URL(rel, import.meta.url).href);
+  const script = `
+    const { Tape } = await import(${url('./tape.js')});
+    const { ReferenceBackend } = await import(${url('../kernels/reference/reference-backend.js')});
+    const { Tensor } = await import(${url('../tensor/tensor.js')});
+    const { Parameter } = await import(${url('./parameter.js')});
+    const { linear } = await import(${url('./ops/linear.js')});
+    const backend = new ReferenceBackend();
+    const x = Tensor.from([1, 0, -1, 2, 1, 0], [2, 3]);
+    const attempt = (f) => { try { return 'value ' + f(); } catch (e) { return 'error ' + e.message; } };
+    const forward = attempt(() => linear(new Tape(backend), x, new Parameter(Float32Array.from([1, 2, 3, 4, NaN, 6]), [2, 3])).data[1]);
+    const backward = attempt(() => {
+      const w = new Parameter(Float32Array.from([1, 2, 3, 4, 5, 6]), [2, 3]);
+      const tape = new Tape(backend);
+      tape.backward(linear(tape, x, w), Tensor.full([2, 2], NaN));
+      return w.grad.data[0];
+    });
+    process.stdout.write(JSON.stringify({ forward, backward }));`;
+  const childEnv = { ...process.env, ...env };
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete childEnv[k];
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env: childEnv, encoding: 'utf8' });
+  assert.equal(r.status, 0, `child failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as { forward: string; backward: string };
+}
+
+test('RECUR_DEBUG_NAN=1 turns the finite check on for every Tape; unset (or 0) it is off', () => {
+  const on = runWithEnv({ RECUR_DEBUG_NAN: '1' });
+  assert.match(on.forward, /^error NaN in forward of 'linear': output 'y' \[2, 2\] has NaN at flat index 1$/);
+  assert.match(on.backward, /^error NaN in backward of 'linear': gradient of input 'weight' \[2, 3\] has NaN at flat index 0$/);
+  for (const value of [undefined, '0']) {
+    const off = runWithEnv({ RECUR_DEBUG_NAN: value });
+    assert.deepEqual(off, { forward: 'value NaN', backward: 'value NaN' }, `RECUR_DEBUG_NAN=${value}: the NaN just propagates`);
+  }
 });
