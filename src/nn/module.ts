@@ -179,18 +179,23 @@ export class Module {
     const ownNames = new Set(own.map(([n]) => n));
     const missingKeys = own.map(([n]) => n).filter((n) => !given.has(n));
     const unexpectedKeys = [...given.keys()].filter((n) => !ownNames.has(n));
-    const problems: string[] = [];
-    if (strict && missingKeys.length) problems.push(`missing keys: ${missingKeys.map((k) => `'${k}'`).join(', ')}`);
-    if (strict && unexpectedKeys.length) problems.push(`unexpected keys: ${unexpectedKeys.map((k) => `'${k}'`).join(', ')}`);
+    const badTensors: string[] = [];
     for (const [name, p] of own) {
       const t = given.get(name);
       if (t === undefined) continue;
-      if (!(t instanceof Tensor)) problems.push(`'${name}' must be a Tensor, got ${describe(t)}`);
+      if (!(t instanceof Tensor)) badTensors.push(`'${name}' must be a Tensor, got ${describe(t)}`);
       else if (!shapeEquals(t.shape, p.shape) || t.data.length !== p.size) {
-        problems.push(`size mismatch for '${name}': expected ${formatShape(p.shape)}, got ${formatShape(t.shape)}`);
+        badTensors.push(`size mismatch for '${name}': expected ${formatShape(p.shape)}, got ${formatShape(t.shape)}`);
       }
     }
-    if (problems.length) throw new Error(`${fn}: ${problems.length} problem${problems.length > 1 ? 's' : ''}:\n  ${problems.join('\n  ')}`);
+    // The count is of tensors (missing and unexpected keys share a line each), not of lines.
+    const count = (strict ? missingKeys.length + unexpectedKeys.length : 0) + badTensors.length;
+    if (count) {
+      const lines: string[] = [];
+      if (strict && missingKeys.length) lines.push(`missing keys: ${missingKeys.map((k) => `'${k}'`).join(', ')}`);
+      if (strict && unexpectedKeys.length) lines.push(`unexpected keys: ${unexpectedKeys.map((k) => `'${k}'`).join(', ')}`);
+      throw new Error(`${fn}: ${count} problem${count > 1 ? 's' : ''}:\n  ${[...lines, ...badTensors].join('\n  ')}`);
+    }
     for (const [name, p] of own) {
       const t = given.get(name);
       if (t) p.data.set(t.data);

@@ -49,6 +49,38 @@ test('a state dict with missing, extra and mis-shaped tensors is rejected listin
   assert.deepEqual(gru.param('weight_ih_l0').toArray(), before, 'nothing was written');
 });
 
+test('loadStateDict counts problems by tensor: 2 missing + 2 unexpected + 2 mis-shaped is 6', () => {
+  const H = 4;
+  const opts = { inputSize: 3, hiddenSize: H, bidirectional: true, rng: new Rng(1) };
+  for (const [model, G] of [[new Rnn(opts), 1], [new Lstm(opts), 4], [new Gru(opts), 3]] as const) {
+    const name = model.constructor.name;
+    const dict = model.stateDict();
+    dict.delete('bias_hh_l0');
+    dict.delete('weight_ih_l0_reverse');
+    dict.set('weight_ih_l1', Tensor.zeros([G * H, 2 * H]));
+    dict.set('bias_ih_l1', Tensor.zeros([G * H]));
+    dict.set('weight_hh_l0', Tensor.zeros([G * H, H + 1]));
+    dict.set('bias_ih_l0_reverse', Tensor.zeros([G * H + 1]));
+    assert.throws(() => model.loadStateDict(dict), (e: Error) => {
+      const [head, ...lines] = e.message.split('\n');
+      assert.equal(head, `${name}.loadStateDict: 6 problems:`);
+      assert.deepEqual(lines.map((l) => l.trim()), [
+        "missing keys: 'bias_hh_l0', 'weight_ih_l0_reverse'",
+        "unexpected keys: 'weight_ih_l1', 'bias_ih_l1'",
+        `size mismatch for 'weight_hh_l0': expected [${G * H}, ${H}], got [${G * H}, ${H + 1}]`,
+        `size mismatch for 'bias_ih_l0_reverse': expected [${G * H}], got [${G * H + 1}]`,
+      ]);
+      // Every problem names one tensor: the count in the head is the number of names listed.
+      assert.equal(e.message.match(/'[a-z_0-9]+'/g)!.length, 6);
+      return true;
+    });
+    // Not strict: missing and unexpected keys are returned, the two shapes still count.
+    assert.throws(() => model.loadStateDict(dict, { strict: false }), { message: new RegExp(`^${name}\\.loadStateDict: 2 problems:\n`) });
+    dict.set('weight_hh_l0', Tensor.zeros([G * H, H]));
+    assert.throws(() => model.loadStateDict(dict, { strict: false }), { message: new RegExp(`^${name}\\.loadStateDict: 1 problem:\n  size mismatch for 'bias_ih_l0_reverse'`) });
+  }
+});
+
 test('bad input gets clear errors', () => {
   const lstm = new Lstm({ inputSize: 3, hiddenSize: 4, numLayers: 2, rng: new Rng(1) });
   const tape = Tape.inference(new ReferenceBackend());
