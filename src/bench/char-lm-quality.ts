@@ -6,7 +6,10 @@
  * time on the same split and windows, in the same run, and prints both side by side.
  *
  *   node dist/bench/char-lm-quality.js [--minutes 30] [--peer-minutes M] [--data PATH]
- *        [--peer-backend wasm|cpu] [--no-peer] [--eval-every 100] [--threads N] [--json]
+ *        [--peer-backend wasm|cpu] [--no-peer] [--eval-every 100] [--threads N] [--out DIR] [--json]
+ *
+ * Ends with a sample of recur's model (prime "ROMEO:", temperature 0.8, seed 1); `--out DIR`
+ * also keeps the run directory (model.safetensors, checkpoint) for `recur lm sample`.
  *
  * recur's clock is wall time with its validations included; the peer's clock stops while it
  * validates (its forward pass is slow), which favours the peer.
@@ -20,7 +23,8 @@ import { Parameter } from '../autograd/parameter.js';
 import { ReferenceBackend } from '../kernels/reference/reference-backend.js';
 import { Adam } from '../optim/adam.js';
 import { createBackend } from '../kernels/index.js';
-import { BUNDLED_TEXT_PATH, CHAR_LM_DEFAULTS, trainCharLm } from '../tasks/char-lm/index.js';
+import { BUNDLED_TEXT_PATH, CHAR_LM_DEFAULTS, generateText, trainCharLm } from '../tasks/char-lm/index.js';
+import { Rng } from '../random/rng.js';
 import { WarmupCosineLR } from '../train/warmup-cosine.js';
 import { trainTfjsCharLm } from './peers/tfjs-char-lm.js';
 
@@ -67,8 +71,9 @@ async function main(): Promise<void> {
   log(`\nrecur (${backend.description}), ${minutes} min:`);
   let recurToTarget: number | null = null;
   let recurEvalMs = 0;
+  const out = arg(args, '--out');
   const r = await trainCharLm({
-    textPath: data, backend, config: { maxTimeMs: minutes * 60_000, evalEvery, checkpointEvery: 0, sampleLength: 0 },
+    textPath: data, backend, out, config: { maxTimeMs: minutes * 60_000, evalEvery, checkpointEvery: 0, sampleLength: 0 },
     onEvent: (e) => {
       if (e.type === 'eval') {
         recurEvalMs += e.evalMs;
@@ -82,6 +87,7 @@ async function main(): Promise<void> {
     minutesToTarget: recurToTarget, bestValLoss: r.bestValLoss!, finalValLoss: r.lastValLoss!, clock: 'wall time, evaluations included',
   };
   const rows = [recur];
+  const sample = generateText(r.model, r.tokenizer, backend, { prime: 'ROMEO:', length: 400, temperature: 0.8, rng: new Rng(1) });
 
   if (!args.includes('--no-peer')) {
     const tok = CharTokenizer.fromText(text);
@@ -106,7 +112,7 @@ async function main(): Promise<void> {
   }
 
   if (json) {
-    console.log(JSON.stringify({ data, minutes, peerMinutes, config: c, target: TARGET, runs: rows }));
+    console.log(JSON.stringify({ data, minutes, peerMinutes, config: c, target: TARGET, runs: rows, sample }));
     return;
   }
   console.log(`\n${'run'.padEnd(30)} ${'steps'.padStart(7)} ${'tokens/s'.padStart(9)} ${'min to val<=1.60'.padStart(17)} ${'best val'.padStart(9)} ${'final val'.padStart(10)}  clock`);
@@ -115,6 +121,8 @@ async function main(): Promise<void> {
       `${(x.minutesToTarget === null ? 'not reached' : x.minutesToTarget.toFixed(2)).padStart(17)} ${x.bestValLoss.toFixed(4).padStart(9)} ${x.finalValLoss.toFixed(4).padStart(10)}  ${x.clock}`);
   }
   if (rows.length === 2) console.log(`recur / tfjs: ${(rows[0]!.tokensPerSecond / rows[1]!.tokensPerSecond).toFixed(1)}x tokens/s`);
+  console.log(`\nsample of recur's model (prime "ROMEO:", temperature 0.8, seed 1):\nROMEO:${sample}`);
+  if (out) console.log(`\nrun directory: ${out} (recur lm sample --model ${out})`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();
