@@ -14,12 +14,12 @@ export { Sequential } from './sequential.js';
 export { TimeDistributed } from './time-distributed.js';
 export { crossEntropy, mseLoss, bceWithLogits } from '../autograd/ops/index.js';
 export {
-  RecurrentBase, Rnn, Lstm, Gru, detachState, resetStateRow, serializeState, deserializeState,
+  RecurrentBase, Rnn, Lstm, Gru, recurrentParameterShapes, detachState, resetStateRow, serializeState, deserializeState,
   type RecurrentOptions, type RecurrentState, type RecurrentForwardOptions, type RecurrentOutput, type RnnNonlinearity,
 } from './recurrent.js';
 export { inputGradientNorms } from './gradient-flow.js';
 export {
-  RecurrentModel, normalizeModelConfig, CELL_TYPES,
+  RecurrentModel, normalizeModelConfig, CELL_TYPES, MAX_NUM_LAYERS, MAX_SIZE, MAX_PARAMETERS, MAX_PARAMETER_TENSORS,
   type RecurrentModelConfig, type InputConfig, type CellType, type ModelOutput,
 } from './recurrent-model.js';
 export { sequenceMask } from './sequence-mask.js';

@@ -8,7 +8,10 @@
 import { Module } from './module.js';
 import { Embedding } from './embedding.js';
 import { Linear } from './linear.js';
-import { Gru, Lstm, type RecurrentBase, type RecurrentForwardOptions, type RecurrentState, Rnn } from './recurrent.js';
+import {
+  Gru, Lstm, type RecurrentBase, type RecurrentForwardOptions, type RecurrentState, Rnn, type RnnNonlinearity, recurrentParameterShapes,
+} from './recurrent.js';
+import type { RecurrentMode } from '../autograd/ops/recurrent-layer.js';
 import type { Tape } from '../autograd/tape.js';
 import { concatLast, reshape, select } from '../autograd/ops/index.js';
 import { Rng } from '../random/rng.js';
@@ -43,19 +46,75 @@ export interface ModelOutput {
   state: RecurrentState;
 }
 
-/** Fills defaults and validates a config (clear errors for every field). */
+/** Most stacked layers a config may ask for (far beyond practice; bounds what a file can make a loader expect). */
+export const MAX_NUM_LAYERS = 256;
+/** Largest size field (vocabSize, embeddingDim, size, hiddenSize, outputSize): token ids are int32. */
+export const MAX_SIZE = 2 ** 31 - 1;
+/** Most parameters a model may have: 2^30 float32 values are 4 GiB, all of wasm32 memory. */
+export const MAX_PARAMETERS = 2 ** 30;
+/** Most parameter tensors any valid config has: embedding, 4 per layer and direction, head weight and bias. */
+export const MAX_PARAMETER_TENSORS = 1 + MAX_NUM_LAYERS * 2 * 4 + 2;
+
+const FIELDS = ['input', 'cell', 'hiddenSize', 'numLayers', 'bidirectional', 'dropout', 'bias', 'outputSize', 'output'];
+const INPUT_FIELDS: Record<InputConfig['kind'], string[]> = {
+  embedding: ['kind', 'vocabSize', 'embeddingDim', 'paddingIdx'], 'one-hot': ['kind', 'vocabSize'], dense: ['kind', 'size'],
+};
+
+/** A parsed JSON value in a few words for a one-line message, whatever a hostile file put there. */
+export function describeJsonValue(v: unknown): string {
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (v !== null && typeof v === 'object') return 'an object';
+  return typeof v === 'string' ? JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v) : String(v);
+}
+
+function unknownField(where: string, o: object, known: readonly string[]): void {
+  const extra = Object.keys(o).filter((k) => !known.includes(k));
+  if (extra.length) {
+    throw new Error(`${where}: unknown field ${describeJsonValue(extra[0])}${extra.length > 1 ? ` (and ${extra.length - 1} more)` : ''}; the fields are ${known.join(', ')}`);
+  }
+}
+
+/**
+ * Fills defaults and validates a config: clear errors for every field, unknown fields, sizes
+ * above `MAX_SIZE`, more than `MAX_NUM_LAYERS` layers or `MAX_PARAMETERS` parameters. It
+ * allocates nothing, so a loader can run it on a hostile file's config.
+ */
 export function normalizeModelConfig(c: Partial<RecurrentModelConfig> & Pick<RecurrentModelConfig, 'input' | 'outputSize'>): RecurrentModelConfig {
   const where = 'RecurrentModel config';
-  if (!c || typeof c !== 'object') throw new Error(`${where}: expected an object`);
-  const posInt = (name: string, v: unknown) => {
-    if (!(typeof v === 'number' && Number.isInteger(v) && v > 0)) throw new Error(`${where}: ${name} must be a positive integer, got ${JSON.stringify(v)}`);
+  if (!c || typeof c !== 'object' || Array.isArray(c)) throw new Error(`${where}: expected an object, got ${describeJsonValue(c)}`);
+  unknownField(where, c, FIELDS);
+  const posInt = (name: string, v: unknown, max = MAX_SIZE) => {
+    if (!(typeof v === 'number' && Number.isInteger(v) && v > 0)) throw new Error(`${where}: ${name} must be a positive integer, got ${describeJsonValue(v)}`);
+    if (v > max) throw new Error(`${where}: ${name} must be at most ${max}, got ${v}`);
   };
-  const input = c.input;
-  if (!input || typeof input !== 'object') throw new Error(`${where}: input must be { kind: 'embedding' | 'one-hot' | 'dense', ... }`);
-  if (input.kind === 'embedding') { posInt('input.vocabSize', input.vocabSize); posInt('input.embeddingDim', input.embeddingDim); }
-  else if (input.kind === 'one-hot') posInt('input.vocabSize', input.vocabSize);
-  else if (input.kind === 'dense') posInt('input.size', input.size);
-  else throw new Error(`${where}: input.kind must be 'embedding', 'one-hot' or 'dense', got ${JSON.stringify((input as { kind?: unknown }).kind)}`);
+  const given = c.input as unknown;
+  if (!given || typeof given !== 'object' || Array.isArray(given)) throw new Error(`${where}: input must be { kind: 'embedding' | 'one-hot' | 'dense', ... }, got ${describeJsonValue(given)}`);
+  const g = given as Record<string, unknown>;
+  if (!Object.hasOwn(INPUT_FIELDS, g.kind as string)) {
+    throw new Error(`${where}: input.kind must be 'embedding', 'one-hot' or 'dense', got ${describeJsonValue(g.kind)}`);
+  }
+  const kind = g.kind as InputConfig['kind'];
+  unknownField(`${where}: input (${kind})`, g, INPUT_FIELDS[kind]);
+  let input: InputConfig;
+  if (kind === 'dense') {
+    posInt('input.size', g.size);
+    input = { kind, size: g.size as number };
+  } else {
+    posInt('input.vocabSize', g.vocabSize);
+    const V = g.vocabSize as number;
+    if (kind === 'one-hot') input = { kind, vocabSize: V };
+    else {
+      posInt('input.embeddingDim', g.embeddingDim);
+      input = { kind, vocabSize: V, embeddingDim: g.embeddingDim as number };
+      const pad = g.paddingIdx;
+      if (pad !== undefined) {
+        if (!(typeof pad === 'number' && Number.isInteger(pad) && pad >= -V && pad < V)) {
+          throw new Error(`${where}: input.paddingIdx must be an integer in [${-V}, ${V}), got ${describeJsonValue(pad)}`);
+        }
+        input.paddingIdx = pad;
+      }
+    }
+  }
   const out: RecurrentModelConfig = {
     input,
     cell: c.cell ?? 'lstm',
@@ -67,14 +126,41 @@ export function normalizeModelConfig(c: Partial<RecurrentModelConfig> & Pick<Rec
     outputSize: c.outputSize,
     output: c.output ?? 'sequence',
   };
-  if (!CELL_TYPES.includes(out.cell)) throw new Error(`${where}: cell must be one of ${CELL_TYPES.join(', ')}, got ${JSON.stringify(out.cell)}`);
+  if (!CELL_TYPES.includes(out.cell)) throw new Error(`${where}: cell must be one of ${CELL_TYPES.join(', ')}, got ${describeJsonValue(out.cell)}`);
   posInt('hiddenSize', out.hiddenSize);
-  posInt('numLayers', out.numLayers);
+  posInt('numLayers', out.numLayers, MAX_NUM_LAYERS);
   posInt('outputSize', out.outputSize);
-  if (typeof out.bidirectional !== 'boolean') throw new Error(`${where}: bidirectional must be true or false`);
-  if (typeof out.bias !== 'boolean') throw new Error(`${where}: bias must be true or false`);
-  if (!(typeof out.dropout === 'number' && out.dropout >= 0 && out.dropout < 1)) throw new Error(`${where}: dropout must be in [0, 1), got ${out.dropout}`);
-  if (out.output !== 'sequence' && out.output !== 'last') throw new Error(`${where}: output must be 'sequence' or 'last', got ${JSON.stringify(out.output)}`);
+  if (typeof out.bidirectional !== 'boolean') throw new Error(`${where}: bidirectional must be true or false, got ${describeJsonValue(out.bidirectional)}`);
+  if (typeof out.bias !== 'boolean') throw new Error(`${where}: bias must be true or false, got ${describeJsonValue(out.bias)}`);
+  if (!(typeof out.dropout === 'number' && out.dropout >= 0 && out.dropout < 1)) throw new Error(`${where}: dropout must be in [0, 1), got ${describeJsonValue(out.dropout)}`);
+  if (out.output !== 'sequence' && out.output !== 'last') throw new Error(`${where}: output must be 'sequence' or 'last', got ${describeJsonValue(out.output)}`);
+  let total = 0;
+  for (const [, shape] of parameterShapesOf(out)) total += shape.reduce((a, b) => a * b, 1);
+  if (total > MAX_PARAMETERS) {
+    throw new Error(`${where}: the model would have ${total.toExponential(2)} parameters, more than the ${MAX_PARAMETERS} (4 GiB of float32) recur can hold`);
+  }
+  return out;
+}
+
+/** Maps a cell type to the recurrent layer mode (the Elman nonlinearity for 'rnn-*'). */
+function modeOf(cell: CellType): RecurrentMode {
+  return cell === 'lstm' || cell === 'gru' ? cell : (cell.slice(4) as RnnNonlinearity);
+}
+
+/** The names and shapes of a normalised config's parameters, in `namedParameters()` order. */
+function parameterShapesOf(c: RecurrentModelConfig): [string, number[]][] {
+  const out: [string, number[]][] = [];
+  let inputSize: number;
+  if (c.input.kind === 'embedding') {
+    out.push(['embedding.weight', [c.input.vocabSize, c.input.embeddingDim]]);
+    inputSize = c.input.embeddingDim;
+  } else {
+    inputSize = c.input.kind === 'one-hot' ? c.input.vocabSize : c.input.size;
+  }
+  const rnn = recurrentParameterShapes(modeOf(c.cell), { inputSize, hiddenSize: c.hiddenSize, numLayers: c.numLayers, bidirectional: c.bidirectional, bias: c.bias });
+  for (const [name, shape] of rnn) out.push([`rnn.${name}`, shape]);
+  const F = (c.bidirectional ? 2 : 1) * c.hiddenSize;
+  out.push(['head.weight', [c.outputSize, F]], ['head.bias', [c.outputSize]]);
   return out;
 }
 
@@ -83,6 +169,15 @@ export class RecurrentModel extends Module {
   readonly embedding: Embedding | undefined;
   readonly rnn: RecurrentBase;
   readonly head: Linear;
+
+  /**
+   * The names and shapes of the parameters a config gives, in `namedParameters()` order,
+   * without allocating any (at most `MAX_PARAMETER_TENSORS` entries). Loaders check a file's
+   * header against this before they build the model.
+   */
+  static parameterShapes(config: Partial<RecurrentModelConfig> & Pick<RecurrentModelConfig, 'input' | 'outputSize'>): [string, number[]][] {
+    return parameterShapesOf(normalizeModelConfig(config));
+  }
 
   /** `rng` draws the initial weights and dropout masks (required: randomness is an argument). */
   constructor(config: Partial<RecurrentModelConfig> & Pick<RecurrentModelConfig, 'input' | 'outputSize'>, options: { rng: Rng }) {
@@ -99,8 +194,8 @@ export class RecurrentModel extends Module {
       inputSize = c.input.kind === 'one-hot' ? c.input.vocabSize : c.input.size;
     }
     const o = { inputSize, hiddenSize: c.hiddenSize, numLayers: c.numLayers, bidirectional: c.bidirectional, dropout: c.dropout, bias: c.bias, rng };
-    this.rnn = this.registerModule('rnn', c.cell === 'lstm' ? new Lstm(o) : c.cell === 'gru' ? new Gru(o)
-      : new Rnn({ ...o, nonlinearity: c.cell.slice(4) as 'tanh' | 'relu' | 'sigmoid' }));
+    const mode = modeOf(c.cell);
+    this.rnn = this.registerModule('rnn', mode === 'lstm' ? new Lstm(o) : mode === 'gru' ? new Gru(o) : new Rnn({ ...o, nonlinearity: mode }));
     const D = c.bidirectional ? 2 : 1;
     this.head = this.registerModule('head', new Linear(D * c.hiddenSize, c.outputSize, { rng }));
   }

@@ -51,6 +51,31 @@ export interface RecurrentOutput {
   state: RecurrentState;
 }
 
+/**
+ * The PyTorch names and shapes of a recurrent stack's parameters, in registration order,
+ * computed without allocating anything (loaders compare a file's header with it first):
+ * per layer l and direction ('' or '_reverse'), `weight_ih_l{l}` [G*H, I] (I = inputSize for
+ * layer 0, D*H above), `weight_hh_l{l}` [G*H, H], then with bias `bias_ih_l{l}`, `bias_hh_l{l}` [G*H].
+ * Sizes are taken as given (the constructor validates them).
+ */
+export function recurrentParameterShapes(
+  mode: RecurrentMode,
+  o: { inputSize: number; hiddenSize: number; numLayers?: number; bidirectional?: boolean; bias?: boolean },
+): [string, number[]][] {
+  const G = gateCount(mode);
+  const H = o.hiddenSize;
+  const D = o.bidirectional ? 2 : 1;
+  const out: [string, number[]][] = [];
+  for (let l = 0; l < (o.numLayers ?? 1); l++) {
+    const I = l === 0 ? o.inputSize : H * D;
+    for (const sfx of D === 2 ? ['', '_reverse'] : ['']) {
+      out.push([`weight_ih_l${l}${sfx}`, [G * H, I]], [`weight_hh_l${l}${sfx}`, [G * H, H]]);
+      if (o.bias ?? true) out.push([`bias_ih_l${l}${sfx}`, [G * H]], [`bias_hh_l${l}${sfx}`, [G * H]]);
+    }
+  }
+  return out;
+}
+
 /** Shared machinery of Rnn, Lstm and Gru. */
 export abstract class RecurrentBase extends Module {
   readonly mode: RecurrentMode;
@@ -81,24 +106,10 @@ export abstract class RecurrentBase extends Module {
     this.bias = o.bias ?? true;
     if (!(o.rng instanceof Rng)) throw new Error(`${name}: options.rng is required (initialisation and dropout take an explicit Rng)`);
     this.rng = o.rng;
-    const G = gateCount(mode);
-    const H = this.hiddenSize;
-    const D = this.numDirections;
-    const bound = 1 / Math.sqrt(H);
-    for (let l = 0; l < this.numLayers; l++) {
-      const I = l === 0 ? this.inputSize : H * D;
-      for (const sfx of D === 2 ? ['', '_reverse'] : ['']) {
-        const init = (pname: string, shape: number[]) => {
-          const param = this.registerParameter(pname, Parameter.zeros(shape));
-          uniform(param, this.rng, -bound, bound);
-        };
-        init(`weight_ih_l${l}${sfx}`, [G * H, I]);
-        init(`weight_hh_l${l}${sfx}`, [G * H, H]);
-        if (this.bias) {
-          init(`bias_ih_l${l}${sfx}`, [G * H]);
-          init(`bias_hh_l${l}${sfx}`, [G * H]);
-        }
-      }
+    const bound = 1 / Math.sqrt(this.hiddenSize);
+    for (const [pname, shape] of recurrentParameterShapes(mode, this)) {
+      const param = this.registerParameter(pname, Parameter.zeros(shape));
+      uniform(param, this.rng, -bound, bound);
     }
   }
 

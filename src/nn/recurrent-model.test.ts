@@ -1,0 +1,54 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CELL_TYPES, type InputConfig, MAX_NUM_LAYERS, MAX_PARAMETER_TENSORS, RecurrentModel, normalizeModelConfig } from './recurrent-model.js';
+import { Rng } from '../random/rng.js';
+
+test('RecurrentModel.parameterShapes lists exactly the names and shapes of the built model, in order', () => {
+  const inputs: InputConfig[] = [{ kind: 'embedding', vocabSize: 7, embeddingDim: 3 }, { kind: 'one-hot', vocabSize: 5 }, { kind: 'dense', size: 2 }];
+  let n = 0;
+  for (const cell of CELL_TYPES) {
+    for (const input of inputs) {
+      for (const [numLayers, bidirectional, bias] of [[1, false, true], [2, true, true], [3, false, false], [2, true, false]] as const) {
+        const config = { input, cell, hiddenSize: 4, numLayers, bidirectional, bias, outputSize: 3 };
+        const model = new RecurrentModel(config, { rng: new Rng(n++) });
+        assert.deepEqual(RecurrentModel.parameterShapes(config), [...model.namedParameters()].map(([name, p]) => [name, [...p.shape]]), JSON.stringify(config));
+      }
+    }
+  }
+});
+
+test('RecurrentModel.parameterShapes of a huge config allocates nothing and stays within MAX_PARAMETER_TENSORS', () => {
+  const config = { input: { kind: 'embedding' as const, vocabSize: 30_000, embeddingDim: 30_000 }, hiddenSize: 2, numLayers: MAX_NUM_LAYERS, bidirectional: true, outputSize: 1 };
+  const before = process.memoryUsage().rss;
+  const shapes = RecurrentModel.parameterShapes(config);
+  assert.equal(shapes.length, MAX_PARAMETER_TENSORS);
+  assert.deepEqual(shapes[0], ['embedding.weight', [30_000, 30_000]]);
+  assert.ok(process.memoryUsage().rss - before < 50 * 2 ** 20);
+});
+
+test('normalizeModelConfig bounds sizes, layers and parameter count, and rejects unknown fields, with short messages', () => {
+  const base = { input: { kind: 'one-hot' as const, vocabSize: 5 }, outputSize: 5 };
+  const cases: [object, RegExp][] = [
+    [{ ...base, numLayers: 100_000 }, /numLayers must be at most 256, got 100000/],
+    [{ ...base, hiddenSize: 2 ** 31 }, /hiddenSize must be at most 2147483647, got 2147483648/],
+    [{ ...base, input: { kind: 'embedding', vocabSize: 2e9, embeddingDim: 8 } }, /would have 1\.60e\+10 parameters, more than the 1073741824 \(4 GiB of float32\)/],
+    [{ ...base, hiddenSize: 100_000, numLayers: 100 }, /would have .* parameters, more than the 1073741824/],
+    [{ ...base, numLayer: 2 }, /RecurrentModel config: unknown field "numLayer"; the fields are input, cell, hiddenSize/],
+    [{ ...base, input: { kind: 'dense', size: 3, vocabSize: 4 } }, /input \(dense\): unknown field "vocabSize"; the fields are kind, size/],
+    [{ ...base, input: { kind: 'embedding', vocabSize: 4, embeddingDim: 2, paddingIdx: 4 } }, /input.paddingIdx must be an integer in \[-4, 4\), got 4/],
+    [{ ...base, hiddenSize: Array(1e6).fill(1) }, /hiddenSize must be a positive integer, got an array of 1000000$/],
+    [{ ...base, cell: 'x'.repeat(1e6) }, /cell must be one of .*, got "x{40}…"$/],
+    [{ ...base, hiddenSize: -3 }, /hiddenSize must be a positive integer, got -3/],
+    [{ ...base, input: 'oops' }, /input must be \{ kind: 'embedding' \| 'one-hot' \| 'dense', \.\.\. \}, got "oops"/],
+    [[1, 2], /expected an object, got an array of 2/],
+  ];
+  for (const [config, want] of cases) {
+    assert.throws(() => normalizeModelConfig(config as never), (e: Error) => e.constructor === Error && want.test(e.message) && e.message.length < 300, JSON.stringify(config).slice(0, 80));
+  }
+  // The input object is copied with its known fields only; paddingIdx kept when given.
+  const given = { kind: 'embedding' as const, vocabSize: 4, embeddingDim: 2, paddingIdx: -1 };
+  const c = normalizeModelConfig({ ...base, input: given });
+  assert.notEqual(c.input, given);
+  assert.deepEqual(c.input, given);
+  assert.deepEqual(normalizeModelConfig(base).input, { kind: 'one-hot', vocabSize: 5 });
+});
