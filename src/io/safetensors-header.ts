@@ -16,6 +16,9 @@ export type SafetensorsDtype = keyof typeof DTYPE_SIZES;
 /** The dtypes `decodeSafetensors` can turn into tensors (floats to `Tensor`, ints to `IntTensor`). */
 export const DECODABLE_DTYPES: readonly SafetensorsDtype[] = ['F32', 'F16', 'BF16', 'F64', 'I32', 'I64'];
 
+/** The float dtypes, which decode to `Tensor` (model weights may be any of them). */
+export const FLOAT_DTYPES: readonly SafetensorsDtype[] = ['F32', 'F16', 'BF16', 'F64'];
+
 /** The header size limit of the reference implementation (100 MB). */
 export const DEFAULT_MAX_HEADER_BYTES = 100_000_000;
 
@@ -85,7 +88,8 @@ export function quote(s: string): string {
   return `'${JSON.stringify(cut).slice(1, -1).replace(/[\u0085\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}'`;
 }
 
-function formatDims(shape: readonly number[]): string {
+/** A shape for a message, cut after 8 dimensions. */
+export function formatDims(shape: readonly number[]): string {
   return shape.length > 8 ? `[${shape.slice(0, 8).join(', ')}, … (${shape.length} dims)]` : `[${shape.join(', ')}]`;
 }
 
@@ -166,25 +170,28 @@ class HeaderReader {
     return p - this.pos > 24 ? `${t}…` : t;
   }
 
-  /** A JSON string starting at the opening quote. */
+  /**
+   * A JSON string starting at the opening quote. One pass finds the closing quote and checks
+   * every escape; the text is then decoded once (TextDecoder checks the UTF-8) and, if it holds
+   * escapes, unescaped by JSON.parse, which is exact on checked input and far faster than
+   * building the string escape by escape (a metadata value of JSON holds one every few bytes).
+   */
   string(): string {
     const b = this.bytes;
     const open = this.pos++;
-    let parts = '';
-    let chunk = this.pos;
+    let escaped = false;
     for (;;) {
       if (this.pos >= this.end) this.malformed('unterminated string');
       const c = b[this.pos]!;
       if (c === 0x22) break;
       if (c < 0x20) this.malformed('control character inside a string');
       if (c !== 0x5c) { this.pos++; continue; }
-      parts += this.decodeChunk(chunk, this.pos, open);
-      parts += this.escape();
-      chunk = this.pos;
+      this.skipEscape();
+      escaped = true;
     }
-    parts += this.decodeChunk(chunk, this.pos, open);
+    const text = this.decodeChunk(open + 1, this.pos, open);
     this.pos++;
-    return parts;
+    return escaped ? (JSON.parse(`"${text}"`) as string) : text;
   }
 
   private decodeChunk(from: number, to: number, open: number): string {
@@ -203,20 +210,19 @@ class HeaderReader {
     }
   }
 
-  /** One escape sequence starting at the backslash; leaves `pos` after it. */
-  private escape(): string {
+  /** Checks one escape sequence starting at the backslash; leaves `pos` after it. */
+  private skipEscape(): void {
     const c = this.pos + 1 < this.end ? this.bytes[this.pos + 1]! : -1;
-    const simple = ({ 0x22: '"', 0x5c: '\\', 0x2f: '/', 0x62: '\b', 0x66: '\f', 0x6e: '\n', 0x72: '\r', 0x74: '\t' } as Record<number, string>)[c];
-    if (simple !== undefined) { this.pos += 2; return simple; }
+    // " \ / b f n r t
+    if (c === 0x22 || c === 0x5c || c === 0x2f || c === 0x62 || c === 0x66 || c === 0x6e || c === 0x72 || c === 0x74) { this.pos += 2; return; }
     if (c !== 0x75) this.malformed('invalid escape in a string');
     const hi = this.hex4(this.pos + 2);
     if (hi >= 0xdc00 && hi <= 0xdfff) this.malformed('lone surrogate escape in a string');
-    if (hi < 0xd800 || hi > 0xdbff) { this.pos += 6; return String.fromCharCode(hi); }
+    if (hi < 0xd800 || hi > 0xdbff) { this.pos += 6; return; }
     const p = this.pos + 6; // a high surrogate must be followed by a low one
     const lo = p + 6 <= this.end && this.bytes[p] === 0x5c && this.bytes[p + 1] === 0x75 ? this.hex4(p + 2) : -1;
     if (lo < 0xdc00 || lo > 0xdfff) this.malformed('lone surrogate escape in a string');
     this.pos += 12;
-    return String.fromCharCode(hi, lo);
   }
 
   private hex4(at: number): number {

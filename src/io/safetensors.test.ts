@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IntTensor, Tensor } from '../tensor/tensor.js';
-import { decodeSafetensors, encodeSafetensors, readSafetensorsHeader } from './safetensors.js';
+import { decodeSafetensors, decodeSafetensorsData, encodeSafetensors, readSafetensorsHeader } from './safetensors.js';
 
 const ascii = (s: string) => new TextEncoder().encode(s);
 
@@ -226,6 +226,31 @@ test('safetensors: rejects malformed JSON and invalid UTF-8, naming the byte', (
   // Escapes and valid UTF-8 decode to the same name.
   const names = decodeSafetensors(file(`{"\\u00e9\\ud83d\\ude00\\n\\"\\/":${entry('F32', '[0]', 0, 0)},"é😀":${entry('F32', '[0]', 0, 0)}}`)).tensors;
   assert.deepEqual([...names.keys()], ['é😀\n"/', 'é😀']);
+});
+
+test('safetensors: a 4 MB metadata value with an escape every few bytes reads exactly, in well under 100 ms', () => {
+  // A JSON vocabulary stored as a JSON string: \" around every one-character token.
+  const vocabulary = JSON.stringify(Array.from({ length: 700_000 }, (_, i) => String.fromCharCode(0x61 + (i % 26)) + (i % 1000 === 0 ? 'é\n😀' : '')));
+  const bytes = file(`{"__metadata__":{"recur.vocabulary":${JSON.stringify(vocabulary)}}}`);
+  assert.ok(bytes.length > 4e6, `${bytes.length} bytes`);
+  let best = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    const { metadata } = readSafetensorsHeader(bytes);
+    best = Math.min(best, performance.now() - t0);
+    assert.equal(metadata['recur.vocabulary'], vocabulary);
+  }
+  assert.ok(best < 100, `best of 3: ${best.toFixed(1)} ms`);
+  // An invalid escape at the very end is still found and named.
+  rejects(file(`{"__metadata__":{"v":"${'\\"'.repeat(1_000_000)}\\q"}}`), `safetensors: malformed header JSON at byte ${8 + 22 + 2_000_000}: invalid escape in a string`);
+});
+
+test('safetensors: decodeSafetensorsData decodes from a header read once, and only with the bytes it was read from', () => {
+  const bytes = encodeSafetensors({ a: Tensor.from([1, 2]), b: IntTensor.from([3], [1]) }, { k: 'v' });
+  const header = readSafetensorsHeader(bytes);
+  assert.deepEqual(decodeSafetensorsData(bytes, header), decodeSafetensors(bytes));
+  const other = encodeSafetensors({ a: Tensor.from([1, 2, 3]) });
+  assert.throws(() => decodeSafetensorsData(other, header), /^Error: safetensors: decodeSafetensorsData: the header \(data ending at byte \d+\) is not that of these \d+ bytes$/);
 });
 
 test('safetensors: rejects duplicate keys, which JSON.parse would silently merge', () => {

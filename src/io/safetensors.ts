@@ -6,12 +6,12 @@
  */
 import { IntTensor, Tensor } from '../tensor/tensor.js';
 import {
-  DECODABLE_DTYPES, DTYPE_SIZES, LITTLE_ENDIAN_HOST, type SafetensorsFile, type SafetensorsOptions,
+  DECODABLE_DTYPES, DTYPE_SIZES, LITTLE_ENDIAN_HOST, type SafetensorsFile, type SafetensorsHeader, type SafetensorsOptions,
   type SafetensorsTensorInfo, fail, parseHeader, quote,
 } from './safetensors-header.js';
 
 export {
-  DECODABLE_DTYPES, DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_TENSORS, MAX_RANK, readSafetensorsHeader,
+  DECODABLE_DTYPES, FLOAT_DTYPES, DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_TENSORS, MAX_RANK, readSafetensorsHeader,
   type SafetensorsDtype, type SafetensorsFile, type SafetensorsHeader, type SafetensorsOptions, type SafetensorsTensorInfo,
 } from './safetensors-header.js';
 
@@ -100,7 +100,18 @@ function decodeTensor(src: Uint8Array, info: SafetensorsTensorInfo): Tensor | In
  * Every error is one line starting `safetensors: `.
  */
 export function decodeSafetensors(bytes: Uint8Array, options: SafetensorsOptions = {}): SafetensorsFile {
-  const header = parseHeader(bytes, options, DECODABLE_DTYPES, DECODABLE_DTYPES);
+  return decodeSafetensorsData(bytes, parseHeader(bytes, options, DECODABLE_DTYPES, DECODABLE_DTYPES));
+}
+
+/**
+ * Decodes the tensors of `bytes` given the header `readSafetensorsHeader` returned for those
+ * same bytes, so that a loader which checks the header against its own expectations first
+ * does not parse it twice. A header dtype outside `DECODABLE_DTYPES` is an error.
+ */
+export function decodeSafetensorsData(bytes: Uint8Array, header: SafetensorsHeader): SafetensorsFile {
+  let end = 0;
+  for (const t of header.tensors.values()) end = Math.max(end, t.dataOffsets[1]);
+  if (header.dataStart + end !== bytes.length) fail(`decodeSafetensorsData: the header (data ending at byte ${header.dataStart + end}) is not that of these ${bytes.length} bytes`);
   const slice = (t: SafetensorsTensorInfo) => bytes.subarray(header.dataStart + t.dataOffsets[0], header.dataStart + t.dataOffsets[1]);
   for (const t of header.tensors.values()) if (t.dtype === 'I64') int64Problem(slice(t), t.name);
   const tensors = new Map<string, Tensor>();
