@@ -1,29 +1,33 @@
 /**
  * recur's one-file model format: a `.safetensors` file whose tensors are the model's
  * parameters under their PyTorch names and whose `__metadata__` holds the config, the
- * vocabulary and normalisation statistics as JSON strings. Loading validates the header
- * against the config before any tensor is decoded.
+ * vocabulary and normalisation statistics as JSON strings. Loading checks the header, the
+ * config and the metadata (model-file-checks.ts) before any tensor is decoded or allocated.
  */
 import { readFile } from 'node:fs/promises';
-import { decodeSafetensors, encodeSafetensors, readSafetensorsHeader } from './safetensors.js';
+import { FLOAT_DTYPES, type SafetensorsHeader, decodeSafetensorsData, encodeSafetensors, readSafetensorsHeader } from './safetensors.js';
 import { writeFileAtomic } from './atomic-write.js';
-import { RecurrentModel, type RecurrentModelConfig, normalizeModelConfig } from '../nn/recurrent-model.js';
-import { formatShape, shapeEquals } from '../tensor/shape.js';
+import { checkNormalization, checkVocabulary, configDifferences, formatVersion, joinProblems, parameterProblems } from './model-file-checks.js';
+import { MAX_PARAMETER_TENSORS, RecurrentModel, type RecurrentModelConfig, normalizeModelConfig } from '../nn/recurrent-model.js';
 import { Rng } from '../random/rng.js';
 
 /**
  * A model header holds names, shapes and metadata JSON (config, vocabulary): a few KB, or a
- * few MB for a large word vocabulary. A bigger header is hostile; reject it fast.
+ * few hundred KB for a large word vocabulary. A bigger header is hostile; the limit keeps the
+ * worst one (a vocabulary of one-character tokens, an escape every few bytes) well under 100 ms.
  */
-const MAX_MODEL_HEADER_BYTES = 16 * 1024 * 1024;
+export const MAX_MODEL_HEADER_BYTES = 4 * 1024 * 1024;
 
 /** Written into every model file; bumped when the layout changes incompatibly. */
 export const MODEL_FORMAT_VERSION = 1;
 
+/** Metadata keys the format itself writes; `extras.extra` cannot override them. */
+const RESERVED_KEYS = ['format', 'recur.format_version', 'recur.config', 'recur.vocabulary', 'recur.normalization'];
+
 export interface ModelExtras {
-  /** Token strings by id (e.g. the characters of a char-level model). */
+  /** Token strings by id (e.g. the characters of a char-level model): `input.vocabSize` of them. */
   vocabulary?: string[];
-  /** Normalisation statistics of inputs/targets (e.g. { mean, std }). */
+  /** Normalisation statistics of inputs/targets (e.g. { mean, std }): finite numbers or arrays of them. */
   normalization?: Record<string, number | number[]>;
   /** Further metadata strings (task name, training state summary ...). */
   extra?: Record<string, string>;
@@ -35,79 +39,113 @@ export interface LoadedModel extends ModelExtras {
   metadata: Record<string, string>;
 }
 
-/** Encodes a model and its extras as safetensors bytes. */
+export interface DecodeModelOptions {
+  /**
+   * The model config: required for a file without recur metadata (for example weights exported
+   * from PyTorch under the same names); for a file with its own config it must agree with it.
+   */
+  config?: RecurrentModelConfig;
+  /** Seeds dropout of further training (every weight comes from the file); default `new Rng(0)`. */
+  rng?: Rng;
+  /** Names the file in errors. */
+  source?: string;
+}
+
+/** Encodes a model and its extras as safetensors bytes (checking the extras as a loader will). */
 export function encodeModelFile(model: RecurrentModel, extras: ModelExtras = {}): Uint8Array {
+  const where = 'encodeModelFile';
+  for (const k of Object.keys(extras.extra ?? {})) {
+    if (RESERVED_KEYS.includes(k)) throw new Error(`${where}: extras.extra cannot set ${JSON.stringify(k)}, which the format writes itself`);
+  }
   const metadata: Record<string, string> = {
     format: 'pt', // what safetensors.torch and transformers expect; the tensors are plain F32
     'recur.format_version': String(MODEL_FORMAT_VERSION),
     'recur.config': JSON.stringify(model.config),
     ...extras.extra,
   };
-  if (extras.vocabulary) metadata['recur.vocabulary'] = JSON.stringify(extras.vocabulary);
-  if (extras.normalization) metadata['recur.normalization'] = JSON.stringify(extras.normalization);
+  if (extras.vocabulary) metadata['recur.vocabulary'] = JSON.stringify(checkVocabulary(extras.vocabulary, model.config, `${where}: extras.vocabulary`));
+  if (extras.normalization) metadata['recur.normalization'] = JSON.stringify(checkNormalization(extras.normalization, `${where}: extras.normalization`));
   return encodeSafetensors(model.stateDict(), metadata);
 }
 
 /**
- * Decodes a model file. `config` is required for a file without recur metadata (for example
- * weights exported from PyTorch under the same names) and otherwise must not disagree.
+ * Decodes a model file. Everything is checked before the model is built: the header (at most
+ * `MAX_MODEL_HEADER_BYTES`, float tensors only, at most `MAX_PARAMETER_TENSORS` of them), the
+ * format version, the config, every tensor's name and shape against the config, the vocabulary
+ * and the normalisation statistics. Errors are one line starting `decodeModelFile: `.
  */
-export function decodeModelFile(bytes: Uint8Array, options: { config?: RecurrentModelConfig; rng?: Rng; source?: string } = {}): LoadedModel {
-  const src = options.source ? `${options.source}: ` : '';
-  const header = readSafetensorsHeader(bytes, { maxHeaderBytes: MAX_MODEL_HEADER_BYTES });
+export function decodeModelFile(bytes: Uint8Array, options: DecodeModelOptions = {}): LoadedModel {
+  return decodeModel(bytes, options, options.source ? `decodeModelFile: ${options.source}` : 'decodeModelFile');
+}
+
+function decodeModel(bytes: Uint8Array, options: DecodeModelOptions, where: string): LoadedModel {
+  let header: SafetensorsHeader;
+  try {
+    header = readSafetensorsHeader(bytes, { maxHeaderBytes: MAX_MODEL_HEADER_BYTES, maxTensors: MAX_PARAMETER_TENSORS, dtypes: FLOAT_DTYPES });
+  } catch (e) {
+    throw new Error(`${where}: ${(e as Error).message}`);
+  }
   const metadata = header.metadata;
   const version = metadata['recur.format_version'];
   if (version !== undefined && version !== String(MODEL_FORMAT_VERSION)) {
-    throw new Error(`${src}model file format version ${version} is not supported by this recur (expects ${MODEL_FORMAT_VERSION})`);
+    throw new Error(`${where}: model file format version ${formatVersion(version)} is not supported by this recur (expects ${MODEL_FORMAT_VERSION})`);
   }
-  let config: RecurrentModelConfig;
-  if (metadata['recur.config'] !== undefined) {
-    const parsed = parseJson(metadata['recur.config'], `${src}metadata 'recur.config'`);
-    config = normalizeModelConfig(parsed as RecurrentModelConfig);
-  } else if (options.config) {
-    config = normalizeModelConfig(options.config);
-  } else {
-    throw new Error(`${src}the file has no recur config in its metadata; pass the model config to load weights saved elsewhere`);
-  }
-  // Every weight is overwritten from the file; the Rng only seeds dropout of further training.
-  const model = new RecurrentModel(config, { rng: options.rng ?? new Rng(0) });
-  // Shapes against the config, from the header alone, before decoding any data.
-  const expected = new Map([...model.namedParameters()].map(([n, p]) => [n, p.shape]));
-  const problems: string[] = [];
-  for (const [name, shape] of expected) {
-    const entry = header.tensors.get(name);
-    if (!entry) problems.push(`missing tensor '${name}' ${formatShape(shape)}`);
-    else if (!shapeEquals(entry.shape, shape)) problems.push(`tensor '${name}' is ${formatShape(entry.shape)} but the config needs ${formatShape(shape)}`);
-  }
-  for (const name of header.tensors.keys()) if (!expected.has(name)) problems.push(`unexpected tensor '${name}'`);
-  if (problems.length) throw new Error(`${src}model file does not match its config: ${problems.join('; ')}`);
-  const { tensors } = decodeSafetensors(bytes, { maxHeaderBytes: MAX_MODEL_HEADER_BYTES });
-  model.loadStateDict(tensors);
-  const out: LoadedModel = { model, config, metadata };
+  const config = fileConfig(metadata, options.config, where);
+  // Shapes against the config, from the header alone: the model is bounded by the file's size.
+  const problems = parameterProblems(header.tensors, config);
+  if (problems.length) throw new Error(`${where}: model file does not match its config: ${joinProblems(problems)}`);
+  const extras: ModelExtras = {};
   if (metadata['recur.vocabulary'] !== undefined) {
-    const v = parseJson(metadata['recur.vocabulary'], `${src}metadata 'recur.vocabulary'`);
-    if (!Array.isArray(v) || v.some((s) => typeof s !== 'string')) throw new Error(`${src}metadata 'recur.vocabulary' must be a JSON array of strings`);
-    out.vocabulary = v as string[];
+    const what = `${where}: metadata 'recur.vocabulary'`;
+    extras.vocabulary = checkVocabulary(parseJson(metadata['recur.vocabulary'], what), config, what);
   }
   if (metadata['recur.normalization'] !== undefined) {
-    out.normalization = parseJson(metadata['recur.normalization'], `${src}metadata 'recur.normalization'`) as Record<string, number>;
+    const what = `${where}: metadata 'recur.normalization'`;
+    extras.normalization = checkNormalization(parseJson(metadata['recur.normalization'], what), what);
   }
-  return out;
+  const { tensors } = decodeSafetensorsData(bytes, header);
+  // Every weight is overwritten from the file; the Rng only seeds dropout of further training.
+  const model = new RecurrentModel(config, { rng: options.rng ?? new Rng(0) });
+  model.loadStateDict(tensors);
+  return { model, config, metadata, ...extras };
+}
+
+/** The file's config (checked against `given` when both exist), or `given` for a file without one. */
+function fileConfig(metadata: Record<string, string>, given: RecurrentModelConfig | undefined, where: string): RecurrentModelConfig {
+  const normalized = (c: unknown, what: string): RecurrentModelConfig => {
+    try {
+      return normalizeModelConfig(c as RecurrentModelConfig);
+    } catch (e) {
+      throw new Error(`${where}: ${what}: ${(e as Error).message}`);
+    }
+  };
+  const text = metadata['recur.config'];
+  if (text === undefined) {
+    if (!given) throw new Error(`${where}: the file has no recur config in its metadata; pass the model config to load weights saved elsewhere`);
+    return normalized(given, 'options.config');
+  }
+  const config = normalized(parseJson(text, `${where}: metadata 'recur.config'`), "metadata 'recur.config'");
+  if (given) {
+    const diff = configDifferences(normalized(given, 'options.config'), config);
+    if (diff.length) throw new Error(`${where}: options.config disagrees with the file's own config (given vs file): ${joinProblems(diff)}; pass no config or the file's`);
+  }
+  return config;
 }
 
 export async function saveModel(path: string, model: RecurrentModel, extras: ModelExtras = {}): Promise<void> {
   await writeFileAtomic(path, encodeModelFile(model, extras));
 }
 
-export async function loadModel(path: string, options: { config?: RecurrentModelConfig; rng?: Rng } = {}): Promise<LoadedModel> {
+/** Reads and decodes a model file (see `decodeModelFile`); errors start `loadModel: <path>: `. */
+export async function loadModel(path: string, options: Omit<DecodeModelOptions, 'source'> = {}): Promise<LoadedModel> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(code === 'ENOENT' ? `model file not found: ${path}` : `cannot read model file ${path}: ${(e as Error).message}`);
+    throw new Error(code === 'ENOENT' ? `loadModel: model file not found: ${path}` : `loadModel: cannot read model file ${path}: ${(e as Error).message}`);
   }
-  return decodeModelFile(bytes, { ...options, source: path });
+  return decodeModel(bytes, options, `loadModel: ${path}`);
 }
 
 function parseJson(text: string, what: string): unknown {
