@@ -39,6 +39,8 @@ test('normalizeModelConfig bounds sizes, layers and parameter count, and rejects
     [{ ...base, hiddenSize: Array(1e6).fill(1) }, /hiddenSize must be a positive integer, got an array of 1000000$/],
     [{ ...base, cell: 'x'.repeat(1e6) }, /cell must be one of .*, got "x{40}…"$/],
     [{ ...base, hiddenSize: -3 }, /hiddenSize must be a positive integer, got -3/],
+    [{ ...base, numLayers: null }, /numLayers must be a positive integer, got null/],
+    [{ ...base, bias: null }, /bias must be true or false, got null/],
     [{ ...base, input: 'oops' }, /input must be \{ kind: 'embedding' \| 'one-hot' \| 'dense', \.\.\. \}, got "oops"/],
     [[1, 2], /expected an object, got an array of 2/],
   ];

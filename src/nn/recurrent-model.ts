@@ -115,16 +115,18 @@ export function normalizeModelConfig(c: Partial<RecurrentModelConfig> & Pick<Rec
       }
     }
   }
+  // Only an absent field takes its default: null (from a file's JSON) is a value, and wrong.
+  const or = <T>(v: T | undefined, d: T): T => (v === undefined ? d : v);
   const out: RecurrentModelConfig = {
     input,
-    cell: c.cell ?? 'lstm',
-    hiddenSize: c.hiddenSize ?? 128,
-    numLayers: c.numLayers ?? 1,
-    bidirectional: c.bidirectional ?? false,
-    dropout: c.dropout ?? 0,
-    bias: c.bias ?? true,
+    cell: or(c.cell, 'lstm'),
+    hiddenSize: or(c.hiddenSize, 128),
+    numLayers: or(c.numLayers, 1),
+    bidirectional: or(c.bidirectional, false),
+    dropout: or(c.dropout, 0),
+    bias: or(c.bias, true),
     outputSize: c.outputSize,
-    output: c.output ?? 'sequence',
+    output: or(c.output, 'sequence'),
   };
   if (!CELL_TYPES.includes(out.cell)) throw new Error(`${where}: cell must be one of ${CELL_TYPES.join(', ')}, got ${describeJsonValue(out.cell)}`);
   posInt('hiddenSize', out.hiddenSize);
