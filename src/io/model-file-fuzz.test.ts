@@ -1,0 +1,22 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runModelFuzz } from './model-file.fuzz.js';
+
+test('model file fuzz: 2,000 mutated recur model files each load correctly or fail with a decodeModelFile error, fast', (t) => {
+  const r = runModelFuzz({ cases: 2000, seed: 1 });
+  t.diagnostic(`${r.cases} cases in ${r.seconds.toFixed(2)} s: ${r.ok} loaded, ${r.rejected} rejected, ${r.failed} failed`);
+  t.diagnostic(`slowest case ${r.maxMs.toFixed(2)} ms (${r.slowest}), ${r.retimed} re-timed; rss ${r.rssStartMb.toFixed(0)} -> ${r.rssPeakMb.toFixed(0)} MB peak`);
+  for (const f of r.failures.slice(0, 10)) t.diagnostic(`FAIL case ${f.case} (${f.mutation}): ${f.problem}`);
+  assert.equal(r.cases, 2000);
+  assert.deepEqual(r.failures, []);
+  assert.equal(r.failed, 0);
+  assert.ok(r.ok > 200 && r.rejected > 1000, `ok ${r.ok}, rejected ${r.rejected}`);
+  // Every model edit and every codec mutation ran, and the model edits both loaded and were rejected.
+  const kinds = Object.keys(r.byMutation).sort();
+  for (const k of ['bit-flip', 'combo', 'header', 'length-field', 'truncate', 'valid', 'model-config-field', 'model-config-huge', 'model-config-missing', 'model-config-remove',
+    'model-config-text', 'model-config-unknown', 'model-drop-tensor', 'model-many-tensors', 'model-normalization', 'model-other-dtype', 'model-pass-config',
+    'model-rename-tensor', 'model-version', 'model-vocabulary']) assert.ok(kinds.includes(k), `no ${k} cases`);
+  for (const k of ['model-config-remove', 'model-normalization', 'model-other-dtype', 'model-pass-config', 'model-vocabulary']) {
+    assert.ok(r.byMutation[k]!.ok > 0 && r.byMutation[k]!.rejected > 0, `${k}: ${JSON.stringify(r.byMutation[k])}`);
+  }
+});
