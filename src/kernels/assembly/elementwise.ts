@@ -79,11 +79,12 @@ export function addRowVector(rows: i32, cols: i32, bias: usize, x: usize): void 
 }
 
 /**
- * out[c] += sum over r of x[r, c]. Walks down the rows 16 columns (one cache line) at a time,
- * accumulating in float64 so long columns keep the reference's accuracy.
+ * out[c] += sum over r of x[r, c] for c < cols, row r of x at x + r * ld floats (ld >= cols:
+ * threads take column ranges of a wider matrix). Walks down the rows 16 columns (one cache
+ * line) at a time, accumulating in float64 so long columns keep the reference's accuracy.
  */
-export function sumRows(rows: i32, cols: i32, x: usize, out: usize): void {
-  const stride = <usize>cols << 2;
+export function sumRows(rows: i32, cols: i32, x: usize, ld: i32, out: usize): void {
+  const stride = <usize>ld << 2;
   let c = 0;
   for (; c + 16 <= cols; c += 16) {
     let a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0), a3 = f64x2.splat(0);

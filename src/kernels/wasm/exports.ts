@@ -24,7 +24,8 @@ export interface KernelExports {
   add(n: number, a: Ptr, b: Ptr, out: Ptr): void;
   clamp(n: number, lo: number, hi: number, x: Ptr): void;
   addRowVector(rows: number, cols: number, bias: Ptr, x: Ptr): void;
-  sumRows(rows: number, cols: number, x: Ptr, out: Ptr): void;
+  /** Row r of x at x + r * ld floats (threads take column ranges). */
+  sumRows(rows: number, cols: number, x: Ptr, ld: number, out: Ptr): void;
   sum(n: number, x: Ptr): number;
   sumSquares(n: number, x: Ptr): number;
   activationForward(kind: number, n: number, x: Ptr, y: Ptr): void;

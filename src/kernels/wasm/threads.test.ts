@@ -167,6 +167,8 @@ test('split elementwise kernels are bit-identical for 1, 2 and 3 threads', () =>
     be.softmaxCrossEntropyForward(2003, 65, rows, tg, -100, f('probs', 2003 * 65), f('losses', 2003));
     be.softmaxCrossEntropyBackward(2003, 65, out.probs!, tg, -100, t.v, f('dLogits', 2003 * 65));
     be.softmax(2003, 65, rows, f('softmax', 2003 * 65));
+    be.sumRows(2003, 65, rows, f('colSums', 65)); // column ranges of 16 + a tail
+    be.sumRows(97, 1030, on(be, inputs.x.subarray(0, 97 * 1030)), f('wideColSums', 1030));
     outputs.push(out);
   }
   for (let i = 1; i < outputs.length; i++) {

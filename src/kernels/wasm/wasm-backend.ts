@@ -25,7 +25,7 @@ const INITIAL_PAGES = 256; // 16 MiB
 const ALIGN = 16;
 
 /** Kernels worker threads can run; a job names one by its index here. */
-const OPS = ['gemm', 'gemmPacked', 'gemmPackB', 'fill', 'axpy', 'scale', 'mul', 'add', 'clamp', 'addRowVector',
+const OPS = ['gemm', 'gemmPacked', 'gemmPackB', 'fill', 'axpy', 'scale', 'mul', 'add', 'clamp', 'addRowVector', 'sumRows',
   'activationForward', 'activationBackward', 'lstmCellForward', 'lstmCellBackward', 'gruCellForward', 'gruCellBackward',
   'softmaxCrossEntropyForward', 'softmaxCrossEntropyBackward', 'softmax', 'bceWithLogitsForward', 'bceWithLogitsBackward',
   'sgdStep', 'adagradStep', 'rmspropStep', 'adamStep'] as const satisfies readonly (keyof KernelExports)[];
@@ -317,7 +317,11 @@ export class WasmBackend implements Backend {
     this.done();
   }
   sumRows(rows: number, cols: number, x: F32, out: F32): void {
-    this.k.sumRows(rows, cols, this.p(x), this.p(out, true)); this.done();
+    // Threads take column ranges (16 = one cache line of each row); a column's sum never changes.
+    const px = this.p(x), po = this.p(out, true);
+    this.each('sumRows', cols, Math.max(ALIGN, Math.ceil(MIN_ELEMENTS_PER_PART / Math.max(rows, 1))),
+      (lo, hi) => [rows, hi - lo, px + lo * 4, cols, po + lo * 4]);
+    this.done();
   }
   sum(n: number, x: F32): number {
     const r = this.k.sum(n, this.p(x)); this.done(); return r;
