@@ -43,6 +43,17 @@ async function timeSteps(runner: Runner, minMs: number, maxSteps: number): Promi
   return times;
 }
 
+/**
+ * Collects this process's garbage before it hands the machine to the next contender: V8 would
+ * otherwise run that GC on background threads while the next contender is being timed (seen as
+ * recur's 2-thread samples dropping 20-40% next to TF.js's multi-GB heaps). bench.ts starts the
+ * children with --expose-gc; the short pause lets concurrent sweeping finish.
+ */
+async function settle(): Promise<void> {
+  (globalThis as { gc?: () => void }).gc?.();
+  await new Promise((resolve) => setTimeout(resolve, 100));
+}
+
 async function main(): Promise<void> {
   const send = (m: ChildReply) => process.send!(m);
   try {
@@ -50,11 +61,14 @@ async function main(): Promise<void> {
     const { runner, threads } = await setup(spec);
     // Warm-up: the first steps compile kernels and build graphs (tfjs: several times slower).
     await timeSteps(runner, 300, spec.impl === 'tfjs' ? 1 : 20);
+    await settle();
     send({ type: 'ready', description: runner.description, threads });
     process.on('message', (m: ChildRequest) => {
       if (m.type === 'sample') {
-        timeSteps(runner, m.minMs, m.maxSteps).then((times) => send({ type: 'sample', times }),
-          (e: unknown) => send({ type: 'error', message: String((e as Error)?.stack ?? e) }));
+        timeSteps(runner, m.minMs, m.maxSteps).then(async (times) => {
+          await settle();
+          send({ type: 'sample', times });
+        }, (e: unknown) => send({ type: 'error', message: String((e as Error)?.stack ?? e) }));
       } else {
         Promise.resolve(runner.dispose?.()).finally(() => {
           send({ type: 'stopped', maxRssKiB: process.resourceUsage().maxRSS });

@@ -94,7 +94,7 @@ class Child {
 
   constructor(readonly spec: ContenderSpec) {
     this.proc = fork(fileURLToPath(new URL('./bench-child.js', import.meta.url)), [JSON.stringify(spec)],
-      { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: [] });
+      { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: ['--expose-gc'] }); // gc: see settle() in bench-child.ts
     const keep = (d: Buffer) => { this.output = (this.output + d.toString()).slice(-4000); };
     this.proc.stdout!.on('data', keep);
     this.proc.stderr!.on('data', keep);
