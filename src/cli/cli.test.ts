@@ -1,17 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { saveModel } from '../io/model-file.js';
 import { RecurrentModel } from '../nn/recurrent-model.js';
 import { Rng } from '../random/rng.js';
+import { tempDir } from '../testing/temp-dir.js';
 
 const bin = fileURLToPath(new URL('./bin.js', import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), 'recur-cli-'));
+const dir = tempDir('recur-cli-');
 const recur = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
 
 test('recur --help and --version', () => {

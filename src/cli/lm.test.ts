@@ -1,15 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeSafetensors, encodeSafetensors } from '../io/safetensors.js';
+import { tempDir } from '../testing/temp-dir.js';
 
 const bin = fileURLToPath(new URL('./bin.js', import.meta.url));
 const RHYMES = fileURLToPath(new URL('../../src/tasks/char-lm/fixtures/rhymes.txt', import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), 'recur-lm-cli-'));
+const dir = tempDir('recur-lm-cli-');
 const recur = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
 const SMALL = ['--text', RHYMES, '--hidden-size', '24', '--num-layers', '2', '--embedding-dim', '8', '--batch-size', '4', '--seq-len', '16', '--lr', '0.01', '--seed', '3'];
 const jsonLines = (s: string) => s.trim().split('\n').map((l) => JSON.parse(l) as { type: string; step: number; loss: number; reason?: string });

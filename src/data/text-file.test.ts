@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeText, firstInvalidUtf8, loadTextFile } from './text-file.js';
+import { tempDir } from '../testing/temp-dir.js';
 
 test('firstInvalidUtf8 agrees with a fatal TextDecoder and finds the offset', () => {
   const cases: [number[], number][] = [
@@ -21,7 +21,7 @@ test('firstInvalidUtf8 agrees with a fatal TextDecoder and finds the offset', ()
 });
 
 test('loadTextFile: one-line errors for missing, empty, binary and non-UTF-8 files', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'recur-text-'));
+  const dir = tempDir('recur-text-');
   const f = (name: string, data: Uint8Array | string) => { writeFileSync(join(dir, name), data); return join(dir, name); };
   await assert.rejects(loadTextFile(join(dir, 'nope.txt')), { message: `text file not found: ${join(dir, 'nope.txt')}` });
   await assert.rejects(loadTextFile(dir), /is a directory, not a text file/);

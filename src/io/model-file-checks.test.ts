@@ -7,9 +7,9 @@ import { encodeSafetensors } from './safetensors.js';
 import { RecurrentModel, type RecurrentModelConfig } from '../nn/recurrent-model.js';
 import { Rng } from '../random/rng.js';
 import { IntTensor, Tensor } from '../tensor/tensor.js';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../testing/temp-dir.js';
 
 const small = { input: { kind: 'embedding' as const, vocabSize: 7, embeddingDim: 3 }, cell: 'lstm' as const, hiddenSize: 4, outputSize: 7 };
 const model = new RecurrentModel(small, { rng: new Rng(1) });
@@ -106,7 +106,7 @@ test('decodeModelFile: a config passed for a file with its own must agree with i
 });
 
 test('loadModel names the function and the file in every error', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'recur-hostile-'));
+  const dir = tempDir('recur-hostile-');
   const path = join(dir, 'm.safetensors');
   writeFileSync(path, encodeSafetensors(model.stateDict(), meta({ ...small, hiddenSize: 600, numLayers: 256 })));
   await assert.rejects(loadModel(path), (e: Error) => e.message.startsWith(`loadModel: ${path}: model file does not match its config: `) && e.message.endsWith('and 1020 more'));

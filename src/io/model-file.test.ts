@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MODEL_FORMAT_VERSION, decodeModelFile, encodeModelFile, loadModel, saveModel } from './model-file.js';
 import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
@@ -11,8 +10,9 @@ import { Tape } from '../autograd/tape.js';
 import { WasmBackend } from '../kernels/wasm/wasm-backend.js';
 import { Rng } from '../random/rng.js';
 import { IntTensor, Tensor } from '../tensor/tensor.js';
+import { tempDir } from '../testing/temp-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'recur-model-'));
+const dir = tempDir('recur-model-');
 
 test('save -> load gives bit-identical outputs for every cell type, stacked and bidirectional', async () => {
   const backend = await WasmBackend.create();

@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadModel } from '../../io/model-file.js';
@@ -13,10 +12,11 @@ import { charLmOf, evaluateCharLm } from './evaluate.js';
 import { explainText } from './explain.js';
 import { type CharLmConfig, trainCharLm } from './index.js';
 import * as recur from '../../index.js';
+import { tempDir } from '../../testing/temp-dir.js';
 
 export const RHYMES = fileURLToPath(new URL('../../../src/tasks/char-lm/fixtures/rhymes.txt', import.meta.url));
 const backend = await createBackend('wasm', { threads: 1 });
-const tmp = () => mkdtempSync(join(tmpdir(), 'recur-char-lm-'));
+const tmp = () => tempDir('recur-char-lm-');
 const small: Partial<CharLmConfig> = { hiddenSize: 32, numLayers: 2, dropout: 0.1, embeddingDim: 16, batchSize: 4, seqLen: 16, warmupSteps: 5, lr: 1e-2 };
 
 test('a small LSTM learns the rhymes fixture: training loss < 0.6 and validation loss < 1.0 nats/char', async () => {
