@@ -3,11 +3,10 @@
  * W1 training step runs (and a square one for the peak), on 1 and on N threads, each result
  * checked against the reference kernel before it is timed.
  */
-import type { Backend, F32 } from '../kernels/backend.js';
 import { ReferenceBackend } from '../kernels/reference/reference-backend.js';
 import type { WasmBackend } from '../kernels/wasm/wasm-backend.js';
 import { Rng } from '../random/rng.js';
-import { randomFloats } from '../testing/compare.js';
+import { copyToBackend, randomFloats } from '../testing/compare.js';
 
 export interface GemmShape {
   label: string;
@@ -49,7 +48,7 @@ export function measureGemmRates(backends: WasmBackend[], shapes: readonly GemmS
     const want = new Float32Array(s.m * s.n);
     ref.gemm(s.transA, s.transB, s.m, s.n, s.k, 1, aStored, lda, bStored, ldb, 0, want, s.n);
     for (const be of backends) {
-      const a = copyTo(be, aStored), b = copyTo(be, bStored), c = be.allocFloats(s.m * s.n);
+      const a = copyToBackend(be, aStored), b = copyToBackend(be, bStored), c = be.allocFloats(s.m * s.n);
       let run: () => void;
       if (s.packed) {
         const p = be.allocFloats(be.gemmPackedSize(s.k, s.n));
@@ -69,12 +68,6 @@ export function measureGemmRates(backends: WasmBackend[], shapes: readonly GemmS
     }
   }
   return out;
-}
-
-function copyTo(be: Backend, src: Float32Array): F32 {
-  const x = be.allocFloats(src.length);
-  x.set(src);
-  return x;
 }
 
 /** Median time of one call over 7 samples of about sampleMs / 7 each, after a warm-up. */

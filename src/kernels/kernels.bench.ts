@@ -10,12 +10,12 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Backend, F32 } from './backend.js';
+import type { Backend } from './backend.js';
 import { ReferenceBackend } from './reference/reference-backend.js';
 import { WasmBackend } from './wasm/wasm-backend.js';
 import type { WasmFlavour } from './wasm/load.js';
 import { Rng } from '../random/rng.js';
-import { randomFloats, worstRatio } from '../testing/compare.js';
+import { copyToBackend, randomFloats, worstRatio } from '../testing/compare.js';
 
 const RELAXED_FLAG = '--experimental-wasm-relaxed-simd';
 const relaxedBytes = readFileSync(new URL('./wasm/recur-relaxed.wasm', import.meta.url));
@@ -78,12 +78,7 @@ const bestSingle = (ms: number[]): number => Math.min(...ms.filter((_, i) => was
 let gemmRows = 0, gemmMet = 0;
 const rng = new Rng(2024);
 
-/** A copy of `src` in memory of `be` (wasm kernels then run in place, without staging copies). */
-function on(be: Backend, src: Float32Array): F32 {
-  const x = be.allocFloats(src.length);
-  x.set(src);
-  return x;
-}
+const on = copyToBackend;
 
 console.log(`node ${process.version} ${process.execArgv.join(' ')}`.trim());
 console.log(`backends: ${[reference, ...wasms].map((b) => b.description).join(', ')}\n`);

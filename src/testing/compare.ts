@@ -1,8 +1,16 @@
 /**
- * Helpers for tests: deterministic random arrays and closeness checks that name the first
- * offending element. Not part of the public API.
+ * Helpers for tests and benchmarks: deterministic random arrays, copies into a backend's
+ * memory, and closeness checks that name the first offending element. Not part of the public API.
  */
+import type { Backend, F32 } from '../kernels/backend.js';
 import { Rng } from '../random/rng.js';
+
+/** A copy of `src` in memory of `be` (wasm kernels then run in place, without staging copies). */
+export function copyToBackend(be: Backend, src: Float32Array): F32 {
+  const x = be.allocFloats(src.length);
+  x.set(src);
+  return x;
+}
 
 export function randomFloats(rng: Rng, n: number, lo = -1, hi = 1): Float32Array {
   const a = new Float32Array(n);

@@ -2,8 +2,8 @@
  * The main-thread side of the wasm backend's worker threads: starts `threads - 1` workers on
  * the backend's shared memory and hands each of them one kernel call per job through the
  * control block (control-block.ts). The main thread always runs part 0 itself, takes back any
- * part a worker has not started yet, and then spins until the workers are done, so a job costs well under a microsecond while the workers are
- * awake; a worker that has waited for about `spinMs` goes to sleep in Atomics.wait and is woken
+ * part a worker has not started yet, and then spins until the workers are done, so a job costs
+ * well under a microsecond while the workers are awake; a worker that has waited for about `spinMs` goes to sleep in Atomics.wait and is woken
  * by Atomics.notify (tens of microseconds). Workers never keep a Node process alive (unref) and
  * are terminated when their backend is garbage-collected.
  */
@@ -92,22 +92,20 @@ export class ThreadPool {
     return new ThreadPool(threads, ctl, args, workers);
   }
 
-  /** Argument slots of part `t` (0: the main thread's own call). */
-  argsOf(t: number): Float64Array {
-    return this.args[t]!;
-  }
-
   /**
-   * Runs part t = 1 .. parts-1 as `ops[op](argsOf(t)...)` on worker t and `own()` on this
-   * thread, returning when all are done. A part its worker has not taken by the time `own()`
-   * returns is taken back and run here with `part(t)` (the same call), so a sleeping or
-   * descheduled worker costs at most the time of running its part on this thread.
+   * Runs `call(partArgs[0])` on this thread and part t = 1 .. parts-1 (parts = partArgs.length)
+   * as the kernel `op` with arguments `partArgs[t]` on worker t, returning when all are done.
+   * A part its worker has not taken by the time this thread's own part returns is taken back
+   * and run here with `call(partArgs[t])`, so a sleeping or descheduled worker costs at most the
+   * time of running its part on this thread.
    */
-  run(parts: number, op: number, own: () => void, part: (t: number) => void): void {
+  run(op: number, partArgs: readonly number[][], call: (args: number[]) => void): void {
     const ctl = this.ctl;
+    const parts = partArgs.length;
     const seq = this.seq = this.seq >= 0x3fffffff ? 1 : this.seq + 1; // > 0: see control-block.ts
     for (let t = 1; t < parts; t++) {
       const slot = SLOT_BYTES / 4 * t;
+      this.args[t]!.set(partArgs[t]!);
       ctl[slot + OP] = op;
       Atomics.store(ctl, slot + STATE, seq);
     }
@@ -116,7 +114,7 @@ export class ThreadPool {
     if (Atomics.load(ctl, SLEEPERS) !== 0) Atomics.notify(ctl, SEQ);
     let failed: unknown;
     try {
-      own();
+      call(partArgs[0]!);
     } catch (e) {
       failed = e;
     }
@@ -127,7 +125,7 @@ export class ThreadPool {
       if (failed !== undefined) continue; // withdrawn, not run
       this.stats.takenBack++;
       try {
-        part(t);
+        call(partArgs[t]!);
       } catch (e) {
         failed = e;
       }

@@ -11,12 +11,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import type { Backend, F32, I32 } from '../backend.js';
+import type { F32, I32 } from '../backend.js';
 import { WasmBackend } from './wasm-backend.js';
 import { gemmSplit, splitRange } from './split.js';
 import { gemm as referenceGemm } from '../reference/gemm.js';
 import { Rng } from '../../random/rng.js';
-import { randomFloats } from '../../testing/compare.js';
+import { copyToBackend, randomFloats } from '../../testing/compare.js';
 
 const backends = new Map<number, WasmBackend>();
 before(async () => {
@@ -120,11 +120,7 @@ test('threaded gemm and gemmPacked: conform to the reference and are bit-identic
   assert.ok(splitCalls >= CASES.length * 4, `only ${splitCalls} calls were split: the cases are too small to test threads`);
 });
 
-function on(be: Backend, src: F32): F32 {
-  const x = be.allocFloats(src.length);
-  x.set(src);
-  return x;
-}
+const on = copyToBackend;
 
 test('split elementwise kernels are bit-identical for 1, 2 and 3 threads', () => {
   const B = 67, H = 131, n = 100_003;
@@ -222,7 +218,6 @@ test('a part its worker has not started is taken back by the calling thread: sam
   const m = 32, n = 256, k = 64; // 1 MFLOP: split in two column halves
   assert.equal(gemmSplit(m, n, k, 2, false).bounds.length, 3);
   const a = randomFloats(rng, m * k), b = randomFloats(rng, n * k), c0 = randomFloats(rng, m * n);
-  const on = (be: WasmBackend, x: Float32Array): F32 => { const y = be.allocFloats(x.length); y.set(x); return y; };
   const [sa, sb, sc] = [on(sleepy, a), on(sleepy, b), on(sleepy, c0)];
   const [oa, ob, oc] = [on(one, a), on(one, b), on(one, c0)];
   const before = sleepy.threadStats;

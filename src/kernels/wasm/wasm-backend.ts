@@ -199,13 +199,10 @@ export class WasmBackend implements Backend {
 
   /** Runs `op` once per range [bounds[t], bounds[t+1]), part 0 on this thread, with args(t, lo, hi). */
   private parallel(op: Op, bounds: number[], args: (t: number, lo: number, hi: number) => number[]): void {
-    const pool = this.pool!;
-    const parts = bounds.length - 1;
     const partArgs: number[][] = [];
-    for (let t = 0; t < parts; t++) partArgs.push(args(t, bounds[t]!, bounds[t + 1]!));
-    for (let t = 1; t < parts; t++) pool.argsOf(t).set(partArgs[t]!);
+    for (let t = 0; t + 1 < bounds.length; t++) partArgs.push(args(t, bounds[t]!, bounds[t + 1]!));
     const f = this.k[op] as (...a: number[]) => unknown;
-    pool.run(parts, OP_CODE[op], () => f(...partArgs[0]!), (t) => f(...partArgs[t]!));
+    this.pool!.run(OP_CODE[op], partArgs, (a) => f(...a));
   }
 
   /** Elementwise kernel over n items: one call, or one per range (args get lo, hi). */
