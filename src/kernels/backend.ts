@@ -19,6 +19,9 @@ export type I32 = Int32Array;
 /** Elementwise nonlinearities of the Elman RNN and of layers. */
 export type Activation = 'tanh' | 'relu' | 'sigmoid';
 
+/** The cell of a recurrent layer: LSTM, GRU, or an Elman RNN with that nonlinearity. */
+export type RecurrentKind = 'lstm' | 'gru' | Activation;
+
 /** Memory for activations: bump-allocated, released all at once by `reset()`. */
 export interface Arena {
   /** `n` zeroed floats, valid until the next `reset()`. */
@@ -142,6 +145,31 @@ export interface Backend {
    */
   gruCellBackward(batch: number, hidden: number, saved: F32, hPrev: F32, dh: F32,
     dxProj: F32, dhProj: F32, dhPrev: F32): void;
+
+  // ---- whole recurrent sequences (inference) ---------------------------------------------
+  /** Floats W_hh of `gates` gates of `hidden` units occupies packed by recurrentPack. */
+  recurrentPackedSize(gates: number, hidden: number): number;
+  /**
+   * Packs W_hh [gates * hidden, hidden] (PyTorch layout, gates stacked) into `packed`
+   * (recurrentPackedSize floats, overwritten) in the backend's own layout, for recurrentSequence.
+   */
+  recurrentPack(gates: number, hidden: number, weightHh: F32, packed: F32): void;
+  /**
+   * One direction of a recurrent layer over all T steps in one call, for inference: nothing is
+   * saved for a backward pass. Each step computes exactly what the step-by-step path computes
+   * (the input projection plus gemmPacked with beta = 1, then lstmCellForward, gruCellForward
+   * or activationForward), so the numbers agree with a training forward bit for bit.
+   *   kind: 'lstm' (gates i, f, g, o), 'gru' (r, z, n), or an Elman activation (G = 4, 3, 1).
+   *   xProj: [T, B, G*H] = x W_ih^T + b_ih, plus b_hh except for GRU (read only).
+   *   packed: W_hh from recurrentPack. hBias: [G*H] b_hh for GRU (null: none), null otherwise.
+   *   lengths: [B] in 1..T, sequence b active at time t iff t < lengths[b]; null: all T.
+   *   reverse: run t = T-1 .. 0.
+   *   h: [B, H] the initial hidden state, overwritten with the final one (each sequence's own
+   *      last step); c: [B, H] the same for the LSTM cell state (null for the others).
+   *   out: [T, B, H] the hidden state at every step, zero where the sequence is inactive.
+   */
+  recurrentSequence(kind: RecurrentKind, steps: number, batch: number, hidden: number, xProj: F32, packed: F32,
+    hBias: F32 | null, lengths: I32 | null, reverse: boolean, h: F32, c: F32 | null, out: F32): void;
 
   // ---- losses ----------------------------------------------------------------------------
   /**

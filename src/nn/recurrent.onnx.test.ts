@@ -62,7 +62,7 @@ const backends: [string, () => Promise<Backend>][] = [
 const T = 5, B = 3, I = 4, H = 6;
 type Variant = 'plain' | 'initial-state' | 'lengths' | 'both';
 
-/** Runs `model` on recur and on ONNX Runtime; asserts agreement to 1e-5 and returns the largest difference. */
+/** Runs `model` on recur (inference and training forwards) and on ONNX Runtime; asserts agreement to 1e-5, returns the largest difference. */
 async function compare(backend: Backend, model: RecurrentBase, variant: Variant, seed: number, label: string): Promise<number> {
   const rng = new Rng(1000 + seed);
   const x = new Tensor(randomFloats(rng, T * B * I, -2, 2), [T, B, I]);
@@ -74,16 +74,21 @@ async function compare(backend: Backend, model: RecurrentBase, variant: Variant,
     if (s.c) s.c.data.set(randomFloats(rng, s.c.size));
     init = s;
   }
-  const tape = Tape.inference(backend);
-  const ours = model.forward(tape, x, { lengths, initialState: init });
   const theirs = await runOrt(model, x, lengths, init);
-  const dy = maxAbsDiff(ours.output.data, theirs.y);
-  const dh = maxAbsDiff(ours.state.h.data, theirs.h);
-  const dc = theirs.c ? maxAbsDiff(ours.state.c!.data, theirs.c) : 0;
-  assert.ok(dy <= 1e-5, `${label}: output differs by ${dy}`);
-  assert.ok(dh <= 1e-5, `${label}: final h differs by ${dh}`);
-  assert.ok(dc <= 1e-5, `${label}: final c differs by ${dc}`);
-  return Math.max(dy, dh, dc);
+  // Both forwards: inference (the whole sequence in one kernel call) and training (step by step).
+  let worst = 0;
+  for (const tape of [Tape.inference(backend), new Tape(backend)]) {
+    const ours = model.forward(tape, x, { lengths, initialState: init });
+    const how = `${label} (${tape.recording ? 'training' : 'inference'} forward)`;
+    const dy = maxAbsDiff(ours.output.data, theirs.y);
+    const dh = maxAbsDiff(ours.state.h.data, theirs.h);
+    const dc = theirs.c ? maxAbsDiff(ours.state.c!.data, theirs.c) : 0;
+    assert.ok(dy <= 1e-5, `${how}: output differs by ${dy}`);
+    assert.ok(dh <= 1e-5, `${how}: final h differs by ${dh}`);
+    assert.ok(dc <= 1e-5, `${how}: final c differs by ${dc}`);
+    worst = Math.max(worst, dy, dh, dc);
+  }
+  return worst;
 }
 
 const KINDS: Kind[] = ['tanh', 'relu', 'sigmoid', 'lstm', 'gru'];

@@ -4,6 +4,8 @@
  * projection of all T steps is one GEMM before the loop; each step runs one recurrent GEMM and
  * one fused gate kernel; the backward pass forms the weight gradients with one GEMM each over
  * all steps; W_hh is packed once per pass for the per-step GEMMs (Backend.gemmPackB).
+ * On a tape that does not record, a sequence of more than one step is one
+ * Backend.recurrentSequence call instead (same numbers bit for bit, nothing saved).
  * Not here: stacking, bidirectional concatenation, dropout (see nn/recurrent).
  *
  * Variable lengths follow PyTorch's packed sequences / ONNX `sequence_lens`: sequence b is
@@ -13,9 +15,9 @@
 import type { Tape } from '../tape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { expectShape, formatShape } from '../../tensor/shape.js';
-import type { Activation } from '../../kernels/backend.js';
+import type { RecurrentKind } from '../../kernels/backend.js';
 
-export type RecurrentMode = 'lstm' | 'gru' | Activation;
+export type RecurrentMode = RecurrentKind;
 
 /** Gates per mode: LSTM i,f,g,o; GRU r,z,n; Elman one. */
 export function gateCount(mode: RecurrentMode): number {
@@ -92,6 +94,9 @@ export function recurrentLayer(tape: Tape, x: Tensor, w: RecurrentWeights, optio
   k.gemm(false, true, T * B, G * H, I, 1, x.data, I, w.weightIh.data, I, 0, xProj.data, G * H);
   if (w.biasIh) k.addRowVector(T * B, G * H, w.biasIh.data, xProj.data);
   if (w.biasHh && mode !== 'gru') k.addRowVector(T * B, G * H, w.biasHh.data, xProj.data);
+
+  // Inference: the whole sequence is one kernel call (same numbers, nothing kept for backward).
+  if (!tape.recording && T > 1) return sequenceForward(tape, xProj, w, options, T, B, H, G);
 
   // Saved for backward, all indexed by time t: state before and after each step.
   const hPrevAll = tape.tensor([T, B, H]);
@@ -235,6 +240,25 @@ export function recurrentLayer(tape: Tape, x: Tensor, w: RecurrentWeights, optio
       if (options.c0 && tape.needsGrad(options.c0)) k.axpy(BH, 1, dc!, tape.grad(options.c0).data);
     });
   return cN ? { output, h: hN, c: cN } : { output, h: hN };
+}
+
+/** The forward of recurrentLayer without a backward: Backend.recurrentSequence on packed W_hh. */
+function sequenceForward(tape: Tape, xProj: Tensor, w: RecurrentWeights, options: RecurrentLayerOptions,
+  T: number, B: number, H: number, G: number): RecurrentLayerResult {
+  const k = tape.backend;
+  const { mode } = options;
+  const packed = tape.tensor([k.recurrentPackedSize(G, H)]);
+  k.recurrentPack(G, H, w.weightHh.data, packed.data);
+  const h = tape.tensor([B, H]);
+  if (options.h0) h.data.set(options.h0.data);
+  const c = mode === 'lstm' ? tape.tensor([B, H]) : undefined;
+  if (c && options.c0) c.data.set(options.c0.data);
+  const output = tape.tensor([T, B, H]);
+  k.recurrentSequence(mode, T, B, H, xProj.data, packed.data, mode === 'gru' ? w.biasHh?.data ?? null : null,
+    options.lengths ?? null, options.reverse ?? false, h.data, c ? c.data : null, output.data);
+  const outputs: Record<string, Tensor> = c ? { output, h, c } : { output, h };
+  tape.record(`recurrentLayer(${mode}${options.reverse ? ', reverse' : ''})`, {}, outputs, () => {});
+  return c ? { output, h, c } : { output, h };
 }
 
 function checkLengths(where: string, lengths: Int32Array, T: number, B: number): void {

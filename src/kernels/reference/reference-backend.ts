@@ -6,6 +6,7 @@ import type { Arena, Backend } from '../backend.js';
 import { gemm, gemmPackB, gemmPacked, gemmPackedSize } from './gemm.js';
 import { activationBackward, activationForward, add, addRowVector, axpy, clamp, fill, mul, scale, sum, sumRows, sumSquares } from './elementwise.js';
 import { gruCellBackward, gruCellForward, lstmCellBackward, lstmCellForward } from './cells.js';
+import { recurrentPack, recurrentPackedSize, recurrentSequence } from './recurrent.js';
 import { softmax, softmaxCrossEntropyBackward, softmaxCrossEntropyForward } from './loss.js';
 import { bceWithLogitsBackward, bceWithLogitsForward } from './bce.js';
 import { embeddingBackward, embeddingForward } from './embedding.js';
@@ -86,6 +87,9 @@ export class ReferenceBackend implements Backend {
   lstmCellBackward = lstmCellBackward;
   gruCellForward = gruCellForward;
   gruCellBackward = gruCellBackward;
+  recurrentPackedSize = recurrentPackedSize;
+  recurrentPack = recurrentPack;
+  recurrentSequence = recurrentSequence;
   softmaxCrossEntropyForward = softmaxCrossEntropyForward;
   softmaxCrossEntropyBackward = softmaxCrossEntropyBackward;
   softmax = softmax;

@@ -34,6 +34,12 @@ export interface KernelExports {
   lstmCellBackward(batch: number, hidden: number, gates: Ptr, cPrev: Ptr, c: Ptr, dh: Ptr, dc: Ptr, dGates: Ptr, dcPrev: Ptr): void;
   gruCellForward(batch: number, hidden: number, xProj: Ptr, hProj: Ptr, hPrev: Ptr, saved: Ptr, h: Ptr): void;
   gruCellBackward(batch: number, hidden: number, saved: Ptr, hPrev: Ptr, dh: Ptr, dxProj: Ptr, dhProj: Ptr, dhPrev: Ptr): void;
+  recurrentPackedFloats(gates: number, hidden: number): number;
+  recurrentScratchBytes(gates: number, batch: number, hidden: number, blocks: number): number;
+  /** Packs unit blocks [u0, u1) (8 units each) of W_hh with each block's gate columns together. */
+  recurrentPack(gates: number, hidden: number, w: Ptr, packed: Ptr, u0: number, u1: number): void;
+  /** Part `part` of the whole-sequence job described at `desc` (layout: assembly/recurrent.ts). */
+  recurrentSequence(desc: Ptr, part: number): void;
   /** Returns -1, or the first row whose target is outside [0, classes) and not ignored. */
   softmaxCrossEntropyForward(rows: number, classes: number, logits: Ptr, targets: Ptr, ignoreIndex: number, probs: Ptr, losses: Ptr): number;
   softmaxCrossEntropyBackward(rows: number, classes: number, probs: Ptr, targets: Ptr, ignoreIndex: number, rowScale: Ptr, dLogits: Ptr): void;

@@ -78,3 +78,20 @@ export function gemmSplit(m: number, n: number, k: number, threads: number, prep
   if (first.bounds.length > 2) return first;
   return preferCols ? rows() : cols();
 }
+
+/**
+ * Below this many multiply-adds per time step and part, a whole-sequence recurrent job
+ * (recurrentSequence) stays on one thread: its parts meet at a barrier every step, which costs
+ * a few hundred nanoseconds of cache-line traffic, the time of about 10k multiply-adds.
+ */
+export const SEQUENCE_MIN_MACS_PER_PART = 32_768;
+
+/**
+ * Parts of a whole-sequence recurrent job: at most one per thread and per 8-unit block of the
+ * hidden state, each with at least SEQUENCE_MIN_MACS_PER_PART of the step's recurrent product.
+ */
+export function sequenceParts(batch: number, gates: number, hidden: number, threads: number): number {
+  const blocks = Math.ceil(hidden / GEMM_NR);
+  const macs = batch * gates * hidden * hidden;
+  return Math.max(1, Math.min(threads, blocks, Math.floor(macs / SEQUENCE_MIN_MACS_PER_PART)));
+}

@@ -7,7 +7,7 @@
  * so results are bit-identical for any thread count (split.ts).
  * Not here: the kernel code itself (`../assembly/`) and autograd.
  */
-import type { Activation, AdagradOptions, AdamOptions, Arena, Backend, F32, I32, RmspropOptions, SgdOptions } from '../backend.js';
+import type { Activation, AdagradOptions, AdamOptions, Arena, Backend, F32, I32, RecurrentKind, RmspropOptions, SgdOptions } from '../backend.js';
 import type { KernelExports } from './exports.js';
 import { WasmHeap } from './heap.js';
 import { WasmArena } from './wasm-arena.js';
@@ -15,10 +15,18 @@ import { checkGemmArgs, checkPackBArgs, checkPackedGemmArgs } from '../reference
 import { type WasmFlavour, loadKernelModule } from './load.js';
 import { ThreadPool } from './thread-pool.js';
 import { controlBlockBytes } from './control-block.js';
-import { GEMM_NR, MIN_ELEMENTS_PER_PART, MIN_TRANSCENDENTAL_PER_PART, gemmSplit, splitRange } from './split.js';
+import { GEMM_NR, MIN_ELEMENTS_PER_PART, MIN_TRANSCENDENTAL_PER_PART, gemmSplit, sequenceParts, splitRange } from './split.js';
+import { checkRecurrentPackArgs, checkRecurrentSequenceArgs, recurrentGates, recurrentPackedSize } from '../reference/recurrent.js';
 import { availableThreads, resolveThreads } from './threads.js';
 
 const ACTIVATION_CODE: Record<Activation, number> = { tanh: 0, relu: 1, sigmoid: 2 };
+/** Cell codes of recurrentSequence (assembly/recurrent.ts): the activation codes, then LSTM and GRU. */
+const RECURRENT_CODE: Record<RecurrentKind, number> = { ...ACTIVATION_CODE, lstm: 3, gru: 4 };
+/** recurrentSequence's descriptor (assembly/recurrent.ts): 16 words, FAILED, then a sync slot per part. */
+const SEQ_FAILED_WORD = 16;
+const SEQ_TAKEN_OVER_WORD = 17;
+const SEQ_SYNC_BYTES = 128;
+const SEQ_SLOT_BYTES = 128;
 const MAX_PAGES = 65536; // 4 GiB, the wasm32 limit; shared memory reserves address space only
 const INITIAL_PAGES = 256; // 16 MiB
 /** Elementwise splits fall on multiples of 16 floats: whole vectors and whole 64-byte lines. */
@@ -27,7 +35,7 @@ const ALIGN = 16;
 /** Kernels worker threads can run; a job names one by its index here. */
 const OPS = ['gemm', 'gemmPacked', 'gemmPackB', 'fill', 'axpy', 'scale', 'mul', 'add', 'clamp', 'addRowVector', 'sumRows',
   'activationForward', 'activationBackward', 'lstmCellForward', 'lstmCellBackward', 'gruCellForward', 'gruCellBackward',
-  'softmaxCrossEntropyForward', 'softmaxCrossEntropyBackward', 'softmax', 'bceWithLogitsForward', 'bceWithLogitsBackward',
+  'recurrentPack', 'recurrentSequence', 'softmaxCrossEntropyForward', 'softmaxCrossEntropyBackward', 'softmax', 'bceWithLogitsForward', 'bceWithLogitsBackward',
   'sgdStep', 'adagradStep', 'rmspropStep', 'adamStep'] as const satisfies readonly (keyof KernelExports)[];
 type Op = (typeof OPS)[number];
 const OP_CODE = Object.fromEntries(OPS.map((name, i) => [name, i])) as Record<Op, number>;
@@ -66,6 +74,7 @@ export class WasmBackend implements Backend {
   private readonly work: number[] = [];
   private readonly workBytes: number[] = [];
   private pool: ThreadPool | undefined;
+  private stepsTakenOver = 0;
 
   private constructor(instance: WebAssembly.Instance, memory: WebAssembly.Memory, flavour: WasmFlavour) {
     this.k = instance.exports as unknown as KernelExports;
@@ -109,10 +118,12 @@ export class WasmBackend implements Backend {
 
   /**
    * Kernel parts handed to worker threads so far, and how many of them the calling thread took
-   * back because their worker had not started them (asleep, or descheduled on a busy machine).
+   * back because their worker had not started them (asleep, or descheduled on a busy machine);
+   * and the steps of whole-sequence jobs (recurrentSequence) whose chunk another thread ran
+   * because its own thread was late.
    */
-  get threadStats(): { posted: number; takenBack: number } {
-    return { ...(this.pool?.stats ?? { posted: 0, takenBack: 0 }) };
+  get threadStats(): { posted: number; takenBack: number; stepsTakenOver: number } {
+    return { ...(this.pool?.stats ?? { posted: 0, takenBack: 0 }), stepsTakenOver: this.stepsTakenOver };
   }
 
   /** A short description for benchmarks, e.g. `wasm (simd, 2 threads)`. */
@@ -370,6 +381,65 @@ export class WasmBackend implements Backend {
     this.each('gruCellBackward', batch, Math.ceil(MIN_TRANSCENDENTAL_PER_PART / hidden),
       (lo, hi) => [hi - lo, hidden, ps + lo * H4 * 4, php + lo * H4, pdh + lo * H4, pdx + lo * H4 * 3, pdhp + lo * H4 * 3,
         pdhPrev + lo * H4], 1);
+    this.done();
+  }
+
+  // ---- whole recurrent sequences ------------------------------------------------------------
+
+  recurrentPackedSize(gates: number, hidden: number): number {
+    recurrentPackedSize(gates, hidden); // the size checks
+    return this.k.recurrentPackedFloats(gates, hidden);
+  }
+
+  recurrentPack(gates: number, hidden: number, weightHh: F32, packed: F32): void {
+    checkRecurrentPackArgs(gates, hidden, weightHh, packed, this.recurrentPackedSize(gates, hidden));
+    const pw = this.p(weightHh), pp = this.p(packed, true);
+    const blocks = Math.ceil(hidden / GEMM_NR);
+    const bounds = this.ranges(blocks, 1, Math.ceil(MIN_ELEMENTS_PER_PART / (gates * GEMM_NR * hidden)));
+    if (bounds) this.parallel('recurrentPack', bounds, (_t, lo, hi) => [gates, hidden, pw, pp, lo, hi]);
+    else this.k.recurrentPack(gates, hidden, pw, pp, 0, blocks);
+    this.done();
+  }
+
+  /**
+   * All T steps in one kernel job: each thread owns a range of hidden units for the whole
+   * sequence and the threads meet at a barrier in shared memory once per step (see
+   * assembly/recurrent.ts), instead of one posted job per step.
+   */
+  recurrentSequence(kind: RecurrentKind, steps: number, batch: number, hidden: number, xProj: F32, packed: F32,
+    hBias: F32 | null, lengths: I32 | null, reverse: boolean, h: F32, c: F32 | null, out: F32): void {
+    const G = recurrentGates(kind);
+    checkRecurrentSequenceArgs(kind, steps, batch, hidden, xProj, packed, this.k.recurrentPackedFloats(G, hidden),
+      hBias, lengths, h, c, out);
+    const px = this.p(xProj), pp = this.p(packed), pb = hBias ? this.p(hBias) : 0, pl = lengths ? this.p(lengths) : 0;
+    const ph = this.p(h, true), pc = c ? this.p(c, true) : 0, po = this.p(out, true);
+    const parts = sequenceParts(batch, G, hidden, this.threads);
+    const scratchBytes = this.k.recurrentScratchBytes(G, batch, hidden, Math.ceil(Math.ceil(hidden / GEMM_NR) / parts));
+    const descBytes = SEQ_SYNC_BYTES + SEQ_SLOT_BYTES * parts;
+    const BH = batch * hidden;
+    // One block (64-byte aligned, as every heap block): descriptor, spare state, scratch per part.
+    const desc = this.heap.alloc(descBytes + Math.ceil(BH * 4 / 64) * 64 + scratchBytes * parts);
+    try {
+      const spare = desc + descBytes;
+      const scratch = spare + Math.ceil(BH * 4 / 64) * 64;
+      const words = new Int32Array(this.memory.buffer, desc, descBytes / 4);
+      words.fill(0);
+      words.set([RECURRENT_CODE[kind], steps, batch, hidden, +reverse, parts, px, pp, pb, pl, ph, spare, pc, po, scratch, scratchBytes]);
+      if (parts === 1) {
+        this.k.recurrentSequence(desc, 0);
+      } else {
+        const partArgs: number[][] = [];
+        for (let t = 0; t < parts; t++) partArgs.push([desc, t]);
+        this.pool!.run(OP_CODE.recurrentSequence, partArgs, (a) => this.k.recurrentSequence(a[0]!, a[1]!));
+      }
+      this.stepsTakenOver += words[SEQ_TAKEN_OVER_WORD]!;
+      if (words[SEQ_FAILED_WORD] !== 0) throw new Error('recurrentSequence: a thread waited on the others for too long (a worker thread stopped)');
+      // Step s writes the new state into spare when s is even, into h when odd: after an odd
+      // number of steps the final state is in spare.
+      if (steps % 2 === 1) new Float32Array(this.memory.buffer, ph, BH).set(new Float32Array(this.memory.buffer, spare, BH));
+    } finally {
+      this.heap.release(desc);
+    }
     this.done();
   }
 

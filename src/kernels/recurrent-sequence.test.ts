@@ -1,0 +1,141 @@
+/**
+ * Backend.recurrentSequence, the whole-sequence inference kernel: the wasm kernel against the
+ * reference loop (every cell kind, lengths, reverse, odd and even step counts, hidden sizes
+ * that are not multiples of the 8-unit blocks), bit-identical results for 1, 2 and 3 threads
+ * and with workers that start late, and argument errors that name the argument.
+ * Layer-level agreement with the training forward: nn/recurrent-inference.test.ts.
+ */
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Backend, RecurrentKind } from './backend.js';
+import { ReferenceBackend } from './reference/reference-backend.js';
+import { recurrentGates } from './reference/recurrent.js';
+import { WasmBackend } from './wasm/wasm-backend.js';
+import { sequenceParts } from './wasm/split.js';
+import { Rng } from '../random/rng.js';
+import { assertClose, copyToBackend, randomFloats } from '../testing/compare.js';
+
+const KINDS: RecurrentKind[] = ['lstm', 'gru', 'tanh', 'relu', 'sigmoid'];
+const ref = new ReferenceBackend();
+const backends: WasmBackend[] = [];
+async function wasm(threads: number, spinMs?: number): Promise<WasmBackend> {
+  const b = await WasmBackend.create({ threads, spinMs });
+  backends.push(b);
+  return b;
+}
+after(() => { backends.length = 0; });
+
+interface Case { kind: RecurrentKind; T: number; B: number; H: number; lengths?: number[]; reverse?: boolean; bias?: boolean }
+
+function inputs(c: Case, seed: number) {
+  const rng = new Rng(seed);
+  const G = recurrentGates(c.kind);
+  return {
+    xProj: randomFloats(rng, c.T * c.B * G * c.H, -1.5, 1.5),
+    w: randomFloats(rng, G * c.H * c.H, -0.6, 0.6),
+    hBias: c.kind === 'gru' && c.bias !== false ? randomFloats(rng, G * c.H) : null,
+    h0: randomFloats(rng, c.B * c.H),
+    c0: c.kind === 'lstm' ? randomFloats(rng, c.B * c.H, -2, 2) : null,
+  };
+}
+
+function run(be: Backend, c: Case, seed = 1) {
+  const G = recurrentGates(c.kind);
+  const d = inputs(c, seed);
+  const packed = be.allocFloats(be.recurrentPackedSize(G, c.H));
+  be.recurrentPack(G, c.H, copyToBackend(be, d.w), packed);
+  const h = copyToBackend(be, d.h0);
+  const cs = d.c0 ? copyToBackend(be, d.c0) : null;
+  const out = be.allocFloats(c.T * c.B * c.H);
+  const lengths = c.lengths ? Int32Array.from(c.lengths) : null;
+  be.recurrentSequence(c.kind, c.T, c.B, c.H, copyToBackend(be, d.xProj), packed, d.hBias ? copyToBackend(be, d.hBias) : null,
+    lengths, c.reverse ?? false, h, cs, out);
+  return { out: Float32Array.from(out), h: Float32Array.from(h), c: cs ? Float32Array.from(cs) : null };
+}
+
+const name = (c: Case) => `${c.kind} T=${c.T} B=${c.B} H=${c.H}${c.lengths ? ` lengths=[${c.lengths}]` : ''}${c.reverse ? ' reverse' : ''}${c.bias === false ? ' no bias' : ''}`;
+
+describe('recurrentSequence: wasm against the reference loop', () => {
+  const cases: Case[] = [];
+  for (const kind of KINDS) {
+    cases.push({ kind, T: 5, B: 1, H: 17 });
+    cases.push({ kind, T: 4, B: 3, H: 8, reverse: true });
+    cases.push({ kind, T: 3, B: 6, H: 33, lengths: [3, 1, 2, 3, 2, 1] });
+    cases.push({ kind, T: 6, B: 2, H: 64, lengths: [6, 4], reverse: true });
+    cases.push({ kind, T: 2, B: 5, H: 3 });
+  }
+  cases.push({ kind: 'gru', T: 4, B: 2, H: 12, bias: false });
+  for (const c of cases) {
+    test(name(c), async () => {
+      const expected = run(ref, c);
+      for (const threads of [1, 2]) {
+        const got = run(await wasm(threads), c);
+        const tol = { rtol: 1e-4, atol: 1e-5 }; // exp/tanh/sigmoid approximations, over several steps
+        assertClose(got.out, expected.out, tol, `out (${threads} threads)`);
+        assertClose(got.h, expected.h, tol, `h (${threads} threads)`);
+        if (expected.c) assertClose(got.c!, expected.c!, tol, `c (${threads} threads)`);
+      }
+      // Inactive steps output exactly zero.
+      if (c.lengths) {
+        const got = run(await wasm(1), c);
+        for (let t = 0; t < c.T; t++) for (let b = 0; b < c.B; b++) {
+          if (t < c.lengths[b]!) continue;
+          assert.ok(got.out.subarray((t * c.B + b) * c.H, (t * c.B + b + 1) * c.H).every((v) => v === 0), `out[${t}, ${b}] is zero`);
+        }
+      }
+    });
+  }
+});
+
+describe('recurrentSequence: threads', () => {
+  // Big enough for 2 and 3 parts (sequenceParts: 32k multiply-adds per part and step).
+  const cases: Case[] = [
+    { kind: 'lstm', T: 7, B: 1, H: 128 },
+    { kind: 'gru', T: 6, B: 2, H: 116, lengths: [6, 3], reverse: true },
+    { kind: 'tanh', T: 5, B: 4, H: 136 },
+    { kind: 'lstm', T: 4, B: 9, H: 72, lengths: [4, 4, 1, 2, 3, 4, 2, 1, 4] },
+  ];
+  test('the last case splits in 3 parts on 3 threads', () => assert.equal(sequenceParts(9, 4, 72, 3), 3));
+  for (const c of cases) {
+    test(`${name(c)}: bit-identical on 1, 2 and 3 threads, and with sleeping workers`, async () => {
+      const one = run(await wasm(1), c);
+      for (const [threads, spinMs] of [[2, undefined], [3, undefined], [2, 0]] as const) {
+        const be = await wasm(threads, spinMs);
+        // spinMs 0: workers sleep between jobs and wake tens of microseconds late, so the
+        // calling thread runs their chunks of the first steps (a chunk run twice would update
+        // the LSTM cell state twice, and one skipped would leave a stale state: both change bits).
+        for (let round = 0; round < (spinMs === 0 ? 20 : 3); round++) {
+          const got = run(be, c);
+          assert.deepEqual(got, one, `${threads} threads${spinMs === 0 ? ', workers asleep' : ''}, round ${round}`);
+        }
+        assert.ok(sequenceParts(c.B, recurrentGates(c.kind), c.H, threads) >= 2, `${threads} threads: the job is split`);
+        assert.ok(be.threadStats.posted > 0, `${threads} threads: parts went to workers`);
+        if (spinMs === 0) assert.ok(be.threadStats.stepsTakenOver > 0, 'the calling thread took over chunks of sleeping workers');
+      }
+    });
+  }
+});
+
+describe('recurrentSequence: arguments', () => {
+  test('sizes and buffers that do not fit are refused, naming the argument', async () => {
+    for (const be of [ref, await wasm(1)]) {
+      const c: Case = { kind: 'lstm', T: 3, B: 2, H: 4 };
+      const packed = be.allocFloats(be.recurrentPackedSize(4, 4));
+      const f = (over: Partial<Record<'kind' | 'xProj' | 'h' | 'c' | 'out' | 'lengths' | 'hBias', unknown>>) => () =>
+        be.recurrentSequence((over.kind ?? c.kind) as RecurrentKind, c.T, c.B, c.H,
+          (over.xProj ?? be.allocFloats(3 * 2 * 16)) as Float32Array, packed, (over.hBias ?? null) as Float32Array | null,
+          (over.lengths ?? null) as Int32Array | null, false, (over.h ?? be.allocFloats(8)) as Float32Array,
+          (over.c === undefined ? be.allocFloats(8) : over.c) as Float32Array | null, (over.out ?? be.allocFloats(24)) as Float32Array);
+      assert.throws(f({ kind: 'lstmx' }), /recurrentSequence: kind must be one of lstm, gru, tanh, relu, sigmoid, got 'lstmx'/);
+      assert.throws(f({ xProj: be.allocFloats(95) }), /recurrentSequence: xProj must hold \[3, 2, 16\] = 96 elements, got 95/);
+      assert.throws(f({ h: be.allocFloats(7) }), /recurrentSequence: h must hold \[2, 4\] = 8 elements, got 7/);
+      assert.throws(f({ c: null }), /recurrentSequence: c must hold \[2, 4\] = 8 elements, got none/);
+      assert.throws(f({ out: be.allocFloats(23) }), /recurrentSequence: out must hold \[3, 2, 4\] = 24 elements, got 23/);
+      assert.throws(f({ lengths: Int32Array.from([3, 4]) }), /recurrentSequence: lengths\[1\] = 4 must be between 1 and steps = 3/);
+      assert.throws(f({ hBias: be.allocFloats(16) }), /recurrentSequence: hBias is for GRU only/);
+      assert.throws(() => be.recurrentSequence('lstm', 0, 2, 4, be.allocFloats(1), packed, null, null, false, be.allocFloats(8),
+        be.allocFloats(8), be.allocFloats(1)), /recurrentSequence: steps must be a positive integer, got 0/);
+      assert.throws(() => be.recurrentPack(4, 4, be.allocFloats(63), packed), /recurrentPack: weightHh must hold \[4 \* 4, 4\] = 64 elements, got 63/);
+    }
+  });
+});
