@@ -13,7 +13,9 @@ export class WasmHeap {
   private top: number;
   private usedBytes = 0;
 
-  constructor(private readonly memory: WebAssembly.Memory, base: number, private readonly onGrow: () => void) {
+  /** `fixed`: the memory may not grow, and this explains why in the out-of-memory error. */
+  constructor(private readonly memory: WebAssembly.Memory, base: number, private readonly onGrow: () => void,
+    private readonly fixed?: string) {
     this.top = align(base);
   }
 
@@ -38,6 +40,9 @@ export class WasmHeap {
     const offset = this.top;
     const end = offset + size;
     const have = this.memory.buffer.byteLength;
+    if (end > have && this.fixed) {
+      throw new Error(`wasm backend: out of WebAssembly memory (wanted ${bytes} more bytes, ${this.usedBytes} of ${have} in use); ${this.fixed}`);
+    }
     if (end > have) {
       const pages = Math.ceil((end - have) / 65536);
       // Grow geometrically so that a growing model does not pay for many small grows.

@@ -1,15 +1,17 @@
 /**
  * Finds, validates and compiles the kernel module: the relaxed-SIMD build when the runtime
- * accepts it (checked with `WebAssembly.validate`, never by flag), else the plain SIMD build.
- * Both are compiled from `src/kernels/assembly/` by `npm run build:wasm`.
+ * accepts it (checked with `WebAssembly.validate`, never by flag), else the plain SIMD build;
+ * each exists for a shared memory (threads) and for a memory of its own (a browser page that is
+ * not cross-origin isolated). All are compiled from `src/kernels/assembly/` by `npm run build:wasm`.
  */
 
 export type WasmFlavour = 'relaxed-simd' | 'simd';
 
 const FILES: Record<WasmFlavour, string> = {
-  'relaxed-simd': 'recur-relaxed.wasm',
-  simd: 'recur-simd.wasm',
+  'relaxed-simd': 'recur-relaxed',
+  simd: 'recur-simd',
 };
+const fileOf = (flavour: WasmFlavour, shared: boolean): string => `${FILES[flavour]}${shared ? '' : '-unshared'}.wasm`;
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 
@@ -30,20 +32,24 @@ export interface LoadedModule {
   bytes: Uint8Array<ArrayBuffer>;
 }
 
-/** Compiles the best kernel build this runtime supports, or the one asked for. */
-export async function loadKernelModule(prefer?: WasmFlavour): Promise<LoadedModule> {
+/**
+ * Compiles the best kernel build this runtime supports, or the one asked for, for a shared
+ * memory (`shared`, the default) or for an unshared one.
+ */
+export async function loadKernelModule(prefer?: WasmFlavour, shared = true): Promise<LoadedModule> {
   const order: WasmFlavour[] = prefer ? [prefer] : ['relaxed-simd', 'simd'];
   const problems: string[] = [];
   for (const flavour of order) {
+    const file = fileOf(flavour, shared);
     let bytes: Uint8Array<ArrayBuffer>;
     try {
-      bytes = await readBytes(FILES[flavour]);
+      bytes = await readBytes(file);
     } catch (e) {
-      problems.push(`${FILES[flavour]}: ${(e as Error).message}`);
+      problems.push(`${file}: ${(e as Error).message}`);
       continue;
     }
     if (!WebAssembly.validate(bytes)) {
-      problems.push(`${FILES[flavour]}: not supported by this runtime`);
+      problems.push(`${file}: not supported by this runtime`);
       continue;
     }
     return { module: await WebAssembly.compile(bytes), flavour, bytes };

@@ -16,11 +16,20 @@ export async function availableThreads(): Promise<number> {
   return Math.max(1, Number.isInteger(n) ? n! : 1);
 }
 
+/**
+ * True where a shared WebAssembly.Memory can be created: always in Node; in a browser only on
+ * a cross-origin isolated page (COOP same-origin + COEP require-corp), and in its workers.
+ */
+export function canShareMemory(): boolean {
+  if (isNode) return true;
+  const g = globalThis as { crossOriginIsolated?: boolean; SharedArrayBuffer?: unknown };
+  return g.crossOriginIsolated === true && typeof g.SharedArrayBuffer === 'function';
+}
+
 /** True where worker threads can share a WebAssembly.Memory with this thread. */
 export function canShareMemoryWithWorkers(): boolean {
   if (isNode) return true;
-  const g = globalThis as { crossOriginIsolated?: boolean; Worker?: unknown; SharedArrayBuffer?: unknown };
-  return g.crossOriginIsolated === true && typeof g.Worker === 'function' && typeof g.SharedArrayBuffer === 'function';
+  return canShareMemory() && typeof (globalThis as { Worker?: unknown }).Worker === 'function';
 }
 
 /**

@@ -39,3 +39,12 @@ test('buffers of another element type are rejected, not reinterpreted', async ()
   const f64 = new Float64Array(4) as unknown as Float32Array;
   assert.throws(() => backend.axpy(4, 1, f64, new Float32Array(4)), /wasm backend: kernels take Float32Array or Int32Array buffers, got Float64Array/);
 });
+
+test('Node shares memory (threads); memoryMiB, the size of an unshared memory, is validated', async () => {
+  const backend = await WasmBackend.create({ threads: 1, memoryMiB: 64 });
+  assert.equal(backend.sharedMemory, true);
+  assert.equal(backend.description, `wasm (${backend.flavour}, 1 thread)`);
+  for (const bad of [8, 4096, 1.5, '64']) {
+    await assert.rejects(WasmBackend.create({ memoryMiB: bad as number }), /WasmBackend\.create: memoryMiB must be an integer from 16 to 4095, got /);
+  }
+});

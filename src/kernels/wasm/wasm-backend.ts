@@ -17,7 +17,7 @@ import { ThreadPool } from './thread-pool.js';
 import { controlBlockBytes } from './control-block.js';
 import { GEMM_NR, MIN_ELEMENTS_PER_PART, MIN_TRANSCENDENTAL_PER_PART, gemmSplit, sequenceParts, splitRange } from './split.js';
 import { checkRecurrentPackArgs, checkRecurrentSequenceArgs, recurrentGates, recurrentPackedSize } from '../reference/recurrent.js';
-import { availableThreads, resolveThreads } from './threads.js';
+import { availableThreads, canShareMemory, resolveThreads } from './threads.js';
 
 const ACTIVATION_CODE: Record<Activation, number> = { tanh: 0, relu: 1, sigmoid: 2 };
 /** Cell codes of recurrentSequence (assembly/recurrent.ts): the activation codes, then LSTM and GRU. */
@@ -29,6 +29,8 @@ const SEQ_SYNC_BYTES = 128;
 const SEQ_SLOT_BYTES = 128;
 const MAX_PAGES = 65536; // 4 GiB, the wasm32 limit; shared memory reserves address space only
 const INITIAL_PAGES = 256; // 16 MiB
+const DEFAULT_UNSHARED_MIB = 256;
+const MIN_UNSHARED_MIB = INITIAL_PAGES / 16; // the kernel module declares INITIAL_PAGES
 /** Elementwise splits fall on multiples of 16 floats: whole vectors and whole 64-byte lines. */
 const ALIGN = 16;
 
@@ -55,6 +57,13 @@ export interface WasmBackendOptions {
    * 2). Waking a sleeping worker costs tens of microseconds; polling costs a core.
    */
   spinMs?: number;
+  /**
+   * MiB of WebAssembly memory when it cannot be shared (a browser page that is not
+   * cross-origin isolated): an unshared memory cannot grow without invalidating every tensor
+   * view into it, so it is allocated at this size once (default 256; 16 .. 4095). A shared
+   * memory ignores this and grows as needed, up to 4 GiB.
+   */
+  memoryMiB?: number;
 }
 
 type Typed = F32 | I32;
@@ -63,6 +72,8 @@ export class WasmBackend implements Backend {
   readonly name = 'wasm' as const;
   readonly flavour: WasmFlavour;
   readonly memory: WebAssembly.Memory;
+  /** False on a memory of its own (a browser page that is not cross-origin isolated): 1 thread, fixed size. */
+  readonly sharedMemory: boolean;
   private readonly k: KernelExports;
   private readonly heap: WasmHeap;
   /** Every ArrayBuffer object this memory has had (a shared memory gets a new one per grow). */
@@ -76,12 +87,14 @@ export class WasmBackend implements Backend {
   private pool: ThreadPool | undefined;
   private stepsTakenOver = 0;
 
-  private constructor(instance: WebAssembly.Instance, memory: WebAssembly.Memory, flavour: WasmFlavour) {
+  private constructor(instance: WebAssembly.Instance, memory: WebAssembly.Memory, flavour: WasmFlavour, shared: boolean) {
     this.k = instance.exports as unknown as KernelExports;
     this.memory = memory;
     this.flavour = flavour;
+    this.sharedMemory = shared;
     this.buffers.add(memory.buffer);
-    this.heap = new WasmHeap(memory, this.k.heapBase(), () => this.buffers.add(memory.buffer));
+    this.heap = new WasmHeap(memory, this.k.heapBase(), () => this.buffers.add(memory.buffer),
+      shared ? undefined : 'the memory is not shared (page not cross-origin isolated), so its size is fixed: pass a larger memoryMiB to WasmBackend.create');
   }
 
   /**
@@ -95,10 +108,17 @@ export class WasmBackend implements Backend {
     if (!(typeof spinMs === 'number' && spinMs >= 0 && spinMs <= 1000)) {
       throw new Error(`WasmBackend.create: spinMs must be a number of milliseconds in [0, 1000], got ${String(options.spinMs)}`);
     }
-    const { module, flavour } = await loadKernelModule(options.flavour);
-    const memory = createMemory();
+    const memoryMiB = options.memoryMiB ?? DEFAULT_UNSHARED_MIB;
+    if (!(Number.isInteger(memoryMiB) && memoryMiB >= MIN_UNSHARED_MIB && memoryMiB <= 4095)) {
+      throw new Error(`WasmBackend.create: memoryMiB must be an integer from ${MIN_UNSHARED_MIB} to 4095, got ${String(options.memoryMiB)}`);
+    }
+    const shared = canShareMemory();
+    const { module, flavour } = await loadKernelModule(options.flavour, shared);
+    const memory = shared
+      ? new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared: true })
+      : new WebAssembly.Memory({ initial: memoryMiB * 16, maximum: memoryMiB * 16 });
     const instance = await WebAssembly.instantiate(module, { env: { memory, abort: wasmAbort } });
-    const backend = new WasmBackend(instance, memory, flavour);
+    const backend = new WasmBackend(instance, memory, flavour, shared);
     if (threads > 1) {
       const control = backend.heap.alloc(controlBlockBytes(threads));
       backend.pool = await ThreadPool.start(module, memory, control, threads, [...OPS], spinMs);
@@ -129,7 +149,7 @@ export class WasmBackend implements Backend {
   /** A short description for benchmarks, e.g. `wasm (simd, 2 threads)`. */
   get description(): string {
     const t = this.threads;
-    return `wasm (${this.flavour}, ${t} thread${t === 1 ? '' : 's'})`;
+    return `wasm (${this.flavour}, ${t} thread${t === 1 ? '' : 's'}${this.sharedMemory ? '' : ', unshared memory'})`;
   }
 
   /** Bytes currently allocated from wasm memory (parameters, arenas, scratch). */
@@ -526,16 +546,6 @@ export class WasmBackend implements Backend {
       o.beta1, o.beta2, o.eps, o.weightDecay, +o.decoupled, o.biasCorrection1, o.biasCorrection2]);
     this.done();
   }
-}
-
-function createMemory(): WebAssembly.Memory {
-  if (typeof SharedArrayBuffer === 'undefined') {
-    // The kernels are compiled for shared memory (threads), and only shared memory keeps views
-    // valid when it grows; browsers expose SharedArrayBuffer only to cross-origin isolated pages.
-    throw new Error('wasm backend: SharedArrayBuffer is unavailable (in a browser, serve the page cross-origin isolated: '
-      + 'Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)');
-  }
-  return new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared: true });
 }
 
 function wasmAbort(): never {
