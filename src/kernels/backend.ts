@@ -22,6 +22,17 @@ export type Activation = 'tanh' | 'relu' | 'sigmoid';
 /** The cell of a recurrent layer: LSTM, GRU, or an Elman RNN with that nonlinearity. */
 export type RecurrentKind = 'lstm' | 'gru' | Activation;
 
+/** What a training recurrentSequence saves for recurrentSequenceBackward, all time-major [T, B, *]. */
+export interface RecurrentSaved {
+  /** LSTM: [T, B, 4H] activated i, f, g, o; GRU: [T, B, 4H] r, z, n and W_hn h + b_hn; Elman: [T, B, H] f's outputs. */
+  gates: F32;
+  /** [T, B, H] the hidden state before each step. */
+  hPrev: F32;
+  /** LSTM: [T, B, H] the cell state before each step, and after it (= before, past a sequence's length). */
+  cPrev?: F32;
+  c?: F32;
+}
+
 /** Memory for activations: bump-allocated, released all at once by `reset()`. */
 export interface Arena {
   /** `n` zeroed floats, valid until the next `reset()`. */
@@ -146,7 +157,7 @@ export interface Backend {
   gruCellBackward(batch: number, hidden: number, saved: F32, hPrev: F32, dh: F32,
     dxProj: F32, dhProj: F32, dhPrev: F32): void;
 
-  // ---- whole recurrent sequences (inference) ---------------------------------------------
+  // ---- whole recurrent sequences ----------------------------------------------------------
   /** Floats W_hh of `gates` gates of `hidden` units occupies packed by recurrentPack. */
   recurrentPackedSize(gates: number, hidden: number): number;
   /**
@@ -155,10 +166,9 @@ export interface Backend {
    */
   recurrentPack(gates: number, hidden: number, weightHh: F32, packed: F32): void;
   /**
-   * One direction of a recurrent layer over all T steps in one call, for inference: nothing is
-   * saved for a backward pass. Each step computes exactly what the step-by-step path computes
-   * (the input projection plus gemmPacked with beta = 1, then lstmCellForward, gruCellForward
-   * or activationForward), so the numbers agree with a training forward bit for bit.
+   * One direction of a recurrent layer over all T steps in one call. Each step computes exactly
+   * what a step-by-step loop of the other kernels computes (the input projection plus
+   * gemmPacked with beta = 1, then lstmCellForward, gruCellForward or activationForward).
    *   kind: 'lstm' (gates i, f, g, o), 'gru' (r, z, n), or an Elman activation (G = 4, 3, 1).
    *   xProj: [T, B, G*H] = x W_ih^T + b_ih, plus b_hh except for GRU (read only).
    *   packed: W_hh from recurrentPack. hBias: [G*H] b_hh for GRU (null: none), null otherwise.
@@ -167,9 +177,25 @@ export interface Backend {
    *   h: [B, H] the initial hidden state, overwritten with the final one (each sequence's own
    *      last step); c: [B, H] the same for the LSTM cell state (null for the others).
    *   out: [T, B, H] the hidden state at every step, zero where the sequence is inactive.
+   *   save: for training, what recurrentSequenceBackward reads (overwritten); null for inference.
    */
   recurrentSequence(kind: RecurrentKind, steps: number, batch: number, hidden: number, xProj: F32, packed: F32,
-    hBias: F32 | null, lengths: I32 | null, reverse: boolean, h: F32, c: F32 | null, out: F32): void;
+    hBias: F32 | null, lengths: I32 | null, reverse: boolean, h: F32, c: F32 | null, out: F32, save?: RecurrentSaved | null): void;
+  /**
+   * Backpropagation through the T steps of a recurrentSequence that saved `saved` (same kind,
+   * sizes, lengths and direction), exactly as a step-by-step loop of the backward kernels:
+   *   packedT: W_hh packed by gemmPackB(false, G*H, H, W_hh, H) (the dh_{t-1} products).
+   *   dOut: [T, B, H] gradient of `out` (null: none). Rows past a sequence's length ignore it.
+   *   dh: [B, H] in: gradient of the final h; out: gradient of the initial h.
+   *   dc: [B, H] the same for the LSTM cell state (null for the others).
+   *   dxProj: [T, B, G*H] overwritten: gradient of xProj (zero past each sequence's length).
+   *   dhProj: GRU: [T, B, 3H] overwritten, gradient of h W_hh^T + b_hh (it differs from dxProj
+   *     in the n gate); null for the others, whose recurrent product's gradient is dxProj.
+   * Weight gradients are then products over all steps: dW_hh = dhProj^T hPrev, dW_ih = dxProj^T x.
+   */
+  recurrentSequenceBackward(kind: RecurrentKind, steps: number, batch: number, hidden: number, packedT: F32,
+    lengths: I32 | null, reverse: boolean, saved: RecurrentSaved, dOut: F32 | null, dh: F32, dc: F32 | null,
+    dxProj: F32, dhProj: F32 | null): void;
 
   // ---- losses ----------------------------------------------------------------------------
   /**

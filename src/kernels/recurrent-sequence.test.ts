@@ -1,9 +1,10 @@
 /**
- * Backend.recurrentSequence, the whole-sequence inference kernel: the wasm kernel against the
- * reference loop (every cell kind, lengths, reverse, odd and even step counts, hidden sizes
- * that are not multiples of the 8-unit blocks), bit-identical results for 1, 2 and 3 threads
- * and with workers that start late, and argument errors that name the argument.
- * Layer-level agreement with the training forward: nn/recurrent-inference.test.ts.
+ * Backend.recurrentSequence and recurrentSequenceBackward, the whole-sequence kernels: wasm
+ * against the reference loops (every cell kind, lengths, reverse, odd and even step counts,
+ * hidden sizes that are not multiples of the 8-unit blocks, with and without saving for the
+ * backward), bit-identical results for 1, 2 and 3 threads and with workers that start late,
+ * and argument errors that name the argument. The reference backward is gradient-checked
+ * through the layers (nn/recurrent.gradcheck.test.ts); layer-level: nn/recurrent-inference.test.ts.
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -39,18 +40,41 @@ function inputs(c: Case, seed: number) {
   };
 }
 
-function run(be: Backend, c: Case, seed = 1) {
+interface Result { out: Float32Array; h: Float32Array; c: Float32Array | null; saved?: Float32Array[]; grads?: Float32Array[] }
+
+/** Forward (saving when `train`), then with `train` the backward from random dOut, dh, dc. */
+function run(be: Backend, c: Case, seed = 1, train = false): Result {
   const G = recurrentGates(c.kind);
   const d = inputs(c, seed);
-  const packed = be.allocFloats(be.recurrentPackedSize(G, c.H));
-  be.recurrentPack(G, c.H, copyToBackend(be, d.w), packed);
+  const { T, B, H } = c;
+  const packed = be.allocFloats(be.recurrentPackedSize(G, H));
+  const w = copyToBackend(be, d.w);
+  be.recurrentPack(G, H, w, packed);
   const h = copyToBackend(be, d.h0);
   const cs = d.c0 ? copyToBackend(be, d.c0) : null;
-  const out = be.allocFloats(c.T * c.B * c.H);
+  const out = be.allocFloats(T * B * H);
   const lengths = c.lengths ? Int32Array.from(c.lengths) : null;
-  be.recurrentSequence(c.kind, c.T, c.B, c.H, copyToBackend(be, d.xProj), packed, d.hBias ? copyToBackend(be, d.hBias) : null,
-    lengths, c.reverse ?? false, h, cs, out);
-  return { out: Float32Array.from(out), h: Float32Array.from(h), c: cs ? Float32Array.from(cs) : null };
+  const S = c.kind === 'lstm' || c.kind === 'gru' ? 4 : 1;
+  const save = train ? {
+    gates: be.allocFloats(T * B * S * H), hPrev: be.allocFloats(T * B * H),
+    ...(c.kind === 'lstm' ? { cPrev: be.allocFloats(T * B * H), c: be.allocFloats(T * B * H) } : {}),
+  } : null;
+  be.recurrentSequence(c.kind, T, B, H, copyToBackend(be, d.xProj), packed, d.hBias ? copyToBackend(be, d.hBias) : null,
+    lengths, c.reverse ?? false, h, cs, out, save);
+  const result: Result = { out: Float32Array.from(out), h: Float32Array.from(h), c: cs ? Float32Array.from(cs) : null };
+  if (!save) return result;
+  result.saved = [save.gates, save.hPrev, ...(save.cPrev ? [save.cPrev, save.c!] : [])].map((a) => Float32Array.from(a));
+  const rng = new Rng(seed + 100);
+  const packedT = be.allocFloats(be.gemmPackedSize(G * H, H));
+  be.gemmPackB(false, G * H, H, w, H, packedT);
+  const dOut = copyToBackend(be, randomFloats(rng, T * B * H));
+  const dh = copyToBackend(be, randomFloats(rng, B * H));
+  const dc = cs ? copyToBackend(be, randomFloats(rng, B * H)) : null;
+  const dx = be.allocFloats(T * B * G * H);
+  const dhProj = c.kind === 'gru' ? be.allocFloats(T * B * G * H) : null;
+  be.recurrentSequenceBackward(c.kind, T, B, H, packedT, lengths, c.reverse ?? false, save, seed % 2 ? dOut : null, dh, dc, dx, dhProj);
+  result.grads = [dh, dx, ...(dc ? [dc] : []), ...(dhProj ? [dhProj] : [])].map((a) => Float32Array.from(a));
+  return result;
 }
 
 const name = (c: Case) => `${c.kind} T=${c.T} B=${c.B} H=${c.H}${c.lengths ? ` lengths=[${c.lengths}]` : ''}${c.reverse ? ' reverse' : ''}${c.bias === false ? ' no bias' : ''}`;
@@ -67,17 +91,25 @@ describe('recurrentSequence: wasm against the reference loop', () => {
   cases.push({ kind: 'gru', T: 4, B: 2, H: 12, bias: false });
   for (const c of cases) {
     test(name(c), async () => {
-      const expected = run(ref, c);
-      for (const threads of [1, 2]) {
-        const got = run(await wasm(threads), c);
-        const tol = { rtol: 1e-4, atol: 1e-5 }; // exp/tanh/sigmoid approximations, over several steps
-        assertClose(got.out, expected.out, tol, `out (${threads} threads)`);
-        assertClose(got.h, expected.h, tol, `h (${threads} threads)`);
-        if (expected.c) assertClose(got.c!, expected.c!, tol, `c (${threads} threads)`);
+      const tol = { rtol: 1e-4, atol: 1e-5 }; // exp/tanh/sigmoid approximations, over several steps
+      for (const seed of [1, 2]) { // odd seeds pass dOut to the backward, even ones do not
+        const expected = run(ref, c, seed, true);
+        for (const threads of [1, 2]) {
+          for (const train of [false, true]) {
+            const got = run(await wasm(threads), c, seed, train);
+            const what = `(${threads} threads, ${train ? 'saving' : 'inference'}, seed ${seed})`;
+            assertClose(got.out, expected.out, tol, `out ${what}`);
+            assertClose(got.h, expected.h, tol, `h ${what}`);
+            if (expected.c) assertClose(got.c!, expected.c!, tol, `c ${what}`);
+            if (!train) continue;
+            got.saved!.forEach((a, i) => assertClose(a, expected.saved![i]!, tol, `saved[${i}] ${what}`));
+            got.grads!.forEach((a, i) => assertClose(a, expected.grads![i]!, { rtol: 1e-3, atol: 1e-4 }, `gradient ${['dh', 'dxProj', 'dc/dhProj', 'dhProj'][i]} ${what}`));
+          }
+        }
       }
       // Inactive steps output exactly zero.
       if (c.lengths) {
-        const got = run(await wasm(1), c);
+        const got = run(await wasm(1), c, 1, true);
         for (let t = 0; t < c.T; t++) for (let b = 0; b < c.B; b++) {
           if (t < c.lengths[b]!) continue;
           assert.ok(got.out.subarray((t * c.B + b) * c.H, (t * c.B + b + 1) * c.H).every((v) => v === 0), `out[${t}, ${b}] is zero`);
@@ -98,14 +130,14 @@ describe('recurrentSequence: threads', () => {
   test('the last case splits in 3 parts on 3 threads', () => assert.equal(sequenceParts(9, 4, 72, 3), 3));
   for (const c of cases) {
     test(`${name(c)}: bit-identical on 1, 2 and 3 threads, and with sleeping workers`, async () => {
-      const one = run(await wasm(1), c);
+      const one = run(await wasm(1), c, 1, true);
       for (const [threads, spinMs] of [[2, undefined], [3, undefined], [2, 0]] as const) {
         const be = await wasm(threads, spinMs);
         // spinMs 0: workers sleep between jobs and wake tens of microseconds late, so the
         // calling thread runs their chunks of the first steps (a chunk run twice would update
         // the LSTM cell state twice, and one skipped would leave a stale state: both change bits).
         for (let round = 0; round < (spinMs === 0 ? 20 : 3); round++) {
-          const got = run(be, c);
+          const got = run(be, c, 1, true);
           assert.deepEqual(got, one, `${threads} threads${spinMs === 0 ? ', workers asleep' : ''}, round ${round}`);
         }
         assert.ok(sequenceParts(c.B, recurrentGates(c.kind), c.H, threads) >= 2, `${threads} threads: the job is split`);
@@ -136,6 +168,15 @@ describe('recurrentSequence: arguments', () => {
       assert.throws(() => be.recurrentSequence('lstm', 0, 2, 4, be.allocFloats(1), packed, null, null, false, be.allocFloats(8),
         be.allocFloats(8), be.allocFloats(1)), /recurrentSequence: steps must be a positive integer, got 0/);
       assert.throws(() => be.recurrentPack(4, 4, be.allocFloats(63), packed), /recurrentPack: weightHh must hold \[4 \* 4, 4\] = 64 elements, got 63/);
+      const packedT = be.allocFloats(be.gemmPackedSize(16, 4));
+      const saved = { gates: be.allocFloats(3 * 2 * 16), hPrev: be.allocFloats(24), cPrev: be.allocFloats(24), c: be.allocFloats(24) };
+      const back = (over: { saved?: typeof saved; dhProj?: Float32Array; dx?: Float32Array }) => () =>
+        be.recurrentSequenceBackward('lstm', 3, 2, 4, packedT, null, false, over.saved ?? saved, null, be.allocFloats(8), be.allocFloats(8),
+          over.dx ?? be.allocFloats(96), over.dhProj ?? null);
+      assert.doesNotThrow(back({}));
+      assert.throws(back({ saved: { ...saved, c: be.allocFloats(23) } }), /recurrentSequenceBackward: saved\.c must hold \[3, 2, 4\] = 24 elements, got 23/);
+      assert.throws(back({ dhProj: be.allocFloats(96) }), /recurrentSequenceBackward: dhProj is for GRU only/);
+      assert.throws(back({ dx: be.allocFloats(95) }), /recurrentSequenceBackward: dxProj must hold \[3, 2, 16\] = 96 elements, got 95/);
     }
   });
 });

@@ -4,7 +4,7 @@
 import { ld, madd, nmadd, st, vsigmoid, vtanh } from './simd';
 
 // @ts-ignore: decorator
-@inline function lstmFwdK(k: i32, g: usize, gh: usize, cp: usize, c: usize, h: usize): void {
+@inline export function lstmFwdK(k: i32, g: usize, gh: usize, cp: usize, c: usize, h: usize): void {
   const i = vsigmoid(ld(g, k));
   const f = vsigmoid(ld(g + gh, k));
   const gg = vtanh(ld(g + 2 * gh, k));
@@ -36,7 +36,7 @@ export function lstmCellForward(batch: i32, hidden: i32, gates: usize, cPrev: us
 }
 
 // @ts-ignore: decorator
-@inline function lstmBwdK(k: i32, g: usize, gh: usize, cp: usize, c: usize, dh: usize, dc: usize, dg: usize, dcp: usize): void {
+@inline export function lstmBwdK(k: i32, g: usize, gh: usize, cp: usize, c: usize, dh: usize, dc: usize, dg: usize, dcp: usize): void {
   const one = f32x4.splat(1);
   const i = ld(g, k);
   const f = ld(g + gh, k);
@@ -73,15 +73,16 @@ export function lstmCellBackward(batch: i32, hidden: i32, gates: usize, cPrev: u
 }
 
 // @ts-ignore: decorator
-@inline function gruFwdK(k: i32, x: usize, hp: usize, gh: usize, hPrev: usize, s: usize, h: usize): void {
+@inline export function gruFwdK(k: i32, x: usize, xs: usize, hp: usize, hs: usize, hPrev: usize, s: usize, ss: usize, h: usize): void {
+  // xs, hs, ss: bytes between the gates of x, hp and s (the hidden size here; 32 in recurrent.ts's blocks)
   const r = vsigmoid(f32x4.add(ld(x, k), ld(hp, k)));
-  const z = vsigmoid(f32x4.add(ld(x + gh, k), ld(hp + gh, k)));
-  const hn = ld(hp + 2 * gh, k);
-  const n = vtanh(madd(r, hn, ld(x + 2 * gh, k)));
+  const z = vsigmoid(f32x4.add(ld(x + xs, k), ld(hp + hs, k)));
+  const hn = ld(hp + 2 * hs, k);
+  const n = vtanh(madd(r, hn, ld(x + 2 * xs, k)));
   st(s, r, k);
-  st(s + gh, z, k);
-  st(s + 2 * gh, n, k);
-  st(s + 3 * gh, hn, k);
+  st(s + ss, z, k);
+  st(s + 2 * ss, n, k);
+  st(s + 3 * ss, hn, k);
   st(h, madd(z, f32x4.sub(ld(hPrev, k), n), n), k); // (1 - z) n + z hPrev = n + z (hPrev - n)
 }
 
@@ -94,17 +95,17 @@ export function gruCellForward(batch: i32, hidden: i32, xProj: usize, hProj: usi
     let j = 0;
     for (; j + 4 <= hidden; j += 4) {
       const o = <usize>j << 2;
-      gruFwdK(4, xProj + pOff + o, hProj + pOff + o, gh, hPrev + row + o, saved + sOff + o, h + row + o);
+      gruFwdK(4, xProj + pOff + o, gh, hProj + pOff + o, gh, hPrev + row + o, saved + sOff + o, gh, h + row + o);
     }
     if (j < hidden) {
       const o = <usize>j << 2;
-      gruFwdK(hidden - j, xProj + pOff + o, hProj + pOff + o, gh, hPrev + row + o, saved + sOff + o, h + row + o);
+      gruFwdK(hidden - j, xProj + pOff + o, gh, hProj + pOff + o, gh, hPrev + row + o, saved + sOff + o, gh, h + row + o);
     }
   }
 }
 
 // @ts-ignore: decorator
-@inline function gruBwdK(k: i32, s: usize, gh: usize, hPrev: usize, dh: usize, dx: usize, dhp: usize, dhPrev: usize): void {
+@inline export function gruBwdK(k: i32, s: usize, gh: usize, hPrev: usize, dh: usize, dx: usize, dhp: usize, dhPrev: usize): void {
   const one = f32x4.splat(1);
   const r = ld(s, k);
   const z = ld(s + gh, k);

@@ -180,7 +180,7 @@ export function sumSquares(n: i32, x: usize): f64 {
 }
 
 // @ts-ignore: decorator
-@inline function actK(kind: i32, i: i32, k: i32, x: usize, y: usize): void {
+@inline export function actK(kind: i32, i: i32, k: i32, x: usize, y: usize): void {
   const o = <usize>i << 2;
   const v = ld(x + o, k);
   let r: v128;
@@ -202,7 +202,7 @@ export function activationForward(kind: i32, n: i32, x: usize, y: usize): void {
 }
 
 // @ts-ignore: decorator
-@inline function actBackK(kind: i32, acc: i32, i: i32, k: i32, y: usize, dy: usize, dx: usize): void {
+@inline export function actBackK(kind: i32, acc: i32, i: i32, k: i32, y: usize, dy: usize, dx: usize): void {
   const o = <usize>i << 2;
   const yv = ld(y + o, k);
   const d = ld(dy + o, k);

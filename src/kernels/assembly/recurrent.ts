@@ -1,59 +1,83 @@
-// A whole recurrent sequence in one call (inference): T steps of "recurrent product + gate math"
-// with no JavaScript and no job dispatch between steps. The hidden units are cut into chunks of
-// whole 8-unit blocks, one per thread; W_hh is packed so that the gate columns of one block sit
-// side by side (block u: panels i, f, g, o of units 8u .. 8u+7), so a thread multiplies by its
-// own share of the weights only (which stays in its core's L2 across steps), applies the gate
-// math to the units it just produced, and meets the other threads once per step at a barrier in
-// shared memory (sub-microsecond) instead of being posted one job per step.
+// Whole recurrent sequences in one call: T steps of "recurrent product + gate math" forward
+// (inference, or training with what the backward reads saved), and backpropagation through
+// those T steps, with no JavaScript and no job dispatch between steps. The hidden units are cut
+// into chunks of whole 8-unit blocks, one per thread. For the forward, W_hh is packed so that the
+// gate columns of one block sit side by side (block u: panels i, f, g, o of units 8u .. 8u+7):
+// a thread multiplies by its own share of the weights only (which stays in its core's L2 across
+// steps), applies the gate math to the units it just produced, and meets the other threads at a
+// barrier in shared memory once per step instead of being posted jobs per step. The backward has
+// two phases per step: the cell backward of a chunk's units, then (after the barrier, as it reads
+// every unit's gate gradients) dh_{t-1} of the chunk's units, the product with the chunk's
+// columns of W_hh (gemmPackB layout of W_hh itself).
 //
-// Every element is computed exactly as the step-by-step path computes it (recurrent-layer.ts:
-// copy the input projection, gemmPacked with beta = 1, the fused cell kernel's lane math), so
-// inference and training forwards agree bit for bit, for any thread count and any chunking.
+// Every element is computed exactly as the step-by-step kernels compute it (copy the input
+// projection, gemmPacked with beta = 1, the cell kernels' lane functions, gemmPacked for dh), so
+// results are bit-identical to that path for any thread count and any chunking.
 //
-// A thread that finds a chunk of the current step unclaimed after its own chunk is done runs it
+// A thread that finds a chunk of the current phase unclaimed after its own chunk is done runs it
 // itself: its owner is late by at least a chunk's time (asleep, or descheduled on a busy
 // machine), so a missing worker slows a sequence down to one thread's speed but never stalls it.
 
 import { gemmPacked, gemmPackedWorkspaceBytes } from './gemm-packed';
 import { NR, imin, kBlock, packB, roundUp } from './gemm-blocks';
-import { ld, madd, st, vsigmoid, vtanh } from './simd';
+import { gruBwdK, gruFwdK, lstmBwdK, lstmFwdK } from './cells';
+import { actBackK, actK } from './elementwise';
+import { ld, st } from './simd';
 
 // Modes: the activation codes of activationForward, then the gated cells.
-const TANH = 0;
-const RELU = 1;
 const LSTM = 3;
 const GRU = 4;
 
-// Descriptor: i32 words written by the caller (src/kernels/wasm/wasm-backend.ts), then one
-// 128-byte sync slot per part: the claim word (last step claimed) and, 64 bytes on, the done
-// word (last step finished), each on its own cache line.
+// Descriptor: i32 words written by the caller (src/kernels/wasm/wasm-backend.ts), then from
+// byte SYNC one 128-byte sync slot per part: the claim word (last phase claimed) and, 64 bytes
+// on, the done word (last phase finished), each on its own cache line.
 const MODE = 0;
 const STEPS = 1;
 const BATCH = 2;
 const HIDDEN = 3;
 const REVERSE = 4;
 const PARTS = 5;
-const XPROJ = 6;
-const PACKED = 7;
-const HBIAS = 8;
 const LENGTHS = 9;
-const HSTATE = 10;
-const HSPARE = 11;
-const CSTATE = 12;
-const OUT = 13;
 const SCRATCH = 14;
 const SCRATCH_BYTES = 15;
 const FAILED = 16;
 /** Chunks run by a thread other than their owner (taken over from a late one), for statistics. */
 const TAKEN_OVER = 17;
+// Forward words (0 = not given).
+const XPROJ = 6;
+const PACKED = 7;
+const HBIAS = 8;
+const HSTATE = 10;
+const HSPARE = 11;
+const CSTATE = 12;
+const OUT = 13;
+const SAVE_GATES = 18;
+const SAVE_HPREV = 19;
+const SAVE_CPREV = 20;
+const SAVE_C = 21;
+// Backward words.
+const B_SAVED = 6;
+const B_PACKED = 7;
+const B_HPREV = 8;
+const B_CPREV = 10;
+const B_C = 11;
+const B_DOUT = 12;
+const B_DH = 13;
+const B_DC = 18;
+const B_DX = 19;
+const B_DHPROJ = 20;
+const B_DHPREV = 21;
+
 const SYNC = 128;
 const SLOT = 128;
+/** Bytes of per-chunk temporaries before the gate sums (cell outputs of four units). */
+const TMP = 256;
 /** Spins on one barrier before a part gives up (tens of seconds; only a broken thread gets here). */
 const SPIN_LIMIT = 1 << 30;
 
 // @ts-ignore: decorator
-@inline function word(desc: usize, i: i32): i32 {
-  return load<i32>(desc + (<usize>i << 2));
+@inline function word(desc: usize, i: i32): usize {
+  return <usize>load<i32>(desc + (<usize>i << 2));
 }
 
 // @ts-ignore: decorator
@@ -66,9 +90,14 @@ export function recurrentPackedFloats(gates: i32, hidden: i32): i32 {
   return hidden * gates * roundUp(hidden, NR);
 }
 
-/** Scratch bytes one chunk of at most `blocks` unit blocks needs (gate sums, then GEMM scratch). */
+/** Scratch bytes one forward chunk of at most `blocks` unit blocks needs. */
 export function recurrentScratchBytes(gates: i32, batch: i32, hidden: i32, blocks: i32): i32 {
-  return roundUp(batch * blocks * gates * NR * 4, 64) + roundUp(gemmPackedWorkspaceBytes(0, batch, hidden), 64);
+  return TMP + roundUp(batch * blocks * gates * NR * 4, 64) + roundUp(gemmPackedWorkspaceBytes(0, batch, hidden), 64);
+}
+
+/** Scratch bytes one backward chunk needs (the dh product's workspace). */
+export function recurrentBackwardScratchBytes(gates: i32, batch: i32, hidden: i32): i32 {
+  return roundUp(gemmPackedWorkspaceBytes(0, batch, gates * hidden), 64);
 }
 
 /**
@@ -93,20 +122,26 @@ export function recurrentPack(gates: i32, hidden: i32, w: usize, dst: usize, u0:
   }
 }
 
-/**
- * Runs part `part` of the sequence described at `desc` (see the word list above): every step,
- * its own chunk first, then it waits for the other chunks, running any that nobody has claimed.
- */
+/** Part `part` of the forward job described at `desc`: one phase per step. */
 export function recurrentSequence(desc: usize, part: i32): void {
-  const steps = word(desc, STEPS);
-  const parts = word(desc, PARTS);
-  for (let s = 0; s < steps; s++) {
-    claimAndRun(desc, part, s);
+  runPhases(desc, part, <i32>word(desc, STEPS), false);
+}
+
+/** Part `part` of the backward job described at `desc`: two phases per step. */
+export function recurrentSequenceBackward(desc: usize, part: i32): void {
+  runPhases(desc, part, 2 * <i32>word(desc, STEPS), true);
+}
+
+/** Every phase: this part's own chunk first, then wait for the others, running any nobody has claimed. */
+function runPhases(desc: usize, part: i32, phases: i32, backward: bool): void {
+  const parts = <i32>word(desc, PARTS);
+  for (let s = 0; s < phases; s++) {
+    claimAndRun(desc, part, s, backward);
     for (let q = 0; q < parts; q++) {
       const done = desc + SYNC + <usize>q * SLOT + 64;
       let spins = 0;
       while (atomic.load<i32>(done) <= s) {
-        if (claimAndRun(desc, q, s)) {
+        if (claimAndRun(desc, q, s, backward)) {
           atomic.add<i32>(desc + (<usize>TAKEN_OVER << 2), 1);
           break;
         }
@@ -119,40 +154,52 @@ export function recurrentSequence(desc: usize, part: i32): void {
   }
 }
 
-/** Runs chunk q of step s if nobody has claimed it yet; true when this thread ran it. */
-function claimAndRun(desc: usize, q: i32, s: i32): bool {
+/** Runs chunk q of phase s if nobody has claimed it yet; true when this thread ran it. */
+function claimAndRun(desc: usize, q: i32, s: i32, backward: bool): bool {
   const claim = desc + SYNC + <usize>q * SLOT;
   if (atomic.load<i32>(claim) != s || atomic.cmpxchg<i32>(claim, s, s + 1) != s) return false;
-  runChunk(desc, q, s);
+  if (!backward) forwardChunk(desc, q, s);
+  else backwardChunk(desc, q, s >> 1, s & 1);
   atomic.store<i32>(claim + 64, s + 1);
   return true;
 }
 
-/** Step s of unit blocks [u0, u1) of chunk q: gate sums, recurrent product, gate math. */
-function runChunk(desc: usize, q: i32, s: i32): void {
-  const mode = word(desc, MODE);
-  const steps = word(desc, STEPS);
-  const batch = word(desc, BATCH);
-  const hidden = word(desc, HIDDEN);
-  const parts = word(desc, PARTS);
-  const blocks = (hidden + NR - 1) / NR;
-  const u0 = q * blocks / parts;
-  const u1 = (q + 1) * blocks / parts;
+/** Unit blocks [u0, u1) of chunk q. */
+// @ts-ignore: decorator
+@inline function chunkStart(desc: usize, q: i32): i32 {
+  const blocks = (<i32>word(desc, HIDDEN) + NR - 1) / NR;
+  return q * blocks / <i32>word(desc, PARTS);
+}
+
+/** Time index of step s (backward: step s of the backward pass, which runs forward time in reverse). */
+// @ts-ignore: decorator
+@inline function timeOf(desc: usize, s: i32, backward: bool): i32 {
+  const steps = <i32>word(desc, STEPS);
+  const reverse = word(desc, REVERSE) != 0;
+  return reverse != backward ? steps - 1 - s : s;
+}
+
+/** Forward step s of unit blocks [u0, u1) of chunk q: gate sums, recurrent product, gate math. */
+function forwardChunk(desc: usize, q: i32, s: i32): void {
+  const mode = <i32>word(desc, MODE);
+  const batch = <i32>word(desc, BATCH);
+  const hidden = <i32>word(desc, HIDDEN);
+  const u0 = chunkStart(desc, q);
+  const u1 = chunkStart(desc, q + 1);
   if (u1 <= u0) return;
   const G = gatesOf(mode);
-  const t = word(desc, REVERSE) ? steps - 1 - s : s;
+  const t = timeOf(desc, s, false);
   const cols = (u1 - u0) * G * NR;
-  const sums = <usize>word(desc, SCRATCH) + <usize>q * <usize>word(desc, SCRATCH_BYTES);
+  const tmp = word(desc, SCRATCH) + <usize>q * word(desc, SCRATCH_BYTES);
+  const sums = tmp + TMP;
   const work = sums + <usize>roundUp(batch * cols * 4, 64);
-  const hState = <usize>word(desc, HSTATE);
-  const hSpare = <usize>word(desc, HSPARE);
-  const hPrev = s & 1 ? hSpare : hState;
-  const hNext = s & 1 ? hState : hSpare;
-  const xRow = <usize>word(desc, XPROJ) + (<usize>(t * batch * G * hidden) << 2);
+  const hPrev = s & 1 ? word(desc, HSPARE) : word(desc, HSTATE);
+  const hNext = s & 1 ? word(desc, HSTATE) : word(desc, HSPARE);
+  const xRow = word(desc, XPROJ) + (<usize>(t * batch * G * hidden) << 2);
 
   // What the step-by-step path adds the product to: the input projection (LSTM, Elman) or
   // b_hh (GRU, whose input projection joins inside the gate math), in the block layout.
-  const hBias = <usize>word(desc, HBIAS);
+  const hBias = word(desc, HBIAS);
   for (let b = 0; b < batch; b++) {
     for (let u = u0; u < u1; u++) {
       const count = imin(NR, hidden - u * NR);
@@ -165,11 +212,19 @@ function runChunk(desc: usize, q: i32, s: i32): void {
       }
     }
   }
-  gemmPacked(0, batch, cols, hidden, 1, hPrev, hidden, <usize>word(desc, PACKED), G * roundUp(hidden, NR), u0 * G * NR, 1, sums, cols, work);
+  gemmPacked(0, batch, cols, hidden, 1, hPrev, hidden, word(desc, PACKED), G * roundUp(hidden, NR), u0 * G * NR, 1, sums, cols, work);
 
-  const lengths = <usize>word(desc, LENGTHS);
-  const out = <usize>word(desc, OUT) + (<usize>(t * batch * hidden) << 2);
-  const c = <usize>word(desc, CSTATE);
+  const lengths = word(desc, LENGTHS);
+  const BH = <usize>(batch * hidden) << 2;
+  const step = <usize>t * BH;
+  const out = word(desc, OUT) + step;
+  const c = word(desc, CSTATE);
+  const saveGates = word(desc, SAVE_GATES);
+  const saveHPrev = word(desc, SAVE_HPREV);
+  const saveCPrev = word(desc, SAVE_CPREV);
+  const saveC = word(desc, SAVE_C);
+  const gh = <usize>hidden << 2; // bytes between gates in the [*, G*H] layouts
+  const tmpC = tmp, tmpH = tmp + 16, tmpS = tmp + 64; // tmpS: the GRU's four saved values
   for (let b = 0; b < batch; b++) {
     const active = !lengths || t < load<i32>(lengths + (<usize>b << 2));
     for (let u = u0; u < u1; u++) {
@@ -179,23 +234,43 @@ function runChunk(desc: usize, q: i32, s: i32): void {
         if (k <= 0) break;
         const row = <usize>(b * hidden + j) << 2;
         const sum = sums + (<usize>(b * cols + (u - u0) * G * NR + half * 4) << 2);
-        let h: v128;
+        if (saveHPrev) st(saveHPrev + step + row, ld(hPrev + row, k), k);
+        if (saveCPrev) st(saveCPrev + step + row, ld(c + row, k), k);
+        // The step's values for these four units, into the temporaries (and the sums, which
+        // the LSTM's and Elman's cells overwrite with the activated gates).
+        if (mode == LSTM) {
+          lstmFwdK(k, sum, 32, c + row, tmpC, tmpH);
+        } else if (mode == GRU) {
+          gruFwdK(k, xRow + (<usize>(b * 3 * hidden + j) << 2), gh, sum, 32, hPrev + row, tmpS, 16, tmpH);
+        } else {
+          actK(mode, 0, k, sum, tmpH);
+        }
+        if (saveGates) {
+          const gRow = saveGates + (<usize>t * <usize>batch * <usize>(mode == GRU ? 4 : G) * gh)
+            + (<usize>b * <usize>(mode == GRU ? 4 : G) * gh) + (<usize>(j) << 2);
+          if (mode == GRU) {
+            for (let g = 0; g < 4; g++) st(gRow + <usize>g * gh, v128.load(tmpS + (<usize>g << 4)), k);
+          } else if (mode == LSTM) {
+            for (let g = 0; g < 4; g++) st(gRow + <usize>g * gh, v128.load(sum + (<usize>g << 5)), k);
+          } else {
+            st(gRow, v128.load(tmpH), k); // the backward of f reads its output
+          }
+        }
         if (!active) {
           // Past this sequence's length: the state stays, the output is zero.
           st(out + row, f32x4.splat(0), k);
           st(hNext + row, ld(hPrev + row, k), k);
+          if (saveC) st(saveC + step + row, ld(c + row, k), k);
           continue;
         }
-        if (mode == LSTM) {
-          h = lstmGates(sum, c + row, k);
-        } else if (mode == GRU) {
-          h = gruGates(sum, xRow + (<usize>(b * 3 * hidden + j) << 2), <usize>hidden << 2, hPrev + row, k);
-        } else {
-          const v = v128.load(sum);
-          h = mode == TANH ? vtanh(v) : mode == RELU ? f32x4.pmax(f32x4.splat(0), v) : vsigmoid(v);
-        }
+        const h = v128.load(tmpH);
         st(out + row, h, k);
         st(hNext + row, h, k);
+        if (mode == LSTM) {
+          const ct = v128.load(tmpC);
+          st(c + row, ct, k);
+          if (saveC) st(saveC + step + row, ct, k);
+        }
       }
     }
   }
@@ -212,23 +287,71 @@ function copyBlock(dst: usize, src: usize, count: i32): void {
   v128.store(dst, hi, 16);
 }
 
-/** The LSTM cell on four units (lane math of cells.ts lstmFwdK): updates c, returns h. */
-// @ts-ignore: decorator
-@inline function lstmGates(sum: usize, c: usize, k: i32): v128 {
-  const i = vsigmoid(v128.load(sum));
-  const f = vsigmoid(v128.load(sum, 32));
-  const gg = vtanh(v128.load(sum, 64));
-  const o = vsigmoid(v128.load(sum, 96));
-  const ct = madd(f, ld(c, k), f32x4.mul(i, gg));
-  st(c, ct, k);
-  return f32x4.mul(o, vtanh(ct));
-}
-
-/** The GRU cell on four units (lane math of cells.ts gruFwdK); x: the unit's r input, gh: bytes between gates. */
-// @ts-ignore: decorator
-@inline function gruGates(sum: usize, x: usize, gh: usize, hPrev: usize, k: i32): v128 {
-  const r = vsigmoid(f32x4.add(ld(x, k), v128.load(sum)));
-  const z = vsigmoid(f32x4.add(ld(x + gh, k), v128.load(sum, 32)));
-  const n = vtanh(madd(r, v128.load(sum, 64), ld(x + 2 * gh, k)));
-  return madd(z, f32x4.sub(ld(hPrev, k), n), n);
+/**
+ * Backward step s for the units [j0, j1) of chunk q. Phase 0: dh += dOut_t, then the cell
+ * backward into the gate gradients (and dc_{t-1} in place, the GRU's direct dh_{t-1} term into
+ * DHPREV); rows past their sequence's length get zero gate gradients and keep dh and dc.
+ * Phase 1 (after every chunk's phase 0: it reads all gate gradients): dh_{t-1} = dGates_h W_hh
+ * (+ the GRU's direct term) for the chunk's columns, into dh for the rows inside their sequence.
+ */
+function backwardChunk(desc: usize, q: i32, s: i32, phase: i32): void {
+  const mode = <i32>word(desc, MODE);
+  const batch = <i32>word(desc, BATCH);
+  const hidden = <i32>word(desc, HIDDEN);
+  const j0 = chunkStart(desc, q) * NR;
+  const j1 = imin(chunkStart(desc, q + 1) * NR, hidden);
+  if (j1 <= j0) return;
+  const G = gatesOf(mode);
+  const t = timeOf(desc, s, true);
+  const gh = <usize>hidden << 2;
+  const lengths = word(desc, LENGTHS);
+  const dh = word(desc, B_DH);
+  const dhp = word(desc, B_DHPROJ) + <usize>t * <usize>batch * <usize>G * gh;
+  const dhPrev = word(desc, B_DHPREV);
+  if (phase == 1) {
+    const work = word(desc, SCRATCH) + <usize>q * word(desc, SCRATCH_BYTES);
+    gemmPacked(0, batch, j1 - j0, G * hidden, 1, dhp, G * hidden, word(desc, B_PACKED), hidden, j0, mode == GRU ? 1 : 0,
+      dhPrev + (<usize>j0 << 2), hidden, work);
+    for (let b = 0; b < batch; b++) {
+      if (lengths && t >= load<i32>(lengths + (<usize>b << 2))) continue; // dh (and dc) carry past the end
+      for (let j = j0; j < j1; j += 4) {
+        const row = <usize>b * gh + (<usize>j << 2);
+        const k = imin(4, j1 - j);
+        st(dh + row, ld(dhPrev + row, k), k);
+      }
+    }
+    return;
+  }
+  const step = <usize>t * <usize>batch * gh;
+  const dOut = word(desc, B_DOUT);
+  const dc = word(desc, B_DC);
+  const saved = word(desc, B_SAVED) + <usize>t * <usize>batch * <usize>(mode == GRU ? 4 : G) * gh;
+  const dx = word(desc, B_DX) + <usize>t * <usize>batch * <usize>G * gh;
+  const hPrev = word(desc, B_HPREV) + step;
+  const cPrev = word(desc, B_CPREV) + step;
+  const c = word(desc, B_C) + step;
+  for (let b = 0; b < batch; b++) {
+    const active = !lengths || t < load<i32>(lengths + (<usize>b << 2));
+    const gRow = <usize>b * <usize>G * gh;
+    for (let j = j0; j < j1; j += 4) {
+      const k = imin(4, j1 - j);
+      const o = <usize>j << 2;
+      if (!active) {
+        for (let g = 0; g < G; g++) {
+          st(dx + gRow + <usize>g * gh + o, f32x4.splat(0), k);
+          if (dhp != dx) st(dhp + gRow + <usize>g * gh + o, f32x4.splat(0), k);
+        }
+        continue;
+      }
+      const row = <usize>b * gh + o;
+      if (dOut) st(dh + row, f32x4.add(ld(dOut + step + row, k), ld(dh + row, k)), k);
+      if (mode == LSTM) {
+        lstmBwdK(k, saved + gRow + o, gh, cPrev + row, c + row, dh + row, dc + row, dx + gRow + o, dc + row);
+      } else if (mode == GRU) {
+        gruBwdK(k, saved + <usize>b * 4 * gh + o, gh, hPrev + row, dh + row, dx + gRow + o, dhp + gRow + o, dhPrev + row);
+      } else {
+        actBackK(mode, 0, 0, k, saved + gRow + o, dh + row, dx + gRow + o);
+      }
+    }
+  }
 }

@@ -1,13 +1,14 @@
 /**
- * Reference whole-sequence recurrent forward (Backend.recurrentSequence): the step-by-step loop
- * written with the other reference kernels, so it is the oracle for the wasm kernel that runs
- * all steps in one call. The "packed" weights are a plain copy of W_hh.
- * Also here: the argument checks both backends share (checkRecurrentSequenceArgs).
+ * Reference whole-sequence recurrent forward and backward (Backend.recurrentSequence and
+ * recurrentSequenceBackward): the step-by-step loops written with the other reference kernels,
+ * the oracle for the wasm kernels that run all steps in one call, and what gradcheck checks in
+ * float64. The "packed" W_hh of the forward is a plain copy.
+ * Also here: the argument checks both backends share.
  */
-import type { F32, I32, RecurrentKind } from '../backend.js';
+import type { F32, I32, RecurrentKind, RecurrentSaved } from '../backend.js';
 import { gemm } from './gemm.js';
-import { activationForward } from './elementwise.js';
-import { gruCellForward, lstmCellForward } from './cells.js';
+import { activationBackward, activationForward } from './elementwise.js';
+import { gruCellBackward, gruCellForward, lstmCellBackward, lstmCellForward } from './cells.js';
 
 const KINDS: readonly RecurrentKind[] = ['lstm', 'gru', 'tanh', 'relu', 'sigmoid'];
 
@@ -37,7 +38,8 @@ export function checkRecurrentPackArgs(gates: number, hidden: number, weightHh: 
 
 /** Throws `recurrentSequence: ...` naming the first argument that does not fit the sizes. */
 export function checkRecurrentSequenceArgs(kind: RecurrentKind, steps: number, batch: number, hidden: number, xProj: F32,
-  packed: F32, packedNeed: number, hBias: F32 | null, lengths: I32 | null, h: F32, c: F32 | null, out: F32): void {
+  packed: F32, packedNeed: number, hBias: F32 | null, lengths: I32 | null, h: F32, c: F32 | null, out: F32,
+  save: RecurrentSaved | null | undefined): void {
   const fn = 'recurrentSequence';
   if (!KINDS.includes(kind)) throw new Error(`${fn}: kind must be one of ${KINDS.join(', ')}, got '${String(kind)}'`);
   checkSizes(fn, { steps, batch, hidden });
@@ -51,13 +53,48 @@ export function checkRecurrentSequenceArgs(kind: RecurrentKind, steps: number, b
   if (kind === 'lstm') checkLength(fn, 'c', c, B * H, `[${B}, ${H}]`);
   else if (c) throw new Error(`${fn}: c is the LSTM cell state, got one for '${kind}'`);
   checkLength(fn, 'out', out, T * B * H, `[${T}, ${B}, ${H}]`);
-  if (lengths) {
-    checkLength(fn, 'lengths', lengths, B, `[${B}]`);
-    for (let b = 0; b < B; b++) {
-      const L = lengths[b]!;
-      if (!(L >= 1 && L <= T)) throw new Error(`${fn}: lengths[${b}] = ${L} must be between 1 and steps = ${T}`);
-    }
+  checkLengths(fn, lengths, T, B);
+  if (save) checkSaved(fn, 'save', kind, T, B, H, save);
+}
+
+function checkLengths(fn: string, lengths: I32 | null, T: number, B: number): void {
+  if (!lengths) return;
+  checkLength(fn, 'lengths', lengths, B, `[${B}]`);
+  for (let b = 0; b < B; b++) {
+    const L = lengths[b]!;
+    if (!(L >= 1 && L <= T)) throw new Error(`${fn}: lengths[${b}] = ${L} must be between 1 and steps = ${T}`);
   }
+}
+
+function checkSaved(fn: string, name: string, kind: RecurrentKind, T: number, B: number, H: number, saved: RecurrentSaved): void {
+  const S = kind === 'lstm' || kind === 'gru' ? 4 : 1;
+  checkLength(fn, `${name}.gates`, saved.gates, T * B * S * H, `[${T}, ${B}, ${S * H}]`);
+  checkLength(fn, `${name}.hPrev`, saved.hPrev, T * B * H, `[${T}, ${B}, ${H}]`);
+  if (kind === 'lstm') {
+    checkLength(fn, `${name}.cPrev`, saved.cPrev ?? null, T * B * H, `[${T}, ${B}, ${H}]`);
+    checkLength(fn, `${name}.c`, saved.c ?? null, T * B * H, `[${T}, ${B}, ${H}]`);
+  }
+}
+
+/** Throws `recurrentSequenceBackward: ...` naming the first argument that does not fit the sizes. */
+export function checkRecurrentBackwardArgs(kind: RecurrentKind, steps: number, batch: number, hidden: number, packedT: F32,
+  packedNeed: number, lengths: I32 | null, saved: RecurrentSaved, dOut: F32 | null, dh: F32, dc: F32 | null, dxProj: F32,
+  dhProj: F32 | null): void {
+  const fn = 'recurrentSequenceBackward';
+  if (!KINDS.includes(kind)) throw new Error(`${fn}: kind must be one of ${KINDS.join(', ')}, got '${String(kind)}'`);
+  checkSizes(fn, { steps, batch, hidden });
+  const G = recurrentGates(kind);
+  const [T, B, H] = [steps, batch, hidden];
+  checkLength(fn, 'packedT', packedT, packedNeed, 'gemmPackedSize(G * H, H)');
+  checkLengths(fn, lengths, T, B);
+  checkSaved(fn, 'saved', kind, T, B, H, saved);
+  if (dOut) checkLength(fn, 'dOut', dOut, T * B * H, `[${T}, ${B}, ${H}]`);
+  checkLength(fn, 'dh', dh, B * H, `[${B}, ${H}]`);
+  if (kind === 'lstm') checkLength(fn, 'dc', dc, B * H, `[${B}, ${H}]`);
+  else if (dc) throw new Error(`${fn}: dc is the LSTM cell state's gradient, got one for '${kind}'`);
+  checkLength(fn, 'dxProj', dxProj, T * B * G * H, `[${T}, ${B}, ${G * H}]`);
+  if (kind === 'gru') checkLength(fn, 'dhProj', dhProj, T * B * G * H, `[${T}, ${B}, ${G * H}]`);
+  else if (dhProj) throw new Error(`${fn}: dhProj is for GRU only (for '${kind}' it is dxProj), got one`);
 }
 
 export function recurrentPackedSize(gates: number, hidden: number): number {
@@ -71,16 +108,20 @@ export function recurrentPack(gates: number, hidden: number, weightHh: F32, pack
 }
 
 export function recurrentSequence(kind: RecurrentKind, steps: number, batch: number, hidden: number, xProj: F32, packed: F32,
-  hBias: F32 | null, lengths: I32 | null, reverse: boolean, h: F32, c: F32 | null, out: F32): void {
+  hBias: F32 | null, lengths: I32 | null, reverse: boolean, h: F32, c: F32 | null, out: F32, save: RecurrentSaved | null = null): void {
   const G = recurrentGates(kind);
-  checkRecurrentSequenceArgs(kind, steps, batch, hidden, xProj, packed, G * hidden * hidden, hBias, lengths, h, c, out);
+  checkRecurrentSequenceArgs(kind, steps, batch, hidden, xProj, packed, G * hidden * hidden, hBias, lengths, h, c, out, save);
   const [T, B, H] = [steps, batch, hidden];
   const BH = B * H, BG = B * G * H;
   const like = (n: number): F32 => new (xProj.constructor as Float32ArrayConstructor)(n);
-  const sums = like(BG), saved = like(4 * BH), hNext = like(BH), cNext = like(BH);
+  const sums = like(BG), gruSaved = like(4 * BH), hNext = like(BH), cNext = like(BH);
   for (let s = 0; s < T; s++) {
     const t = reverse ? T - 1 - s : s;
     const x = xProj.subarray(t * BG, (t + 1) * BG);
+    if (save) {
+      save.hPrev.set(h.subarray(0, BH), t * BH);
+      if (c) save.cPrev!.set(c.subarray(0, BH), t * BH);
+    }
     if (kind === 'gru') {
       for (let b = 0; b < B; b++) {
         if (hBias) sums.set(hBias.subarray(0, G * H), b * G * H);
@@ -91,8 +132,12 @@ export function recurrentSequence(kind: RecurrentKind, steps: number, batch: num
     }
     gemm(false, true, B, G * H, H, 1, h, H, packed, H, 1, sums, G * H);
     if (kind === 'lstm') lstmCellForward(B, H, sums, c!, cNext, hNext);
-    else if (kind === 'gru') gruCellForward(B, H, x, sums, h, saved, hNext);
+    else if (kind === 'gru') gruCellForward(B, H, x, sums, h, gruSaved, hNext);
     else activationForward(kind, BH, sums, hNext);
+    if (save) {
+      // LSTM: the activated gates; GRU: r, z, n, hn; Elman: f's output (its backward reads it).
+      save.gates.set(kind === 'lstm' ? sums : kind === 'gru' ? gruSaved : hNext, t * (kind === 'lstm' || kind === 'gru' ? 4 : 1) * BH);
+    }
     const o = out.subarray(t * BH, (t + 1) * BH);
     for (let b = 0; b < B; b++) {
       const row = b * H;
@@ -104,6 +149,52 @@ export function recurrentSequence(kind: RecurrentKind, steps: number, batch: num
         o[j] = hNext[j]!;
         h[j] = hNext[j]!;
         if (c) c[j] = cNext[j]!;
+      }
+    }
+    if (save && c) save.c!.set(c.subarray(0, BH), t * BH);
+  }
+}
+
+export function recurrentSequenceBackward(kind: RecurrentKind, steps: number, batch: number, hidden: number, packedT: F32,
+  lengths: I32 | null, reverse: boolean, saved: RecurrentSaved, dOut: F32 | null, dh: F32, dc: F32 | null,
+  dxProj: F32, dhProj: F32 | null): void {
+  const G = recurrentGates(kind);
+  checkRecurrentBackwardArgs(kind, steps, batch, hidden, packedT, G * hidden * hidden, lengths, saved, dOut, dh, dc, dxProj, dhProj);
+  const [T, B, H] = [steps, batch, hidden];
+  const BH = B * H, BG = B * G * H;
+  const like = (n: number): F32 => new (dxProj.constructor as Float32ArrayConstructor)(n);
+  const dhPrev = like(BH), dcPrev = like(BH);
+  const dhp = dhProj ?? dxProj;
+  const active = (t: number, b: number): boolean => !lengths || t < lengths[b]!;
+  const rows = (a: F32, t: number, width: number): F32 => a.subarray(t * B * width, (t + 1) * B * width);
+  for (let s = T - 1; s >= 0; s--) {
+    const t = reverse ? T - 1 - s : s;
+    if (dOut) {
+      const go = rows(dOut, t, H);
+      for (let b = 0; b < B; b++) if (active(t, b)) for (let j = b * H; j < (b + 1) * H; j++) dh[j]! += go[j]!;
+    }
+    const dgx = rows(dxProj, t, G * H);
+    const dgh = rows(dhp, t, G * H);
+    if (kind === 'lstm') {
+      lstmCellBackward(B, H, rows(saved.gates, t, 4 * H), rows(saved.cPrev!, t, H), rows(saved.c!, t, H), dh, dc!, dgx, dcPrev);
+    } else if (kind === 'gru') {
+      gruCellBackward(B, H, rows(saved.gates, t, 4 * H), rows(saved.hPrev, t, H), dh, dgx, dgh, dhPrev);
+    } else {
+      activationBackward(kind, BH, rows(saved.gates, t, H), dh, dgx, false);
+    }
+    for (let b = 0; b < B; b++) {
+      if (active(t, b)) continue;
+      dgx.fill(0, b * G * H, (b + 1) * G * H);
+      if (dgh !== dgx) dgh.fill(0, b * G * H, (b + 1) * G * H);
+    }
+    // dh_{t-1} = dGates_h W_hh (+ the direct GRU term already in dhPrev); packedT is W_hh [G*H, H]
+    gemm(false, false, B, H, G * H, 1, dgh, G * H, packedT, H, kind === 'gru' ? 1 : 0, dhPrev, H);
+    for (let b = 0; b < B; b++) {
+      if (active(t, b)) {
+        for (let j = b * H; j < (b + 1) * H; j++) {
+          dh[j] = dhPrev[j]!;
+          if (dc) dc[j] = dcPrev[j]!;
+        }
       }
     }
   }

@@ -6,7 +6,7 @@ import type { Arena, Backend } from '../backend.js';
 import { gemm, gemmPackB, gemmPacked, gemmPackedSize } from './gemm.js';
 import { activationBackward, activationForward, add, addRowVector, axpy, clamp, fill, mul, scale, sum, sumRows, sumSquares } from './elementwise.js';
 import { gruCellBackward, gruCellForward, lstmCellBackward, lstmCellForward } from './cells.js';
-import { recurrentPack, recurrentPackedSize, recurrentSequence } from './recurrent.js';
+import { recurrentPack, recurrentPackedSize, recurrentSequence, recurrentSequenceBackward } from './recurrent.js';
 import { softmax, softmaxCrossEntropyBackward, softmaxCrossEntropyForward } from './loss.js';
 import { bceWithLogitsBackward, bceWithLogitsForward } from './bce.js';
 import { embeddingBackward, embeddingForward } from './embedding.js';
@@ -90,6 +90,7 @@ export class ReferenceBackend implements Backend {
   recurrentPackedSize = recurrentPackedSize;
   recurrentPack = recurrentPack;
   recurrentSequence = recurrentSequence;
+  recurrentSequenceBackward = recurrentSequenceBackward;
   softmaxCrossEntropyForward = softmaxCrossEntropyForward;
   softmaxCrossEntropyBackward = softmaxCrossEntropyBackward;
   softmax = softmax;

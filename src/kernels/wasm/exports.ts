@@ -38,8 +38,10 @@ export interface KernelExports {
   recurrentScratchBytes(gates: number, batch: number, hidden: number, blocks: number): number;
   /** Packs unit blocks [u0, u1) (8 units each) of W_hh with each block's gate columns together. */
   recurrentPack(gates: number, hidden: number, w: Ptr, packed: Ptr, u0: number, u1: number): void;
+  recurrentBackwardScratchBytes(gates: number, batch: number, hidden: number): number;
   /** Part `part` of the whole-sequence job described at `desc` (layout: assembly/recurrent.ts). */
   recurrentSequence(desc: Ptr, part: number): void;
+  recurrentSequenceBackward(desc: Ptr, part: number): void;
   /** Returns -1, or the first row whose target is outside [0, classes) and not ignored. */
   softmaxCrossEntropyForward(rows: number, classes: number, logits: Ptr, targets: Ptr, ignoreIndex: number, probs: Ptr, losses: Ptr): number;
   softmaxCrossEntropyBackward(rows: number, classes: number, probs: Ptr, targets: Ptr, ignoreIndex: number, rowScale: Ptr, dLogits: Ptr): void;

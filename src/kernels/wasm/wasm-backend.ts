@@ -7,7 +7,7 @@
  * so results are bit-identical for any thread count (split.ts).
  * Not here: the kernel code itself (`../assembly/`) and autograd.
  */
-import type { Activation, AdagradOptions, AdamOptions, Arena, Backend, F32, I32, RecurrentKind, RmspropOptions, SgdOptions } from '../backend.js';
+import type { Activation, AdagradOptions, AdamOptions, Arena, Backend, F32, I32, RecurrentKind, RecurrentSaved, RmspropOptions, SgdOptions } from '../backend.js';
 import type { KernelExports } from './exports.js';
 import { WasmHeap } from './heap.js';
 import { WasmArena } from './wasm-arena.js';
@@ -16,13 +16,13 @@ import { type WasmFlavour, loadKernelModule } from './load.js';
 import { ThreadPool } from './thread-pool.js';
 import { controlBlockBytes } from './control-block.js';
 import { GEMM_NR, MIN_ELEMENTS_PER_PART, MIN_TRANSCENDENTAL_PER_PART, gemmSplit, sequenceParts, splitRange } from './split.js';
-import { checkRecurrentPackArgs, checkRecurrentSequenceArgs, recurrentGates, recurrentPackedSize } from '../reference/recurrent.js';
+import { checkRecurrentBackwardArgs, checkRecurrentPackArgs, checkRecurrentSequenceArgs, recurrentGates, recurrentPackedSize } from '../reference/recurrent.js';
 import { availableThreads, canShareMemory, resolveThreads } from './threads.js';
 
 const ACTIVATION_CODE: Record<Activation, number> = { tanh: 0, relu: 1, sigmoid: 2 };
 /** Cell codes of recurrentSequence (assembly/recurrent.ts): the activation codes, then LSTM and GRU. */
 const RECURRENT_CODE: Record<RecurrentKind, number> = { ...ACTIVATION_CODE, lstm: 3, gru: 4 };
-/** recurrentSequence's descriptor (assembly/recurrent.ts): 16 words, FAILED, then a sync slot per part. */
+/** The descriptor of whole-sequence jobs (assembly/recurrent.ts): words, then from byte 128 a sync slot per part. */
 const SEQ_FAILED_WORD = 16;
 const SEQ_TAKEN_OVER_WORD = 17;
 const SEQ_SYNC_BYTES = 128;
@@ -37,7 +37,7 @@ const ALIGN = 16;
 /** Kernels worker threads can run; a job names one by its index here. */
 const OPS = ['gemm', 'gemmPacked', 'gemmPackB', 'fill', 'axpy', 'scale', 'mul', 'add', 'clamp', 'addRowVector', 'sumRows',
   'activationForward', 'activationBackward', 'lstmCellForward', 'lstmCellBackward', 'gruCellForward', 'gruCellBackward',
-  'recurrentPack', 'recurrentSequence', 'softmaxCrossEntropyForward', 'softmaxCrossEntropyBackward', 'softmax', 'bceWithLogitsForward', 'bceWithLogitsBackward',
+  'recurrentPack', 'recurrentSequence', 'recurrentSequenceBackward', 'softmaxCrossEntropyForward', 'softmaxCrossEntropyBackward', 'softmax', 'bceWithLogitsForward', 'bceWithLogitsBackward',
   'sgdStep', 'adagradStep', 'rmspropStep', 'adamStep'] as const satisfies readonly (keyof KernelExports)[];
 type Op = (typeof OPS)[number];
 const OP_CODE = Object.fromEntries(OPS.map((name, i) => [name, i])) as Record<Op, number>;
@@ -424,43 +424,80 @@ export class WasmBackend implements Backend {
   /**
    * All T steps in one kernel job: each thread owns a range of hidden units for the whole
    * sequence and the threads meet at a barrier in shared memory once per step (see
-   * assembly/recurrent.ts), instead of one posted job per step.
+   * assembly/recurrent.ts), instead of two posted jobs per step.
    */
   recurrentSequence(kind: RecurrentKind, steps: number, batch: number, hidden: number, xProj: F32, packed: F32,
-    hBias: F32 | null, lengths: I32 | null, reverse: boolean, h: F32, c: F32 | null, out: F32): void {
+    hBias: F32 | null, lengths: I32 | null, reverse: boolean, h: F32, c: F32 | null, out: F32, save: RecurrentSaved | null = null): void {
     const G = recurrentGates(kind);
     checkRecurrentSequenceArgs(kind, steps, batch, hidden, xProj, packed, this.k.recurrentPackedFloats(G, hidden),
-      hBias, lengths, h, c, out);
+      hBias, lengths, h, c, out, save);
     const px = this.p(xProj), pp = this.p(packed), pb = hBias ? this.p(hBias) : 0, pl = lengths ? this.p(lengths) : 0;
     const ph = this.p(h, true), pc = c ? this.p(c, true) : 0, po = this.p(out, true);
+    const saves = save ? [this.p(save.gates, true), this.p(save.hPrev, true), save.cPrev ? this.p(save.cPrev, true) : 0,
+      save.c ? this.p(save.c, true) : 0] : [0, 0, 0, 0];
     const parts = sequenceParts(batch, G, hidden, this.threads);
     const scratchBytes = this.k.recurrentScratchBytes(G, batch, hidden, Math.ceil(Math.ceil(hidden / GEMM_NR) / parts));
-    const descBytes = SEQ_SYNC_BYTES + SEQ_SLOT_BYTES * parts;
     const BH = batch * hidden;
-    // One block (64-byte aligned, as every heap block): descriptor, spare state, scratch per part.
-    const desc = this.heap.alloc(descBytes + Math.ceil(BH * 4 / 64) * 64 + scratchBytes * parts);
-    try {
-      const spare = desc + descBytes;
-      const scratch = spare + Math.ceil(BH * 4 / 64) * 64;
-      const words = new Int32Array(this.memory.buffer, desc, descBytes / 4);
-      words.fill(0);
-      words.set([RECURRENT_CODE[kind], steps, batch, hidden, +reverse, parts, px, pp, pb, pl, ph, spare, pc, po, scratch, scratchBytes]);
-      if (parts === 1) {
-        this.k.recurrentSequence(desc, 0);
-      } else {
-        const partArgs: number[][] = [];
-        for (let t = 0; t < parts; t++) partArgs.push([desc, t]);
-        this.pool!.run(OP_CODE.recurrentSequence, partArgs, (a) => this.k.recurrentSequence(a[0]!, a[1]!));
-      }
-      this.stepsTakenOver += words[SEQ_TAKEN_OVER_WORD]!;
-      if (words[SEQ_FAILED_WORD] !== 0) throw new Error('recurrentSequence: a thread waited on the others for too long (a worker thread stopped)');
+    this.sequenceJob('recurrentSequence', parts, BH, scratchBytes, (spare, scratch) =>
+      [RECURRENT_CODE[kind], steps, batch, hidden, +reverse, parts, px, pp, pb, pl, ph, spare, pc, po, scratch, scratchBytes, 0, 0, ...saves],
+    (spare) => {
       // Step s writes the new state into spare when s is even, into h when odd: after an odd
       // number of steps the final state is in spare.
       if (steps % 2 === 1) new Float32Array(this.memory.buffer, ph, BH).set(new Float32Array(this.memory.buffer, spare, BH));
+    });
+    this.done();
+  }
+
+  recurrentSequenceBackward(kind: RecurrentKind, steps: number, batch: number, hidden: number, packedT: F32,
+    lengths: I32 | null, reverse: boolean, saved: RecurrentSaved, dOut: F32 | null, dh: F32, dc: F32 | null,
+    dxProj: F32, dhProj: F32 | null): void {
+    const G = recurrentGates(kind);
+    checkRecurrentBackwardArgs(kind, steps, batch, hidden, packedT, this.k.gemmPackedFloats(G * hidden, hidden), lengths, saved,
+      dOut, dh, dc, dxProj, dhProj);
+    const pt = this.p(packedT), pl = lengths ? this.p(lengths) : 0;
+    const ps = this.p(saved.gates), php = this.p(saved.hPrev), pcp = saved.cPrev ? this.p(saved.cPrev) : 0, pcs = saved.c ? this.p(saved.c) : 0;
+    const pdo = dOut ? this.p(dOut) : 0, pdh = this.p(dh, true), pdc = dc ? this.p(dc, true) : 0;
+    const pdx = this.p(dxProj, true), pdhp = dhProj ? this.p(dhProj, true) : pdx;
+    const parts = sequenceParts(batch, G, hidden, this.threads);
+    const scratchBytes = this.k.recurrentBackwardScratchBytes(G, batch, hidden);
+    this.sequenceJob('recurrentSequenceBackward', parts, batch * hidden, scratchBytes, (dhPrev, scratch) =>
+      [RECURRENT_CODE[kind], steps, batch, hidden, +reverse, parts, ps, pt, php, pl, pcp, pcs, pdo, pdh, scratch, scratchBytes, 0, 0,
+        pdc, pdx, pdhp, dhPrev], () => {});
+    this.done();
+  }
+
+  /**
+   * Runs a whole-sequence job on `parts` threads: one heap block holds the descriptor (the words
+   * `words(buffer, scratch)` returns, then a zeroed sync slot per part), a zeroed buffer of
+   * `floats` floats and `scratchBytes` of scratch per part; `after(buffer)` runs before the block
+   * is released.
+   */
+  private sequenceJob(op: 'recurrentSequence' | 'recurrentSequenceBackward', parts: number, floats: number, scratchBytes: number,
+    words: (buffer: number, scratch: number) => number[], after: (buffer: number) => void): void {
+    const descBytes = SEQ_SYNC_BYTES + SEQ_SLOT_BYTES * parts;
+    const bufferBytes = Math.ceil(floats * 4 / 64) * 64;
+    // One block (64-byte aligned, as every heap block): descriptor, buffer, scratch per part.
+    const desc = this.heap.alloc(descBytes + bufferBytes + scratchBytes * parts);
+    try {
+      const buffer = desc + descBytes;
+      const scratch = buffer + bufferBytes;
+      const d = new Int32Array(this.memory.buffer, desc, (descBytes + bufferBytes) / 4);
+      d.fill(0);
+      d.set(words(buffer, scratch));
+      const run = this.k[op];
+      if (parts === 1) {
+        run(desc, 0);
+      } else {
+        const partArgs: number[][] = [];
+        for (let t = 0; t < parts; t++) partArgs.push([desc, t]);
+        this.pool!.run(OP_CODE[op], partArgs, (a) => run(a[0]!, a[1]!));
+      }
+      this.stepsTakenOver += d[SEQ_TAKEN_OVER_WORD]!;
+      if (d[SEQ_FAILED_WORD] !== 0) throw new Error(`${op}: a thread waited on the others for too long (a worker thread stopped)`);
+      after(buffer);
     } finally {
       this.heap.release(desc);
     }
-    this.done();
   }
 
   // ---- losses ----------------------------------------------------------------------------
