@@ -142,7 +142,7 @@ describe('recurrentSequence: threads', () => {
         }
         assert.ok(sequenceParts(c.B, recurrentGates(c.kind), c.H, threads) >= 2, `${threads} threads: the job is split`);
         assert.ok(be.threadStats.posted > 0, `${threads} threads: parts went to workers`);
-        if (spinMs === 0) assert.ok(be.threadStats.stepsTakenOver > 0, 'the calling thread took over chunks of sleeping workers');
+        if (spinMs === 0) assert.ok(be.threadStats.chunksTakenOver > 0, 'the calling thread took over chunks of sleeping workers');
       }
     });
   }
@@ -176,6 +176,9 @@ describe('recurrentSequence: arguments', () => {
       assert.doesNotThrow(back({}));
       assert.throws(back({ saved: { ...saved, c: be.allocFloats(23) } }), /recurrentSequenceBackward: saved\.c must hold \[3, 2, 4\] = 24 elements, got 23/);
       assert.throws(back({ dhProj: be.allocFloats(96) }), /recurrentSequenceBackward: dhProj is for GRU only/);
+      assert.throws(() => be.recurrentSequence('gru', 3, 2, 4, be.allocFloats(72), be.allocFloats(be.recurrentPackedSize(3, 4)), null, null,
+        false, be.allocFloats(8), null, be.allocFloats(24), { gates: be.allocFloats(96), hPrev: be.allocFloats(24), cPrev: be.allocFloats(1) }),
+      /recurrentSequence: save\.cPrev and save\.c are the LSTM cell states, got one for 'gru'/);
       assert.throws(back({ dx: be.allocFloats(95) }), /recurrentSequenceBackward: dxProj must hold \[3, 2, 16\] = 96 elements, got 95/);
     }
   });

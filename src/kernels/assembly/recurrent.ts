@@ -72,8 +72,13 @@ const SYNC = 128;
 const SLOT = 128;
 /** Bytes of per-chunk temporaries before the gate sums (cell outputs of four units). */
 const TMP = 256;
-/** Spins on one barrier before a part gives up (tens of seconds; only a broken thread gets here). */
-const SPIN_LIMIT = 1 << 30;
+/** Milliseconds a part waits at one barrier before it gives up (only a broken thread gets here; thread-pool.ts STUCK_MS). */
+const STUCK_MS: f64 = 30_000;
+
+// The host's clock (performance.now), for the time limit on a barrier.
+// @ts-ignore: decorator
+@external('env', 'now')
+declare function now(): f64;
 
 // @ts-ignore: decorator
 @inline function word(desc: usize, i: i32): usize {
@@ -140,12 +145,16 @@ function runPhases(desc: usize, part: i32, phases: i32, backward: bool): void {
     for (let q = 0; q < parts; q++) {
       const done = desc + SYNC + <usize>q * SLOT + 64;
       let spins = 0;
+      let since: f64 = 0;
       while (atomic.load<i32>(done) <= s) {
         if (claimAndRun(desc, q, s, backward)) {
           atomic.add<i32>(desc + (<usize>TAKEN_OVER << 2), 1);
           break;
         }
-        if (++spins > SPIN_LIMIT) {
+        if ((++spins & 0xffff) != 0) continue;
+        const t = now();
+        if (since == 0) since = t;
+        else if (t - since > STUCK_MS) {
           atomic.store<i32>(desc + (<usize>FAILED << 2), 1);
           return;
         }
@@ -236,8 +245,8 @@ function forwardChunk(desc: usize, q: i32, s: i32): void {
         const sum = sums + (<usize>(b * cols + (u - u0) * G * NR + half * 4) << 2);
         if (saveHPrev) st(saveHPrev + step + row, ld(hPrev + row, k), k);
         if (saveCPrev) st(saveCPrev + step + row, ld(c + row, k), k);
-        // The step's values for these four units, into the temporaries (and the sums, which
-        // the LSTM's and Elman's cells overwrite with the activated gates).
+        // The step's values for these four units, into the temporaries (the LSTM's cell also
+        // overwrites the sums with the activated gates).
         if (mode == LSTM) {
           lstmFwdK(k, sum, 32, c + row, tmpC, tmpH);
         } else if (mode == GRU) {

@@ -73,6 +73,8 @@ function checkSaved(fn: string, name: string, kind: RecurrentKind, T: number, B:
   if (kind === 'lstm') {
     checkLength(fn, `${name}.cPrev`, saved.cPrev ?? null, T * B * H, `[${T}, ${B}, ${H}]`);
     checkLength(fn, `${name}.c`, saved.c ?? null, T * B * H, `[${T}, ${B}, ${H}]`);
+  } else if (saved.cPrev || saved.c) {
+    throw new Error(`${fn}: ${name}.cPrev and ${name}.c are the LSTM cell states, got one for '${kind}'`);
   }
 }
 

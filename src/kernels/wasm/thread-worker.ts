@@ -50,7 +50,7 @@ function serve(init: WorkerInit, kernels: Kernel[]): void {
 
 async function start(init: WorkerInit, post: (message: unknown) => void): Promise<void> {
   const instance = await WebAssembly.instantiate(init.module, {
-    env: { memory: init.memory, abort: () => { throw new Error('wasm backend: a kernel aborted'); } },
+    env: { memory: init.memory, abort: () => { throw new Error('wasm backend: a kernel aborted'); }, now: () => performance.now() },
   });
   const exports = instance.exports as Record<string, unknown>;
   const kernels = init.ops.map((name) => {

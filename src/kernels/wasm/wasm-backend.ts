@@ -85,7 +85,7 @@ export class WasmBackend implements Backend {
   private readonly work: number[] = [];
   private readonly workBytes: number[] = [];
   private pool: ThreadPool | undefined;
-  private stepsTakenOver = 0;
+  private chunksTakenOver = 0;
 
   private constructor(instance: WebAssembly.Instance, memory: WebAssembly.Memory, flavour: WasmFlavour, shared: boolean) {
     this.k = instance.exports as unknown as KernelExports;
@@ -117,7 +117,7 @@ export class WasmBackend implements Backend {
     const memory = shared
       ? new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared: true })
       : new WebAssembly.Memory({ initial: memoryMiB * 16, maximum: memoryMiB * 16 });
-    const instance = await WebAssembly.instantiate(module, { env: { memory, abort: wasmAbort } });
+    const instance = await WebAssembly.instantiate(module, { env: { memory, abort: wasmAbort, now: () => performance.now() } });
     const backend = new WasmBackend(instance, memory, flavour, shared);
     if (threads > 1) {
       const control = backend.heap.alloc(controlBlockBytes(threads));
@@ -139,11 +139,11 @@ export class WasmBackend implements Backend {
   /**
    * Kernel parts handed to worker threads so far, and how many of them the calling thread took
    * back because their worker had not started them (asleep, or descheduled on a busy machine);
-   * and the steps of whole-sequence jobs (recurrentSequence) whose chunk another thread ran
-   * because its own thread was late.
+   * and the chunks of whole-sequence jobs (a thread's share of one forward step or backward
+   * phase, recurrentSequence*) that another thread ran because their own thread was late.
    */
-  get threadStats(): { posted: number; takenBack: number; stepsTakenOver: number } {
-    return { ...(this.pool?.stats ?? { posted: 0, takenBack: 0 }), stepsTakenOver: this.stepsTakenOver };
+  get threadStats(): { posted: number; takenBack: number; chunksTakenOver: number } {
+    return { ...(this.pool?.stats ?? { posted: 0, takenBack: 0 }), chunksTakenOver: this.chunksTakenOver };
   }
 
   /** A short description for benchmarks, e.g. `wasm (simd, 2 threads)`. */
@@ -433,19 +433,18 @@ export class WasmBackend implements Backend {
       hBias, lengths, h, c, out, save);
     const px = this.p(xProj), pp = this.p(packed), pb = hBias ? this.p(hBias) : 0, pl = lengths ? this.p(lengths) : 0;
     const ph = this.p(h, true), pc = c ? this.p(c, true) : 0, po = this.p(out, true);
-    const saves = save ? [this.p(save.gates, true), this.p(save.hPrev, true), save.cPrev ? this.p(save.cPrev, true) : 0,
-      save.c ? this.p(save.c, true) : 0] : [0, 0, 0, 0];
+    const saves = save ? [this.p(save.gates, true), this.p(save.hPrev, true), c ? this.p(save.cPrev!, true) : 0,
+      c ? this.p(save.c!, true) : 0] : [0, 0, 0, 0];
     const parts = sequenceParts(batch, G, hidden, this.threads);
     const scratchBytes = this.k.recurrentScratchBytes(G, batch, hidden, Math.ceil(Math.ceil(hidden / GEMM_NR) / parts));
     const BH = batch * hidden;
-    this.sequenceJob('recurrentSequence', parts, BH, scratchBytes, (spare, scratch) =>
+    this.staging(() => this.sequenceJob('recurrentSequence', parts, BH, scratchBytes, (spare, scratch) =>
       [RECURRENT_CODE[kind], steps, batch, hidden, +reverse, parts, px, pp, pb, pl, ph, spare, pc, po, scratch, scratchBytes, 0, 0, ...saves],
     (spare) => {
       // Step s writes the new state into spare when s is even, into h when odd: after an odd
       // number of steps the final state is in spare.
       if (steps % 2 === 1) new Float32Array(this.memory.buffer, ph, BH).set(new Float32Array(this.memory.buffer, spare, BH));
-    });
-    this.done();
+    }));
   }
 
   recurrentSequenceBackward(kind: RecurrentKind, steps: number, batch: number, hidden: number, packedT: F32,
@@ -460,9 +459,23 @@ export class WasmBackend implements Backend {
     const pdx = this.p(dxProj, true), pdhp = dhProj ? this.p(dhProj, true) : pdx;
     const parts = sequenceParts(batch, G, hidden, this.threads);
     const scratchBytes = this.k.recurrentBackwardScratchBytes(G, batch, hidden);
-    this.sequenceJob('recurrentSequenceBackward', parts, batch * hidden, scratchBytes, (dhPrev, scratch) =>
+    this.staging(() => this.sequenceJob('recurrentSequenceBackward', parts, batch * hidden, scratchBytes, (dhPrev, scratch) =>
       [RECURRENT_CODE[kind], steps, batch, hidden, +reverse, parts, ps, pt, php, pl, pcp, pcs, pdo, pdh, scratch, scratchBytes, 0, 0,
-        pdc, pdx, pdhp, dhPrev], () => {});
+        pdc, pdx, pdhp, dhPrev], () => {}));
+  }
+
+  /**
+   * Runs `job` on arguments staged by p(): copies outputs back when it returns; when it throws,
+   * frees the copies without writing partial results into the caller's arrays.
+   */
+  private staging(job: () => void): void {
+    try {
+      job();
+    } catch (e) {
+      for (const st of this.staged) this.heap.release(st.offset);
+      this.staged = [];
+      throw e;
+    }
     this.done();
   }
 
@@ -478,6 +491,7 @@ export class WasmBackend implements Backend {
     const bufferBytes = Math.ceil(floats * 4 / 64) * 64;
     // One block (64-byte aligned, as every heap block): descriptor, buffer, scratch per part.
     const desc = this.heap.alloc(descBytes + bufferBytes + scratchBytes * parts);
+    let threadFailed = false; // then a stuck thread may still write to the block: it is never reused
     try {
       const buffer = desc + descBytes;
       const scratch = buffer + bufferBytes;
@@ -490,13 +504,21 @@ export class WasmBackend implements Backend {
       } else {
         const partArgs: number[][] = [];
         for (let t = 0; t < parts; t++) partArgs.push([desc, t]);
-        this.pool!.run(OP_CODE[op], partArgs, (a) => run(a[0]!, a[1]!));
+        try {
+          this.pool!.run(OP_CODE[op], partArgs, (a) => run(a[0]!, a[1]!));
+        } catch (e) {
+          threadFailed = true;
+          throw e;
+        }
       }
-      this.stepsTakenOver += d[SEQ_TAKEN_OVER_WORD]!;
-      if (d[SEQ_FAILED_WORD] !== 0) throw new Error(`${op}: a thread waited on the others for too long (a worker thread stopped)`);
+      this.chunksTakenOver += d[SEQ_TAKEN_OVER_WORD]!;
+      if (d[SEQ_FAILED_WORD] !== 0) {
+        threadFailed = true;
+        throw new Error(`${op}: a thread waited on the others for over 30 s (a worker thread stopped)`);
+      }
       after(buffer);
     } finally {
-      this.heap.release(desc);
+      if (!threadFailed) this.heap.release(desc);
     }
   }
 

@@ -28,7 +28,7 @@ export interface PageReport {
   lstmMaxDiff: number;
   /** Training losses on the default backend (compared across pages by the Node side). */
   losses: number[];
-  threadStats: { posted: number; takenBack: number; stepsTakenOver: number };
+  threadStats: { posted: number; takenBack: number; chunksTakenOver: number };
   /** The error a too-small fixed memory gives (unshared memory only), or ''. */
   outOfMemoryError: string;
 }
