@@ -2,12 +2,14 @@
  * `npm run bench`: races recur against TensorFlow.js (cpu and wasm backends) and ONNX Runtime
  * (native, inference only) on the workloads of workloads.ts, in the same run. Every contender
  * runs in its own child process (bench-child.ts: its own JIT, its own peak RSS); samples of the
- * contenders of a workload alternate round-robin so that machine noise hits all alike. Prints the
+ * contenders of a workload alternate round-robin so that machine noise hits all alike (six short
+ * rounds by default: this VM has bursts of slowness seconds long, which three rounds of one
+ * second let fall on one contender). Prints the
  * machine's GEMM rate at the W1 shapes (the ceiling), a table of throughput with ratios, and the
  * targets of issue #5. First comes the layer section (layers.bench.ts: one LSTM, GRU and Elman
  * layer, forward + backward, wasm against the reference backend).
  *
- *   npm run bench [-- --out results.jsonl] [--only layers,W1,W2-b64] [--rounds 3] [--sample-ms 1000]
+ *   npm run bench [-- --out results.jsonl] [--only layers,W1,W2-b64] [--rounds 6] [--sample-ms 500]
  *                   [--threads N] [--no-layers] [--no-tfjs] [--no-ort] [--profile [--profile-steps 10]]
  *
  * `--out FILE` writes one JSON line per measurement:
@@ -52,7 +54,7 @@ export interface Measurement {
 }
 
 function parseArgs(argv: string[], cores: number): Options {
-  const o: Options = { only: [...WORKLOADS], layers: true, rounds: 3, sampleMs: 1000, threads: cores, tfjs: true, ort: true, profile: false, profileSteps: 10 };
+  const o: Options = { only: [...WORKLOADS], layers: true, rounds: 6, sampleMs: 500, threads: cores, tfjs: true, ort: true, profile: false, profileSteps: 10 };
   const num = (flag: string, v: string | undefined, min: number): number => {
     const x = Number(v);
     if (!(Number.isInteger(x) && x >= min)) throw new Error(`bench: ${flag} needs an integer >= ${min}, got ${JSON.stringify(v)}`);
