@@ -245,41 +245,32 @@ function forwardChunk(desc: usize, q: i32, s: i32): void {
         const sum = sums + (<usize>(b * cols + (u - u0) * G * NR + half * 4) << 2);
         if (saveHPrev) st(saveHPrev + step + row, ld(hPrev + row, k), k);
         if (saveCPrev) st(saveCPrev + step + row, ld(c + row, k), k);
-        // The step's values for these four units, into the temporaries (the LSTM's cell also
-        // overwrites the sums with the activated gates).
+        // The step's values for these four units: h straight into the output and c in place
+        // for a row inside its sequence, into temporaries for one past its end (whose state
+        // stays). The LSTM's cell overwrites the sums with the activated gates; the GRU's
+        // writes r, z, n, hn where they are saved.
+        const S = mode == GRU ? 4 : G;
+        const gRow = saveGates + <usize>(t * batch + b) * <usize>S * gh + (<usize>j << 2);
+        const hDst = active ? out + row : tmpH;
         if (mode == LSTM) {
-          lstmFwdK(k, sum, 32, c + row, tmpC, tmpH);
+          lstmFwdK(k, sum, 32, c + row, active ? c + row : tmpC, hDst);
+          if (saveGates) for (let g = 0; g < 4; g++) st(gRow + <usize>g * gh, v128.load(sum + (<usize>g << 5)), k);
         } else if (mode == GRU) {
-          gruFwdK(k, xRow + (<usize>(b * 3 * hidden + j) << 2), gh, sum, 32, hPrev + row, tmpS, 16, tmpH);
+          const x = xRow + (<usize>(b * 3 * hidden + j) << 2);
+          if (saveGates) gruFwdK(k, x, gh, sum, 32, hPrev + row, gRow, gh, hDst);
+          else gruFwdK(k, x, gh, sum, 32, hPrev + row, tmpS, 16, hDst);
         } else {
-          actK(mode, 0, k, sum, tmpH);
+          actK(mode, 0, k, sum, hDst);
+          if (saveGates) st(gRow, ld(hDst, k), k); // the backward of f reads its output
         }
-        if (saveGates) {
-          const gRow = saveGates + (<usize>t * <usize>batch * <usize>(mode == GRU ? 4 : G) * gh)
-            + (<usize>b * <usize>(mode == GRU ? 4 : G) * gh) + (<usize>(j) << 2);
-          if (mode == GRU) {
-            for (let g = 0; g < 4; g++) st(gRow + <usize>g * gh, v128.load(tmpS + (<usize>g << 4)), k);
-          } else if (mode == LSTM) {
-            for (let g = 0; g < 4; g++) st(gRow + <usize>g * gh, v128.load(sum + (<usize>g << 5)), k);
-          } else {
-            st(gRow, v128.load(tmpH), k); // the backward of f reads its output
-          }
-        }
-        if (!active) {
+        if (active) {
+          st(hNext + row, ld(out + row, k), k);
+        } else {
           // Past this sequence's length: the state stays, the output is zero.
           st(out + row, f32x4.splat(0), k);
           st(hNext + row, ld(hPrev + row, k), k);
-          if (saveC) st(saveC + step + row, ld(c + row, k), k);
-          continue;
         }
-        const h = v128.load(tmpH);
-        st(out + row, h, k);
-        st(hNext + row, h, k);
-        if (mode == LSTM) {
-          const ct = v128.load(tmpC);
-          st(c + row, ct, k);
-          if (saveC) st(saveC + step + row, ct, k);
-        }
+        if (saveC) st(saveC + step + row, ld(c + row, k), k);
       }
     }
   }
