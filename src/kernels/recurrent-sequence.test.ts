@@ -120,7 +120,7 @@ describe('recurrentSequence: wasm against the reference loop', () => {
 });
 
 describe('recurrentSequence: threads', () => {
-  // Big enough for 2 and 3 parts (sequenceParts: 32k multiply-adds per part and step).
+  // Big enough for 2 and 3 parts (sequenceParts: SEQUENCE_MIN_MACS_PER_PART per part and step).
   const cases: Case[] = [
     { kind: 'lstm', T: 7, B: 1, H: 128 },
     { kind: 'gru', T: 6, B: 2, H: 116, lengths: [6, 3], reverse: true },
@@ -128,6 +128,12 @@ describe('recurrentSequence: threads', () => {
     { kind: 'lstm', T: 4, B: 9, H: 72, lengths: [4, 4, 1, 2, 3, 4, 2, 1, 4] },
   ];
   test('the last case splits in 3 parts on 3 threads', () => assert.equal(sequenceParts(9, 4, 72, 3), 3));
+  test('a step must hold 2k multiply-adds per part (LSTM batch 1: H = 16 stays on one thread, H = 32 splits)', () => {
+    assert.equal(sequenceParts(1, 4, 16, 2), 1);
+    assert.equal(sequenceParts(1, 4, 32, 2), 2);
+    assert.equal(sequenceParts(64, 4, 256, 8), 8);
+    assert.equal(sequenceParts(1, 1, 8, 4), 1, 'one 8-unit block cannot be split');
+  });
   for (const c of cases) {
     test(`${name(c)}: bit-identical on 1, 2 and 3 threads, and with sleeping workers`, async () => {
       const one = run(await wasm(1), c, 1, true);
