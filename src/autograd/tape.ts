@@ -71,6 +71,14 @@ export class Tape {
     return new Tensor(this.arena.floats(shapeSize(shape)), shape);
   }
 
+  /**
+   * A tensor from the arena whose contents are undefined, valid until `reset()`: only for an
+   * output that the next kernel overwrites entirely (a GEMM with beta = 0, a packing).
+   */
+  scratch(shape: Shape): Tensor {
+    return new Tensor(this.arena.scratch(shapeSize(shape)), shape);
+  }
+
   /** A zeroed integer tensor from the arena, valid until `reset()`. */
   ints(shape: Shape): IntTensor {
     return new IntTensor(this.arena.ints(shapeSize(shape)), shape);

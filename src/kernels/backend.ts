@@ -37,6 +37,11 @@ export interface RecurrentSaved {
 export interface Arena {
   /** `n` zeroed floats, valid until the next `reset()`. */
   floats(n: number): F32;
+  /**
+   * `n` floats whose contents are undefined (leftovers of earlier steps), valid until the next
+   * `reset()`: for outputs that a kernel overwrites entirely, so they are not zeroed for nothing.
+   */
+  scratch(n: number): F32;
   /** `n` zeroed ints, valid until the next `reset()`. */
   ints(n: number): I32;
   /** Releases every allocation made since the last reset (memory is kept for reuse). */

@@ -38,8 +38,8 @@ function models(seed: number): [string, RecurrentBase][] {
 
 for (const [label, make] of [
   ['reference', async () => new ReferenceBackend()],
-  ['wasm, 1 thread', () => WasmBackend.create({ threads: 1 })],
-  ['wasm, 2 threads', () => WasmBackend.create({ threads: 2 })],
+  ['wasm, 1 thread', () => WasmBackend.create({ threads: 1, poisonScratch: true })],
+  ['wasm, 2 threads', () => WasmBackend.create({ threads: 2, poisonScratch: true })],
 ] as const) {
   test(`inference and training forwards are bit-identical (${label}; 2 layers, bidirectional, lengths, initial state)`, async () => {
     const backend: Backend = await make();
@@ -86,7 +86,7 @@ function gradients(backend: Backend, model: RecurrentBase, seed: number): Float3
 
 test('gradients on wasm (1 and 2 threads) agree with the reference, bit-identical between thread counts', async () => {
   const ref = new ReferenceBackend();
-  const [one, two] = [await WasmBackend.create({ threads: 1 }), await WasmBackend.create({ threads: 2 })];
+  const [one, two] = [await WasmBackend.create({ threads: 1, poisonScratch: true }), await WasmBackend.create({ threads: 2, poisonScratch: true })];
   keep.push(one, two);
   for (const [name, model] of models(21)) {
     const expected = gradients(ref, model.to(ref), 5);
@@ -102,4 +102,15 @@ test('gradients on wasm (1 and 2 threads) agree with the reference, bit-identica
 
 test('at these sizes the whole-sequence kernels split between 2 threads for every cell kind', () => {
   for (const G of [4, 3, 1]) assert.equal(sequenceParts(B, G, H, 2), 2);
+});
+
+test('poisonScratch fills arena scratch with NaN (and zeroed tensors stay zero)', async () => {
+  const be = await WasmBackend.create({ threads: 1, poisonScratch: true });
+  keep.push(be);
+  const tape = new Tape(be);
+  tape.tensor([8]);
+  assert.ok(tape.scratch([16]).data.every((v) => Number.isNaN(v)));
+  assert.ok(tape.tensor([16]).data.every((v) => v === 0));
+  tape.reset();
+  assert.ok(tape.tensor([64]).data.every((v) => v === 0), 'reused arena memory is zeroed for tensor()');
 });

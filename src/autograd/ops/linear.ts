@@ -25,7 +25,7 @@ export function linear(tape: Tape, x: Tensor, weight: Tensor, bias?: Tensor): Te
   if (bias) expectShape('linear', 'bias', bias.shape, [outFeatures]);
 
   const be = tape.backend;
-  const y = tape.tensor([n, outFeatures]);
+  const y = tape.scratch([n, outFeatures]); // the GEMM below has beta = 0
   be.gemm(false, true, n, outFeatures, inFeatures, 1, x.data, inFeatures, weight.data, inFeatures, 0, y.data, outFeatures);
   if (bias) be.addRowVector(n, outFeatures, bias.data, y.data);
 

@@ -86,7 +86,7 @@ export function recurrentLayer(tape: Tape, x: Tensor, w: RecurrentWeights, optio
   const BH = B * H;
 
   // xProj: [T, B, G*H] = x W_ih^T + b_ih (+ b_hh unless GRU, whose b_hn sits inside r * (.))
-  const xProj = tape.tensor([T, B, G * H]);
+  const xProj = tape.scratch([T, B, G * H]); // the GEMM below has beta = 0
   k.gemm(false, true, T * B, G * H, I, 1, x.data, I, w.weightIh.data, I, 0, xProj.data, G * H);
   if (w.biasIh) k.addRowVector(T * B, G * H, w.biasIh.data, xProj.data);
   if (w.biasHh && mode !== 'gru') k.addRowVector(T * B, G * H, w.biasHh.data, xProj.data);
@@ -96,17 +96,18 @@ export function recurrentLayer(tape: Tape, x: Tensor, w: RecurrentWeights, optio
   if (!tape.recording && T === 1) return singleStep(tape, xProj, w, options, B, H, G);
 
   // The whole sequence is one kernel call; a recording tape also saves what the backward reads.
-  const packed = tape.tensor([k.recurrentPackedSize(G, H)]);
+  // Kernel outputs written in full (recurrentPack, recurrentSequence's out and saves): scratch.
+  const packed = tape.scratch([k.recurrentPackedSize(G, H)]);
   k.recurrentPack(G, H, w.weightHh.data, packed.data);
   const h = tape.tensor([B, H]);
   if (options.h0) h.data.set(options.h0.data);
   const c = mode === 'lstm' ? tape.tensor([B, H]) : undefined;
   if (c && options.c0) c.data.set(options.c0.data);
-  const output = tape.tensor([T, B, H]);
+  const output = tape.scratch([T, B, H]);
   const save: RecurrentSaved | null = tape.recording ? {
-    gates: tape.tensor([T, B, (mode === 'lstm' || mode === 'gru' ? 4 : 1) * H]).data,
-    hPrev: tape.tensor([T, B, H]).data,
-    ...(mode === 'lstm' ? { cPrev: tape.tensor([T, B, H]).data, c: tape.tensor([T, B, H]).data } : {}),
+    gates: tape.scratch([T, B, (mode === 'lstm' || mode === 'gru' ? 4 : 1) * H]).data,
+    hPrev: tape.scratch([T, B, H]).data,
+    ...(mode === 'lstm' ? { cPrev: tape.scratch([T, B, H]).data, c: tape.scratch([T, B, H]).data } : {}),
   } : null;
   const lengths = options.lengths ?? null;
   k.recurrentSequence(mode, T, B, H, xProj.data, packed.data, mode === 'gru' ? w.biasHh?.data ?? null : null,
@@ -122,10 +123,11 @@ export function recurrentLayer(tape: Tape, x: Tensor, w: RecurrentWeights, optio
       const dc = c ? tape.tensor([B, H]).data : null;
       const dcN = c ? tape.gradIfAny(c) : undefined;
       if (dc && dcN) dc.set(dcN.data);
-      const dxProj = tape.tensor([T, B, G * H]);
-      const dhProj = mode === 'gru' ? tape.tensor([T, B, G * H]) : dxProj;
+      // Overwritten in full by recurrentSequenceBackward (zero past each sequence's length).
+      const dxProj = tape.scratch([T, B, G * H]);
+      const dhProj = mode === 'gru' ? tape.scratch([T, B, G * H]) : dxProj;
       // W_hh is the B operand of every step's dh product: packed once for the backward pass.
-      const packedT = tape.tensor([k.gemmPackedSize(G * H, H)]).data;
+      const packedT = tape.scratch([k.gemmPackedSize(G * H, H)]).data;
       k.gemmPackB(false, G * H, H, w.weightHh.data, H, packedT);
       k.recurrentSequenceBackward(mode, T, B, H, packedT, lengths, reverse, save!, tape.gradIfAny(output)?.data ?? null,
         dh, dc, dxProj.data, mode === 'gru' ? dhProj.data : null);

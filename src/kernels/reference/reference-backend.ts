@@ -34,6 +34,9 @@ class HeapArena implements Arena {
     this.reservedBytes += n * 4;
     return new Float32Array(n);
   }
+  scratch(n: number): Float32Array {
+    return this.floats(n);
+  }
   ints(n: number): Int32Array {
     this.reservedBytes += n * 4;
     return new Int32Array(n);

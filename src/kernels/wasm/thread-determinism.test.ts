@@ -11,7 +11,7 @@ import { trainSteps } from '../../testing/train-steps.js';
 import { WasmBackend } from './wasm-backend.js';
 
 async function train(cell: CellType, threads: number): Promise<{ losses: number[]; grads: Float32Array[]; params: Float32Array[] }> {
-  return trainSteps(await WasmBackend.create({ threads }), { cell, T: 12, B: 32, vocab: 23, hidden: 96, numLayers: 2, steps: 3, seed: 11 });
+  return trainSteps(await WasmBackend.create({ threads, poisonScratch: true }), { cell, T: 12, B: 32, vocab: 23, hidden: 96, numLayers: 2, steps: 3, seed: 11 });
 }
 
 const sameBits = (x: Float32Array, y: Float32Array): boolean => x.length === y.length && x.every((v, i) => Object.is(v, y[i]));

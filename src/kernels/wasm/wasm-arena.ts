@@ -16,7 +16,8 @@ export class WasmArena implements Arena {
   private used = 0;
   private highWater = 0;
 
-  constructor(private readonly heap: WasmHeap, private readonly memory: WebAssembly.Memory) {
+  /** `poison`: scratch() fills with NaN, so an output a kernel leaves partly unwritten shows up. */
+  constructor(private readonly heap: WasmHeap, private readonly memory: WebAssembly.Memory, private readonly poison = false) {
     // Chunks of an arena that is dropped without reset are returned when it is collected.
     arenaFinalizer.register(this, { heap, chunks: this.chunks });
   }
@@ -51,6 +52,13 @@ export class WasmArena implements Arena {
     const offset = this.take(n * 4); // may grow memory: read memory.buffer after it
     const arr = new Float32Array(this.memory.buffer, offset, n);
     arr.fill(0);
+    return arr;
+  }
+
+  scratch(n: number): F32 {
+    const offset = this.take(n * 4);
+    const arr = new Float32Array(this.memory.buffer, offset, n);
+    if (this.poison) arr.fill(NaN);
     return arr;
   }
 

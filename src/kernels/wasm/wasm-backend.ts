@@ -64,6 +64,12 @@ export interface WasmBackendOptions {
    * memory ignores this and grows as needed, up to 4 GiB.
    */
   memoryMiB?: number;
+  /**
+   * Debugging: fill arena scratch (tensors an op leaves to a kernel to overwrite entirely)
+   * with NaN instead of leaving earlier contents, so a kernel that misses part of its output
+   * shows up as NaN. Default false.
+   */
+  poisonScratch?: boolean;
 }
 
 type Typed = F32 | I32;
@@ -86,6 +92,7 @@ export class WasmBackend implements Backend {
   private readonly workBytes: number[] = [];
   private pool: ThreadPool | undefined;
   private chunksTakenOver = 0;
+  private poisonScratch = false;
 
   private constructor(instance: WebAssembly.Instance, memory: WebAssembly.Memory, flavour: WasmFlavour, shared: boolean) {
     this.k = instance.exports as unknown as KernelExports;
@@ -119,6 +126,7 @@ export class WasmBackend implements Backend {
       : new WebAssembly.Memory({ initial: memoryMiB * 16, maximum: memoryMiB * 16 });
     const instance = await WebAssembly.instantiate(module, { env: { memory, abort: wasmAbort, now: () => performance.now() } });
     const backend = new WasmBackend(instance, memory, flavour, shared);
+    backend.poisonScratch = options.poisonScratch === true;
     if (threads > 1) {
       const control = backend.heap.alloc(controlBlockBytes(threads));
       backend.pool = await ThreadPool.start(module, memory, control, threads, [...OPS], spinMs);
@@ -176,7 +184,7 @@ export class WasmBackend implements Backend {
   }
 
   createArena(): Arena {
-    return new WasmArena(this.heap, this.memory);
+    return new WasmArena(this.heap, this.memory, this.poisonScratch);
   }
 
   /** Byte offset of `arr` inside wasm memory, copying it in if it lives elsewhere. */
