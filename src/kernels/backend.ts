@@ -22,6 +22,11 @@ export type Activation = 'tanh' | 'relu' | 'sigmoid';
 /** The cell of a recurrent layer: LSTM, GRU, or an Elman RNN with that nonlinearity. */
 export type RecurrentKind = 'lstm' | 'gru' | Activation;
 
+/** Gates of a recurrent cell: LSTM 4 (i, f, g, o), GRU 3 (r, z, n), Elman 1. */
+export function recurrentGates(kind: RecurrentKind): number {
+  return kind === 'lstm' ? 4 : kind === 'gru' ? 3 : 1;
+}
+
 /** What a training recurrentSequence saves for recurrentSequenceBackward, all time-major [T, B, *]. */
 export interface RecurrentSaved {
   /** LSTM: [T, B, 4H] activated i, f, g, o; GRU: [T, B, 4H] r, z, n and W_hn h + b_hn; Elman: [T, B, H] f's outputs. */

@@ -8,9 +8,8 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Backend, RecurrentKind } from './backend.js';
+import { type Backend, type RecurrentKind, recurrentGates } from './backend.js';
 import { ReferenceBackend } from './reference/reference-backend.js';
-import { recurrentGates } from './reference/recurrent.js';
 import { WasmBackend } from './wasm/wasm-backend.js';
 import { sequenceParts } from './wasm/split.js';
 import { Rng } from '../random/rng.js';

@@ -15,14 +15,12 @@
 import type { Tape } from '../tape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { expectShape, formatShape } from '../../tensor/shape.js';
-import type { RecurrentKind, RecurrentSaved } from '../../kernels/backend.js';
+import { type RecurrentKind, type RecurrentSaved, recurrentGates } from '../../kernels/backend.js';
 
 export type RecurrentMode = RecurrentKind;
 
-/** Gates per mode: LSTM i,f,g,o; GRU r,z,n; Elman one. */
-export function gateCount(mode: RecurrentMode): number {
-  return mode === 'lstm' ? 4 : mode === 'gru' ? 3 : 1;
-}
+/** Gates per mode: LSTM i,f,g,o; GRU r,z,n; Elman one (the kernel contract's recurrentGates). */
+export const gateCount: (mode: RecurrentMode) => number = recurrentGates;
 
 export interface RecurrentWeights {
   /** [G*H, I] */ weightIh: Tensor;

@@ -5,17 +5,12 @@
  * float64. The "packed" W_hh of the forward is a plain copy.
  * Also here: the argument checks both backends share.
  */
-import type { F32, I32, RecurrentKind, RecurrentSaved } from '../backend.js';
+import { type F32, type I32, type RecurrentKind, type RecurrentSaved, recurrentGates } from '../backend.js';
 import { gemm } from './gemm.js';
 import { activationBackward, activationForward } from './elementwise.js';
 import { gruCellBackward, gruCellForward, lstmCellBackward, lstmCellForward } from './cells.js';
 
 const KINDS: readonly RecurrentKind[] = ['lstm', 'gru', 'tanh', 'relu', 'sigmoid'];
-
-/** Gates of a recurrent cell: LSTM 4, GRU 3, Elman 1. */
-export function recurrentGates(kind: RecurrentKind): number {
-  return kind === 'lstm' ? 4 : kind === 'gru' ? 3 : 1;
-}
 
 function checkSizes(fn: string, sizes: Record<string, number>): void {
   for (const [name, v] of Object.entries(sizes)) {

@@ -7,7 +7,8 @@
  * so results are bit-identical for any thread count (split.ts).
  * Not here: the kernel code itself (`../assembly/`) and autograd.
  */
-import type { Activation, AdagradOptions, AdamOptions, Arena, Backend, F32, I32, RecurrentKind, RecurrentSaved, RmspropOptions, SgdOptions } from '../backend.js';
+import { type Activation, type AdagradOptions, type AdamOptions, type Arena, type Backend, type F32, type I32, type RecurrentKind, type RecurrentSaved,
+  type RmspropOptions, type SgdOptions, recurrentGates } from '../backend.js';
 import type { KernelExports } from './exports.js';
 import { WasmHeap } from './heap.js';
 import { WasmArena } from './wasm-arena.js';
@@ -16,7 +17,7 @@ import { type WasmFlavour, loadKernelModule } from './load.js';
 import { ThreadPool } from './thread-pool.js';
 import { controlBlockBytes } from './control-block.js';
 import { GEMM_NR, MIN_ELEMENTS_PER_PART, MIN_TRANSCENDENTAL_PER_PART, gemmSplit, sequenceParts, splitRange } from './split.js';
-import { checkRecurrentBackwardArgs, checkRecurrentPackArgs, checkRecurrentSequenceArgs, recurrentGates, recurrentPackedSize } from '../reference/recurrent.js';
+import { checkRecurrentBackwardArgs, checkRecurrentPackArgs, checkRecurrentSequenceArgs, recurrentPackedSize } from '../reference/recurrent.js';
 import { availableThreads, canShareMemory, resolveThreads } from './threads.js';
 
 const ACTIVATION_CODE: Record<Activation, number> = { tanh: 0, relu: 1, sigmoid: 2 };
@@ -92,9 +93,9 @@ export class WasmBackend implements Backend {
   private readonly workBytes: number[] = [];
   private pool: ThreadPool | undefined;
   private chunksTakenOver = 0;
-  private poisonScratch = false;
 
-  private constructor(instance: WebAssembly.Instance, memory: WebAssembly.Memory, flavour: WasmFlavour, shared: boolean) {
+  private constructor(instance: WebAssembly.Instance, memory: WebAssembly.Memory, flavour: WasmFlavour, shared: boolean,
+    private readonly poisonScratch: boolean) {
     this.k = instance.exports as unknown as KernelExports;
     this.memory = memory;
     this.flavour = flavour;
@@ -125,8 +126,7 @@ export class WasmBackend implements Backend {
       ? new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared: true })
       : new WebAssembly.Memory({ initial: memoryMiB * 16, maximum: memoryMiB * 16 });
     const instance = await WebAssembly.instantiate(module, { env: { memory, abort: wasmAbort, now: () => performance.now() } });
-    const backend = new WasmBackend(instance, memory, flavour, shared);
-    backend.poisonScratch = options.poisonScratch === true;
+    const backend = new WasmBackend(instance, memory, flavour, shared, options.poisonScratch === true);
     if (threads > 1) {
       const control = backend.heap.alloc(controlBlockBytes(threads));
       backend.pool = await ThreadPool.start(module, memory, control, threads, [...OPS], spinMs);
@@ -202,11 +202,14 @@ export class WasmBackend implements Backend {
     return offset;
   }
 
-  /** Copies staged outputs back and frees the staging copies; call after every kernel. */
-  private done(): void {
+  /**
+   * Copies staged outputs back (unless `writeBack` is false: the kernel failed and its partial
+   * results must not reach the caller's arrays) and frees the staging copies; call after every kernel.
+   */
+  private done(writeBack = true): void {
     if (this.staged.length === 0) return;
     for (const s of this.staged) {
-      if (s.writeBack) {
+      if (writeBack && s.writeBack) {
         const view = s.src instanceof Float32Array
           ? new Float32Array(this.memory.buffer, s.offset, s.src.length)
           : new Int32Array(this.memory.buffer, s.offset, s.src.length);
@@ -469,7 +472,7 @@ export class WasmBackend implements Backend {
     const scratchBytes = this.k.recurrentBackwardScratchBytes(G, batch, hidden);
     this.staging(() => this.sequenceJob('recurrentSequenceBackward', parts, batch * hidden, scratchBytes, (dhPrev, scratch) =>
       [RECURRENT_CODE[kind], steps, batch, hidden, +reverse, parts, ps, pt, php, pl, pcp, pcs, pdo, pdh, scratch, scratchBytes, 0, 0,
-        pdc, pdx, pdhp, dhPrev], () => {}));
+        pdc, pdx, pdhp, dhPrev]));
   }
 
   /**
@@ -480,8 +483,7 @@ export class WasmBackend implements Backend {
     try {
       job();
     } catch (e) {
-      for (const st of this.staged) this.heap.release(st.offset);
-      this.staged = [];
+      this.done(false);
       throw e;
     }
     this.done();
@@ -490,11 +492,11 @@ export class WasmBackend implements Backend {
   /**
    * Runs a whole-sequence job on `parts` threads: one heap block holds the descriptor (the words
    * `words(buffer, scratch)` returns, then a zeroed sync slot per part), a zeroed buffer of
-   * `floats` floats and `scratchBytes` of scratch per part; `after(buffer)` runs before the block
-   * is released.
+   * `floats` floats and `scratchBytes` of scratch per part; `after(buffer)`, if given, runs
+   * before the block is released.
    */
   private sequenceJob(op: 'recurrentSequence' | 'recurrentSequenceBackward', parts: number, floats: number, scratchBytes: number,
-    words: (buffer: number, scratch: number) => number[], after: (buffer: number) => void): void {
+    words: (buffer: number, scratch: number) => number[], after?: (buffer: number) => void): void {
     const descBytes = SEQ_SYNC_BYTES + SEQ_SLOT_BYTES * parts;
     const bufferBytes = Math.ceil(floats * 4 / 64) * 64;
     // One block (64-byte aligned, as every heap block): descriptor, buffer, scratch per part.
@@ -524,7 +526,7 @@ export class WasmBackend implements Backend {
         threadFailed = true;
         throw new Error(`${op}: a thread waited on the others for over 30 s (a worker thread stopped)`);
       }
-      after(buffer);
+      after?.(buffer);
     } finally {
       if (!threadFailed) this.heap.release(desc);
     }
