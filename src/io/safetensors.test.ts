@@ -228,19 +228,26 @@ test('safetensors: rejects malformed JSON and invalid UTF-8, naming the byte', (
   assert.deepEqual([...names.keys()], ['é😀\n"/', 'é😀']);
 });
 
-test('safetensors: a 4 MB metadata value with an escape every few bytes reads exactly, in well under 100 ms', () => {
+test('safetensors: a 4 MB metadata value with an escape every few bytes reads exactly, within 4x the time of TextDecoder + JSON.parse', () => {
   // A JSON vocabulary stored as a JSON string: \" around every one-character token.
   const vocabulary = JSON.stringify(Array.from({ length: 700_000 }, (_, i) => String.fromCharCode(0x61 + (i % 26)) + (i % 1000 === 0 ? 'é\n😀' : '')));
   const bytes = file(`{"__metadata__":{"recur.vocabulary":${JSON.stringify(vocabulary)}}}`);
   assert.ok(bytes.length > 4e6, `${bytes.length} bytes`);
-  let best = Infinity;
+  // Against the platform's own parser on the same bytes, interleaved, so that a slow or busy
+  // machine slows both (an absolute bound failed at 103 ms on a slow VM where JSON.parse took
+  // 65): the reader measured 1.6-1.8x JSON.parse; the per-escape string rebuild it replaced
+  // was about 10x slower.
+  let ours = Infinity, platform = Infinity;
   for (let i = 0; i < 3; i++) {
-    const t0 = performance.now();
+    let t0 = performance.now();
     const { metadata } = readSafetensorsHeader(bytes);
-    best = Math.min(best, performance.now() - t0);
+    ours = Math.min(ours, performance.now() - t0);
     assert.equal(metadata['recur.vocabulary'], vocabulary);
+    t0 = performance.now();
+    JSON.parse(new TextDecoder().decode(bytes.subarray(8)));
+    platform = Math.min(platform, performance.now() - t0);
   }
-  assert.ok(best < 100, `best of 3: ${best.toFixed(1)} ms`);
+  assert.ok(ours < 4 * platform, `best of 3: ${ours.toFixed(1)} ms, TextDecoder + JSON.parse ${platform.toFixed(1)} ms`);
   // An invalid escape at the very end is still found and named.
   rejects(file(`{"__metadata__":{"v":"${'\\"'.repeat(1_000_000)}\\q"}}`), `safetensors: malformed header JSON at byte ${8 + 22 + 2_000_000}: invalid escape in a string`);
 });
