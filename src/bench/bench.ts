@@ -5,8 +5,10 @@
  * contenders of a workload alternate round-robin so that machine noise hits all alike (six short
  * rounds by default: this VM has bursts of slowness seconds long, which three rounds of one
  * second let fall on one contender). Prints the
- * machine's GEMM rate at the W1 shapes (the ceiling), a table of throughput with ratios, and the
- * targets of issue #5. First comes the layer section (layers.bench.ts: one LSTM, GRU and Elman
+ * machine's own limits first: recur's GEMM rate at the W1 shapes, and the wasm SIMD ceiling
+ * (simd-ceiling.ts: what any wasm code can multiply per thread). Then a table of throughput with
+ * ratios, and the targets of issue #5, each peer-bound one with the ratio recur would reach at
+ * that ceiling. First comes the layer section (layers.bench.ts: one LSTM, GRU and Elman
  * layer, forward + backward, wasm against the reference backend).
  *
  *   npm run bench [-- --out results.jsonl] [--only layers,W1,W2-b64] [--rounds 6] [--sample-ms 500]
@@ -25,6 +27,7 @@ import type { ChildReply, ChildRequest } from './bench-child.js';
 import { measureGemmRates } from './gemm-limit.js';
 import { runLayerBench } from './layers.bench.js';
 import { runProfile } from './profile-run.js';
+import { type SimdCeiling, bestCeiling, measureSimdCeiling } from './simd-ceiling.js';
 import { type ContenderSpec, type Workload, WORKLOADS, contenderLabel, stepFlops, unitName, unitsPerStep, workloadById } from './workloads.js';
 
 interface Options {
@@ -204,12 +207,19 @@ function measurements(w: Workload, r: Result): Measurement[] {
   return out;
 }
 
-function printWorkload(w: Workload, results: Result[], peakGflops: number): void {
+/** GFLOP/s per thread of the wasm SIMD ceiling with `threads` threads busy (the nearest thread count measured). */
+type CeilingOf = (threads: number) => number;
+
+function ceilingOf(c: () => SimdCeiling): CeilingOf {
+  return (threads) => [...c().perThread].sort((a, b) => Math.abs(a.threads - threads) - Math.abs(b.threads - threads))[0]!.gflops;
+}
+
+function printWorkload(w: Workload, results: Result[], peakGflops: number, ceiling: CeilingOf): void {
   const flops = stepFlops(w);
   console.log(`\n${w.id}: ${w.title}  (${fmt(flops / 1e9, 2)} GFLOP of matrix products per step, ${fmt(unitsPerStep(w))} ${w.kind === 'train' ? 'tokens' : 'sequences'} per step)`);
   const ref = results.find((r) => r.spec.impl === 'recur' && r.threads === Math.max(...results.filter((x) => x.spec.impl === 'recur').map((x) => x.threads)));
   const refRate = ref ? unitsPerStep(w) / median(ref.times) * 1000 : NaN;
-  const head = ['contender', 'runs as', unitName(w), 'min', 'max', 'ms/step', 'GFLOP/s', '% peak', w.kind === 'train' ? 'peak RSS' : '', 'recur/this'];
+  const head = ['contender', 'runs as', unitName(w), 'min', 'max', 'ms/step', 'GFLOP/s', '% peak', '% ceiling', w.kind === 'train' ? 'peak RSS' : '', 'recur/this'];
   const rows = results.map((r) => {
     const ms = median(r.times);
     const rate = unitsPerStep(w) / ms * 1000;
@@ -217,6 +227,7 @@ function printWorkload(w: Workload, results: Result[], peakGflops: number): void
     const gflops = flops / ms / 1e6;
     return [contenderLabel({ ...r.spec, threads: r.threads }), r.description, fmt(rate), fmt(Math.min(...rates)), fmt(Math.max(...rates)), fmt(ms, 1),
       fmt(gflops, 1), r.spec.impl === 'recur' ? `${fmt(100 * gflops / (peakGflops * r.threads), 0)}%` : '',
+      `${fmt(100 * gflops / (ceiling(r.threads) * r.threads), 0)}%`,
       w.kind === 'train' ? `${fmt(r.maxRssKiB / 1024)} MiB` : '', r === ref ? '1.00' : `${fmt(refRate / rate, 2)}x`];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -225,17 +236,25 @@ function printWorkload(w: Workload, results: Result[], peakGflops: number): void
   for (const r of rows) console.log(line(r));
 }
 
-interface Target { name: string; value: number; goal: number; met: boolean; note: string }
+interface Target {
+  name: string;
+  value: number;
+  goal: number;
+  met: boolean;
+  note: string;
+  /** The best value recur could reach if it ran at the wasm SIMD ceiling (peer-bound targets). */
+  bound?: number;
+}
 
-function targets(all: Map<string, Result[]>, o: Options): Target[] {
+function targets(all: Map<string, Result[]>, o: Options, ceiling: CeilingOf): Target[] {
   const rate = (id: string, pick: (r: Result) => boolean): number => {
     const r = all.get(id)?.find(pick);
     return r ? unitsPerStep(workloadById(id)) / median(r.times) * 1000 : NaN;
   };
   const recurN = (r: Result) => r.spec.impl === 'recur' && r.spec.threads === o.threads;
   const out: Target[] = [];
-  const add = (name: string, value: number, goal: number, note: string, lowerIsBetter = false) => {
-    if (Number.isFinite(value)) out.push({ name, value, goal, met: lowerIsBetter ? value < goal : value >= goal, note });
+  const add = (name: string, value: number, goal: number, note: string, lowerIsBetter = false, bound?: number) => {
+    if (Number.isFinite(value)) out.push({ name, value, goal, met: lowerIsBetter ? value < goal : value >= goal, note, bound });
   };
   for (const id of ['W1', 'W1-big', 'W3-gru', 'W3-rnn']) {
     const best = Math.max(rate(id, (r) => r.spec.impl === 'tfjs' && r.spec.backend === 'wasm'), rate(id, (r) => r.spec.impl === 'tfjs' && r.spec.backend === 'cpu'));
@@ -243,7 +262,10 @@ function targets(all: Map<string, Result[]>, o: Options): Target[] {
   }
   for (const [id, goal] of [['W2-b64', 1.0], ['W2-b1', 0.5]] as const) {
     for (const t of new Set([1, o.threads])) {
-      add(`${id}: recur ${t}T / ONNX Runtime ${t}T`, rate(id, (r) => r.spec.impl === 'recur' && r.spec.threads === t) / rate(id, (r) => r.spec.impl === 'ort' && r.spec.threads === t), goal, 'x');
+      const ort = rate(id, (r) => r.spec.impl === 'ort' && r.spec.threads === t);
+      // Sequences per second at the ceiling: t threads doing nothing but multiply-adds.
+      const atCeiling = ceiling(t) * t * 1e9 / stepFlops(workloadById(id)) * unitsPerStep(workloadById(id));
+      add(`${id}: recur ${t}T / ONNX Runtime ${t}T`, rate(id, (r) => r.spec.impl === 'recur' && r.spec.threads === t) / ort, goal, 'x', false, atCeiling / ort);
     }
   }
   if (o.threads > 1) add(`W1: recur ${o.threads}T / recur 1T`, rate('W1', recurN) / rate('W1', (r) => r.spec.impl === 'recur' && r.spec.threads === 1), 1.6, 'x');
@@ -284,7 +306,21 @@ async function main(): Promise<void> {
   const peak1 = Math.max(...rates.filter((r) => r.threads === 1).map((r) => r.gflops));
   const all: Measurement[] = rates.map((r) => ({ workload: `gemm ${r.shape.label}`, impl: 'recur', backend: 'wasm', threads: r.threads,
     metric: 'gflops', value: r.gflops, unit: 'GFLOP/s', runs: 7, min: r.gflops, max: r.gflops }));
-  console.log(`  ('% peak' below: a contender's GFLOP/s against ${fmt(peak1, 1)} GFLOP/s per thread, the best one-thread rate above)`);
+
+  // The hardware's limit for any wasm code: register-only multiply-adds, on 1 and N threads at
+  // once. Measured again before every workload, keeping the best: a slow phase of the VM during
+  // one measurement would otherwise understate it.
+  let ceiling = await measureSimdCeiling(o.threads);
+  const measures: SimdCeiling[] = [ceiling];
+  const remeasure = async () => {
+    measures.push(await measureSimdCeiling(o.threads));
+    ceiling = bestCeiling(ceiling, measures.at(-1)!);
+  };
+  const ceilingAt = ceilingOf(() => ceiling);
+  const describeCeiling = (c: SimdCeiling) => c.perThread.map((x) => `${fmt(x.gflops, 1)} GFLOP/s per thread with ${x.threads} busy`).join(', ');
+  console.log(`\nwasm SIMD ceiling on this machine (${ceiling.flavour}; f32x4 multiply-add chains on registers, no memory): ${describeCeiling(ceiling)}`);
+  console.log(`  ('% peak' below: recur's GFLOP/s against ${fmt(peak1, 1)} GFLOP/s per thread, the best one-thread GEMM rate above;`
+    + ` '% ceiling': any contender's against the best SIMD ceiling measured so far at its thread count. A native peer above 100% uses wider vectors than wasm has.)`);
 
   if (o.layers) {
     for (const r of await runLayerBench(o.threads > 1 ? [1, o.threads] : [1], 10)) {
@@ -295,17 +331,27 @@ async function main(): Promise<void> {
 
   const byWorkload = new Map<string, Result[]>();
   for (const w of o.only) {
+    await remeasure();
     process.stdout.write(`\nrunning ${w.id} `);
     const results = await race(w, o);
     byWorkload.set(w.id, results);
-    printWorkload(w, results, peak1);
+    printWorkload(w, results, peak1, ceilingAt);
     for (const r of results) all.push(...measurements(w, r));
   }
 
-  const ts = targets(byWorkload, o);
+  if (measures.length > 1) console.log(`\nwasm SIMD ceiling, best of ${measures.length} measurements (one before each workload): ${describeCeiling(ceiling)}`);
+  for (const c of ceiling.perThread) {
+    const all1 = measures.map((m) => m.perThread.find((x) => x.threads === c.threads)!.gflops * c.threads);
+    all.push({ workload: 'simd-ceiling', impl: 'recur', backend: 'wasm', threads: c.threads, metric: 'gflops', value: c.gflops * c.threads, unit: 'GFLOP/s',
+      runs: measures.length, min: Math.min(...all1), max: Math.max(...all1) });
+  }
+  const ts = targets(byWorkload, o, ceilingAt);
   if (ts.length) {
     console.log('\nTargets of issue #5 (ratios measured in this run)');
-    for (const t of ts) console.log(`  ${t.met ? 'met    ' : 'NOT met'}  ${t.name.padEnd(48)} ${fmt(t.value, 2).padStart(7)} ${t.note}  (target ${t.note.startsWith('x (below') ? '<' : '>='} ${t.goal})`);
+    for (const t of ts) {
+      const bound = t.bound === undefined ? '' : `; at the wasm SIMD ceiling: ${fmt(t.bound, 2)}x${t.bound < t.goal ? ', so out of reach for wasm here' : ''}`;
+      console.log(`  ${t.met ? 'met    ' : 'NOT met'}  ${t.name.padEnd(48)} ${fmt(t.value, 2).padStart(7)} ${t.note}  (target ${t.note.startsWith('x (below') ? '<' : '>='} ${t.goal}${bound})`);
+    }
   }
   if (o.out) {
     writeFileSync(o.out, all.map((m) => JSON.stringify(m)).join('\n') + '\n');

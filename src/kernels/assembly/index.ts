@@ -10,6 +10,7 @@ export { softmaxCrossEntropyForward, softmaxCrossEntropyBackward, softmax } from
 export { bceWithLogitsForward, bceWithLogitsBackward } from './bce';
 export { embeddingForward, embeddingBackward } from './embedding';
 export { sgdStep, adagradStep, rmspropStep, adamStep } from './optim';
+export { multiplyAddPeak } from './peak';
 
 export function heapBase(): usize {
   return __heap_base;
