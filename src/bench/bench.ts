@@ -310,15 +310,11 @@ async function main(): Promise<void> {
   // The hardware's limit for any wasm code: register-only multiply-adds, on 1 and N threads at
   // once. Measured again before every workload, keeping the best: a slow phase of the VM during
   // one measurement would otherwise understate it.
-  let ceiling = await measureSimdCeiling(o.threads);
-  const measures: SimdCeiling[] = [ceiling];
-  const remeasure = async () => {
-    measures.push(await measureSimdCeiling(o.threads));
-    ceiling = bestCeiling(ceiling, measures.at(-1)!);
-  };
-  const ceilingAt = ceilingOf(() => ceiling);
+  const ceilings: SimdCeiling[] = [await measureSimdCeiling(o.threads)];
+  const bestSoFar = () => ceilings.reduce(bestCeiling);
+  const ceilingAt = ceilingOf(bestSoFar);
   const describeCeiling = (c: SimdCeiling) => c.perThread.map((x) => `${fmt(x.gflops, 1)} GFLOP/s per thread with ${x.threads} busy`).join(', ');
-  console.log(`\nwasm SIMD ceiling on this machine (${ceiling.flavour}; f32x4 multiply-add chains on registers, no memory): ${describeCeiling(ceiling)}`);
+  console.log(`\nwasm SIMD ceiling on this machine (${ceilings[0]!.flavour}; f32x4 multiply-add chains on registers, no memory): ${describeCeiling(ceilings[0]!)}`);
   console.log(`  ('% peak' below: recur's GFLOP/s against ${fmt(peak1, 1)} GFLOP/s per thread, the best one-thread GEMM rate above;`
     + ` '% ceiling': any contender's against the best SIMD ceiling measured so far at its thread count. A native peer above 100% uses wider vectors than wasm has.)`);
 
@@ -331,7 +327,7 @@ async function main(): Promise<void> {
 
   const byWorkload = new Map<string, Result[]>();
   for (const w of o.only) {
-    await remeasure();
+    ceilings.push(await measureSimdCeiling(o.threads));
     process.stdout.write(`\nrunning ${w.id} `);
     const results = await race(w, o);
     byWorkload.set(w.id, results);
@@ -339,11 +335,12 @@ async function main(): Promise<void> {
     for (const r of results) all.push(...measurements(w, r));
   }
 
-  if (measures.length > 1) console.log(`\nwasm SIMD ceiling, best of ${measures.length} measurements (one before each workload): ${describeCeiling(ceiling)}`);
-  for (const c of ceiling.perThread) {
-    const all1 = measures.map((m) => m.perThread.find((x) => x.threads === c.threads)!.gflops * c.threads);
+  const best = bestSoFar();
+  if (ceilings.length > 1) console.log(`\nwasm SIMD ceiling, best of ${ceilings.length} measurements (one before each workload): ${describeCeiling(best)}`);
+  for (const c of best.perThread) {
+    const totals = ceilings.map((m) => m.perThread.find((x) => x.threads === c.threads)!.gflops * c.threads);
     all.push({ workload: 'simd-ceiling', impl: 'recur', backend: 'wasm', threads: c.threads, metric: 'gflops', value: c.gflops * c.threads, unit: 'GFLOP/s',
-      runs: measures.length, min: Math.min(...all1), max: Math.max(...all1) });
+      runs: ceilings.length, min: Math.min(...totals), max: Math.max(...totals) });
   }
   const ts = targets(byWorkload, o, ceilingAt);
   if (ts.length) {
