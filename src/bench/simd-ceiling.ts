@@ -65,7 +65,7 @@ async function runTogether(module: WebAssembly.Module, threads: number, samples:
   }
 }
 
-/** The ceiling on 1 thread and on `threads` threads at once (best of `samples` runs of about 20 ms each). */
+/** The ceiling on 1 thread and on `threads` threads at once (best of `samples` runs; 2,000,000 iterations take about 3.5 ms at 57 GFLOP/s). */
 export async function measureSimdCeiling(threads: number, samples = 15, iterations = 2_000_000): Promise<SimdCeiling> {
   const { module, flavour } = await loadKernelModule();
   const perThread: SimdCeiling['perThread'] = [];

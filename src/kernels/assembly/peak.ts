@@ -26,4 +26,3 @@ export function multiplyAddPeak(iterations: i32, p: usize): void {
   const s = f32x4.add(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)), f32x4.add(f32x4.add(a4, a5), f32x4.add(a6, a7)));
   v128.store(p, f32x4.add(s, f32x4.add(f32x4.add(a8, a9), f32x4.add(a10, a11))));
 }
-
