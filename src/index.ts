@@ -11,4 +11,4 @@ export * from './optim/index.js';
 export * from './io/index.js';
 export * from './data/index.js';
 export * from './train/index.js';
-export * from './tasks/char-lm/index.js';
+export * from './tasks/index.js';

@@ -25,7 +25,7 @@ import { Adam } from '../optim/adam.js';
 import { createBackend } from '../kernels/index.js';
 import { BUNDLED_TEXT_PATH, CHAR_LM_DEFAULTS, generateText, trainCharLm } from '../tasks/char-lm/index.js';
 import { Rng } from '../random/rng.js';
-import { WarmupCosineLR } from '../train/warmup-cosine.js';
+import { WarmupCosineLR } from '../optim/warmup-cosine.js';
 import { trainTfjsCharLm } from './peers/tfjs-char-lm.js';
 
 const TARGET = 1.6;
@@ -97,7 +97,7 @@ async function main(): Promise<void> {
     let peerToTarget: number | null = null;
     const p = await trainTfjsCharLm({
       vocabSize: tok.size, input: c.input, embeddingDim: c.embeddingDim, hiddenSize: c.hiddenSize, numLayers: c.numLayers, dropout: c.dropout,
-      batchSize: c.batchSize, seqLen: c.seqLen, clipNorm: c.clipNorm, lrAt: (e) => schedule.lrAt(e), setTotalSteps: (n) => schedule.setTotalSteps(n),
+      batchSize: c.batchSize, seqLen: c.seqLen, clipNorm: c.clipNorm ?? Infinity, lrAt: (e) => schedule.lrAt(e), setTotalSteps: (n) => schedule.setTotalSteps(n),
     }, train, validation, {
       minutes: peerMinutes, evalEveryMs: Math.max(peerMinutes * 60_000 / 3, 60_000), backend: peerBackend,
       onEval: (e) => {

@@ -5,12 +5,16 @@ import type { TrainEvent } from '../train/events.js';
 import { createTrainRenderer, formatDuration } from './train-progress.js';
 
 const events: TrainEvent[] = [
-  { type: 'start', step: 0, resumed: false, maxSteps: 10, tokensPerStep: 64, parameters: 1234, details: { model: '1×8 lstm', text: 'x.txt', trainChars: 900, validationChars: 100, vocabulary: 9, batchSize: 4, seqLen: 16, lr: 0.01, backend: 'wasm', out: 'run' } },
-  ...Array.from({ length: 10 }, (_, i): TrainEvent => ({ type: 'step', step: i + 1, loss: 2 - i / 10, lr: 0.01, gradNorm: 1, epoch: 0.1, tokens: 64 * (i + 1), tokensPerSecond: 5000, elapsedMs: 100 * (i + 1), totalSteps: 10, etaMs: 100 * (9 - i) })),
-  { type: 'eval', step: 10, valLoss: 1.5, bestValLoss: 1.5, improved: true, evalMs: 5, elapsedMs: 1005 },
+  {
+    type: 'start', task: 'char-lm', unit: 'tokens', step: 0, resumed: false, maxSteps: 10, accumulate: 1, parameters: 1234,
+    metrics: [{ name: 'bitsPerChar', label: 'bits', format: 'decimal', digits: 3, better: 'min' }], monitor: { metric: 'loss', mode: 'min' },
+    details: { model: '1×8 lstm', data: 'x.txt', trainItems: 900, validationItems: 100, batch: '4 × 16', lr: 0.01, backend: 'wasm', out: 'run', lossUnit: 'nats/char', facts: [['vocabulary', 9]] },
+  },
+  ...Array.from({ length: 10 }, (_, i): TrainEvent => ({ type: 'step', step: i + 1, loss: 2 - i / 10, lr: 0.01, gradNorm: 1, epoch: 0.1, items: 64 * (i + 1), itemsPerSecond: 5000, elapsedMs: 100 * (i + 1), totalSteps: 10, etaMs: 100 * (9 - i) })),
+  { type: 'eval', step: 10, valLoss: 1.5, metrics: { bitsPerChar: 1.5 / Math.LN2 }, value: 1.5, best: 1.5, bestStep: 10, improved: true, staleEvals: 0, evalMs: 5, elapsedMs: 1005 },
   { type: 'sample', step: 10, text: 'hello\nworld' },
   { type: 'checkpoint', step: 10, reason: 'final', path: 'run', ms: 3 },
-  { type: 'end', step: 10, reason: 'max-steps', elapsedMs: 1010, tokens: 640, loss: 1.1, valLoss: 1.5, bestValLoss: 1.5 },
+  { type: 'end', step: 10, reason: 'max-steps', elapsedMs: 1010, items: 640, loss: 1.1, valLoss: 1.5, best: 1.5, bestStep: 10 },
 ];
 
 function capture(tty: boolean): { stream: NodeJS.WriteStream; text: () => string } {

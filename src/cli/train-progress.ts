@@ -1,16 +1,19 @@
 /**
- * Renders training events for a terminal: a progress bar (step, loss, validation loss, tokens/s,
- * ETA; cli-progress) with validation lines and samples printed above it when stdout is a TTY;
+ * Renders training events of any task for a terminal: a progress bar (step, loss, validation
+ * loss, throughput in the task's unit, ETA; cli-progress) with validation lines (loss and metrics
+ * as the start event describes them) and samples printed above it when stdout is a TTY;
  * plain lines (validation, samples, checkpoints, a step line every 10 s) when it is not; or one
  * JSON object per event with --json. It only reads events; it never touches the training loop.
  */
 import cliProgress from 'cli-progress';
-import type { TrainEvent } from '../train/events.js';
+import type { MetricSpec, TrainEvent } from '../train/events.js';
 
 export interface TrainRenderer {
   onEvent(event: TrainEvent): void;
   /** A line of its own (e.g. "interrupted, saving"), above the bar when there is one. */
   note(text: string): void;
+  /** A failure: a JSON line `{ "type": "error", "message" }` under --json; otherwise nothing (the message goes to stderr). */
+  error(message: string): void;
   stop(): void;
 }
 
@@ -27,24 +30,53 @@ export function formatDuration(ms: number): string {
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const indent = (text: string) => text.split('\n').map((l) => `    ${l}`).join('\n');
 
-function describeStart(e: Extract<TrainEvent, { type: 'start' }>): string {
-  const d = e.details as Record<string, string | number | null>;
-  const limits = [e.maxSteps !== undefined ? `${int(e.maxSteps)} steps` : '', e.maxTimeMs !== undefined ? formatDuration(e.maxTimeMs) : ''].filter(Boolean).join(' or ');
-  return `${e.resumed ? `resuming at step ${int(e.step)}` : 'training'}: ${d.model} (${int(e.parameters)} parameters) on ${d.text}\n` +
-    `  ${int(Number(d.trainChars))} training / ${int(Number(d.validationChars))} validation characters, vocabulary ${d.vocabulary}; ` +
-    `batch ${d.batchSize} × ${d.seqLen}, lr ${d.lr}, ${d.backend}; until ${limits}${d.out ? `; checkpoints in ${d.out}` : ''}\n`;
+type Start = Extract<TrainEvent, { type: 'start' }>;
+
+/** A metric's value as its spec says: `91.20% accuracy`, `2.164 bits`. */
+function formatMetric(spec: MetricSpec, v: number): string {
+  return spec.format === 'percent' ? `${(v * 100).toFixed(spec.digits)}% ${spec.label}` : `${v.toFixed(spec.digits)} ${spec.label}`;
 }
 
-function describeEval(e: Extract<TrainEvent, { type: 'eval' }>): string {
-  return `step ${int(e.step)}: validation loss ${e.valLoss.toFixed(4)} nats/char (${(e.valLoss / Math.LN2).toFixed(3)} bits)` +
-    `${e.improved ? '' : `, best ${e.bestValLoss.toFixed(4)}`} [${formatDuration(e.elapsedMs)}]\n`;
+/** The monitored figure: the loss in its unit, or a metric. */
+function formatMonitored(start: Start | undefined, v: number): string {
+  const m = start?.monitor;
+  const spec = m && m.metric !== 'loss' ? start!.metrics.find((s) => s.name === m.metric) : undefined;
+  return spec ? formatMetric(spec, v) : v.toFixed(4);
 }
 
-function describeEnd(e: Extract<TrainEvent, { type: 'end' }>): string {
-  const why = e.reason === 'interrupted' ? 'interrupted' : e.reason === 'max-time' ? 'time budget reached' : 'done';
-  const parts = [`${why} at step ${int(e.step)} after ${formatDuration(e.elapsedMs)}`];
+/** The unit of the throughput in the progress bar, short: `char/s`, `tok/s`, `seq/s`. */
+const SHORT_UNIT: Record<string, string> = { characters: 'char', tokens: 'tok', sequences: 'seq' };
+
+function describeStart(e: Start): string {
+  const d = e.details;
+  const limits = [
+    e.maxSteps !== undefined ? `${int(e.maxSteps)} steps` : '', e.maxEpochs !== undefined ? `${int(e.maxEpochs)} epochs` : '',
+    e.maxTimeMs !== undefined ? formatDuration(e.maxTimeMs) : '',
+  ].filter(Boolean).join(' or ');
+  const facts = d.facts.map(([k, v]) => `, ${k} ${typeof v === 'number' ? int(v) : v}`).join('');
+  return `${e.resumed ? `resuming at step ${int(e.step)}` : 'training'}: ${d.model} (${int(e.parameters)} parameters) on ${d.data}\n` +
+    `  ${int(d.trainItems)} training / ${int(d.validationItems)} validation ${e.unit}${facts}; ` +
+    `batch ${d.batch}${e.accumulate > 1 ? ` × ${e.accumulate} accumulated` : ''}, lr ${d.lr}, ${d.backend}; until ${limits}${d.out ? `; checkpoints in ${d.out}` : ''}\n`;
+}
+
+function describeEval(e: Extract<TrainEvent, { type: 'eval' }>, start: Start | undefined): string {
+  const metrics = (start?.metrics ?? []).filter((m) => e.metrics[m.name] !== undefined).map((m) => formatMetric(m, e.metrics[m.name]!));
+  return `step ${int(e.step)}: validation loss ${e.valLoss.toFixed(4)} ${start?.details.lossUnit ?? ''}`.trimEnd() +
+    `${metrics.length ? ` (${metrics.join(', ')})` : ''}${e.improved ? '' : `, best ${formatMonitored(start, e.best)}`} [${formatDuration(e.elapsedMs)}]\n`;
+}
+
+const END_REASON: Record<string, string> = {
+  interrupted: 'interrupted', 'max-time': 'time budget reached', 'early-stopping': 'stopped early (no better validation)',
+  'max-steps': 'done', 'max-epochs': 'done',
+};
+
+function describeEnd(e: Extract<TrainEvent, { type: 'end' }>, start: Start | undefined): string {
+  const parts = [`${END_REASON[e.reason] ?? e.reason} at step ${int(e.step)} after ${formatDuration(e.elapsedMs)}`];
   if (e.loss !== undefined) parts.push(`training loss ${e.loss.toFixed(4)}`);
-  if (e.valLoss !== undefined) parts.push(`validation loss ${e.valLoss.toFixed(4)} (best ${e.bestValLoss!.toFixed(4)})`);
+  if (e.valLoss !== undefined) {
+    const best = e.best === undefined ? '' : ` (best ${formatMonitored(start, e.best)}${e.bestStep !== undefined && e.bestStep !== e.step ? ` at step ${int(e.bestStep)}` : ''})`;
+    parts.push(`validation loss ${e.valLoss.toFixed(4)}${best}`);
+  }
   return `${parts.join(', ')}\n`;
 }
 
@@ -53,6 +85,7 @@ function jsonRenderer(out: NodeJS.WritableStream): TrainRenderer {
   return {
     onEvent: (e) => out.write(`${JSON.stringify(e)}\n`),
     note: (text) => out.write(`${JSON.stringify({ type: 'note', text })}\n`),
+    error: (message) => out.write(`${JSON.stringify({ type: 'error', message })}\n`),
     stop: () => {},
   };
 }
@@ -60,24 +93,26 @@ function jsonRenderer(out: NodeJS.WritableStream): TrainRenderer {
 /** Plain lines for logs and pipes. */
 function lineRenderer(out: NodeJS.WritableStream): TrainRenderer {
   let lastLine = -Infinity;
+  let start: Start | undefined;
   return {
     onEvent(e) {
       switch (e.type) {
-        case 'start': out.write(describeStart(e)); break;
+        case 'start': start = e; out.write(describeStart(e)); break;
         case 'step':
           if (e.elapsedMs - lastLine >= 10_000 || e.step === e.totalSteps) {
             lastLine = e.elapsedMs;
-            out.write(`step ${int(e.step)}${e.totalSteps ? `/${int(e.totalSteps)}` : ''}: loss ${e.loss.toFixed(4)}, ${int(e.tokensPerSecond)} tokens/s` +
+            out.write(`step ${int(e.step)}${e.totalSteps ? `/${int(e.totalSteps)}` : ''}: loss ${e.loss.toFixed(4)}, ${int(e.itemsPerSecond)} ${start?.unit ?? 'items'}/s` +
               `${e.etaMs !== undefined ? `, ETA ${formatDuration(e.etaMs)}` : ''}\n`);
           }
           break;
-        case 'eval': out.write(describeEval(e)); break;
+        case 'eval': out.write(describeEval(e, start)); break;
         case 'sample': out.write(`${indent(e.text)}\n`); break;
         case 'checkpoint': out.write(`checkpoint (step ${int(e.step)}, ${e.reason}) written to ${e.path}\n`); break;
-        case 'end': out.write(describeEnd(e)); break;
+        case 'end': out.write(describeEnd(e, start)); break;
       }
     },
     note: (text) => out.write(`${text}\n`),
+    error: () => {},
     stop: () => {},
   };
 }
@@ -86,10 +121,11 @@ function lineRenderer(out: NodeJS.WritableStream): TrainRenderer {
 function barRenderer(out: NodeJS.WriteStream): TrainRenderer {
   const multi = new cliProgress.MultiBar({
     stream: out, hideCursor: true, clearOnComplete: false, fps: 5, barsize: 24,
-    format: ' {bar} step {value}/{total} | loss {loss} | val {val} | {speed} tok/s | {elapsed} elapsed, ETA {eta_text}',
+    format: ' {bar} step {value}/{total} | loss {loss} | val {val} | {speed} {unit}/s | {elapsed} elapsed, ETA {eta_text}',
   }, cliProgress.Presets.shades_classic);
   let bar: cliProgress.SingleBar | undefined;
   let val = '-';
+  let start: Start | undefined;
   const log = (text: string) => multi.log(text.endsWith('\n') ? text : `${text}\n`);
   const stop = () => {
     if (!multi.isActive) return;
@@ -100,23 +136,25 @@ function barRenderer(out: NodeJS.WriteStream): TrainRenderer {
     onEvent(e) {
       switch (e.type) {
         case 'start':
+          start = e;
           log(describeStart(e));
-          bar = multi.create(Math.max(1, e.maxSteps ?? 1), e.step, { loss: '-', val, speed: '-', elapsed: '0s', eta_text: '?' });
+          bar = multi.create(Math.max(1, e.maxSteps ?? 1), e.step, { loss: '-', val, speed: '-', unit: SHORT_UNIT[e.unit] ?? e.unit, elapsed: '0s', eta_text: '?' });
           break;
         case 'step':
           if (e.totalSteps !== undefined && e.totalSteps !== bar?.getTotal()) bar?.setTotal(Math.max(e.step, e.totalSteps));
           bar?.update(e.step, {
-            loss: e.loss.toFixed(3), val, speed: int(e.tokensPerSecond), elapsed: formatDuration(e.elapsedMs),
+            loss: e.loss.toFixed(3), val, speed: int(e.itemsPerSecond), elapsed: formatDuration(e.elapsedMs),
             eta_text: e.etaMs === undefined ? '?' : formatDuration(e.etaMs),
           });
           break;
-        case 'eval': val = e.valLoss.toFixed(3); bar?.update({ val }); log(describeEval(e)); break;
+        case 'eval': val = e.valLoss.toFixed(3); bar?.update({ val }); log(describeEval(e, start)); break;
         case 'sample': log(indent(e.text)); break;
         case 'checkpoint': log(`checkpoint (step ${int(e.step)}, ${e.reason}) written to ${e.path}`); break;
-        case 'end': stop(); out.write(describeEnd(e)); break;
+        case 'end': stop(); out.write(describeEnd(e, start)); break;
       }
     },
     note: log,
+    error: () => {},
     stop,
   };
 }

@@ -8,3 +8,7 @@ export {
   StreamBatcher, splitContiguous,
   type StreamBatcherOptions, type StreamPosition, type StreamWindow,
 } from './stream-batcher.js';
+export {
+  SequenceBatcher, makeSequenceBatch, checkSequenceDataset, PAD_LABEL,
+  type SequenceDataset, type SequenceBatch, type SequenceBatcherOptions, type SequencePosition, type LabelKind,
+} from './sequence-batcher.js';

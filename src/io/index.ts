@@ -4,7 +4,7 @@
  */
 export { encodeSafetensors, decodeSafetensors, readSafetensorsHeader, type SafetensorsFile, type SafetensorsHeader, type SafetensorsTensorInfo } from './safetensors.js';
 export {
-  encodeModelFile, decodeModelFile, saveModel, loadModel, MODEL_FORMAT_VERSION, MAX_MODEL_HEADER_BYTES, type ModelExtras, type LoadedModel, type DecodeModelOptions,
+  encodeModelFile, decodeModelFile, saveModel, loadModel, modelMetadata, modelExtrasOf, MODEL_FORMAT_VERSION, MAX_MODEL_HEADER_BYTES, type ModelExtras, type LoadedModel, type DecodeModelOptions,
 } from './model-file.js';
 export { exportOnnx, type OnnxExportOptions } from './onnx/export.js';
 export { writeFileAtomic } from './atomic-write.js';

@@ -4,7 +4,8 @@
  * vocabulary and normalisation metadata, and a given config against the file's. Pure functions
  * of already-parsed values; reading the file is the caller's.
  */
-import { RecurrentModel, type RecurrentModelConfig, describeJsonValue } from '../nn/recurrent-model.js';
+import { type ModelConfig, modelKindOf } from '../nn/model-kinds.js';
+import { describeJsonValue } from '../nn/recurrent-model.js';
 import { formatShape, shapeEquals } from '../tensor/shape.js';
 import type { SafetensorsTensorInfo } from './safetensors.js';
 import { formatDims, quote } from './safetensors-header.js';
@@ -29,8 +30,8 @@ export function formatVersion(v: string | undefined): string {
  * with its exact shape, so the model a file can make a loader build is bounded by the file's
  * size (the header reader has already checked that each byte range matches its shape and dtype).
  */
-export function parameterProblems(tensors: ReadonlyMap<string, SafetensorsTensorInfo>, config: RecurrentModelConfig, prefix = ''): string[] {
-  const expected = new Map(RecurrentModel.parameterShapes(config).map(([n, s]) => [prefix + n, s]));
+export function parameterProblems(tensors: ReadonlyMap<string, SafetensorsTensorInfo>, config: ModelConfig, prefix = ''): string[] {
+  const expected = new Map(modelKindOf(config).parameterShapes(config).map(([n, s]) => [prefix + n, s]));
   const problems: string[] = [];
   for (const [name, shape] of expected) {
     const entry = tensors.get(name);
@@ -45,16 +46,19 @@ export function parameterProblems(tensors: ReadonlyMap<string, SafetensorsTensor
 
 /**
  * Checks a vocabulary (the tokens by id) against the config: an array of strings, one per id
- * of the token input (`input.vocabSize`); a dense-input model takes no token ids, so no
- * vocabulary. Errors name `what` and the problem.
+ * the model reads (its kind's `vocabularySize`, e.g. `input.vocabSize`); a model that takes no
+ * token ids (dense input) has no vocabulary. Errors name `what` and the problem.
  */
-export function checkVocabulary(v: unknown, config: RecurrentModelConfig, what: string): string[] {
+export function checkVocabulary(v: unknown, config: ModelConfig, what: string): string[] {
   if (!Array.isArray(v)) throw new Error(`${what} must be a JSON array of strings, got ${describeJsonValue(v)}`);
   const bad = v.findIndex((s) => typeof s !== 'string');
   if (bad >= 0) throw new Error(`${what} must be a JSON array of strings, but entry ${bad} is ${describeJsonValue(v[bad])}`);
-  const input = config.input;
-  if (input.kind === 'dense') throw new Error(`${what} lists tokens, but the model's input is dense (${input.size} features), not token ids`);
-  if (v.length !== input.vocabSize) throw new Error(`${what} holds ${v.length} tokens but the config's input.vocabSize is ${input.vocabSize}`);
+  const size = modelKindOf(config).vocabularySize?.(config);
+  if (size === undefined) {
+    const input = (config as { input?: { kind?: string; size?: number } }).input;
+    throw new Error(`${what} lists tokens, but the model's input is ${input?.kind === 'dense' ? `dense (${input.size} features), not token ids` : 'not token ids'}`);
+  }
+  if (v.length !== size) throw new Error(`${what} holds ${v.length} tokens but the config's input.vocabSize is ${size}`);
   return v as string[];
 }
 
@@ -68,20 +72,20 @@ export function checkNormalization(v: unknown, what: string): Record<string, num
   return v as Record<string, number | number[]>;
 }
 
-/** The fields in which two normalised configs differ, as `field: a vs b` (nested input fields as `input.vocabSize`). */
-export function configDifferences(a: RecurrentModelConfig, b: RecurrentModelConfig): string[] {
+/** The fields in which two normalised configs differ, as `field: a vs b` (nested fields as `input.vocabSize`). */
+export function configDifferences(a: ModelConfig, b: ModelConfig): string[] {
   const out: string[] = [];
-  const flat = (c: RecurrentModelConfig): Map<string, unknown> => {
-    const m = new Map<string, unknown>();
+  const flat = (c: ModelConfig, prefix = '', m = new Map<string, unknown>()): Map<string, unknown> => {
     for (const [k, v] of Object.entries(c)) {
-      if (k === 'input') for (const [ik, iv] of Object.entries(v as object)) m.set(`input.${ik}`, iv);
-      else m.set(k, v);
+      if (v !== null && typeof v === 'object' && !Array.isArray(v)) flat(v as ModelConfig, `${prefix}${k}.`, m);
+      else m.set(prefix + k, v);
     }
     return m;
   };
   const fa = flat(a), fb = flat(b);
   for (const key of new Set([...fa.keys(), ...fb.keys()])) {
-    if (fa.get(key) !== fb.get(key)) out.push(`${key} ${JSON.stringify(fa.get(key)) ?? 'absent'} vs ${JSON.stringify(fb.get(key)) ?? 'absent'}`);
+    const va = JSON.stringify(fa.get(key)) ?? 'absent', vb = JSON.stringify(fb.get(key)) ?? 'absent';
+    if (va !== vb) out.push(`${key} ${va} vs ${vb}`);
   }
   return out;
 }

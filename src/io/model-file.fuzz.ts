@@ -33,7 +33,7 @@ interface ModelMutation extends Mutation {
 
 const SEEDS: { label: string; weight: number; config: Partial<RecurrentModelConfig> & Pick<RecurrentModelConfig, 'input' | 'outputSize'>; extras?: ModelExtras; pytorch?: boolean }[] = [
   { label: 'char-lstm-2', weight: 25, config: { input: { kind: 'embedding', vocabSize: 12, embeddingDim: 4 }, cell: 'lstm', hiddenSize: 8, numLayers: 2, outputSize: 12 },
-    extras: { vocabulary: [...'abc\n "\\é😀€xy'], extra: { 'recur.task': 'char-lm', 'recur.step': '120' } } },
+    extras: { vocabulary: [...'abc\n "\\é😀€xy'], task: 'char-lm', extra: { 'recur.step': '120' } } },
   { label: 'bigru-dense-last', weight: 20, config: { input: { kind: 'dense', size: 3 }, cell: 'gru', hiddenSize: 5, bidirectional: true, outputSize: 2, output: 'last' },
     extras: { normalization: { mean: [0.5, -1.25, 3], std: [1, 2, 1e-3] } } },
   { label: 'rnn-relu-3-nobias', weight: 15, config: { input: { kind: 'one-hot', vocabSize: 6 }, cell: 'rnn-relu', hiddenSize: 4, numLayers: 3, bias: false, outputSize: 6 },

@@ -1,14 +1,17 @@
 /**
  * recur's one-file model format: a `.safetensors` file whose tensors are the model's
- * parameters under their PyTorch names and whose `__metadata__` holds the config, the
- * vocabulary and normalisation statistics as JSON strings. Loading checks the header, the
- * config and the metadata (model-file-checks.ts) before any tensor is decoded or allocated.
+ * parameters under their PyTorch names and whose `__metadata__` holds the config (with its
+ * model `kind`), the vocabulary, normalisation statistics and the task that trained it, as JSON
+ * strings. Any module graph whose kind is registered (nn/model-kinds.ts) saves and loads; files
+ * without a kind are recurrent models. Loading checks the header, the config and the metadata
+ * (model-file-checks.ts) before any tensor is decoded or allocated.
  */
 import { readFile } from 'node:fs/promises';
 import { FLOAT_DTYPES, type SafetensorsHeader, decodeSafetensorsData, encodeSafetensors, readSafetensorsHeader } from './safetensors.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { checkNormalization, checkVocabulary, configDifferences, formatVersion, joinProblems, parameterProblems } from './model-file-checks.js';
-import { MAX_PARAMETER_TENSORS, RecurrentModel, type RecurrentModelConfig, normalizeModelConfig } from '../nn/recurrent-model.js';
+import { MAX_MODEL_TENSORS, type ModelConfig, type ModelKind, type SavedModule, modelKindOf } from '../nn/model-kinds.js';
+import type { RecurrentModel } from '../nn/recurrent-model.js';
 import { Rng } from '../random/rng.js';
 
 /**
@@ -22,9 +25,11 @@ export const MAX_MODEL_HEADER_BYTES = 4 * 1024 * 1024;
 export const MODEL_FORMAT_VERSION = 1;
 
 /** Metadata keys the format itself writes; `extras.extra` cannot override them. */
-const RESERVED_KEYS = ['format', 'recur.format_version', 'recur.config', 'recur.vocabulary', 'recur.normalization'];
+const RESERVED_KEYS = ['format', 'recur.format_version', 'recur.config', 'recur.vocabulary', 'recur.normalization', 'recur.task'];
 
 export interface ModelExtras {
+  /** The task that trained the model ('char-lm', ...): its commands check it before using the file. */
+  task?: string;
   /** Token strings by id (e.g. the characters of a char-level model): `input.vocabSize` of them. */
   vocabulary?: string[];
   /** Normalisation statistics of inputs/targets (e.g. { mean, std }): finite numbers or arrays of them. */
@@ -33,9 +38,9 @@ export interface ModelExtras {
   extra?: Record<string, string>;
 }
 
-export interface LoadedModel extends ModelExtras {
-  model: RecurrentModel;
-  config: RecurrentModelConfig;
+export interface LoadedModel<M extends SavedModule = RecurrentModel> extends ModelExtras {
+  model: M;
+  config: M['config'];
   metadata: Record<string, string>;
 }
 
@@ -44,56 +49,50 @@ export interface DecodeModelOptions {
    * The model config: required for a file without recur metadata (for example weights exported
    * from PyTorch under the same names); for a file with its own config it must agree with it.
    */
-  config?: RecurrentModelConfig;
+  config?: object;
+  /**
+   * The model kind the caller expects (default 'recurrent'); a file of another kind is an error
+   * naming both. `'any'` accepts every registered kind. (The type parameter of `loadModel` /
+   * `decodeModelFile` is the module class of that kind.)
+   */
+  kind?: string;
   /** Seeds dropout of further training (every weight comes from the file); default `new Rng(0)`. */
   rng?: Rng;
   /** Names the file in errors. */
   source?: string;
 }
 
-/** Encodes a model and its extras as safetensors bytes (checking the extras as a loader will). */
-export function encodeModelFile(model: RecurrentModel, extras: ModelExtras = {}): Uint8Array {
-  const where = 'encodeModelFile';
+/**
+ * The metadata a model file (or a checkpoint, which holds the same) writes for a model and its
+ * extras, checking the extras as a loader will. `where` names the caller in errors.
+ */
+export function modelMetadata(model: SavedModule, extras: ModelExtras, where: string): Record<string, string> {
   for (const k of Object.keys(extras.extra ?? {})) {
     if (RESERVED_KEYS.includes(k)) throw new Error(`${where}: extras.extra cannot set ${JSON.stringify(k)}, which the format writes itself`);
   }
+  modelKindOf(model.config); // a kind loaders know
   const metadata: Record<string, string> = {
     format: 'pt', // what safetensors.torch and transformers expect; the tensors are plain F32
     'recur.format_version': String(MODEL_FORMAT_VERSION),
     'recur.config': JSON.stringify(model.config),
     ...extras.extra,
   };
+  if (extras.task !== undefined) metadata['recur.task'] = extras.task;
   if (extras.vocabulary) metadata['recur.vocabulary'] = JSON.stringify(checkVocabulary(extras.vocabulary, model.config, `${where}: extras.vocabulary`));
   if (extras.normalization) metadata['recur.normalization'] = JSON.stringify(checkNormalization(extras.normalization, `${where}: extras.normalization`));
-  return encodeSafetensors(model.stateDict(), metadata);
+  return metadata;
+}
+
+/** Encodes a model of any registered kind and its extras as safetensors bytes. */
+export function encodeModelFile(model: SavedModule, extras: ModelExtras = {}): Uint8Array {
+  return encodeSafetensors(model.stateDict(), modelMetadata(model, extras, 'encodeModelFile'));
 }
 
 /**
- * Decodes a model file. Everything is checked before the model is built: the header (at most
- * `MAX_MODEL_HEADER_BYTES`, float tensors only, at most `MAX_PARAMETER_TENSORS` of them), the
- * format version, the config, every tensor's name and shape against the config, the vocabulary
- * and the normalisation statistics. Errors are one line starting `decodeModelFile: `.
+ * The extras stored in a file's metadata (vocabulary, normalisation, task, other keys), checked
+ * against the config; `where` prefixes errors.
  */
-export function decodeModelFile(bytes: Uint8Array, options: DecodeModelOptions = {}): LoadedModel {
-  return decodeModel(bytes, options, options.source ? `decodeModelFile: ${options.source}` : 'decodeModelFile');
-}
-
-function decodeModel(bytes: Uint8Array, options: DecodeModelOptions, where: string): LoadedModel {
-  let header: SafetensorsHeader;
-  try {
-    header = readSafetensorsHeader(bytes, { maxHeaderBytes: MAX_MODEL_HEADER_BYTES, maxTensors: MAX_PARAMETER_TENSORS, dtypes: FLOAT_DTYPES });
-  } catch (e) {
-    throw new Error(`${where}: ${(e as Error).message}`);
-  }
-  const metadata = header.metadata;
-  const version = metadata['recur.format_version'];
-  if (version !== undefined && version !== String(MODEL_FORMAT_VERSION)) {
-    throw new Error(`${where}: model file format version ${formatVersion(version)} is not supported by this recur (expects ${MODEL_FORMAT_VERSION})`);
-  }
-  const config = fileConfig(metadata, options.config, where);
-  // Shapes against the config, from the header alone: the model is bounded by the file's size.
-  const problems = parameterProblems(header.tensors, config);
-  if (problems.length) throw new Error(`${where}: model file does not match its config: ${joinProblems(problems)}`);
+export function modelExtrasOf(metadata: Record<string, string>, config: ModelConfig, where: string): ModelExtras {
   const extras: ModelExtras = {};
   if (metadata['recur.vocabulary'] !== undefined) {
     const what = `${where}: metadata 'recur.vocabulary'`;
@@ -103,18 +102,57 @@ function decodeModel(bytes: Uint8Array, options: DecodeModelOptions, where: stri
     const what = `${where}: metadata 'recur.normalization'`;
     extras.normalization = checkNormalization(parseJson(metadata['recur.normalization'], what), what);
   }
+  if (metadata['recur.task'] !== undefined) extras.task = metadata['recur.task'];
+  const extra = Object.fromEntries(Object.entries(metadata).filter(([k]) => !RESERVED_KEYS.includes(k) && k.startsWith('recur.') && !INTERNAL_KEYS.includes(k)));
+  if (Object.keys(extra).length) extras.extra = extra;
+  return extras;
+}
+
+/** Keys of checkpoints and files that are not extras. */
+const INTERNAL_KEYS = ['recur.checkpoint_version', 'recur.optimizer', 'recur.training', 'recur.sha256'];
+
+/**
+ * Decodes a model file. Everything is checked before the model is built: the header (at most
+ * `MAX_MODEL_HEADER_BYTES`, float tensors only, at most `MAX_PARAMETER_TENSORS` of them), the
+ * format version, the config, every tensor's name and shape against the config, the vocabulary
+ * and the normalisation statistics. Errors are one line starting `decodeModelFile: `.
+ */
+export function decodeModelFile<M extends SavedModule = RecurrentModel>(bytes: Uint8Array, options: DecodeModelOptions = {}): LoadedModel<M> {
+  return decodeModel(bytes, options, options.source ? `decodeModelFile: ${options.source}` : 'decodeModelFile') as LoadedModel<M>;
+}
+
+function decodeModel(bytes: Uint8Array, options: DecodeModelOptions, where: string): LoadedModel<SavedModule> {
+  let header: SafetensorsHeader;
+  try {
+    header = readSafetensorsHeader(bytes, { maxHeaderBytes: MAX_MODEL_HEADER_BYTES, maxTensors: MAX_MODEL_TENSORS, dtypes: FLOAT_DTYPES });
+  } catch (e) {
+    throw new Error(`${where}: ${(e as Error).message}`);
+  }
+  const metadata = header.metadata;
+  const version = metadata['recur.format_version'];
+  if (version !== undefined && version !== String(MODEL_FORMAT_VERSION)) {
+    throw new Error(`${where}: model file format version ${formatVersion(version)} is not supported by this recur (expects ${MODEL_FORMAT_VERSION})`);
+  }
+  const { config, kind } = fileConfig(metadata, options.config, where);
+  const expected = options.kind ?? 'recurrent';
+  if (expected !== 'any' && kind.kind !== expected) throw new Error(`${where}: the file holds a '${kind.kind}' model, not a '${expected}' model`);
+  // Shapes against the config, from the header alone: the model is bounded by the file's size.
+  const problems = parameterProblems(header.tensors, config);
+  if (problems.length) throw new Error(`${where}: model file does not match its config: ${joinProblems(problems)}`);
+  const extras = modelExtrasOf(metadata, config, where);
   const { tensors } = decodeSafetensorsData(bytes, header);
   // Every weight is overwritten from the file; the Rng only seeds dropout of further training.
-  const model = new RecurrentModel(config, { rng: options.rng ?? new Rng(0) });
+  const model = kind.create(config, { rng: options.rng ?? new Rng(0) });
   model.loadStateDict(tensors);
   return { model, config, metadata, ...extras };
 }
 
-/** The file's config (checked against `given` when both exist), or `given` for a file without one. */
-function fileConfig(metadata: Record<string, string>, given: RecurrentModelConfig | undefined, where: string): RecurrentModelConfig {
-  const normalized = (c: unknown, what: string): RecurrentModelConfig => {
+/** The file's config (checked against `given` when both exist), or `given` for a file without one, with its kind. */
+function fileConfig(metadata: Record<string, string>, given: object | undefined, where: string): { config: ModelConfig; kind: ModelKind } {
+  const normalized = (c: unknown, what: string): { config: ModelConfig; kind: ModelKind } => {
     try {
-      return normalizeModelConfig(c as RecurrentModelConfig);
+      const kind = modelKindOf(c);
+      return { config: kind.normalize(c), kind };
     } catch (e) {
       throw new Error(`${where}: ${what}: ${(e as Error).message}`);
     }
@@ -126,18 +164,18 @@ function fileConfig(metadata: Record<string, string>, given: RecurrentModelConfi
   }
   const config = normalized(parseJson(text, `${where}: metadata 'recur.config'`), "metadata 'recur.config'");
   if (given) {
-    const diff = configDifferences(normalized(given, 'options.config'), config);
+    const diff = configDifferences(normalized(given, 'options.config').config, config.config);
     if (diff.length) throw new Error(`${where}: options.config disagrees with the file's own config (given vs file): ${joinProblems(diff)}; pass no config or the file's`);
   }
   return config;
 }
 
-export async function saveModel(path: string, model: RecurrentModel, extras: ModelExtras = {}): Promise<void> {
+export async function saveModel(path: string, model: SavedModule, extras: ModelExtras = {}): Promise<void> {
   await writeFileAtomic(path, encodeModelFile(model, extras));
 }
 
 /** Reads and decodes a model file (see `decodeModelFile`); errors start `loadModel: <path>: `. */
-export async function loadModel(path: string, options: Omit<DecodeModelOptions, 'source'> = {}): Promise<LoadedModel> {
+export async function loadModel<M extends SavedModule = RecurrentModel>(path: string, options: Omit<DecodeModelOptions, 'source'> = {}): Promise<LoadedModel<M>> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
@@ -145,7 +183,7 @@ export async function loadModel(path: string, options: Omit<DecodeModelOptions, 
     const code = (e as NodeJS.ErrnoException).code;
     throw new Error(code === 'ENOENT' ? `loadModel: model file not found: ${path}` : `loadModel: cannot read model file ${path}: ${(e as Error).message}`);
   }
-  return decodeModel(bytes, options, `loadModel: ${path}`);
+  return decodeModel(bytes, options, `loadModel: ${path}`) as LoadedModel<M>;
 }
 
 function parseJson(text: string, what: string): unknown {

@@ -20,6 +20,9 @@ export {
 export { inputGradientNorms } from './gradient-flow.js';
 export {
   RecurrentModel, normalizeModelConfig, CELL_TYPES, MAX_NUM_LAYERS, MAX_SIZE, MAX_PARAMETERS, MAX_PARAMETER_TENSORS,
-  type RecurrentModelConfig, type InputConfig, type CellType, type ModelOutput,
+  type RecurrentModelConfig, type RecurrentModelConfigInput, type InputConfig, type CellType, type ModelOutput,
 } from './recurrent-model.js';
 export { sequenceMask } from './sequence-mask.js';
+export {
+  registerModelKind, modelKinds, modelKindOf, MAX_MODEL_TENSORS, type ModelKind, type ModelConfig, type SavedModule, type TensorShapeInfo,
+} from './model-kinds.js';

@@ -27,6 +27,8 @@ export type InputConfig =
   | { kind: 'dense'; size: number };
 
 export interface RecurrentModelConfig {
+  /** The model kind of saved files ('recurrent'; files written before kinds existed have none). */
+  kind: 'recurrent';
   input: InputConfig;
   cell: CellType;
   hiddenSize: number;
@@ -39,6 +41,9 @@ export interface RecurrentModelConfig {
   /** 'sequence': head at every step -> [T, B, O]; 'last': head on the final state -> [B, O]. */
   output: 'sequence' | 'last';
 }
+
+/** A config as a user writes it: `input` and `outputSize`, every other field optional (defaults filled by `normalizeModelConfig`). */
+export type RecurrentModelConfigInput = Partial<RecurrentModelConfig> & Pick<RecurrentModelConfig, 'input' | 'outputSize'>;
 
 export interface ModelOutput {
   /** [T, B, O] or [B, O] */
@@ -55,7 +60,7 @@ export const MAX_PARAMETERS = 2 ** 30;
 /** Most parameter tensors any valid config has: embedding, 4 per layer and direction, head weight and bias. */
 export const MAX_PARAMETER_TENSORS = 1 + MAX_NUM_LAYERS * 2 * 4 + 2;
 
-const FIELDS = ['input', 'cell', 'hiddenSize', 'numLayers', 'bidirectional', 'dropout', 'bias', 'outputSize', 'output'];
+const FIELDS = ['input', 'cell', 'hiddenSize', 'numLayers', 'bidirectional', 'dropout', 'bias', 'outputSize', 'output', 'kind'];
 const INPUT_FIELDS: Record<InputConfig['kind'], string[]> = {
   embedding: ['kind', 'vocabSize', 'embeddingDim', 'paddingIdx'], 'one-hot': ['kind', 'vocabSize'], dense: ['kind', 'size'],
 };
@@ -79,10 +84,11 @@ function unknownField(where: string, o: object, known: readonly string[]): void 
  * above `MAX_SIZE`, more than `MAX_NUM_LAYERS` layers or `MAX_PARAMETERS` parameters. It
  * allocates nothing, so a loader can run it on a hostile file's config.
  */
-export function normalizeModelConfig(c: Partial<RecurrentModelConfig> & Pick<RecurrentModelConfig, 'input' | 'outputSize'>): RecurrentModelConfig {
+export function normalizeModelConfig(c: RecurrentModelConfigInput): RecurrentModelConfig {
   const where = 'RecurrentModel config';
   if (!c || typeof c !== 'object' || Array.isArray(c)) throw new Error(`${where}: expected an object, got ${describeJsonValue(c)}`);
   unknownField(where, c, FIELDS);
+  if (c.kind !== undefined && c.kind !== 'recurrent') throw new Error(`${where}: kind must be 'recurrent', got ${describeJsonValue(c.kind)}`);
   const posInt = (name: string, v: unknown, max = MAX_SIZE) => {
     if (!(typeof v === 'number' && Number.isInteger(v) && v > 0)) throw new Error(`${where}: ${name} must be a positive integer, got ${describeJsonValue(v)}`);
     if (v > max) throw new Error(`${where}: ${name} must be at most ${max}, got ${v}`);
@@ -118,6 +124,7 @@ export function normalizeModelConfig(c: Partial<RecurrentModelConfig> & Pick<Rec
   // Only an absent field takes its default: null (from a file's JSON) is a value, and wrong.
   const or = <T>(v: T | undefined, d: T): T => (v === undefined ? d : v);
   const out: RecurrentModelConfig = {
+    kind: 'recurrent',
     input,
     cell: or(c.cell, 'lstm'),
     hiddenSize: or(c.hiddenSize, 128),
@@ -177,12 +184,12 @@ export class RecurrentModel extends Module {
    * without allocating any (at most `MAX_PARAMETER_TENSORS` entries). Loaders check a file's
    * header against this before they build the model.
    */
-  static parameterShapes(config: Partial<RecurrentModelConfig> & Pick<RecurrentModelConfig, 'input' | 'outputSize'>): [string, number[]][] {
+  static parameterShapes(config: RecurrentModelConfigInput): [string, number[]][] {
     return parameterShapesOf(normalizeModelConfig(config));
   }
 
   /** `rng` draws the initial weights and dropout masks (required: randomness is an argument). */
-  constructor(config: Partial<RecurrentModelConfig> & Pick<RecurrentModelConfig, 'input' | 'outputSize'>, options: { rng: Rng }) {
+  constructor(config: RecurrentModelConfigInput, options: { rng: Rng }) {
     super();
     const c = normalizeModelConfig(config);
     this.config = c;

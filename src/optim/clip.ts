@@ -59,3 +59,12 @@ export function clipGradValue(params: Iterable<Parameter>, clipValue: number): v
     else for (let i = 0; i < r.length; i++) r.grads[i] = Math.min(Math.max(r.grads[i]!, -clipValue), clipValue);
   }
 }
+
+/** Multiplies every gradient element by `factor` (accumulated gradients divided by the items they summed over). */
+export function scaleGrads(params: Iterable<Parameter>, factor: number): void {
+  if (typeof factor !== 'number' || !Number.isFinite(factor)) throw new Error(`scaleGrads: factor must be a finite number, got ${String(factor)}`);
+  for (const r of trainableRuns('scaleGrads', params)) {
+    if (r.backend) r.backend.scale(r.length, factor, r.grads);
+    else for (let i = 0; i < r.length; i++) r.grads[i]! *= factor;
+  }
+}

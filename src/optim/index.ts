@@ -7,8 +7,9 @@ export { Sgd, type SgdOptions } from './sgd.js';
 export { Adagrad, type AdagradOptions } from './adagrad.js';
 export { Rmsprop, type RmspropOptions } from './rmsprop.js';
 export { Adam, AdamW, type AdamOptions } from './adam.js';
-export { clipGradNorm, clipGradValue, type ClipGradNormOptions } from './clip.js';
+export { clipGradNorm, clipGradValue, scaleGrads, type ClipGradNormOptions } from './clip.js';
 export {
   Schedule, StepLR, ExponentialLR, CosineAnnealingLR, LinearWarmup,
   type LinearWarmupOptions, type ScheduleStateDict,
 } from './schedules.js';
+export { WarmupCosineLR, type WarmupCosineOptions, type WarmupCosineStateDict } from './warmup-cosine.js';

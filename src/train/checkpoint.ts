@@ -1,49 +1,54 @@
 /**
  * Training checkpoints: a run directory holds `model.safetensors` (recur's one-file model
  * format: weights, config, vocabulary; what `sample`, `eval` and `export` read) and
- * `checkpoint.safetensors`, the complete training state: the weights again, the optimizer's
- * moment buffers, the hidden state carried between windows, and JSON metadata (step, RNG
- * states, data position, schedule, full config). Resuming reads only the checkpoint, so the
- * pair can never disagree. Both files are written atomically (temp file + rename).
+ * `checkpoint.safetensors`, the complete training state of a model of any registered kind: the
+ * weights again with the model file's metadata, the optimizer's moment buffers, the state carried
+ * between windows, and JSON (step, RNG states, data position, schedule, full config). Resuming
+ * reads only the checkpoint, so the pair can never disagree. Both files are written atomically
+ * (temp file + rename). Reads and writes bytes only; the run directory is tasks/run-directory.ts.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import { MAX_MODEL_HEADER_BYTES, MODEL_FORMAT_VERSION } from '../io/model-file.js';
-import { checkVocabulary, formatVersion, joinProblems, parameterProblems } from '../io/model-file-checks.js';
-import { formatDims, quote } from '../io/safetensors-header.js';
+import { MAX_MODEL_HEADER_BYTES, MODEL_FORMAT_VERSION, type ModelExtras, modelExtrasOf, modelMetadata } from '../io/model-file.js';
+import { formatVersion, joinProblems, parameterProblems } from '../io/model-file-checks.js';
+import { quote } from '../io/safetensors-header.js';
 import { FLOAT_DTYPES, type SafetensorsHeader, decodeSafetensorsData, encodeSafetensors, readSafetensorsHeader } from '../io/safetensors.js';
-import type { RecurrentModel, RecurrentModelConfig } from '../nn/recurrent-model.js';
-import { MAX_PARAMETER_TENSORS, normalizeModelConfig } from '../nn/recurrent-model.js';
-import type { RecurrentState } from '../nn/recurrent.js';
+import { MAX_MODEL_TENSORS, type ModelConfig, type ModelKind, type SavedModule, modelKindOf } from '../nn/model-kinds.js';
 import type { Optimizer, OptimizerStateDict } from '../optim/optimizer.js';
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 
 export const MODEL_FILE_NAME = 'model.safetensors';
 export const CHECKPOINT_FILE_NAME = 'checkpoint.safetensors';
-/** Bumped when the checkpoint layout changes incompatibly. */
-export const CHECKPOINT_VERSION = 1;
+/** Bumped when the checkpoint layout changes incompatibly (2: models of any kind, the training state of runTask). */
+export const CHECKPOINT_VERSION = 2;
+
+/** State carried between training windows: named tensors (a recurrent state is `{ h, c? }`). */
+export type CarriedState = object;
 
 export interface CheckpointContents {
-  model: RecurrentModel;
+  model: SavedModule;
+  /** What the model file beside it holds besides the weights (vocabulary, normalisation, task ...). */
+  extras?: ModelExtras;
+  /** Shorthand for `extras.vocabulary`. */
   vocabulary?: readonly string[];
   optimizer: Optimizer;
-  /** State carried into the next window (null at an epoch start). */
-  carried: RecurrentState | null;
+  /** State carried into the next window (null at an epoch start): tensors by name. */
+  carried: CarriedState | null;
   /** Everything else, JSON: step, RNG states, data position, schedule, config ... */
   training: Record<string, unknown>;
 }
 
-export interface DecodedCheckpoint {
-  config: RecurrentModelConfig;
-  vocabulary?: string[];
+export interface DecodedCheckpoint extends ModelExtras {
+  config: ModelConfig;
   /** Model weights by PyTorch name. */
   weights: Map<string, Tensor>;
   /** The optimizer state, for `optimizer.loadStateDict` (parameters in `model.parameters()` order). */
   optimizer: OptimizerStateDict;
-  carried: RecurrentState | null;
+  /** The carried state's tensors by name, or null. */
+  carried: Record<string, Tensor> | null;
   training: Record<string, unknown>;
 }
 
@@ -63,28 +68,30 @@ export function encodeCheckpoint(c: CheckpointContents): Uint8Array {
   for (const [buf, arrays] of Object.entries(opt.state)) {
     arrays.forEach((a, i) => tensors.set(`${OPTIM}${buf}.${paramNames[i]}`, new Tensor(a, [a.length])));
   }
-  if (c.carried) {
-    tensors.set(`${STATE}h`, c.carried.h);
-    if (c.carried.c) tensors.set(`${STATE}c`, c.carried.c);
+  for (const [name, t] of Object.entries(c.carried ?? {})) {
+    if (t === undefined) continue;
+    if (!(t instanceof Tensor)) throw new Error(`encodeCheckpoint: carried state '${name}' must be a Tensor, got ${typeof t}`);
+    tensors.set(STATE + name, t);
   }
   const optimizerMeta = { type: opt.type, step: opt.step, lr: opt.lr, options: opt.options, params: paramNames, buffers: Object.keys(opt.state) };
+  const extras: ModelExtras = { ...c.extras };
+  if (c.vocabulary) extras.vocabulary = [...c.vocabulary];
   const metadata: Record<string, string> = {
-    format: 'pt',
-    'recur.format_version': String(MODEL_FORMAT_VERSION),
+    ...modelMetadata(c.model, extras, 'encodeCheckpoint'),
     'recur.checkpoint_version': String(CHECKPOINT_VERSION),
-    'recur.config': JSON.stringify(c.model.config),
     'recur.optimizer': JSON.stringify(optimizerMeta),
     'recur.training': JSON.stringify(c.training),
     'recur.sha256': tensorDigest(tensors),
   };
-  if (c.vocabulary) metadata['recur.vocabulary'] = JSON.stringify(c.vocabulary);
   return encodeSafetensors(tensors, metadata);
 }
 
 /** Most state buffers an optimizer keeps per parameter (RMSprop: square average, gradient average, momentum). */
 const MAX_OPTIMIZER_BUFFERS = 3;
-/** Weights, their optimizer buffers and the carried h and c: the most tensors a checkpoint holds. */
-const MAX_CHECKPOINT_TENSORS = MAX_PARAMETER_TENSORS * (1 + MAX_OPTIMIZER_BUFFERS) + 2;
+/** Most tensors of a carried state. */
+const MAX_CARRIED_TENSORS = 64;
+/** Weights, their optimizer buffers and the carried state: the most tensors a checkpoint holds. */
+const MAX_CHECKPOINT_TENSORS = MAX_MODEL_TENSORS * (1 + MAX_OPTIMIZER_BUFFERS) + MAX_CARRIED_TENSORS;
 
 /**
  * Decodes and validates checkpoint bytes; `source` names the file in errors. Everything is
@@ -116,23 +123,24 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Deco
     }
   };
   const rawConfig = json('recur.config');
-  const rawVocabulary = meta['recur.vocabulary'] === undefined ? undefined : json('recur.vocabulary');
-  let config: RecurrentModelConfig;
-  let vocabulary: string[] | undefined;
+  let config: ModelConfig;
+  let kind: ModelKind;
+  let extras: ModelExtras;
   try {
-    config = normalizeModelConfig(rawConfig as RecurrentModelConfig);
-    if (rawVocabulary !== undefined) vocabulary = checkVocabulary(rawVocabulary, config, "metadata 'recur.vocabulary'");
+    kind = modelKindOf(rawConfig);
+    config = kind.normalize(rawConfig);
+    extras = modelExtrasOf(meta, config, '');
   } catch (e) {
-    throw corrupted((e as Error).message);
+    throw corrupted((e as Error).message.replace(/^: /, ''));
   }
   const opt = json('recur.optimizer') as { type: string; step: number; lr: number; options: Record<string, number | boolean>; params: string[]; buffers: string[] };
   const strings = (v: unknown, max: number) => Array.isArray(v) && v.length <= max && v.every((x) => typeof x === 'string');
-  if (!opt || typeof opt !== 'object' || !strings(opt.params, MAX_PARAMETER_TENSORS) || !strings(opt.buffers, MAX_OPTIMIZER_BUFFERS)) {
+  if (!opt || typeof opt !== 'object' || !strings(opt.params, MAX_MODEL_TENSORS) || !strings(opt.buffers, MAX_OPTIMIZER_BUFFERS)) {
     throw corrupted(`metadata 'recur.optimizer' must hold params (names of weights) and buffers (at most ${MAX_OPTIMIZER_BUFFERS} names)`);
   }
   const training = json('recur.training') as Record<string, unknown>;
   if (!training || typeof training !== 'object') throw corrupted(`metadata 'recur.training' must be an object`);
-  const problems = checkpointProblems(header, config, opt);
+  const problems = checkpointProblems(header, config, kind, opt);
   if (problems.length) throw corrupted(joinProblems(problems));
 
   const file = decodeSafetensorsData(bytes, header);
@@ -142,18 +150,16 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Deco
   const state: Record<string, Float32Array[]> = {};
   for (const buf of opt.buffers) state[buf] = opt.params.map((p) => file.tensors.get(`${OPTIM}${buf}.${p}`)!.data);
   const sizes = opt.params.map((p) => weights.get(p)!.size);
-  const h = file.tensors.get(`${STATE}h`), c = file.tensors.get(`${STATE}c`);
-  const carried = h ? (c ? { h, c } : { h }) : null;
-  const out: DecodedCheckpoint = {
-    config, weights, carried, training,
+  const carriedEntries = [...file.tensors].filter(([n]) => n.startsWith(STATE)).map(([n, t]) => [n.slice(STATE.length), t as Tensor] as const);
+  return {
+    ...extras, config, weights, training,
+    carried: carriedEntries.length ? Object.fromEntries(carriedEntries) : null,
     optimizer: { type: opt.type, step: opt.step, lr: opt.lr, options: opt.options, sizes, state },
   };
-  if (vocabulary) out.vocabulary = vocabulary;
-  return out;
 }
 
 /** What is wrong with a checkpoint's tensors, from its header: weights, optimizer buffers, carried state. */
-function checkpointProblems(header: SafetensorsHeader, config: RecurrentModelConfig, opt: { params: string[]; buffers: string[] }): string[] {
+function checkpointProblems(header: SafetensorsHeader, config: ModelConfig, kind: ModelKind, opt: { params: string[]; buffers: string[] }): string[] {
   const problems = parameterProblems(header.tensors, config, WEIGHT);
   const count = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
   const known = new Set<string>();
@@ -168,20 +174,11 @@ function checkpointProblems(header: SafetensorsHeader, config: RecurrentModelCon
       else if (count(t.shape) !== count(w.shape)) problems.push(`tensor ${quote(name)} holds ${count(t.shape)} values but weight ${quote(p)} has ${count(w.shape)}`);
     }
   }
-  // The carried state: h (and c for an LSTM), both [L*D, B, H] with the same B.
-  const LD = config.numLayers * (config.bidirectional ? 2 : 1);
-  const h = header.tensors.get(`${STATE}h`), c = header.tensors.get(`${STATE}c`);
-  known.add(`${STATE}h`).add(`${STATE}c`);
-  for (const t of [h, c]) {
-    if (t && (t.shape.length !== 3 || t.shape[0] !== LD || t.shape[2] !== config.hiddenSize)) {
-      problems.push(`tensor '${t.name}' must be [${LD}, B, ${config.hiddenSize}], got ${formatDims(t.shape)}`);
-    }
-  }
-  if (c && config.cell !== 'lstm') problems.push(`tensor '${STATE}c' is an LSTM cell state, but the cell is ${config.cell}`);
-  else if (config.cell === 'lstm' && !h !== !c) problems.push(`an LSTM's carried state needs both '${STATE}h' and '${STATE}c'`);
-  else if (h && c && h.shape[1] !== c.shape[1]) problems.push(`tensors '${STATE}h' and '${STATE}c' hold different batch sizes (${h.shape[1]} and ${c.shape[1]})`);
+  const carried = new Map([...header.tensors].filter(([n]) => n.startsWith(STATE)));
+  if (kind.carriedStateProblems) problems.push(...kind.carriedStateProblems(config, carried, STATE));
+  else for (const name of carried.keys()) problems.push(`unexpected tensor ${quote(name)} (a ${kind.kind} model carries no state between windows)`);
   for (const name of header.tensors.keys()) {
-    if (!name.startsWith(WEIGHT) && !known.has(name)) problems.push(`unexpected tensor ${quote(name)}`);
+    if (!name.startsWith(WEIGHT) && !name.startsWith(STATE) && !known.has(name)) problems.push(`unexpected tensor ${quote(name)}`);
   }
   return problems;
 }

@@ -1,27 +1,78 @@
 /**
- * The typed events a training run emits. Front ends (the CLI's progress bar, JSON lines, a
- * dashboard) render these and nothing else; they never reach into the loop.
+ * The typed events a training run emits. Front ends (the CLI's progress bar, JSON lines, the
+ * `events.jsonl` of a run directory, a dashboard) render these and nothing else; they never
+ * reach into the loop. Counts are in the unit the task names (characters, sequences, tokens,
+ * time steps), given once in the start event.
  */
 
-export interface StartEvent {
+/** How a metric is shown and which way is better (validation metrics besides the loss). */
+export interface MetricSpec {
+  /** Key in `EvalEvent.metrics`, e.g. 'accuracy'. */
+  name: string;
+  /** Shown after the value, e.g. 'accuracy', 'bits/char'. */
+  label: string;
+  /** 'percent' shows 0.912 as 91.20%; 'decimal' as 0.912. */
+  format: 'percent' | 'decimal';
+  /** Digits after the point. */
+  digits: number;
+  /** Which way is better, for early stopping and best checkpoints. */
+  better: 'min' | 'max';
+}
+
+/** The validation figure that decides the best checkpoint and early stopping. */
+export interface Monitor {
+  /** 'loss' (the validation loss) or the name of a metric. */
+  metric: string;
+  mode: 'min' | 'max';
+}
+
+/** What every task says about a run at its start; tasks extend it with typed fields of their own. */
+export interface StartDetails {
+  /** The model in a few words, e.g. `2×256 lstm, embedding 64`. */
+  model: string;
+  /** Where the data comes from (a path or a description). */
+  data: string;
+  /** Items (in the run's unit) in the training and validation data. */
+  trainItems: number;
+  validationItems: number;
+  /** The batch in a few words, e.g. `64 × 64` (streams × window) or `32`. */
+  batch: string;
+  lr: number;
+  backend: string;
+  /** The run directory, or null when nothing is written. */
+  out: string | null;
+  /** Unit of the loss for display, e.g. 'nats/char'. */
+  lossUnit: string;
+  /** Further facts shown at the start, in order: e.g. `[['vocabulary', 65]]`. */
+  facts: [string, string | number][];
+}
+
+export interface StartEvent<D extends StartDetails = StartDetails> {
   type: 'start';
+  /** The task that trains ('char-lm', ...). */
+  task: string;
+  /** What `items` count, plural: 'characters', 'sequences', 'tokens', 'time steps'. */
+  unit: string;
   /** Step the run starts from (0, or the checkpoint's step when resuming). */
   step: number;
   resumed: boolean;
   maxSteps?: number;
   maxTimeMs?: number;
-  /** Tokens per optimizer step (batch × window). */
-  tokensPerStep: number;
+  maxEpochs?: number;
+  /** Batches whose gradients make one optimizer step. */
+  accumulate: number;
   parameters: number;
-  /** Task-specific facts for display (data sizes, vocabulary, output directory ...). */
-  details: Record<string, unknown>;
+  /** Validation metrics besides the loss, and the one that decides the best model. */
+  metrics: MetricSpec[];
+  monitor: Monitor;
+  details: D;
 }
 
 export interface StepEvent {
   type: 'step';
   /** Optimizer steps completed. */
   step: number;
-  /** Mean training loss of this step's window (nats per token). */
+  /** Mean training loss of this step's batches. */
   loss: number;
   /** Learning rate used by this step. */
   lr: number;
@@ -29,24 +80,35 @@ export interface StepEvent {
   gradNorm: number;
   /** Fractional passes over the training data. */
   epoch: number;
-  /** Tokens trained on so far. */
-  tokens: number;
-  /** Recent training throughput (evaluation time excluded). */
-  tokensPerSecond: number;
+  /** Items trained on so far (the start event's unit). */
+  items: number;
+  /** Recent training throughput, items per second (evaluation excluded). */
+  itemsPerSecond: number;
   /** Wall time of the run so far, earlier sessions of a resumed run included. */
   elapsedMs: number;
-  /** Expected total steps: --max-steps, or an estimate from the time budget. */
+  /** Expected total steps: the step limit, or an estimate from the time budget. */
   totalSteps?: number;
   etaMs?: number;
+  /** Resident memory of the process, where the runtime reports it. */
+  memoryBytes?: number;
 }
 
 export interface EvalEvent {
   type: 'eval';
   step: number;
-  /** Mean validation loss (nats per token). */
+  /** Mean validation loss. */
   valLoss: number;
-  bestValLoss: number;
+  /** Validation metrics by name (see the start event's `metrics`). */
+  metrics: Record<string, number>;
+  /** The monitored figure of this evaluation, the best so far, and the step it came from. */
+  value: number;
+  best: number;
+  bestStep: number;
   improved: boolean;
+  /** Where the best model was written, when this evaluation improved it and the run keeps one. */
+  savedBest?: string;
+  /** Evaluations in a row without improvement (early stopping counts these). */
+  staleEvals: number;
   evalMs: number;
   elapsedMs: number;
 }
@@ -68,18 +130,20 @@ export interface CheckpointEvent {
   ms: number;
 }
 
-export type EndReason = 'max-steps' | 'max-time' | 'interrupted';
+export type EndReason = 'max-steps' | 'max-time' | 'max-epochs' | 'early-stopping' | 'interrupted';
 
 export interface EndEvent {
   type: 'end';
   step: number;
   reason: EndReason;
   elapsedMs: number;
-  tokens: number;
+  items: number;
   /** Last training loss, if any step ran. */
   loss?: number;
+  /** Last validation loss and the best monitored figure, if any evaluation ran. */
   valLoss?: number;
-  bestValLoss?: number;
+  best?: number;
+  bestStep?: number;
 }
 
 export type TrainEvent = StartEvent | StepEvent | EvalEvent | SampleEvent | CheckpointEvent | EndEvent;

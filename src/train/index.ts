@@ -1,16 +1,18 @@
 /**
- * Public door of train: the truncated-BPTT training loop and its typed events, exact stream
- * evaluation, checkpoints (model file + training state, written atomically), the warm-up +
- * cosine schedule and the restorable Rng that bit-exact resumes need. No task knowledge.
+ * Public door of train: the training loop with no task in it (batch sources, objectives and
+ * evaluations are the caller's), `fit` (training in one call, the way `model.fit` serves Keras
+ * users), its typed events, checkpoints (model file + training state, written atomically),
+ * labelled-sequence objectives and classification metrics. No files beyond the checkpoint codec.
  */
 export type {
-  TrainEvent, StartEvent, StepEvent, EvalEvent, SampleEvent, CheckpointEvent, EndEvent, CheckpointReason, EndReason,
+  TrainEvent, StartEvent, StartDetails, StepEvent, EvalEvent, SampleEvent, CheckpointEvent, EndEvent, CheckpointReason, EndReason, MetricSpec, Monitor,
 } from './events.js';
-export { trainLoop, type TrainLoopOptions, type TrainLoopResult, type LoopProgress, type WindowSource } from './train-loop.js';
-export { evaluateStream, stateRow, type EvaluateStreamOptions, type StreamLoss } from './evaluate-stream.js';
+export type { BatchSource, SourcedBatch, Objective, ObjectiveInput, ObjectiveOutput, Evaluation } from './objective.js';
+export { trainLoop, type TrainLoopOptions, type TrainLoopResult, type LoopProgress } from './train-loop.js';
+export { fit, type FitOptions, type FitResult, type FitCallbacks, type History } from './fit.js';
+export { sequenceObjective, evaluateSequences } from './sequence-objectives.js';
+export { confusionMatrix, classificationReport, METRIC_SPECS, type MetricName, type ClassificationReport, type ClassScores } from './metrics.js';
 export {
   encodeCheckpoint, decodeCheckpoint, writeCheckpointFiles, readCheckpointFile,
-  MODEL_FILE_NAME, CHECKPOINT_FILE_NAME, CHECKPOINT_VERSION, type CheckpointContents, type DecodedCheckpoint,
+  MODEL_FILE_NAME, CHECKPOINT_FILE_NAME, CHECKPOINT_VERSION, type CheckpointContents, type DecodedCheckpoint, type CarriedState,
 } from './checkpoint.js';
-export { WarmupCosineLR, type WarmupCosineOptions, type WarmupCosineStateDict } from './warmup-cosine.js';
-export { RestorableRng } from './restorable-rng.js';

@@ -9,21 +9,20 @@ import { loadTextFile } from '../../data/text-file.js';
 import { type Backend, type WasmBackendOptions, createBackend } from '../../kernels/index.js';
 import { Rng } from '../../random/rng.js';
 import {
-  BUNDLED_TEXT_PATH, CHAR_LM_DEFAULTS, type CharLmConfig, charLmOf, evaluateCharLm, explainText, generateChars, trainCharLm,
+  BUNDLED_TEXT_PATH, CHAR_LM_DEFAULTS, type CharLmConfig, type CharLmInput, charLmOf, charLmTask, evaluateCharLm, explainText, generateChars,
 } from '../../tasks/char-lm/index.js';
 import { describeChar } from '../../data/char-tokenizer.js';
 import { readModelFile } from '../model-path.js';
 import { choiceFlag, durationFlag, integerFlag, numberFlag } from '../flag-parsers.js';
-import { createTrainRenderer, formatDuration } from '../train-progress.js';
+import { formatDuration } from '../train-progress.js';
+import { registerTrainCommand } from '../train-command.js';
 
 export const DEFAULT_RUN_DIR = 'char-lm';
 const D = CHAR_LM_DEFAULTS;
 
-interface TrainFlags {
-  text?: string; out: string; cell?: CharLmConfig['cell']; hiddenSize?: number; numLayers?: number; dropout?: number;
-  input?: CharLmConfig['input']; embeddingDim?: number; seqLen?: number; batchSize?: number; lr?: number; clipNorm?: number;
-  maxSteps?: number; maxTime?: number; evalEvery?: number; checkpointEvery?: number; seed?: number; threads?: number;
-  resume?: boolean; force?: boolean; json?: boolean;
+interface LmTrainFlags {
+  text?: string; cell?: CharLmConfig['cell']; hiddenSize?: number; numLayers?: number; dropout?: number;
+  input?: CharLmConfig['input']; embeddingDim?: number; seqLen?: number;
 }
 
 async function wasmBackend(threads?: number): Promise<Backend> {
@@ -37,71 +36,40 @@ async function loadCharLm(arg: string) {
 }
 
 function registerTrain(lm: Command): void {
-  lm.command('train')
-    .description('train a character language model (char-rnn style: truncated BPTT over parallel streams, Adam, clipping, ' +
-      'warm-up + cosine decay), validating on the last 10% of the text and checkpointing into --out')
-    .option('--text <file>', 'UTF-8 text to train on (default: the bundled Tiny Shakespeare; when resuming, the run\'s own text)')
-    .option('--out <dir>', 'run directory: model.safetensors + checkpoint.safetensors', DEFAULT_RUN_DIR)
-    .option('--cell <type>', `lstm, gru, rnn (Elman tanh) or rnn-relu (default ${D.cell})`, choiceFlag('--cell', ['lstm', 'gru', 'rnn-tanh', 'rnn-relu'] as const, { rnn: 'rnn-tanh' }))
-    .option('--hidden-size <n>', `hidden units per layer (default ${D.hiddenSize})`, integerFlag('--hidden-size', 1))
-    .option('--num-layers <n>', `stacked recurrent layers (default ${D.numLayers})`, integerFlag('--num-layers', 1))
-    .option('--dropout <p>', `dropout between recurrent layers, in [0, 1) (default ${D.dropout})`, numberFlag('--dropout', 0, 1, { hiOpen: true }))
-    .option('--input <kind>', `embedding or one-hot (default ${D.input})`, choiceFlag('--input', ['embedding', 'one-hot'] as const))
-    .option('--embedding-dim <n>', `embedding size for --input embedding (default ${D.embeddingDim})`, integerFlag('--embedding-dim', 1))
-    .option('--seq-len <n>', `window length: steps of backpropagation through time (default ${D.seqLen})`, integerFlag('--seq-len', 1))
-    .option('--batch-size <n>', `parallel streams per step (default ${D.batchSize})`, integerFlag('--batch-size', 1))
-    .option('--lr <rate>', `peak learning rate of Adam (default ${D.lr}; cosine decay to a tenth)`, numberFlag('--lr', 0, Infinity, { loOpen: true }))
-    .option('--clip-norm <n>', `global gradient-norm clipping threshold (default ${D.clipNorm})`, numberFlag('--clip-norm', 0, Infinity, { loOpen: true }))
-    .option('--max-steps <n>', 'stop after this many steps in total (the learning-rate decay ends here)', integerFlag('--max-steps', 1))
-    .option('--max-time <duration>', 'stop after this much training time in total, e.g. 30m, 1h30m, 90s (default 30m when --max-steps is not given)', durationFlag('--max-time'))
-    .option('--eval-every <n>', `validate and print a sample every n steps, 0 = only at the end (default ${D.evalEvery})`, integerFlag('--eval-every', 0))
-    .option('--checkpoint-every <n>', `write a checkpoint every n steps, 0 = only at the end (default ${D.checkpointEvery})`, integerFlag('--checkpoint-every', 0))
-    .option('--seed <n>', `seed of initialisation, dropout and samples (default ${D.seed})`, integerFlag('--seed', 0))
-    .option('--threads <n>', 'threads of the wasm kernels, the main one included (default: all cores); resume with the same count for identical losses', integerFlag('--threads', 1))
-    .option('--resume', 'continue the run in --out from its checkpoint (same losses as a run that never stopped)')
-    .option('--force', 'start a new run in an --out that already holds one, overwriting it')
-    .option('--json', 'print one JSON object per event (start, step, eval, sample, checkpoint, end)')
-    .addHelpText('after', '\nCtrl-C writes a checkpoint and stops (exit code 130); a second Ctrl-C quits at once.\n' +
-      'When resuming, model and optimisation flags must match the checkpoint; --max-steps, --max-time, --eval-every and --checkpoint-every may change.')
-    .action(async (f: TrainFlags) => {
-      if (f.resume && f.force) throw new Error('--resume and --force cannot be used together');
+  registerTrainCommand<CharLmConfig, CharLmInput, LmTrainFlags>(lm, {
+    task: charLmTask,
+    description: 'train a character language model (char-rnn style: truncated BPTT over parallel streams, Adam, clipping, ' +
+      'warm-up + cosine decay), validating on the last 10% of the text and checkpointing into --out',
+    defaultOut: DEFAULT_RUN_DIR,
+    flags: (cmd) => cmd
+      .option('--text <file>', 'UTF-8 text to train on (default: the bundled Tiny Shakespeare; when resuming, the run\'s own text)')
+      .option('--cell <type>', `lstm, gru, rnn (Elman tanh) or rnn-relu (default ${D.cell})`, choiceFlag('--cell', ['lstm', 'gru', 'rnn-tanh', 'rnn-relu'] as const, { rnn: 'rnn-tanh' }))
+      .option('--hidden-size <n>', `hidden units per layer (default ${D.hiddenSize})`, integerFlag('--hidden-size', 1))
+      .option('--num-layers <n>', `stacked recurrent layers (default ${D.numLayers})`, integerFlag('--num-layers', 1))
+      .option('--dropout <p>', `dropout between recurrent layers, in [0, 1) (default ${D.dropout})`, numberFlag('--dropout', 0, 1, { hiOpen: true }))
+      .option('--input <kind>', `embedding or one-hot (default ${D.input})`, choiceFlag('--input', ['embedding', 'one-hot'] as const))
+      .option('--embedding-dim <n>', `embedding size for --input embedding (default ${D.embeddingDim})`, integerFlag('--embedding-dim', 1))
+      .option('--seq-len <n>', `window length: steps of backpropagation through time (default ${D.seqLen})`, integerFlag('--seq-len', 1)),
+    help: {
+      batchSize: `parallel streams per step (default ${D.batchSize})`,
+      evalEvery: `validate and print a sample every n steps, 0 = only at the end (default ${D.evalEvery})`,
+      lr: `peak learning rate of Adam (default ${D.lr}; cosine decay to a tenth)`,
+    },
+    config(f) {
       // No flag accepted and then ignored:
       if (f.embeddingDim !== undefined && f.input === 'one-hot') throw new Error('--embedding-dim applies to --input embedding, not one-hot');
       if (f.dropout !== undefined && f.dropout > 0 && f.numLayers === 1) {
         throw new Error('--dropout applies between recurrent layers, and --num-layers 1 has none (use --num-layers 2 or more, or leave --dropout out)');
       }
-      const config: Partial<CharLmConfig> = {
-        cell: f.cell, hiddenSize: f.hiddenSize, numLayers: f.numLayers, input: f.input,
+      return {
+        cell: f.cell, hiddenSize: f.hiddenSize, numLayers: f.numLayers, input: f.input, embeddingDim: f.embeddingDim, seqLen: f.seqLen,
         // One layer has nowhere to put dropout: record 0 rather than the unused default.
-        dropout: f.dropout ?? (f.numLayers === 1 && !f.resume ? 0 : undefined), embeddingDim: f.embeddingDim,
-        seqLen: f.seqLen, batchSize: f.batchSize, lr: f.lr, clipNorm: f.clipNorm, maxSteps: f.maxSteps, maxTimeMs: f.maxTime,
-        evalEvery: f.evalEvery, checkpointEvery: f.checkpointEvery, seed: f.seed,
+        dropout: f.dropout ?? (f.numLayers === 1 && !f.resume ? 0 : undefined),
       };
-      const textPath = f.text ?? (f.resume ? undefined : BUNDLED_TEXT_PATH);
-      const renderer = createTrainRenderer({ json: f.json });
-      const controller = new AbortController();
-      let interrupts = 0;
-      const onSigint = () => {
-        if (++interrupts > 1) {
-          renderer.stop(); // restores the cursor
-          process.exit(130);
-        }
-        controller.abort();
-        renderer.note('interrupted: writing a checkpoint after this step (Ctrl-C again to quit without it)');
-      };
-      process.on('SIGINT', onSigint);
-      let result;
-      try {
-        result = await trainCharLm({
-          textPath, out: f.out, config, resume: f.resume, overwrite: f.force, threads: f.threads, signal: controller.signal,
-          onEvent: (e) => renderer.onEvent(e),
-        });
-      } finally {
-        process.off('SIGINT', onSigint);
-        renderer.stop();
-      }
-      if (result.reason === 'interrupted') process.exitCode = 130;
-    });
+    },
+    // No --text: the bundled Tiny Shakespeare, or when resuming the run's own text (the task's prepare decides).
+    input: (f) => (f.text === undefined ? undefined : { textPath: f.text }),
+  });
 }
 
 function registerSample(lm: Command): void {

@@ -5,8 +5,9 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { CellType, RecurrentModelConfig } from '../../nn/recurrent-model.js';
+import { type TrainConfig, checkTrainConfig, fieldChecks, stripUndefined } from '../train-config.js';
 
-export interface CharLmConfig {
+export interface CharLmConfig extends TrainConfig {
   /** Recurrent cell: 'lstm', 'gru', or an Elman RNN ('rnn-tanh', 'rnn-relu'). */
   cell: Exclude<CellType, 'rnn-sigmoid'>;
   hiddenSize: number;
@@ -16,29 +17,10 @@ export interface CharLmConfig {
   /** 'embedding' (a learned table of `embeddingDim`) or 'one-hot' (char-rnn's input). */
   input: 'embedding' | 'one-hot';
   embeddingDim: number;
-  /** Window length T: steps of backpropagation through time. */
+  /** Window length T: steps of backpropagation through time (`batchSize` is the number of parallel streams B). */
   seqLen: number;
-  /** Parallel streams B. */
-  batchSize: number;
-  /** Peak learning rate of Adam. */
-  lr: number;
-  /** Final learning rate as a fraction of `lr` (cosine decay ends there). */
-  minLrRatio: number;
-  /** Linear warm-up steps. */
-  warmupSteps: number;
-  /** Global gradient-norm clipping threshold. */
-  clipNorm: number;
   /** Fraction of the text (its end) held out for validation. */
   validationFraction: number;
-  seed: number;
-  /** Stop after this many steps in total (the cosine decay ends here). */
-  maxSteps?: number;
-  /** Stop after this much wall time in total (the decay horizon is then estimated from the measured speed). */
-  maxTimeMs?: number;
-  /** Validate (and print a sample) every this many steps. */
-  evalEvery: number;
-  /** Write a checkpoint every this many steps (and at the end). */
-  checkpointEvery: number;
   /** Characters of the sample printed at each validation. */
   sampleLength: number;
 }
@@ -61,6 +43,7 @@ export const CHAR_LM_DEFAULTS: Readonly<CharLmConfig> = Object.freeze({
   minLrRatio: 0.1,
   warmupSteps: 50,
   clipNorm: 1,
+  accumulate: 1,
   validationFraction: 0.1,
   seed: 1,
   evalEvery: 250,
@@ -71,8 +54,8 @@ export const CHAR_LM_DEFAULTS: Readonly<CharLmConfig> = Object.freeze({
 /** The time budget when neither maxSteps nor maxTimeMs is given. */
 export const DEFAULT_MAX_TIME_MS = 30 * 60 * 1000;
 
-/** Fields a resumed run may change: they steer the run, not the model or the optimisation. */
-export const RUN_CONTROL_FIELDS: readonly (keyof CharLmConfig)[] = ['maxSteps', 'maxTimeMs', 'evalEvery', 'checkpointEvery', 'sampleLength'];
+/** Fields a resumed run may change besides the shared ones (`SHARED_RUN_CONTROL`): they steer the run, not the model. */
+export const RUN_CONTROL_FIELDS: readonly (keyof CharLmConfig)[] = ['sampleLength'];
 
 /** The Tiny Shakespeare text shipped with the package (data/tinyshakespeare.txt). */
 export const BUNDLED_TEXT_PATH = fileURLToPath(new URL('../../../data/tinyshakespeare.txt', import.meta.url));
@@ -83,33 +66,19 @@ const CELLS = ['lstm', 'gru', 'rnn-tanh', 'rnn-relu'] as const;
 export function normalizeCharLmConfig(partial: Partial<CharLmConfig> = {}): CharLmConfig {
   const where = 'char-lm config';
   const c = { ...CHAR_LM_DEFAULTS, ...stripUndefined(partial) } as CharLmConfig;
-  const int = (name: keyof CharLmConfig, min: number) => {
-    const v = c[name];
-    if (!(typeof v === 'number' && Number.isInteger(v) && v >= min)) throw new Error(`${where}: ${name} must be an integer >= ${min}, got ${String(v)}`);
-  };
-  const num = (name: keyof CharLmConfig, lo: number, hi: number, loOpen: boolean, hiOpen: boolean) => {
-    const v = c[name];
-    const ok = typeof v === 'number' && Number.isFinite(v) && (loOpen ? v > lo : v >= lo) && (hiOpen ? v < hi : v <= hi);
-    if (!ok) throw new Error(`${where}: ${name} must be a number in ${loOpen ? '(' : '['}${lo}, ${hi === Infinity ? '∞' : hi}${hiOpen ? ')' : ']'}, got ${String(v)}`);
-  };
-  if (!(CELLS as readonly string[]).includes(c.cell)) throw new Error(`${where}: cell must be one of ${CELLS.join(', ')}, got ${JSON.stringify(c.cell)}`);
+  const f = fieldChecks(c, where);
+  f.choice('cell', CELLS);
   if (c.input !== 'embedding' && c.input !== 'one-hot') throw new Error(`${where}: input must be 'embedding' or 'one-hot', got ${JSON.stringify(c.input)}`);
-  int('hiddenSize', 1); int('numLayers', 1); int('embeddingDim', 1); int('seqLen', 1); int('batchSize', 1);
-  int('warmupSteps', 0); int('seed', 0); int('evalEvery', 0); int('checkpointEvery', 0); int('sampleLength', 0);
-  num('dropout', 0, 1, false, true);
-  num('lr', 0, Infinity, true, true);
-  num('minLrRatio', 0, 1, false, false);
-  num('clipNorm', 0, Infinity, true, true);
-  num('validationFraction', 0, 1, true, true);
-  if (c.maxSteps !== undefined) int('maxSteps', 1);
-  if (c.maxTimeMs !== undefined) num('maxTimeMs', 0, Infinity, true, true);
-  if (c.maxSteps === undefined && c.maxTimeMs === undefined) c.maxTimeMs = DEFAULT_MAX_TIME_MS;
-  return c;
+  f.int('hiddenSize', 1); f.int('numLayers', 1); f.int('embeddingDim', 1); f.int('seqLen', 1); f.int('sampleLength', 0);
+  f.num('dropout', 0, 1, false, true);
+  f.num('validationFraction', 0, 1, true, true);
+  return checkTrainConfig(c, where, DEFAULT_MAX_TIME_MS);
 }
 
 /** The `RecurrentModel` config of a char LM over a vocabulary of `vocabSize`. */
 export function modelConfigOf(c: CharLmConfig, vocabSize: number): RecurrentModelConfig {
   return {
+    kind: 'recurrent',
     input: c.input === 'embedding' ? { kind: 'embedding', vocabSize, embeddingDim: c.embeddingDim } : { kind: 'one-hot', vocabSize },
     cell: c.cell,
     hiddenSize: c.hiddenSize,
@@ -120,8 +89,4 @@ export function modelConfigOf(c: CharLmConfig, vocabSize: number): RecurrentMode
     outputSize: vocabSize,
     output: 'sequence',
   };
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

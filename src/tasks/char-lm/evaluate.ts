@@ -6,7 +6,7 @@ import { CharTokenizer } from '../../data/char-tokenizer.js';
 import type { LoadedModel } from '../../io/model-file.js';
 import type { Backend } from '../../kernels/backend.js';
 import type { RecurrentModel } from '../../nn/recurrent-model.js';
-import { evaluateStream } from '../../train/evaluate-stream.js';
+import { evaluateStream } from './evaluate-stream.js';
 
 export interface CharLmLoss {
   /** Mean loss per predicted character, natural log. */

@@ -7,6 +7,8 @@ export {
   type CharLmConfig,
 } from './config.js';
 export { trainCharLm, type TrainCharLmOptions, type TrainCharLmResult } from './train.js';
+export { charLmTask, type CharLmInput, type CharLmData, type CharLmStartDetails } from './task.js';
+export { evaluateStream, stateRow, type EvaluateStreamOptions, type StreamLoss } from './evaluate-stream.js';
 export { samplingDistribution, drawIndex, sampleToken, checkSampling, type SamplingOptions } from './sample.js';
 export { generateChars, generateText, type GenerateOptions } from './generate.js';
 export { evaluateCharLm, charLmOf, type CharLmLoss } from './evaluate.js';

@@ -4,8 +4,8 @@
  * the horizon, and the horizon may be set after construction: a time-budgeted run learns it
  * from its measured speed. The horizon is part of the state dict, so resumes follow the same curve.
  */
-import { Schedule, type ScheduleStateDict } from '../optim/schedules.js';
-import type { Optimizer } from '../optim/optimizer.js';
+import { Schedule, type ScheduleStateDict } from './schedules.js';
+import type { Optimizer } from './optimizer.js';
 
 export interface WarmupCosineOptions {
   /** Steps of linear warm-up from baseLr / warmupSteps to baseLr (0: none). */

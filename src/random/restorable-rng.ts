@@ -3,7 +3,7 @@
  * built with for its dropout masks; resuming a run bit-exactly needs that same object to
  * continue from the checkpoint's state, after initialisation has drawn from it.
  */
-import { Rng, type RngState } from '../random/rng.js';
+import { Rng, type RngState } from './rng.js';
 
 export class RestorableRng extends Rng {
   private inner: Rng;

@@ -3,12 +3,12 @@
  * prediction ids[1..N-1], computed in parallel streams with the hidden state carried between
  * windows (no gradients, dropout off). Not a sampler and not a training step.
  */
-import { Tape } from '../autograd/tape.js';
-import { crossEntropy, reshape } from '../autograd/ops/index.js';
-import type { Backend } from '../kernels/backend.js';
-import type { RecurrentModel } from '../nn/recurrent-model.js';
-import { type RecurrentState, detachState } from '../nn/recurrent.js';
-import { IntTensor, Tensor } from '../tensor/tensor.js';
+import { Tape } from '../../autograd/tape.js';
+import { crossEntropy, reshape } from '../../autograd/ops/index.js';
+import type { Backend } from '../../kernels/backend.js';
+import type { RecurrentModel } from '../../nn/recurrent-model.js';
+import { type RecurrentState, detachState } from '../../nn/recurrent.js';
+import { IntTensor, Tensor } from '../../tensor/tensor.js';
 
 export interface EvaluateStreamOptions {
   /** Parallel streams (default 64; fewer for short sequences). */

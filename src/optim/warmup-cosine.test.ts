@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Parameter } from '../autograd/parameter.js';
 import { ReferenceBackend } from '../kernels/reference/reference-backend.js';
-import { Adam } from '../optim/adam.js';
+import { Adam } from './adam.js';
 import { WarmupCosineLR } from './warmup-cosine.js';
 
 const optimizer = () => new Adam([Parameter.zeros([2])], { lr: 1, backend: new ReferenceBackend() });

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Tape } from '../autograd/tape.js';
-import { crossEntropy, reshape } from '../autograd/ops/index.js';
-import { ReferenceBackend } from '../kernels/reference/reference-backend.js';
-import { RecurrentModel } from '../nn/recurrent-model.js';
-import { Rng } from '../random/rng.js';
-import { IntTensor } from '../tensor/tensor.js';
+import { Tape } from '../../autograd/tape.js';
+import { crossEntropy, reshape } from '../../autograd/ops/index.js';
+import { ReferenceBackend } from '../../kernels/reference/reference-backend.js';
+import { RecurrentModel } from '../../nn/recurrent-model.js';
+import { Rng } from '../../random/rng.js';
+import { IntTensor } from '../../tensor/tensor.js';
 import { evaluateStream } from './evaluate-stream.js';
 
 const backend = new ReferenceBackend();

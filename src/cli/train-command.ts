@@ -1,0 +1,132 @@
+/**
+ * The one `train` command every task's CLI uses: the shared flags (run directory, resume, force,
+ * limits, evaluation and checkpoint cadence, seed, threads, JSON, learning rate, batch size,
+ * clipping, patience, gradient accumulation), the progress or JSON rendering, Ctrl-C (a
+ * checkpoint, then exit code 130; a second Ctrl-C quits at once), a closed stdout pipe (a
+ * checkpoint, then a quiet exit) and errors as JSON events under --json. A task's command adds
+ * only its own flags and how they map to its config and inputs.
+ */
+import type { Command } from 'commander';
+import type { SavedModule } from '../nn/model-kinds.js';
+import { runTask } from '../tasks/run-task.js';
+import type { Task } from '../tasks/task.js';
+import type { TrainConfig } from '../tasks/train-config.js';
+import type { StartDetails, TrainEvent } from '../train/events.js';
+import { durationFlag, integerFlag, numberFlag } from './flag-parsers.js';
+import { createTrainRenderer } from './train-progress.js';
+
+/** The flags every train command has, as commander parses them. */
+export interface SharedTrainFlags {
+  out: string;
+  resume?: boolean;
+  force?: boolean;
+  maxSteps?: number;
+  maxEpochs?: number;
+  maxTime?: number;
+  evalEvery?: number;
+  checkpointEvery?: number;
+  seed?: number;
+  threads?: number;
+  json?: boolean;
+  lr?: number;
+  batchSize?: number;
+  clipNorm?: number;
+  patience?: number;
+  accumulate?: number;
+}
+
+export interface TrainCommandSpec<C extends TrainConfig, In, F> {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  task: Task<C, In, any, SavedModule, any, any, StartDetails>;
+  description: string;
+  /** The run directory when --out is not given. */
+  defaultOut: string;
+  /** Adds the task's own flags (added before the shared ones, so they lead in --help). */
+  flags(cmd: Command): void;
+  /** The task's part of the config from its flags; checks flag combinations (no flag accepted and then ignored). */
+  config(flags: F & SharedTrainFlags): Partial<C>;
+  /** The task's inputs from its flags (undefined: none given; a resume then uses the run's own). */
+  input(flags: F & SharedTrainFlags): In | undefined;
+  /** Help for shared flags whose meaning the task words differently (e.g. what --batch-size counts). */
+  help?: Partial<Record<'batchSize' | 'evalEvery' | 'lr', string>>;
+  /** Added after the options in --help. */
+  helpAfter?: string;
+}
+
+/** The shared flags' part of a config. */
+function sharedConfig(f: SharedTrainFlags): Partial<TrainConfig> {
+  return {
+    lr: f.lr, batchSize: f.batchSize, clipNorm: f.clipNorm, accumulate: f.accumulate, seed: f.seed, patience: f.patience,
+    maxSteps: f.maxSteps, maxEpochs: f.maxEpochs, maxTimeMs: f.maxTime, evalEvery: f.evalEvery, checkpointEvery: f.checkpointEvery,
+  };
+}
+
+/** Registers `train` under `parent` (e.g. `recur lm train`). */
+export function registerTrainCommand<C extends TrainConfig, In, F>(parent: Command, spec: TrainCommandSpec<C, In, F>): Command {
+  const D = spec.task.defaults;
+  const cmd = parent.command('train').description(spec.description);
+  spec.flags(cmd);
+  cmd
+    .option('--out <dir>', 'run directory: model.safetensors, checkpoint.safetensors, best.safetensors (best validation) and events.jsonl', spec.defaultOut)
+    .option('--resume', 'continue the run in --out from its checkpoint (same losses as a run that never stopped)')
+    .option('--force', 'start a new run in an --out that already holds one, overwriting it')
+    .option('--max-steps <n>', 'stop after this many steps in total (the learning-rate decay ends here)', integerFlag('--max-steps', 1))
+    .option('--max-epochs <n>', 'stop after this many passes over the training data', integerFlag('--max-epochs', 1))
+    .option('--max-time <duration>', 'stop after this much training time in total, e.g. 30m, 1h30m, 90s (the default limit when no other is given)', durationFlag('--max-time'))
+    .option('--eval-every <n>', spec.help?.evalEvery ?? `validate every n steps, 0 = only at the end (default ${D.evalEvery})`, integerFlag('--eval-every', 0))
+    .option('--checkpoint-every <n>', `write a checkpoint every n steps, 0 = only at the end (default ${D.checkpointEvery})`, integerFlag('--checkpoint-every', 0))
+    .option('--patience <n>', 'stop early after n validations in a row without improvement (default: never)', integerFlag('--patience', 1))
+    .option('--lr <rate>', spec.help?.lr ?? `peak learning rate of Adam (default ${D.lr}; warm-up, then cosine decay to ${D.minLrRatio} of it)`, numberFlag('--lr', 0, Infinity, { loOpen: true }))
+    .option('--batch-size <n>', spec.help?.batchSize ?? `sequences per batch (default ${D.batchSize})`, integerFlag('--batch-size', 1))
+    .option('--accumulate <n>', `batches whose gradients add up to one optimizer step (default ${D.accumulate})`, integerFlag('--accumulate', 1))
+    .option('--clip-norm <n>', `global gradient-norm clipping threshold (default ${D.clipNorm ?? 'none'})`, numberFlag('--clip-norm', 0, Infinity, { loOpen: true }))
+    .option('--seed <n>', `seed of initialisation, dropout, shuffling and samples (default ${D.seed})`, integerFlag('--seed', 0))
+    .option('--threads <n>', 'threads of the wasm kernels, the main one included (default: all cores); results are bit-identical for any count', integerFlag('--threads', 1))
+    .option('--json', 'print one JSON object per event (start, step, eval, sample, checkpoint, end; error on failure)')
+    .addHelpText('after', `\nCtrl-C writes a checkpoint and stops (exit code 130); a second Ctrl-C quits at once.\n` +
+      'When resuming, model and optimisation flags must match the checkpoint; --max-steps, --max-epochs, --max-time, --eval-every, ' +
+      `--checkpoint-every and --patience may change.${spec.helpAfter ? `\n${spec.helpAfter}` : ''}`)
+    .action((flags: F & SharedTrainFlags) => runTrainCommand(spec, flags));
+  return cmd;
+}
+
+async function runTrainCommand<C extends TrainConfig, In, F>(spec: TrainCommandSpec<C, In, F>, f: F & SharedTrainFlags): Promise<void> {
+  if (f.resume && f.force) throw new Error('--resume and --force cannot be used together');
+  const config = { ...sharedConfig(f), ...spec.config(f) } as Partial<C>;
+  const input = spec.input(f);
+  const renderer = createTrainRenderer({ json: f.json });
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    if (++interrupts > 1) {
+      renderer.stop(); // restores the cursor
+      process.exit(130);
+    }
+    controller.abort();
+    renderer.note('interrupted: writing a checkpoint after this step (Ctrl-C again to quit without it)');
+  };
+  // A reader that went away (`recur ... train --json | head -2`): stop after a checkpoint, quietly.
+  let pipeClosed = false;
+  const onStdoutError = (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    pipeClosed = true;
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  process.stdout.on('error', onStdoutError);
+  const onEvent = (e: TrainEvent) => { if (!pipeClosed) renderer.onEvent(e); };
+  let result;
+  try {
+    result = await runTask(spec.task, {
+      input, out: f.out, config, resume: f.resume, force: f.force, threads: f.threads, signal: controller.signal, onEvent,
+    });
+  } catch (e) {
+    if (f.json && !pipeClosed) renderer.error((e as Error).message);
+    throw e;
+  } finally {
+    process.off('SIGINT', onSigint);
+    if (!pipeClosed) renderer.stop();
+  }
+  if (pipeClosed) process.exitCode = 0;
+  else if (result.reason === 'interrupted') process.exitCode = 130;
+}

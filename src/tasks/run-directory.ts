@@ -1,0 +1,140 @@
+/**
+ * The run directory on disk: checking and creating it with errors that say what is wrong (a file
+ * in the way, a read-only or special file system, no permission), removing temporary files that
+ * a killed checkpoint write left behind, and the `events.jsonl` log every run appends its events
+ * to. No training logic: run-task.ts decides when each is used.
+ */
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { mkdir, readdir, stat, unlink } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { CHECKPOINT_FILE_NAME, MODEL_FILE_NAME } from '../train/checkpoint.js';
+
+/** The events of every session of a run, one JSON object per line. */
+export const EVENTS_FILE_NAME = 'events.jsonl';
+/** The model of the best validation so far. */
+export const BEST_MODEL_FILE_NAME = 'best.safetensors';
+
+/** One line for a file-system error: what failed, where, and why in words, with the code. */
+export function describeFsError(action: string, path: string, e: unknown): Error {
+  const err = e as NodeJS.ErrnoException;
+  const why: Record<string, string> = {
+    EROFS: 'the file system is read-only',
+    EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
+    ENOSPC: 'no space left on device',
+    EDQUOT: 'disk quota exceeded',
+    ENOTDIR: 'a part of the path is a file, not a directory',
+    EISDIR: 'it is a directory',
+    ENOENT: 'no such file or directory',
+    EEXIST: 'it already exists',
+  };
+  const reason = err?.code && why[err.code] ? `${why[err.code]} (${err.code})` : err?.message ?? String(e);
+  const out = new Error(`cannot ${action} ${path}: ${reason}`) as NodeJS.ErrnoException;
+  if (err?.code) out.code = err.code;
+  return out;
+}
+
+async function statOrNull(path: string) {
+  return stat(path).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return null;
+    throw describeFsError('read', path, e);
+  });
+}
+
+/** Throws if `out` exists and is not a directory; returns whether it exists. Writes nothing. */
+export async function checkRunDirectory(out: string): Promise<boolean> {
+  const s = await statOrNull(out);
+  if (s && !s.isDirectory()) throw new Error(`--out ${out} is a file, not a directory`);
+  return s !== null;
+}
+
+/**
+ * Creates `out` (and its missing parents) one level at a time: Node's recursive mkdir loops
+ * forever on file systems that refuse directories without saying so (/proc), and names the
+ * wrong error on a read-only one. Then checks it can be written.
+ */
+export async function makeRunDirectory(out: string): Promise<void> {
+  const missing: string[] = [];
+  let p = resolve(out);
+  for (;;) {
+    const s = await statOrNull(p);
+    if (s) {
+      if (!s.isDirectory()) throw new Error(`cannot create run directory ${out}: ${p} is a file, not a directory`);
+      break;
+    }
+    missing.unshift(p);
+    const up = dirname(p);
+    if (up === p) break;
+    p = up;
+  }
+  for (const dir of missing) {
+    try {
+      await mkdir(dir);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') continue;
+      if (code === 'ENOENT') throw new Error(`cannot create run directory ${out}: the file system at ${dirname(dir)} does not allow creating ${dir} (ENOENT)`);
+      throw describeFsError('create run directory', dir, e);
+    }
+  }
+}
+
+/** Matches the temporary files of io/atomic-write.ts: `.<name>.<pid>.<time>.tmp`. */
+const TEMP_FILE = /^\.(.+)\.(\d+)\.\d+\.tmp$/;
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes temporary files of the run's own files (checkpoint, model, best model) whose writer is
+ * no longer running: what a kill during a checkpoint write leaves. Returns their names.
+ */
+export async function removeStaleTempFiles(out: string): Promise<string[]> {
+  const ours = new Set([CHECKPOINT_FILE_NAME, MODEL_FILE_NAME, BEST_MODEL_FILE_NAME]);
+  const removed: string[] = [];
+  for (const name of await readdir(out).catch(() => [] as string[])) {
+    const m = TEMP_FILE.exec(name);
+    if (!m || !ours.has(m[1]!) || processAlive(Number(m[2]))) continue;
+    await unlink(join(out, name)).then(() => removed.push(name), () => {});
+  }
+  return removed;
+}
+
+/** Appends one JSON line per event to `<out>/events.jsonl` (synchronously, so no event is lost on exit). */
+export class EventsLog {
+  private fd: number | null;
+  readonly path: string;
+
+  /** Opens the log: appended to when resuming, started afresh otherwise. */
+  constructor(out: string, append: boolean) {
+    this.path = join(out, EVENTS_FILE_NAME);
+    try {
+      this.fd = openSync(this.path, append ? 'a' : 'w');
+    } catch (e) {
+      throw describeFsError('write to run directory', out, e);
+    }
+  }
+
+  write(event: object): void {
+    if (this.fd === null) return;
+    try {
+      writeSync(this.fd, `${JSON.stringify(event)}\n`);
+    } catch (e) {
+      // A full disk must not stop training here: the checkpoint write reports it.
+      this.close();
+      if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw describeFsError('write', this.path, e);
+    }
+  }
+
+  close(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+  }
+}

@@ -1,0 +1,234 @@
+/**
+ * `runTask`: trains any task in a run directory, written once for all of them. It owns the
+ * directory: a new run vs `resume` vs `force`, every input checked before the first file is
+ * written, atomic checkpoints (model file + complete training state), bit-exact resume (weights,
+ * Adam, schedule, data position, carried state and every RNG), the best model by the monitored
+ * validation figure, early stopping, stale temporary files, and `events.jsonl`. Training itself
+ * is `fit`; what is specific to a task comes from its record (task.ts). Signals are the caller's:
+ * abort `signal` (the CLI does on Ctrl-C) to stop after the current step with a checkpoint.
+ */
+import { join } from 'node:path';
+import { writeFileAtomic } from '../io/atomic-write.js';
+import { type ModelExtras, encodeModelFile } from '../io/model-file.js';
+import { configDifferences, joinProblems } from '../io/model-file-checks.js';
+import { type Backend, createBackend } from '../kernels/index.js';
+import type { SavedModule } from '../nn/model-kinds.js';
+import { Adam } from '../optim/adam.js';
+import { WarmupCosineLR, type WarmupCosineStateDict } from '../optim/warmup-cosine.js';
+import { RestorableRng } from '../random/restorable-rng.js';
+import type { RngState } from '../random/rng.js';
+import { CHECKPOINT_FILE_NAME, MODEL_FILE_NAME, type DecodedCheckpoint, encodeCheckpoint, readCheckpointFile, writeCheckpointFiles } from '../train/checkpoint.js';
+import type { StartDetails, TrainEvent } from '../train/events.js';
+import { fit } from '../train/fit.js';
+import type { LoopProgress, TrainLoopResult } from '../train/train-loop.js';
+import { BEST_MODEL_FILE_NAME, EventsLog, checkRunDirectory, describeFsError, makeRunDirectory, removeStaleTempFiles } from './run-directory.js';
+import type { Prepared, SourceRecord, Task } from './task.js';
+import { SHARED_RUN_CONTROL, STOPPING_FIELDS, type TrainConfig } from './train-config.js';
+
+export interface RunTaskOptions<C extends TrainConfig, In> {
+  /** The task's inputs (files, in-memory data); when resuming, absent parts come from the checkpoint's record. */
+  input?: In;
+  /** Run directory for the model, checkpoint, best model and events.jsonl; without it nothing is written. */
+  out?: string;
+  /** Settings; unset fields take the task's defaults (or, when resuming, the checkpoint's values). */
+  config?: Partial<C>;
+  /** Continue the run in `out` from its checkpoint. */
+  resume?: boolean;
+  /** Start a new run in an `out` that already holds one (default false: that is an error). */
+  force?: boolean;
+  /** Default: a wasm backend with `threads` threads, created once the inputs are checked. */
+  backend?: Backend;
+  threads?: number;
+  /** Aborting stops the run after the current step, writing a checkpoint. */
+  signal?: AbortSignal;
+  onEvent?: (event: TrainEvent) => void;
+  /** How files are written (default: atomically); tests inject failures here. */
+  writeFile?: (path: string, data: Uint8Array) => Promise<void>;
+}
+
+export interface RunTaskResult<C, D, M, S> extends TrainLoopResult<S> {
+  model: M;
+  config: C;
+  prepared: Prepared<D>;
+}
+
+/** What `recur.training` in a checkpoint written by runTask holds (JSON): the loop's progress (its carried state is in tensors) and the rest. */
+interface RunState<C> extends Omit<LoopProgress, 'carried'> {
+  task: string;
+  position: unknown;
+  rng: { model: RngState; sample: RngState; data: RngState };
+  schedule: WarmupCosineStateDict;
+  config: C;
+  source: SourceRecord;
+}
+
+const RUN_STATE_FIELDS = ['task', 'step', 'items', 'elapsedMs', 'position', 'rng', 'schedule', 'config', 'source'] as const;
+
+/** The stored config with the given fields applied; only run-control fields may differ. */
+function mergeResumeConfig<C extends TrainConfig>(task: Task<C, unknown, unknown, SavedModule, unknown, unknown>, stored: C, given: Partial<C>): C {
+  const runControl = new Set<keyof C>([...SHARED_RUN_CONTROL as (keyof C)[], ...task.runControl]);
+  const merged = { ...stored };
+  for (const [k, v] of Object.entries(given) as [keyof C, unknown][]) {
+    if (v === undefined) continue;
+    if (!runControl.has(k) && JSON.stringify(v) !== JSON.stringify(stored[k])) {
+      throw new Error(`cannot change ${String(k)} when resuming: the checkpoint was trained with ${JSON.stringify(stored[k])}, got ${JSON.stringify(v)}`);
+    }
+    (merged as Record<keyof C, unknown>)[k] = v;
+  }
+  // A new stopping rule replaces the old ones rather than adding to them.
+  if (STOPPING_FIELDS.some((f) => given[f as keyof C] !== undefined)) {
+    for (const f of STOPPING_FIELDS) if (given[f as keyof C] === undefined) delete (merged as Partial<TrainConfig>)[f];
+  }
+  return task.normalizeConfig(merged);
+}
+
+/** Reads the checkpoint of a run to resume and checks that it belongs to `task`. */
+async function readRun<C>(task: { name: string }, out: string): Promise<{ ckpt: DecodedCheckpoint; stored: RunState<C> }> {
+  const ckpt = await readCheckpointFile(out);
+  const stored = ckpt.training as unknown as RunState<C>;
+  const path = join(out, CHECKPOINT_FILE_NAME);
+  if (typeof stored.task === 'string' && stored.task !== task.name) throw new Error(`${path} is a checkpoint of a '${stored.task}' run, not of '${task.name}'`);
+  const missing = RUN_STATE_FIELDS.filter((f) => stored[f] === undefined || stored[f] === null);
+  if (missing.length) throw new Error(`${path} is not a ${task.name} training checkpoint (its training state lacks ${missing.join(', ')})`);
+  return { ckpt, stored };
+}
+
+/** Trains (or resumes) `task`. Rejects before writing anything when an input is bad. */
+export async function runTask<C extends TrainConfig, In, D, M extends SavedModule, B, S, Details extends StartDetails>(
+  task: Task<C, In, D, M, B, S, Details>, options: RunTaskOptions<C, In> = {},
+): Promise<RunTaskResult<C, D, M, S>> {
+  const { out, resume = false } = options;
+  if (resume && options.force) throw new Error('resume and force cannot be used together (--resume continues a run, --force starts it over)');
+  if (resume && !out) throw new Error('resume needs the run directory (out) holding checkpoint.safetensors');
+
+  // 1. Everything that can fail on bad input, before any file is touched.
+  const outExists = out ? await checkRunDirectory(out) : false;
+  let run: { ckpt: DecodedCheckpoint; stored: RunState<C> } | undefined;
+  if (resume) {
+    run = await readRun<C>(task, out!);
+  } else if (out && outExists && !options.force) {
+    for (const f of [CHECKPOINT_FILE_NAME, MODEL_FILE_NAME]) {
+      if (await checkRunDirectory(join(out, f)).catch(() => true)) {
+        throw new Error(`${out} already holds a training run (${f}); continue it with --resume or start over with --force`);
+      }
+    }
+  }
+  const config = run ? mergeResumeConfig(task as never, run.stored.config, options.config ?? {}) : task.normalizeConfig(options.config ?? {});
+  const checkSource = (s: SourceRecord) => {
+    if (run && s.sha256 !== run.stored.source.sha256) {
+      throw new Error(`the ${s.what} (${s.description}) is not the one this run was trained on (${run.stored.source.description}); resume with the same ${s.flag}`);
+    }
+  };
+  const prepared = await task.prepare(config, options.input, run ? { source: run.stored.source, extras: checkpointExtras(run.ckpt), checkSource } : undefined);
+  checkSource(prepared.source);
+
+  // 2. Model, optimizer, schedule, data, RNGs: fresh or restored.
+  const backend = options.backend ?? await createBackend('wasm', options.threads === undefined ? {} : { threads: options.threads });
+  const modelRng = new RestorableRng(config.seed);
+  const sampleRng = new RestorableRng(config.seed + 1);
+  const dataRng = new RestorableRng(config.seed + 2);
+  const model = task.buildModel(config, prepared, modelRng);
+  if (run) {
+    const diff = configDifferences(model.config, run.ckpt.config);
+    if (diff.length) throw new Error(`${join(out!, CHECKPOINT_FILE_NAME)} holds a model that this run's settings do not build (built vs stored): ${joinProblems(diff)}`);
+    model.loadStateDict(run.ckpt.weights);
+  }
+  model.to(backend);
+  const optimizer = new Adam(model.parameters(), { lr: config.lr });
+  const schedule = new WarmupCosineLR(optimizer, { warmupSteps: config.warmupSteps, minLr: config.minLrRatio * config.lr });
+  const batches = task.batches(config, prepared, dataRng);
+  let resumeFrom: LoopProgress<S> | undefined;
+  let savedStep: number | null = null;
+  if (run) {
+    const { ckpt, stored } = run;
+    optimizer.loadStateDict(ckpt.optimizer);
+    schedule.loadStateDict(stored.schedule);
+    batches.seek(stored.position);
+    modelRng.restore(stored.rng.model);
+    sampleRng.restore(stored.rng.sample);
+    dataRng.restore(stored.rng.data);
+    resumeFrom = {
+      step: stored.step, items: stored.items, elapsedMs: stored.elapsedMs, lastEval: stored.lastEval ?? null,
+      best: stored.best ?? null, staleEvals: stored.staleEvals ?? 0, carried: (ckpt.carried as S | null) ?? null,
+    };
+    savedStep = stored.step;
+  }
+
+  // 3. The run directory: created, cleaned of what killed writes left, events appended.
+  let log: EventsLog | undefined;
+  if (out) {
+    await makeRunDirectory(out);
+    await removeStaleTempFiles(out);
+    log = new EventsLog(out, resume);
+  }
+  const write = options.writeFile ?? writeFileAtomic;
+  const extrasAt = (p: LoopProgress<S>): ModelExtras => {
+    const extra: Record<string, string> = { ...prepared.extras.extra, 'recur.step': String(p.step) };
+    if (p.lastEval) extra['recur.val_loss'] = String(p.lastEval.loss);
+    return { ...prepared.extras, task: task.name, extra };
+  };
+  const checkpoint = async (p: LoopProgress<S>): Promise<string> => {
+    const training: RunState<C> = {
+      task: task.name, step: p.step, items: p.items, elapsedMs: p.elapsedMs, lastEval: p.lastEval, best: p.best, staleEvals: p.staleEvals,
+      position: batches.position(), rng: { model: modelRng.state(), sample: sampleRng.state(), data: dataRng.state() },
+      schedule: schedule.stateDict(), config, source: prepared.source,
+    };
+    const extras = extrasAt(p);
+    try {
+      await writeCheckpointFiles(out!, {
+        checkpoint: encodeCheckpoint({ model, extras, optimizer, carried: p.carried as object | null, training: training as unknown as Record<string, unknown> }),
+        model: encodeModelFile(model, extras),
+      }, { writeFile: write });
+    } catch (e) {
+      const kept = savedStep === null ? 'no checkpoint of this run had been written yet' : `the previous checkpoint (step ${savedStep}) is intact`;
+      const err = new Error(`${(e as Error).message}; ${kept}`) as NodeJS.ErrnoException;
+      err.code = (e as NodeJS.ErrnoException).code;
+      throw err;
+    }
+    savedStep = p.step;
+    return out!;
+  };
+  const saveBest = async (p: LoopProgress<S>): Promise<string> => {
+    const path = join(out!, BEST_MODEL_FILE_NAME);
+    const extras = extrasAt(p);
+    try {
+      await write(path, encodeModelFile(model, extras));
+    } catch (e) {
+      throw describeFsError('write the best model', path, e);
+    }
+    return path;
+  };
+
+  const description = task.describe(config, prepared, model);
+  const details = {
+    ...description, trainItems: prepared.trainItems, validationItems: prepared.validationItems,
+    lr: config.lr, backend: backend.description, out: out ?? null, lossUnit: task.lossUnit,
+  } as unknown as Details;
+  try {
+    const result = await fit(model, {
+      data: batches, objective: task.objective(model, config, prepared), backend, optimizer, schedule,
+      unit: task.unit, task: task.name, details, clipNorm: config.clipNorm, accumulate: config.accumulate,
+      maxSteps: config.maxSteps, epochs: config.maxEpochs, maxTimeMs: config.maxTimeMs,
+      evalEvery: config.evalEvery, checkpointEvery: config.checkpointEvery,
+      validation: task.evaluate ? () => task.evaluate!(model, prepared, backend, config) : undefined,
+      metrics: task.metrics ?? [], monitor: task.monitor, patience: config.patience,
+      sample: task.sample ? () => task.sample!(model, prepared, backend, sampleRng, config) : undefined,
+      checkpoint: out ? checkpoint : undefined, saveBest: out && task.evaluate ? saveBest : undefined,
+      signal: options.signal, resumeFrom,
+      onEvent: (e) => { log?.write(e); options.onEvent?.(e); },
+    });
+    return { ...result, model, config, prepared };
+  } finally {
+    log?.close();
+  }
+}
+
+/** The extras a checkpoint saved beside the weights (vocabulary, normalisation, task, other keys). */
+function checkpointExtras(ckpt: DecodedCheckpoint): ModelExtras {
+  const extras: ModelExtras = {};
+  if (ckpt.vocabulary) extras.vocabulary = ckpt.vocabulary;
+  if (ckpt.normalization) extras.normalization = ckpt.normalization;
+  if (ckpt.task !== undefined) extras.task = ckpt.task;
+  if (ckpt.extra) extras.extra = ckpt.extra;
+  return extras;
+}
