@@ -20,8 +20,8 @@ export function buildProgram(): Command {
   return program;
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+/** Runs `argv` through `program`: a command's exit code, or 1 with a one-line `recur: message` on stderr. */
+export async function runCli(program: Command, argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv, { from: 'user' });
     return Number(process.exitCode ?? 0); // a command may set it (e.g. 130 after Ctrl-C)
@@ -31,4 +31,8 @@ export async function main(argv: string[]): Promise<number> {
     if (process.env.RECUR_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
     return 1;
   }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  return runCli(buildProgram(), argv);
 }

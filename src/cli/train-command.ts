@@ -37,7 +37,7 @@ export interface SharedTrainFlags {
 
 export interface TrainCommandSpec<C extends TrainConfig, In, F> {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  task: Task<C, In, any, SavedModule, any, any, StartDetails>;
+  task: Task<C, In, any, any, any, any, any>;
   description: string;
   /** The run directory when --out is not given. */
   defaultOut: string;

@@ -92,3 +92,14 @@ test('loadModel names a missing file; a corrupted file gets a safetensors error'
   writeFileSync(path, bytes.subarray(0, bytes.length - 3));
   await assert.rejects(loadModel(path), /safetensors: /);
 });
+
+test('a model file written before model kinds existed (no kind in its config) loads as a recurrent model', () => {
+  const model = new RecurrentModel({ input: { kind: 'one-hot', vocabSize: 4 }, hiddenSize: 3, outputSize: 4 }, { rng: new Rng(6) });
+  const { kind, ...old } = model.config;
+  assert.equal(kind, 'recurrent');
+  const bytes = encodeSafetensors(model.stateDict(), { format: 'pt', 'recur.format_version': '1', 'recur.config': JSON.stringify(old), 'recur.vocabulary': '["a","b","c","d"]' });
+  const loaded = decodeModelFile(bytes);
+  assert.deepEqual(loaded.config, model.config);
+  assert.deepEqual(loaded.vocabulary, ['a', 'b', 'c', 'd']);
+  assert.deepEqual(loaded.model.stateDict(), model.stateDict());
+});

@@ -7,6 +7,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { mkdir, readdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { describeFsError } from '../io/fs-errors.js';
 import { CHECKPOINT_FILE_NAME, MODEL_FILE_NAME } from '../train/checkpoint.js';
 
 /** The events of every session of a run, one JSON object per line. */
@@ -14,60 +15,45 @@ export const EVENTS_FILE_NAME = 'events.jsonl';
 /** The model of the best validation so far. */
 export const BEST_MODEL_FILE_NAME = 'best.safetensors';
 
-/** One line for a file-system error: what failed, where, and why in words, with the code. */
-export function describeFsError(action: string, path: string, e: unknown): Error {
-  const err = e as NodeJS.ErrnoException;
-  const why: Record<string, string> = {
-    EROFS: 'the file system is read-only',
-    EACCES: 'permission denied',
-    EPERM: 'operation not permitted',
-    ENOSPC: 'no space left on device',
-    EDQUOT: 'disk quota exceeded',
-    ENOTDIR: 'a part of the path is a file, not a directory',
-    EISDIR: 'it is a directory',
-    ENOENT: 'no such file or directory',
-    EEXIST: 'it already exists',
-  };
-  const reason = err?.code && why[err.code] ? `${why[err.code]} (${err.code})` : err?.message ?? String(e);
-  const out = new Error(`cannot ${action} ${path}: ${reason}`) as NodeJS.ErrnoException;
-  if (err?.code) out.code = err.code;
-  return out;
-}
-
+/** A path's stats, or null where nothing is (a path through a file, ENOTDIR, is nothing too). */
 async function statOrNull(path: string) {
   return stat(path).catch((e: NodeJS.ErrnoException) => {
-    if (e.code === 'ENOENT') return null;
+    if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return null;
     throw describeFsError('read', path, e);
   });
 }
 
-/** Throws if `out` exists and is not a directory; returns whether it exists. Writes nothing. */
-export async function checkRunDirectory(out: string): Promise<boolean> {
-  const s = await statOrNull(out);
-  if (s && !s.isDirectory()) throw new Error(`--out ${out} is a file, not a directory`);
-  return s !== null;
-}
-
-/**
- * Creates `out` (and its missing parents) one level at a time: Node's recursive mkdir loops
- * forever on file systems that refuse directories without saying so (/proc), and names the
- * wrong error on a read-only one. Then checks it can be written.
- */
-export async function makeRunDirectory(out: string): Promise<void> {
+/** The directories of `out` that do not exist yet, outermost first; throws if a file stands where one must go. */
+async function missingDirectories(out: string): Promise<string[]> {
   const missing: string[] = [];
   let p = resolve(out);
   for (;;) {
     const s = await statOrNull(p);
     if (s) {
-      if (!s.isDirectory()) throw new Error(`cannot create run directory ${out}: ${p} is a file, not a directory`);
-      break;
+      if (!s.isDirectory()) {
+        throw new Error(missing.length ? `cannot create run directory ${out}: ${p} is a file, not a directory` : `--out ${out} is a file, not a directory`);
+      }
+      return missing;
     }
     missing.unshift(p);
     const up = dirname(p);
-    if (up === p) break;
+    if (up === p) return missing;
     p = up;
   }
-  for (const dir of missing) {
+}
+
+/** Throws if `out` cannot be a run directory (a file in the way); returns whether it exists. Writes nothing. */
+export async function checkRunDirectory(out: string): Promise<boolean> {
+  return (await missingDirectories(out)).length === 0;
+}
+
+/**
+ * Creates `out` (and its missing parents) one level at a time: Node's recursive mkdir loops
+ * forever on file systems that refuse directories without saying so (/proc), and names the
+ * wrong error on a read-only one.
+ */
+export async function makeRunDirectory(out: string): Promise<void> {
+  for (const dir of await missingDirectories(out)) {
     try {
       await mkdir(dir);
     } catch (e) {

@@ -7,6 +7,7 @@
  * is `fit`; what is specific to a task comes from its record (task.ts). Signals are the caller's:
  * abort `signal` (the CLI does on Ctrl-C) to stop after the current step with a checkpoint.
  */
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { type ModelExtras, encodeModelFile } from '../io/model-file.js';
@@ -21,7 +22,7 @@ import { CHECKPOINT_FILE_NAME, MODEL_FILE_NAME, type DecodedCheckpoint, encodeCh
 import type { StartDetails, TrainEvent } from '../train/events.js';
 import { fit } from '../train/fit.js';
 import type { LoopProgress, TrainLoopResult } from '../train/train-loop.js';
-import { BEST_MODEL_FILE_NAME, EventsLog, checkRunDirectory, describeFsError, makeRunDirectory, removeStaleTempFiles } from './run-directory.js';
+import { BEST_MODEL_FILE_NAME, EventsLog, checkRunDirectory, makeRunDirectory, removeStaleTempFiles } from './run-directory.js';
 import type { Prepared, SourceRecord, Task } from './task.js';
 import { SHARED_RUN_CONTROL, STOPPING_FIELDS, type TrainConfig } from './train-config.js';
 
@@ -108,7 +109,7 @@ export async function runTask<C extends TrainConfig, In, D, M extends SavedModul
     run = await readRun<C>(task, out!);
   } else if (out && outExists && !options.force) {
     for (const f of [CHECKPOINT_FILE_NAME, MODEL_FILE_NAME]) {
-      if (await checkRunDirectory(join(out, f)).catch(() => true)) {
+      if (await stat(join(out, f)).then(() => true, () => false)) {
         throw new Error(`${out} already holds a training run (${f}); continue it with --resume or start over with --force`);
       }
     }
@@ -191,11 +192,7 @@ export async function runTask<C extends TrainConfig, In, D, M extends SavedModul
   const saveBest = async (p: LoopProgress<S>): Promise<string> => {
     const path = join(out!, BEST_MODEL_FILE_NAME);
     const extras = extrasAt(p);
-    try {
-      await write(path, encodeModelFile(model, extras));
-    } catch (e) {
-      throw describeFsError('write the best model', path, e);
-    }
+    await write(path, encodeModelFile(model, extras));
     return path;
   };
 

@@ -53,7 +53,7 @@ export interface Resumed {
 /** What a task says of a run at its start; runTask adds the backend, directory, lr, counts and loss unit. */
 export type TaskDescription<D extends StartDetails = StartDetails> = Omit<D, 'backend' | 'out' | 'lr' | 'lossUnit' | 'trainItems' | 'validationItems'>;
 
-export interface Task<C extends TrainConfig, In, D, M extends SavedModule, B, S = never, Details extends StartDetails = StartDetails> {
+export interface Task<C extends TrainConfig, In, D, M extends SavedModule, B, S = null, Details extends StartDetails = StartDetails> {
   /** Recorded in checkpoints and model files ('char-lm'); a run directory of another task is refused. */
   readonly name: string;
   /** What the loss and throughput count, plural: 'characters', 'sequences', 'tokens', 'time steps'. */

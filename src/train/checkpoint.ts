@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic-write.js';
+import { describeFsError } from '../io/fs-errors.js';
 import { MAX_MODEL_HEADER_BYTES, MODEL_FORMAT_VERSION, type ModelExtras, modelExtrasOf, modelMetadata } from '../io/model-file.js';
 import { formatVersion, joinProblems, parameterProblems } from '../io/model-file-checks.js';
 import { quote } from '../io/safetensors-header.js';
@@ -202,8 +203,14 @@ export async function writeCheckpointFiles(
 ): Promise<void> {
   const write = options.writeFile ?? writeFileAtomic;
   // The checkpoint alone resumes a run; the model file is the export of the same weights.
-  await write(join(dir, CHECKPOINT_FILE_NAME), files.checkpoint);
-  await write(join(dir, MODEL_FILE_NAME), files.model);
+  for (const [name, bytes] of [[CHECKPOINT_FILE_NAME, files.checkpoint], [MODEL_FILE_NAME, files.model]] as const) {
+    const path = join(dir, name);
+    try {
+      await write(path, bytes);
+    } catch (e) {
+      throw (e as Error).message.includes(path) ? e : describeFsError('write', path, e);
+    }
+  }
 }
 
 /** Reads and decodes `dir/checkpoint.safetensors`, with one-line errors for a missing or unreadable file. */

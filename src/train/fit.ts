@@ -27,7 +27,7 @@ export interface FitCallbacks {
   onEnd?(event: EndEvent): void;
 }
 
-export interface FitOptions<B, S = never> extends Omit<TrainLoopOptions<B, S>, 'model' | 'backend' | 'optimizer' | 'data' | 'objective' | 'unit' | 'evaluate' | 'maxEpochs' | 'metrics'> {
+export interface FitOptions<B, S = null> extends Omit<TrainLoopOptions<B, S>, 'model' | 'backend' | 'optimizer' | 'data' | 'objective' | 'unit' | 'evaluate' | 'maxEpochs' | 'metrics'> {
   /** Training data: labelled sequences, or batches of any kind with an `objective`. */
   data: SequenceDataset | BatchSource<B>;
   /** The loss of a batch; derived from the labels and the model for labelled sequences. */
@@ -79,7 +79,7 @@ function backendOf(model: Module, given: Backend | undefined): Backend {
 }
 
 /** Trains `model` (see the file comment); resolves with the loop's result and the history. */
-export async function fit<B = SequenceBatch, S = never>(model: Module, options: FitOptions<B, S>): Promise<FitResult<S>> {
+export async function fit<B = SequenceBatch, S = null>(model: Module, options: FitOptions<B, S>): Promise<FitResult<S>> {
   const o = options;
   if (!o || typeof o !== 'object') throw new Error('fit: options { data, ... } are required');
   const backend = backendOf(model, o.backend);

@@ -46,7 +46,7 @@ export interface ObjectiveOutput<S> {
 }
 
 /** The loss of a batch: model forward and loss on the tape, nothing else. */
-export type Objective<B, S = never> = (input: ObjectiveInput<B, S>) => ObjectiveOutput<S>;
+export type Objective<B, S = null> = (input: ObjectiveInput<B, S>) => ObjectiveOutput<S>;
 
 /** What a validation pass reports. */
 export interface Evaluation {

@@ -34,7 +34,7 @@ export interface LoopProgress<S = unknown> {
   carried: S | null;
 }
 
-export interface TrainLoopOptions<B, S = never> {
+export interface TrainLoopOptions<B, S = null> {
   /** Its parameters are clipped and counted. */
   model: Module;
   backend: Backend;
@@ -115,7 +115,7 @@ function checkOptions(o: TrainLoopOptions<unknown, unknown>): void {
 }
 
 /** Runs the loop until a step, epoch or time limit, early stopping or the abort signal. */
-export async function trainLoop<B, S = never>(o: TrainLoopOptions<B, S>): Promise<TrainLoopResult<S>> {
+export async function trainLoop<B, S = null>(o: TrainLoopOptions<B, S>): Promise<TrainLoopResult<S>> {
   checkOptions(o as TrainLoopOptions<unknown, unknown>);
   const emit = (e: TrainEvent) => o.onEvent?.(e);
   const { model, optimizer, schedule, data } = o;
