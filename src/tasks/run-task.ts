@@ -57,7 +57,7 @@ export interface RunTaskResult<C, D, M, S> extends TrainLoopResult<S> {
 interface RunState<C> extends Omit<LoopProgress, 'carried'> {
   task: string;
   position: unknown;
-  rng: { model: RngState; sample: RngState; data: RngState };
+  rng: { model: RngState; sample: RngState; data: RngState; objective: RngState };
   schedule: WarmupCosineStateDict;
   config: C;
   source: SourceRecord;
@@ -128,6 +128,7 @@ export async function runTask<C extends TrainConfig, In, D, M extends SavedModul
   const modelRng = new RestorableRng(config.seed);
   const sampleRng = new RestorableRng(config.seed + 1);
   const dataRng = new RestorableRng(config.seed + 2);
+  const objectiveRng = new RestorableRng(config.seed + 3);
   const model = task.buildModel(config, prepared, modelRng);
   if (run) {
     const diff = configDifferences(model.config, run.ckpt.config);
@@ -148,6 +149,7 @@ export async function runTask<C extends TrainConfig, In, D, M extends SavedModul
     modelRng.restore(stored.rng.model);
     sampleRng.restore(stored.rng.sample);
     dataRng.restore(stored.rng.data);
+    objectiveRng.restore(stored.rng.objective);
     resumeFrom = {
       step: stored.step, items: stored.items, elapsedMs: stored.elapsedMs, lastEval: stored.lastEval ?? null,
       best: stored.best ?? null, staleEvals: stored.staleEvals ?? 0, carried: (ckpt.carried as S | null) ?? null,
@@ -171,7 +173,7 @@ export async function runTask<C extends TrainConfig, In, D, M extends SavedModul
   const checkpoint = async (p: LoopProgress<S>): Promise<string> => {
     const training: RunState<C> = {
       task: task.name, step: p.step, items: p.items, elapsedMs: p.elapsedMs, lastEval: p.lastEval, best: p.best, staleEvals: p.staleEvals,
-      position: batches.position(), rng: { model: modelRng.state(), sample: sampleRng.state(), data: dataRng.state() },
+      position: batches.position(), rng: { model: modelRng.state(), sample: sampleRng.state(), data: dataRng.state(), objective: objectiveRng.state() },
       schedule: schedule.stateDict(), config, source: prepared.source,
     };
     const extras = extrasAt(p);
@@ -203,7 +205,7 @@ export async function runTask<C extends TrainConfig, In, D, M extends SavedModul
   } as unknown as Details;
   try {
     const result = await fit(model, {
-      data: batches, objective: task.objective(model, config, prepared), backend, optimizer, schedule,
+      data: batches, objective: task.objective(model, config, prepared, objectiveRng), backend, optimizer, schedule,
       unit: task.unit, task: task.name, details, clipNorm: config.clipNorm, accumulate: config.accumulate,
       maxSteps: config.maxSteps, epochs: config.maxEpochs, maxTimeMs: config.maxTimeMs,
       evalEvery: config.evalEvery, checkpointEvery: config.checkpointEvery,

@@ -78,8 +78,8 @@ export interface Task<C extends TrainConfig, In, D, M extends SavedModule, B, S 
   buildModel(config: C, prepared: Prepared<D>, rng: Rng): M;
   /** The training batches; `rng` (restored on resume) is for shuffling. */
   batches(config: C, prepared: Prepared<D>, rng: Rng): BatchSource<B>;
-  /** The loss of a batch. */
-  objective(model: M, config: C, prepared: Prepared<D>): Objective<B, S>;
+  /** The loss of a batch; `rng` (restored on resume) is for randomness inside it (teacher forcing, noise). */
+  objective(model: M, config: C, prepared: Prepared<D>, rng: Rng): Objective<B, S>;
   /** A validation pass (dropout off, nothing recorded). */
   evaluate?(model: M, prepared: Prepared<D>, backend: Backend, config: C): Evaluation;
   /** A sample shown after each validation (generated text, a prediction ...), or undefined for none. */

@@ -34,6 +34,8 @@ export interface ObjectiveInput<B, S> {
   batch: B;
   /** The state the previous batch carried (truncated BPTT), or null at the start of an epoch. */
   carried: S | null;
+  /** Optimizer steps completed before this batch (for schedules inside the loss, e.g. teacher forcing). */
+  step: number;
 }
 
 export interface ObjectiveOutput<S> {

@@ -204,7 +204,7 @@ export async function trainLoop<B, S = null>(o: TrainLoopOptions<B, S>): Promise
       const b = data.next();
       if (b.startsEpoch) p.carried = null;
       tape.reset();
-      const out = o.objective({ tape, batch: b.batch, carried: p.carried });
+      const out = o.objective({ tape, batch: b.batch, carried: p.carried, step: p.step });
       if (!(out?.loss instanceof Tensor) || out.loss.size !== 1) throw new Error('trainLoop: the objective must return { loss: a one-element Tensor, items }');
       if (!(Number.isInteger(out.items) && out.items > 0)) throw new Error(`trainLoop: the objective must count the batch's items (a positive integer), got ${out.items}`);
       const loss = out.loss.item();
