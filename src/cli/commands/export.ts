@@ -1,6 +1,7 @@
 /** `recur export onnx`: writes a trained model as an ONNX inference graph. */
 import type { Command } from 'commander';
 import { readModelFile } from '../model-path.js';
+import { stdout } from '../output.js';
 import { exportOnnx } from '../../io/onnx/export.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 
@@ -18,7 +19,7 @@ export function registerExport(program: Command): void {
       const bytes = exportOnnx(model, { opset: opts.opset, docString: JSON.stringify(model.config) });
       await writeFileAtomic(opts.out, bytes);
       const summary = { model: path, out: opts.out, bytes: bytes.length, opset: opts.opset, cell: model.config.cell };
-      process.stdout.write(opts.json ? `${JSON.stringify(summary)}\n` : `wrote ${opts.out} (${bytes.length} bytes, opset ${opts.opset}, ${model.config.cell})\n`);
+      stdout.write(opts.json ? `${JSON.stringify(summary)}\n` : `wrote ${opts.out} (${bytes.length} bytes, opset ${opts.opset}, ${model.config.cell})\n`);
     });
 }
 
