@@ -92,3 +92,22 @@ test('recur export onnx never writes over its input model, and over another file
   assert.equal(noDir.stderr, `recur: --out ${join(d, 'missing', 'x.onnx')}: the directory ${join(d, 'missing')} does not exist\n`);
   assert.deepEqual(readFileSync(modelFile), original);
 });
+
+test('recur export onnx --opset: 14 to 26, said in --help and in the error; both ends load in ONNX Runtime', async () => {
+  assert.match(recur('export', 'onnx', '--help').stdout, /--opset <n>\s+ONNX opset version, 14 to 26: the opsets ONNX Runtime 1\.30\s+loads \(default: 14\)/);
+  for (const opset of ['13', '27', '99']) {
+    const out = join(dir, `opset-${opset}.onnx`);
+    const r = recur('export', 'onnx', '--model', dir, '--out', out, '--opset', opset);
+    assert.equal(r.status, 1);
+    assert.equal(r.stderr, `recur: --opset must be from 14 to 26 (the opsets ONNX Runtime 1.30 loads), got ${opset}\n`);
+    assert.ok(!existsSync(out));
+  }
+  for (const opset of ['14', '26']) {
+    const out = join(dir, `opset-${opset}.onnx`);
+    const r = recur('export', 'onnx', '--model', dir, '--out', out, '--opset', opset, '--json');
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).opset, Number(opset));
+    const session = await ort.InferenceSession.create(readFileSync(out));
+    assert.deepEqual([...session.outputNames], ['logits', 'probabilities', 'h_n']);
+  }
+});
