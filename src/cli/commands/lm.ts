@@ -58,7 +58,7 @@ function registerTrain(lm: Command): void {
     .option('--eval-every <n>', `validate and print a sample every n steps, 0 = only at the end (default ${D.evalEvery})`, integerFlag('--eval-every', 0))
     .option('--checkpoint-every <n>', `write a checkpoint every n steps, 0 = only at the end (default ${D.checkpointEvery})`, integerFlag('--checkpoint-every', 0))
     .option('--seed <n>', `seed of initialisation, dropout and samples (default ${D.seed})`, integerFlag('--seed', 0))
-    .option('--threads <n>', 'threads of the wasm kernels, the main one included (default: all cores); resume with the same count for identical losses', integerFlag('--threads', 1))
+    .option('--threads <n>', 'threads of the wasm kernels, the main one included (default: all cores); results are bit-identical for any count, so a run may resume with another', integerFlag('--threads', 1))
     .option('--resume', 'continue the run in --out from its checkpoint (same losses as a run that never stopped)')
     .option('--force', 'start a new run in an --out that already holds one, overwriting it')
     .option('--json', 'print one JSON object per event (start, step, eval, sample, checkpoint, end)')
