@@ -21,7 +21,7 @@ import { pathToFileURL } from 'node:url';
 import {
   Adam, CosineAnnealingLR, Embedding, Gru, IntTensor, Linear, Module, Rng, Tape, clipGradNorm, createBackend,
   crossEntropy, reshape, type BackendName, type RecurrentState, type Tensor,
-} from 'recur';
+} from 'recur-nn';
 
 export const PAD = 0;
 export const GO = 1;

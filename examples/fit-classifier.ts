@@ -9,7 +9,7 @@
  * Run: `npm run build && node dist/examples/fit-classifier.js`.
  */
 import { pathToFileURL } from 'node:url';
-import { RecurrentModel, Rng, type SequenceDataset, createBackend, fit } from 'recur';
+import { RecurrentModel, Rng, type SequenceDataset, createBackend, fit } from 'recur-nn';
 
 export interface FitClassifierOptions { epochs?: number; seed?: number; verbose?: boolean }
 export interface FitClassifierResult { accuracy: number; macroF1: number; majorityBaseline: number; epochs: number; seconds: number }

@@ -17,7 +17,7 @@ import { pathToFileURL } from 'node:url';
 import {
   Adam, IntTensor, Linear, Module, Rng, Rnn, Tape, Tensor, createBackend, crossEntropy, reshape,
   type Backend, type BackendName,
-} from 'recur';
+} from 'recur-nn';
 
 const VOCAB = ['h', 'e', 'l', 'o'] as const;
 

@@ -18,7 +18,7 @@ import { pathToFileURL } from 'node:url';
 import {
   Adam, CosineAnnealingLR, Gru, Linear, Module, Rng, Tape, Tensor, TimeDistributed, clipGradNorm, createBackend,
   mseLoss, reshape, tanh, type BackendName,
-} from 'recur';
+} from 'recur-nn';
 
 export type Conditioning = 'repeat' | 'state';
 

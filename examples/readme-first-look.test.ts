@@ -1,7 +1,7 @@
 // The README's "A first look" snippet, with concrete data: it must run and learn as written.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Adam, IntTensor, Linear, Lstm, Rng, Tape, Tensor, createBackend, crossEntropy, reshape } from 'recur';
+import { Adam, IntTensor, Linear, Lstm, Rng, Tape, Tensor, createBackend, crossEntropy, reshape } from 'recur-nn';
 
 test('README first-look snippet trains', async () => {
   const backend = await createBackend('wasm');

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { RecurrentModel, Rng, decodeSafetensors, encodeModelFile } from 'recur';
+import { RecurrentModel, Rng, decodeSafetensors, encodeModelFile } from 'recur-nn';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 const python = /```python\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';

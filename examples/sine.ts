@@ -18,7 +18,7 @@
 import { pathToFileURL } from 'node:url';
 import {
   Adam, Linear, Module, Rng, Rnn, Tape, Tensor, createBackend, mseLoss, select, type BackendName,
-} from 'recur';
+} from 'recur-nn';
 
 /** Validation RMSE printed by the numpy tutorial, for comparison. */
 export const TUTORIAL_VALIDATION_RMSE = 0.127;

@@ -23,7 +23,7 @@ import { pathToFileURL } from 'node:url';
 import {
   Adam, CosineAnnealingLR, Linear, Lstm, Module, Rng, Tape, Tensor, TimeDistributed, clipGradNorm, createBackend, mseLoss,
   type BackendName,
-} from 'recur';
+} from 'recur-nn';
 
 export interface SyncedOptions {
   hiddenSize?: number;

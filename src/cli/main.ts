@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { registerExport } from './commands/export.js';
 import { registerLm } from './commands/lm.js';
+import { stdout } from './output.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .description('Recurrent neural networks (Elman RNN, LSTM, GRU) for TypeScript')
     .version(pkg.version)
     .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: (text) => stdout.write(text) }) // help and version, quiet on a closed pipe
     .exitOverride();
   registerExport(program);
   registerLm(program);

@@ -13,6 +13,7 @@ import type { Task } from '../tasks/task.js';
 import type { TrainConfig } from '../tasks/train-config.js';
 import type { StartDetails, TrainEvent } from '../train/events.js';
 import { durationFlag, integerFlag, numberFlag } from './flag-parsers.js';
+import { stdout } from './output.js';
 import { createTrainRenderer } from './train-progress.js';
 
 /** The flags every train command has, as commander parses them. */
@@ -106,27 +107,22 @@ async function runTrainCommand<C extends TrainConfig, In, F>(spec: TrainCommandS
     renderer.note('interrupted: writing a checkpoint after this step (Ctrl-C again to quit without it)');
   };
   // A reader that went away (`recur ... train --json | head -2`): stop after a checkpoint, quietly.
-  let pipeClosed = false;
-  const onStdoutError = (e: NodeJS.ErrnoException) => {
-    if (e.code !== 'EPIPE') throw e;
-    pipeClosed = true;
-    controller.abort();
-  };
+  const onPipeClosed = () => controller.abort();
+  stdout.closedSignal.addEventListener('abort', onPipeClosed);
   process.on('SIGINT', onSigint);
-  process.stdout.on('error', onStdoutError);
-  const onEvent = (e: TrainEvent) => { if (!pipeClosed) renderer.onEvent(e); };
+  const onEvent = (e: TrainEvent) => { if (!stdout.closed) renderer.onEvent(e); };
   let result;
   try {
     result = await runTask(spec.task, {
       input, out: f.out, config, resume: f.resume, force: f.force, threads: f.threads, signal: controller.signal, onEvent,
     });
   } catch (e) {
-    if (f.json && !pipeClosed) renderer.error((e as Error).message);
+    if (f.json && !stdout.closed) renderer.error((e as Error).message);
     throw e;
   } finally {
     process.off('SIGINT', onSigint);
-    if (!pipeClosed) renderer.stop();
+    stdout.closedSignal.removeEventListener('abort', onPipeClosed);
+    if (!stdout.closed) renderer.stop();
   }
-  if (pipeClosed) process.exitCode = 0;
-  else if (result.reason === 'interrupted') process.exitCode = 130;
+  if (result.reason === 'interrupted' && !stdout.closed) process.exitCode = 130;
 }

@@ -6,5 +6,5 @@ export { encodeSafetensors, decodeSafetensors, readSafetensorsHeader, type Safet
 export {
   encodeModelFile, decodeModelFile, saveModel, loadModel, modelMetadata, modelExtrasOf, MODEL_FORMAT_VERSION, MAX_MODEL_HEADER_BYTES, type ModelExtras, type LoadedModel, type DecodeModelOptions,
 } from './model-file.js';
-export { exportOnnx, type OnnxExportOptions } from './onnx/export.js';
+export { exportOnnx, ONNX_OPSETS, type OnnxExportOptions } from './onnx/export.js';
 export { writeFileAtomic } from './atomic-write.js';

@@ -1,25 +1,42 @@
 /** `recur export onnx`: writes a trained model as an ONNX inference graph. */
 import type { Command } from 'commander';
-import { readModelFile } from '../model-path.js';
-import { exportOnnx } from '../../io/onnx/export.js';
+import { readModelFile, resolveModelPath } from '../model-path.js';
+import { checkOutFile } from '../check-out-file.js';
+import { stdout } from '../output.js';
+import { ONNX_OPSETS, exportOnnx } from '../../io/onnx/export.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
+
+const OPSETS = `${ONNX_OPSETS.min} to ${ONNX_OPSETS.max}`;
 
 export function registerExport(program: Command): void {
   const exp = program.command('export').description('export a model to another format');
   exp.command('onnx')
-    .description('write an ONNX inference graph (RNN/LSTM/GRU operators, opset >= 14) verified by ONNX Runtime in the tests')
+    .description(`write an ONNX inference graph (RNN/LSTM/GRU operators, opset ${OPSETS}) verified by ONNX Runtime in the tests`)
     .requiredOption('--model <path>', 'model file (.safetensors) or model directory')
-    .requiredOption('--out <file>', 'ONNX file to write')
-    .option('--opset <n>', 'ONNX opset version (>= 14)', (v) => parseIntStrict('--opset', v), 14)
+    .requiredOption('--out <file>', 'ONNX file to write (never the model itself; an existing file only with --force)')
+    .option('--opset <n>', `ONNX opset version, ${OPSETS}: the opsets ONNX Runtime 1.30 loads`, parseOpset, ONNX_OPSETS.min)
+    .option('--force', 'overwrite --out if it exists')
     .option('--json', 'print a JSON summary instead of text')
-    .action(async (opts: { model: string; out: string; opset: number; json?: boolean }) => {
-      const { model, path } = await readModelFile(opts.model);
+    .action(async (opts: { model: string; out: string; opset: number; force?: boolean; json?: boolean }) => {
+      const modelPath = await resolveModelPath(opts.model);
+      await checkOutFile(opts.out, { inputs: [{ path: modelPath, name: 'model' }], force: opts.force === true });
+      const { model, path } = await readModelFile(modelPath);
       model.eval();
       const bytes = exportOnnx(model, { opset: opts.opset, docString: JSON.stringify(model.config) });
-      await writeFileAtomic(opts.out, bytes);
+      try {
+        await writeFileAtomic(opts.out, bytes);
+      } catch (e) {
+        throw new Error(`--out ${opts.out} cannot be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      }
       const summary = { model: path, out: opts.out, bytes: bytes.length, opset: opts.opset, cell: model.config.cell };
-      process.stdout.write(opts.json ? `${JSON.stringify(summary)}\n` : `wrote ${opts.out} (${bytes.length} bytes, opset ${opts.opset}, ${model.config.cell})\n`);
+      stdout.write(opts.json ? `${JSON.stringify(summary)}\n` : `wrote ${opts.out} (${bytes.length} bytes, opset ${opts.opset}, ${model.config.cell})\n`);
     });
+}
+
+function parseOpset(v: string): number {
+  const n = parseIntStrict('--opset', v);
+  if (n < ONNX_OPSETS.min || n > ONNX_OPSETS.max) throw new Error(`--opset must be from ${OPSETS} (the opsets ONNX Runtime 1.30 loads), got ${n}`);
+  return n;
 }
 
 export function parseIntStrict(flag: string, v: string): number {

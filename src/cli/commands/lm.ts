@@ -16,6 +16,7 @@ import { readModelFile } from '../model-path.js';
 import { choiceFlag, durationFlag, integerFlag, numberFlag } from '../flag-parsers.js';
 import { formatDuration } from '../train-progress.js';
 import { registerTrainCommand } from '../train-command.js';
+import { stdout } from '../output.js';
 
 export const DEFAULT_RUN_DIR = 'char-lm';
 const D = CHAR_LM_DEFAULTS;
@@ -95,14 +96,14 @@ function registerSample(lm: Command): void {
         let text = '';
         for (const ch of chars) text += ch;
         const summary = { model: path, prime: f.prime, text, length: f.length, temperature: f.temperature, topK: f.topK ?? null, topP: f.topP ?? null, seed };
-        process.stdout.write(`${JSON.stringify(summary)}\n`);
+        stdout.write(`${JSON.stringify(summary)}\n`);
         return;
       }
       const first = chars.next(); // checks the prime before anything is printed
-      process.stdout.write(f.prime);
-      if (!first.done) process.stdout.write(first.value);
-      for (const ch of chars) process.stdout.write(ch);
-      process.stdout.write('\n');
+      stdout.write(f.prime);
+      if (!first.done) stdout.write(first.value);
+      for (const ch of chars) if (!stdout.write(ch)) return; // the reader has gone (| head): stop generating
+      stdout.write('\n');
     });
 }
 
@@ -124,10 +125,10 @@ function registerEval(lm: Command): void {
       }
       const ms = performance.now() - t0;
       if (f.json) {
-        process.stdout.write(`${JSON.stringify({ model: path, text: f.text, natsPerChar: r.nats, bitsPerChar: r.bits, perplexity: r.perplexity, predictions: r.predictions, ms })}\n`);
+        stdout.write(`${JSON.stringify({ model: path, text: f.text, natsPerChar: r.nats, bitsPerChar: r.bits, perplexity: r.perplexity, predictions: r.predictions, ms })}\n`);
         return;
       }
-      process.stdout.write(`${f.text}: ${r.nats.toFixed(4)} nats/char, ${r.bits.toFixed(4)} bits/char, perplexity ${r.perplexity.toFixed(3)} ` +
+      stdout.write(`${f.text}: ${r.nats.toFixed(4)} nats/char, ${r.bits.toFixed(4)} bits/char, perplexity ${r.perplexity.toFixed(3)} ` +
         `(${r.predictions.toLocaleString('en-US')} predictions, ${formatDuration(ms)})\n`);
     });
 }
@@ -145,11 +146,12 @@ function registerExplain(lm: Command): void {
       const { model, tokenizer } = await loadCharLm(f.model);
       const steps = explainText(model, tokenizer, await wasmBackend(), f.text, { topK: f.top });
       for (const s of steps) {
-        if (f.json) { process.stdout.write(`${JSON.stringify(s)}\n`); continue; }
+        if (stdout.closed) return;
+        if (f.json) { stdout.write(`${JSON.stringify(s)}\n`); continue; }
         const h = s.hidden;
         const units = h.topUnits.map((u) => `#${u.unit} ${u.value >= 0 ? '+' : ''}${u.value.toFixed(2)}`).join(' ');
         const next = s.next.map((n) => `${describeChar(n.char)} ${(n.p * 100).toFixed(1)}%`).join('  ');
-        process.stdout.write(`${String(s.index).padStart(3)} ${describeChar(s.char).padEnd(6)} ${h.sparkline}  |h| ${h.norm.toFixed(2)} mean ${h.mean >= 0 ? '+' : ''}${h.mean.toFixed(3)}` +
+        stdout.write(`${String(s.index).padStart(3)} ${describeChar(s.char).padEnd(6)} ${h.sparkline}  |h| ${h.norm.toFixed(2)} mean ${h.mean >= 0 ? '+' : ''}${h.mean.toFixed(3)}` +
           `${h.cellNorm !== undefined ? ` |c| ${h.cellNorm.toFixed(2)}` : ''}  units ${units}  ->  ${next}\n`);
       }
     });

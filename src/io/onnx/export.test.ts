@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
-import { exportOnnx } from './export.js';
+import { ONNX_OPSETS, exportOnnx } from './export.js';
+import { onnx } from './proto.js';
 import { type CellType, RecurrentModel, type InputConfig } from '../../nn/recurrent-model.js';
 import { Tape } from '../../autograd/tape.js';
 import { WasmBackend } from '../../kernels/wasm/wasm-backend.js';
@@ -67,7 +68,46 @@ test('ONNX export matches recur under ONNX Runtime', async (t) => {
   t.diagnostic(`${cases} exported models, worst absolute difference ${worst.toExponential(2)}`);
 });
 
-test('exportOnnx rejects an opset below 14', () => {
+test('exportOnnx rejects an opset outside 14..26', () => {
   const model = new RecurrentModel({ input: { kind: 'one-hot', vocabSize: 3 }, outputSize: 3, hiddenSize: 2 }, { rng: new Rng(1) });
-  assert.throws(() => exportOnnx(model, { opset: 13 }), /exportOnnx: opset must be an integer >= 14, got 13/);
+  assert.deepEqual(ONNX_OPSETS, { min: 14, max: 26 });
+  for (const opset of [13, 27, 99, 14.5]) {
+    assert.throws(() => exportOnnx(model, { opset }), new RegExp(`exportOnnx: opset must be an integer from 14 to 26 \\(the opsets ONNX Runtime 1.30 loads\\), got ${opset}$`));
+  }
 });
+
+test('a graph of every accepted opset loads in ONNX Runtime and matches recur; the next opset does not load', async () => {
+  const backend = await WasmBackend.create();
+  const T = 5, B = 2, V = 6, H = 4;
+  // 'last' output covers the Slice/Transpose/Reshape path as well as Gather, LSTM, MatMul, Add, Softmax.
+  for (const output of ['sequence', 'last'] as const) {
+    const model = new RecurrentModel({ input: { kind: 'embedding', vocabSize: V, embeddingDim: 3 }, cell: 'lstm', hiddenSize: H, numLayers: 2,
+      bidirectional: true, outputSize: V, output }, { rng: new Rng(7) }).to(backend);
+    model.eval();
+    const rng = new Rng(8);
+    const ids = IntTensor.from(Array.from({ length: T * B }, () => rng.int(V)), [T, B]);
+    const ours = model.forward(Tape.inference(backend), ids);
+    const zeros = new ort.Tensor('float32', new Float32Array(4 * B * H), [4, B, H]);
+    const feeds = {
+      input: new ort.Tensor('int64', BigInt64Array.from(Array.from(ids.data, BigInt)), [T, B]),
+      sequence_lens: new ort.Tensor('int32', Int32Array.from([T, T]), [B]), initial_h: zeros, initial_c: zeros,
+    };
+    for (let opset = ONNX_OPSETS.min; opset <= ONNX_OPSETS.max; opset++) {
+      const session = await ort.InferenceSession.create(exportOnnx(model, { opset }));
+      const r = await session.run(feeds);
+      const d = maxAbsDiff(ours.logits.data, r.logits!.data as Float32Array);
+      assert.ok(d <= 1e-5, `opset ${opset}, output ${output}: logits differ by ${d}`);
+    }
+  }
+  // The bound is ONNX Runtime's, not a guess: one past it is refused.
+  const model = new RecurrentModel({ input: { kind: 'one-hot', vocabSize: 3 }, outputSize: 3, hiddenSize: 2 }, { rng: new Rng(1) });
+  await assert.rejects(ort.InferenceSession.create(encodeWithOpset(exportOnnx(model, { opset: ONNX_OPSETS.max }), ONNX_OPSETS.max + 1)),
+    new RegExp(`Opset ${ONNX_OPSETS.max + 1} is under development`));
+});
+
+/** The same model bytes declaring another opset (the exporter itself refuses to write one out of range). */
+function encodeWithOpset(bytes: Uint8Array, opset: number): Uint8Array {
+  const m = onnx.ModelProto.decode(bytes);
+  m.opsetImport = [onnx.OperatorSetIdProto.create({ domain: '', version: opset })];
+  return onnx.ModelProto.encode(m).finish();
+}

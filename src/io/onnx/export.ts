@@ -1,25 +1,35 @@
 /**
- * ONNX export of a `RecurrentModel` as an inference graph (opset 14): input ids -> Gather on
- * the embedding (or an identity table for one-hot input; dense input goes straight in) ->
- * stacked/bidirectional ONNX RNN/LSTM/GRU nodes (GRU with linear_before_reset=1) -> MatMul +
- * Add (the Linear head, every step or on the final state) -> Softmax. Graph inputs: `input`,
- * `sequence_lens` [B] int32, `initial_h` (and `initial_c` for LSTM) [L*D, B, H]. Outputs:
- * `logits`, `probabilities`, `h_n` (and `c_n`).
+ * ONNX export of a `RecurrentModel` as an inference graph (opset 14 to 26, default 14): input
+ * ids -> Gather on the embedding (or an identity table for one-hot input; dense input goes
+ * straight in) -> stacked/bidirectional ONNX RNN/LSTM/GRU nodes (GRU with linear_before_reset=1)
+ * -> MatMul + Add (the Linear head, every step or on the final state) -> Softmax. Graph inputs:
+ * `input`, `sequence_lens` [B] int32, `initial_h` (and `initial_c` for LSTM) [L*D, B, H].
+ * Outputs: `logits`, `probabilities`, `h_n` (and `c_n`).
  */
 import type { RecurrentModel } from '../../nn/recurrent-model.js';
 import { FLOAT, INT32, INT64, type NodeProto, type TensorProto, encodeModel, floatTensor, int64Tensor, node, valueInfo } from './proto.js';
 import { recurrentGraph } from './recurrent-graph.js';
 
+/**
+ * The opsets an exported graph may declare. Every operator the graph uses (Gather, RNN/LSTM/GRU,
+ * Slice, Transpose, Reshape, MatMul, Add, Identity, Softmax) keeps its meaning from 14 on; 26
+ * is the highest ONNX Runtime 1.30 loads (it refuses 27 as "under development"). export.test.ts
+ * runs a graph of every opset in the range under ONNX Runtime.
+ */
+export const ONNX_OPSETS = { min: 14, max: 26 } as const;
+
 export interface OnnxExportOptions {
-  /** ONNX opset (>= 14; default 14). */
+  /** ONNX opset, from `ONNX_OPSETS.min` to `ONNX_OPSETS.max` (14 to 26; default 14). */
   opset?: number;
   /** Stored in the model's doc_string (e.g. the recur config as JSON). */
   docString?: string;
 }
 
 export function exportOnnx(model: RecurrentModel, options: OnnxExportOptions = {}): Uint8Array {
-  const opset = options.opset ?? 14;
-  if (!Number.isInteger(opset) || opset < 14) throw new Error(`exportOnnx: opset must be an integer >= 14, got ${opset}`);
+  const opset = options.opset ?? ONNX_OPSETS.min;
+  if (!Number.isInteger(opset) || opset < ONNX_OPSETS.min || opset > ONNX_OPSETS.max) {
+    throw new Error(`exportOnnx: opset must be an integer from ${ONNX_OPSETS.min} to ${ONNX_OPSETS.max} (the opsets ONNX Runtime 1.30 loads), got ${opset}`);
+  }
   const c = model.config;
   const rnn = model.rnn;
   const H = c.hiddenSize, L = c.numLayers, D = rnn.numDirections, O = c.outputSize;
