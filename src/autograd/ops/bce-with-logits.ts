@@ -7,7 +7,7 @@ import { expectShape } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { Tape } from '../tape.js';
 import { gradSink } from './grad-sink.js';
-import { type Reduction, checkConstant, checkReduction, expandMask } from './reduction.js';
+import { type Reduction, checkConstant, checkReduction, expandMask } from './loss-options.js';
 
 export interface BceWithLogitsOptions {
   /** Weights, a constant: the shape of logits, or [N] when logits are [N, D]. 0 drops an element. */

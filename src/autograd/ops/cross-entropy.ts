@@ -7,7 +7,7 @@ import { expectShape } from '../../tensor/shape.js';
 import type { IntTensor, Tensor } from '../../tensor/tensor.js';
 import type { Tape } from '../tape.js';
 import { gradSink } from './grad-sink.js';
-import { type Reduction, checkConstant, checkReduction } from './reduction.js';
+import { type Reduction, checkConstant, checkReduction } from './loss-options.js';
 
 export interface CrossEntropyOptions {
   /** Rows whose target equals this contribute nothing and count for nothing (default -100, as PyTorch). */

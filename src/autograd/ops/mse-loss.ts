@@ -5,7 +5,7 @@
 import { expectShape } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { Tape } from '../tape.js';
-import { type Reduction, checkConstant, checkReduction, expandMask } from './reduction.js';
+import { type Reduction, checkConstant, checkReduction, expandMask } from './loss-options.js';
 
 export interface MseLossOptions {
   /** Weights, a constant: the shape of pred, or [N] when pred is [N, D] (one weight per row). 0 drops an element. */

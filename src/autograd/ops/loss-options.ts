@@ -1,6 +1,7 @@
 /**
- * Shared pieces of the loss ops: the reduction modes and the expansion of a loss mask into
- * per-element weights. Not a loss itself.
+ * Options shared by the loss ops: the `reduction` modes, the expansion of a loss mask into
+ * per-element weights, and the checks that masks and targets are constants. Not a loss itself,
+ * and not the `sum`/`mean` ops (sum-mean.ts).
  */
 import { formatShape, shapeEquals } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
