@@ -8,6 +8,7 @@ export { add, mul, scale } from './elementwise.js';
 export { activation, tanh, sigmoid, relu } from './activation.js';
 export type { Activation } from '../../kernels/backend.js';
 export { sum, mean } from './sum-mean.js';
+export { softmax } from './softmax.js';
 export { reshape } from './reshape.js';
 export { embedding } from './embedding.js';
 export { dropout } from './dropout.js';
