@@ -9,7 +9,7 @@ import { FLOAT_DTYPES, type SafetensorsHeader, decodeSafetensorsData, encodeSafe
 import { writeFileAtomic } from './atomic-write.js';
 import { checkNormalization, checkVocabulary, configDifferences, formatVersion, joinProblems, parameterProblems } from './model-file-checks.js';
 import { MAX_PARAMETER_TENSORS, RecurrentModel, type RecurrentModelConfig, normalizeModelConfig } from '../nn/recurrent-model.js';
-import { Rng } from '../random/rng.js';
+import type { Rng } from '../random/rng.js';
 
 /**
  * A model header holds names, shapes and metadata JSON (config, vocabulary): a few KB, or a
@@ -45,7 +45,10 @@ export interface DecodeModelOptions {
    * from PyTorch under the same names); for a file with its own config it must agree with it.
    */
   config?: RecurrentModelConfig;
-  /** Seeds dropout of further training (every weight comes from the file); default `new Rng(0)`. */
+  /**
+   * Draws dropout masks if the model is trained further (every weight comes from the file).
+   * Without it the model runs in eval mode or without dropout only: training with dropout throws.
+   */
   rng?: Rng;
   /** Names the file in errors. */
   source?: string;
@@ -104,8 +107,8 @@ function decodeModel(bytes: Uint8Array, options: DecodeModelOptions, where: stri
     extras.normalization = checkNormalization(parseJson(metadata['recur.normalization'], what), what);
   }
   const { tensors } = decodeSafetensorsData(bytes, header);
-  // Every weight is overwritten from the file; the Rng only seeds dropout of further training.
-  const model = new RecurrentModel(config, { rng: options.rng ?? new Rng(0) });
+  // Built without initialising (every weight comes from the file); the Rng, if any, is for dropout.
+  const model = new RecurrentModel(config, { rng: options.rng });
   model.loadStateDict(tensors);
   return { model, config, metadata, ...extras };
 }

@@ -5,7 +5,7 @@
  * at every step (`output: 'sequence'`) or to the final state (`output: 'last'`).
  * Parameter names: `embedding.weight`, `rnn.weight_ih_l0` ..., `head.weight`, `head.bias`.
  */
-import { Module } from './module.js';
+import { Module, checkParametersSet, describe } from './module.js';
 import { Embedding } from './embedding.js';
 import { Linear } from './linear.js';
 import {
@@ -181,12 +181,16 @@ export class RecurrentModel extends Module {
     return parameterShapesOf(normalizeModelConfig(config));
   }
 
-  /** `rng` draws the initial weights and dropout masks (required: randomness is an argument). */
-  constructor(config: Partial<RecurrentModelConfig> & Pick<RecurrentModelConfig, 'input' | 'outputSize'>, options: { rng: Rng }) {
+  /**
+   * `options.rng` draws the initial weights and dropout masks (randomness is an argument).
+   * Without it the parameters stay unset for `loadStateDict` (a model rebuilt to load a file):
+   * `forward` throws until the weights are loaded, and dropout in training mode throws.
+   */
+  constructor(config: Partial<RecurrentModelConfig> & Pick<RecurrentModelConfig, 'input' | 'outputSize'>, options: { rng?: Rng } = {}) {
     super();
     const c = normalizeModelConfig(config);
     this.config = c;
-    if (!(options?.rng instanceof Rng)) throw new Error('RecurrentModel: options.rng is required (initialisation and dropout take an explicit Rng)');
+    if (options.rng !== undefined && !(options.rng instanceof Rng)) throw new Error(`RecurrentModel: options.rng must be an Rng, got ${describe(options.rng)}`);
     const rng = options.rng;
     let inputSize: number;
     if (c.input.kind === 'embedding') {
@@ -225,6 +229,7 @@ export class RecurrentModel extends Module {
   }
 
   forward(tape: Tape, input: IntTensor | Tensor, options: RecurrentForwardOptions = {}): ModelOutput {
+    checkParametersSet(this, 'RecurrentModel.forward');
     const x = this.embed(tape, input);
     const { output, state } = this.rnn.forward(tape, x, options);
     const [T, B, F] = output.shape as [number, number, number];

@@ -5,7 +5,7 @@
  * [T, B, I]. Each layer-direction runs as one coarse op (`recurrentLayer`); a streaming `step`
  * API runs one time step at a time with a named, copyable state.
  */
-import { Module } from './module.js';
+import { Module, checkParametersSet, describe, initOrLeaveUnset } from './module.js';
 import { Parameter } from '../autograd/parameter.js';
 import type { Tape } from '../autograd/tape.js';
 import { type RecurrentMode, gateCount, recurrentLayer } from '../autograd/ops/recurrent-layer.js';
@@ -27,8 +27,12 @@ export interface RecurrentOptions {
   dropout?: number;
   /** Use bias_ih and bias_hh (default true). */
   bias?: boolean;
-  /** Initialisation and dropout randomness (required: randomness is always an argument). */
-  rng: Rng;
+  /**
+   * Initialisation and dropout randomness (randomness is always an argument). Without one the
+   * parameters stay unset until `loadStateDict` (a layer rebuilt to load saved weights):
+   * `forward` throws until then, and dropout in training mode throws.
+   */
+  rng?: Rng;
 }
 
 /** Recurrent state: h (and c for LSTM), each [numLayers * numDirections, B, H] as in PyTorch. */
@@ -85,7 +89,7 @@ export abstract class RecurrentBase extends Module {
   readonly bidirectional: boolean;
   readonly dropout: number;
   readonly bias: boolean;
-  private readonly rng: Rng;
+  private readonly rng: Rng | undefined;
 
   protected constructor(mode: RecurrentMode, options: RecurrentOptions) {
     super();
@@ -104,12 +108,12 @@ export abstract class RecurrentBase extends Module {
     this.bidirectional = o.bidirectional ?? false;
     this.dropout = p;
     this.bias = o.bias ?? true;
-    if (!(o.rng instanceof Rng)) throw new Error(`${name}: options.rng is required (initialisation and dropout take an explicit Rng)`);
+    if (o.rng !== undefined && !(o.rng instanceof Rng)) throw new Error(`${name}: options.rng must be an Rng, got ${describe(o.rng)}`);
     this.rng = o.rng;
     const bound = 1 / Math.sqrt(this.hiddenSize);
     for (const [pname, shape] of recurrentParameterShapes(mode, this)) {
       const param = this.registerParameter(pname, Parameter.zeros(shape));
-      uniform(param, this.rng, -bound, bound);
+      initOrLeaveUnset(param, this.rng, (rng) => uniform(param, rng, -bound, bound));
     }
   }
 
@@ -139,6 +143,8 @@ export abstract class RecurrentBase extends Module {
     const [T, B] = x.shape as [number, number, number];
     expectShape(where, 'x', x.shape, [null, null, this.inputSize]);
     if (T === 0 || B === 0) throw new Error(`${where}: x must have at least one time step and one sequence, got ${formatShape(x.shape)}`);
+    checkParametersSet(this, where);
+    const dropoutRng = this.dropout > 0 && this.training && this.numLayers > 1 ? this.dropoutRng(where) : undefined;
     const lengths = this.checkLengths(where, options.lengths, T, B);
     const init = options.initialState;
     if (init) this.checkState(where, 'initialState', init, B);
@@ -167,7 +173,7 @@ export abstract class RecurrentBase extends Module {
         if (r.c) cs.push(r.c);
       }
       input = outs.length === 1 ? outs[0]! : concatLast(tape, outs);
-      if (this.dropout > 0 && this.training && l < this.numLayers - 1) input = dropout(tape, input, this.dropout, this.rng);
+      if (dropoutRng && l < this.numLayers - 1) input = dropout(tape, input, this.dropout, dropoutRng);
     }
     const state: RecurrentState = { h: stack(tape, hs) };
     if (this.mode === 'lstm') state.c = stack(tape, cs);
@@ -188,6 +194,11 @@ export abstract class RecurrentBase extends Module {
     if (state) this.checkState(where, 'state', state, B);
     const { output, state: next } = this.forward(tape, x.reshape([1, B, this.inputSize]), state ? { initialState: state } : {});
     return { y: output.reshape([B, this.hiddenSize]), state: next };
+  }
+
+  private dropoutRng(where: string): Rng {
+    if (this.rng) return this.rng;
+    throw new Error(`${where}: dropout ${this.dropout} between layers in training mode draws masks from an Rng, and this ${this.constructor.name} was made without one; pass options.rng, or call eval() for inference`);
   }
 
   private checkLengths(where: string, lengths: RecurrentForwardOptions['lengths'], T: number, B: number): Int32Array | undefined {
