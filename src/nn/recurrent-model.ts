@@ -38,10 +38,16 @@ export interface RecurrentModelConfig {
   outputSize: number;
   /** 'sequence': head at every step -> [T, B, O]; 'last': head on the final state -> [B, O]. */
   output: 'sequence' | 'last';
+  /**
+   * Batch-first input and output ([B, T] ids or [B, T, I] features; logits [B, T, O]) as
+   * PyTorch's `batch_first` (default false: time-major). States stay [L*D, B, H]. Optional so
+   * that configs written before it existed still load; `normalizeModelConfig` always sets it.
+   */
+  batchFirst?: boolean;
 }
 
 export interface ModelOutput {
-  /** [T, B, O] or [B, O] */
+  /** [T, B, O] ([B, T, O] with batchFirst) for output 'sequence', [B, O] for 'last'. */
   logits: Tensor;
   state: RecurrentState;
 }
@@ -55,7 +61,7 @@ export const MAX_PARAMETERS = 2 ** 30;
 /** Most parameter tensors any valid config has: embedding, 4 per layer and direction, head weight and bias. */
 export const MAX_PARAMETER_TENSORS = 1 + MAX_NUM_LAYERS * 2 * 4 + 2;
 
-const FIELDS = ['input', 'cell', 'hiddenSize', 'numLayers', 'bidirectional', 'dropout', 'bias', 'outputSize', 'output'];
+const FIELDS = ['input', 'cell', 'hiddenSize', 'numLayers', 'bidirectional', 'dropout', 'bias', 'outputSize', 'output', 'batchFirst'];
 const INPUT_FIELDS: Record<InputConfig['kind'], string[]> = {
   embedding: ['kind', 'vocabSize', 'embeddingDim', 'paddingIdx'], 'one-hot': ['kind', 'vocabSize'], dense: ['kind', 'size'],
 };
@@ -127,6 +133,7 @@ export function normalizeModelConfig(c: Partial<RecurrentModelConfig> & Pick<Rec
     bias: or(c.bias, true),
     outputSize: c.outputSize,
     output: or(c.output, 'sequence'),
+    batchFirst: or(c.batchFirst, false),
   };
   if (!CELL_TYPES.includes(out.cell)) throw new Error(`${where}: cell must be one of ${CELL_TYPES.join(', ')}, got ${describeJsonValue(out.cell)}`);
   posInt('hiddenSize', out.hiddenSize);
@@ -134,6 +141,7 @@ export function normalizeModelConfig(c: Partial<RecurrentModelConfig> & Pick<Rec
   posInt('outputSize', out.outputSize);
   if (typeof out.bidirectional !== 'boolean') throw new Error(`${where}: bidirectional must be true or false, got ${describeJsonValue(out.bidirectional)}`);
   if (typeof out.bias !== 'boolean') throw new Error(`${where}: bias must be true or false, got ${describeJsonValue(out.bias)}`);
+  if (typeof out.batchFirst !== 'boolean') throw new Error(`${where}: batchFirst must be true or false, got ${describeJsonValue(out.batchFirst)}`);
   if (!(typeof out.dropout === 'number' && out.dropout >= 0 && out.dropout < 1)) throw new Error(`${where}: dropout must be in [0, 1), got ${describeJsonValue(out.dropout)}`);
   if (out.output !== 'sequence' && out.output !== 'last') throw new Error(`${where}: output must be 'sequence' or 'last', got ${describeJsonValue(out.output)}`);
   let total = 0;
@@ -199,23 +207,27 @@ export class RecurrentModel extends Module {
     } else {
       inputSize = c.input.kind === 'one-hot' ? c.input.vocabSize : c.input.size;
     }
-    const o = { inputSize, hiddenSize: c.hiddenSize, numLayers: c.numLayers, bidirectional: c.bidirectional, dropout: c.dropout, bias: c.bias, rng };
+    const o = { inputSize, hiddenSize: c.hiddenSize, numLayers: c.numLayers, bidirectional: c.bidirectional, dropout: c.dropout, bias: c.bias, batchFirst: c.batchFirst, rng };
     const mode = modeOf(c.cell);
     this.rnn = this.registerModule('rnn', mode === 'lstm' ? new Lstm(o) : mode === 'gru' ? new Gru(o) : new Rnn({ ...o, nonlinearity: mode }));
     const D = c.bidirectional ? 2 : 1;
     this.head = this.registerModule('head', new Linear(D * c.hiddenSize, c.outputSize, { rng }));
   }
 
-  /** The [T, B, I] float input of the recurrent stack, from ids [T, B] or features [T, B, I]. */
+  /**
+   * The [T, B, I] float input of the recurrent stack, from ids [T, B] or features [T, B, I]
+   * (all batch-first, [B, T, *], with `batchFirst`).
+   */
   embed(tape: Tape, input: IntTensor | Tensor): Tensor {
     const where = 'RecurrentModel.forward';
     const kind = this.config.input.kind;
+    const axes = this.config.batchFirst ? 'B, T' : 'T, B';
     if (kind === 'dense') {
-      if (!(input instanceof Tensor)) throw new Error(`${where}: input must be a float Tensor [T, B, ${this.rnn.inputSize}] for dense input`);
+      if (!(input instanceof Tensor)) throw new Error(`${where}: input must be a float Tensor [${axes}, ${this.rnn.inputSize}] for dense input`);
       return input;
     }
     if (!(input instanceof IntTensor) || input.rank !== 2) {
-      throw new Error(`${where}: input must be token ids, an IntTensor [T, B], got ${input instanceof IntTensor || input instanceof Tensor ? `${input.constructor.name}${formatShape(input.shape)}` : typeof input}`);
+      throw new Error(`${where}: input must be token ids, an IntTensor [${axes}], got ${input instanceof IntTensor || input instanceof Tensor ? `${input.constructor.name}${formatShape(input.shape)}` : typeof input}`);
     }
     if (this.embedding) return this.embedding.forward(tape, input);
     const V = this.rnn.inputSize;
@@ -232,10 +244,10 @@ export class RecurrentModel extends Module {
     checkParametersSet(this, 'RecurrentModel.forward');
     const x = this.embed(tape, input);
     const { output, state } = this.rnn.forward(tape, x, options);
-    const [T, B, F] = output.shape as [number, number, number];
+    const [first, second, F] = output.shape as [number, number, number]; // [T, B, F], or [B, T, F] batch-first
     if (this.config.output === 'sequence') {
-      const logits = this.head.forward(tape, reshape(tape, output, [T * B, F]));
-      return { logits: reshape(tape, logits, [T, B, this.config.outputSize]), state };
+      const logits = this.head.forward(tape, reshape(tape, output, [first * second, F]));
+      return { logits: reshape(tape, logits, [first, second, this.config.outputSize]), state };
     }
     // Final hidden state of the last layer: forward direction (and reverse), concatenated.
     const L = this.rnn.numLayers, D = this.rnn.numDirections;

@@ -10,6 +10,7 @@ export type { Activation } from '../../kernels/backend.js';
 export { sum, mean } from './sum-mean.js';
 export { softmax } from './softmax.js';
 export { reshape } from './reshape.js';
+export { transpose01 } from './transpose.js';
 export { embedding } from './embedding.js';
 export { dropout } from './dropout.js';
 export type { Reduction } from './loss-options.js';
