@@ -11,11 +11,12 @@ export function registerExport(program: Command): void {
     .requiredOption('--model <path>', 'model file (.safetensors) or model directory')
     .requiredOption('--out <file>', 'ONNX file to write')
     .option('--opset <n>', 'ONNX opset version (>= 14)', (v) => parseIntStrict('--opset', v), 14)
+    .option('--required-inputs', 'declare sequence_lens and the initial states as required inputs (for onnxruntime-node/web, which ignore feeds for inputs with defaults)')
     .option('--json', 'print a JSON summary instead of text')
-    .action(async (opts: { model: string; out: string; opset: number; json?: boolean }) => {
+    .action(async (opts: { model: string; out: string; opset: number; requiredInputs?: boolean; json?: boolean }) => {
       const { model, path } = await readModelFile(opts.model);
       model.eval();
-      const bytes = exportOnnx(model, { opset: opts.opset, docString: JSON.stringify(model.config) });
+      const bytes = exportOnnx(model, { opset: opts.opset, docString: JSON.stringify(model.config), optionalInputs: !opts.requiredInputs });
       await writeFileAtomic(opts.out, bytes);
       const summary = { model: path, out: opts.out, bytes: bytes.length, opset: opts.opset, cell: model.config.cell };
       process.stdout.write(opts.json ? `${JSON.stringify(summary)}\n` : `wrote ${opts.out} (${bytes.length} bytes, opset ${opts.opset}, ${model.config.cell})\n`);
