@@ -17,7 +17,8 @@ export interface ArenaGeneration {
   readonly guardData: boolean;
 }
 
-abstract class DenseTensor<A extends Float32Array | Int32Array> {
+/** What `Tensor` and `IntTensor` share: the elements, the shape, arena liveness, first-axis views. */
+export abstract class DenseTensor<A extends Float32Array | Int32Array> {
   /**
    * The elements, row-major. Writable so that a parameter can be re-pointed into a flat
    * buffer (see `autograd/parameter.ts`); ordinary code treats it as fixed. For a tensor made
@@ -85,6 +86,19 @@ abstract class DenseTensor<A extends Float32Array | Int32Array> {
   }
 }
 
+/**
+ * A float32 tensor: `data` (row-major Float32Array) and `shape` (e.g. [T, B, I] for a time-major
+ * batch of sequences, [B, I] for one step, [] for a scalar loss). No broadcasting, no autograd:
+ * ops take a `Tape` and record gradients beside tensors.
+ *
+ * ```ts
+ * const x = Tensor.from([1, 2, 3, 4, 5, 6], [3, 2]);   // [T=3, I=2]
+ * x.at(1).toArray();                                    // [3, 4]: a view of row 1
+ * ```
+ *
+ * A tensor made by an op lives in its tape's arena until `tape.reset()`; `clone()` copies one
+ * that must outlive the step (reading it after the reset throws).
+ */
 export class Tensor extends DenseTensor<Float32Array> {
   static zeros(shape: Shape): Tensor {
     checkShape(shape, 'Tensor.zeros'); // before allocating: new Float32Array(-2) throws a bare RangeError
@@ -145,7 +159,10 @@ export class Tensor extends DenseTensor<Float32Array> {
   }
 }
 
-/** Integer tensor for token ids, class labels and lengths. */
+/**
+ * An int32 tensor for token ids ([T, B] for a time-major batch), class labels ([N] targets of
+ * `crossEntropy`) and lengths ([B]). `IntTensor.from` rejects non-integers.
+ */
 export class IntTensor extends DenseTensor<Int32Array> {
   static zeros(shape: Shape): IntTensor {
     checkShape(shape, 'IntTensor.zeros');
