@@ -50,6 +50,19 @@ function staleDataCheckFromEnv(): boolean {
   return v !== undefined && v !== '' && v !== '0';
 }
 
+/**
+ * Records ops for backpropagation and lends their outputs memory from an arena.
+ *
+ * ```ts
+ * const tape = new Tape(backend);             // or Tape.inference(backend): records nothing
+ * for (const batch of batches) {
+ *   tape.reset();                             // frees the previous step's tensors
+ *   const loss = crossEntropy(tape, model.forward(tape, batch.x).logits, batch.y); // loss: []
+ *   tape.backward(loss);                      // gradients into Parameter.grad
+ *   losses.push(loss.item());                 // read (or clone) before the next reset
+ * }
+ * ```
+ */
 export class Tape {
   readonly backend: Backend;
   readonly recording: boolean;

@@ -135,11 +135,20 @@ function fileConfig(metadata: Record<string, string>, given: RecurrentModelConfi
   return config;
 }
 
+/**
+ * Writes `model` (weights under their PyTorch names, config, and `extras`) to `path` as one
+ * `.safetensors` file, atomically (a temporary file, then a rename). `loadModel` reads it back;
+ * PyTorch's `safetensors.torch.load_file` reads the weights.
+ */
 export async function saveModel(path: string, model: RecurrentModel, extras: ModelExtras = {}): Promise<void> {
   await writeFileAtomic(path, encodeModelFile(model, extras));
 }
 
-/** Reads and decodes a model file (see `decodeModelFile`); errors start `loadModel: <path>: `. */
+/**
+ * Reads and decodes a model file written by `saveModel` (see `decodeModelFile`): the model is
+ * rebuilt from the file's config without initialising, then its weights are loaded; call
+ * `.to(backend)` and `.eval()` before inference. Errors start `loadModel: <path>: `.
+ */
 export async function loadModel(path: string, options: Omit<DecodeModelOptions, 'source'> = {}): Promise<LoadedModel> {
   let bytes: Uint8Array;
   try {

@@ -174,6 +174,21 @@ function parameterShapesOf(c: RecurrentModelConfig): [string, number[]][] {
   return out;
 }
 
+/**
+ * input -> Rnn/Lstm/Gru -> Linear head, from a JSON config (see `RecurrentModelConfig`).
+ *
+ * Shapes (time-major; swap the first two axes with `batchFirst: true`): input ids [T, B]
+ * (`embedding`, `one-hot`) or features [T, B, I] (`dense`) -> logits [T, B, O]
+ * (`output: 'sequence'`) or [B, O] (`output: 'last'`, the head on the last layer's final
+ * state, both directions concatenated); state h (and c) [L*D, B, H]. Parameters: `embedding.weight` [V, E],
+ * `rnn.*` as the recurrent layer names them, `head.weight` [O, D*H], `head.bias` [O].
+ *
+ * ```ts
+ * const model = new RecurrentModel({ input: { kind: 'embedding', vocabSize: 65, embeddingDim: 64 },
+ *   cell: 'lstm', hiddenSize: 256, numLayers: 2, outputSize: 65 }, { rng: new Rng(0) }).to(backend);
+ * const { logits, state } = model.forward(tape, ids);   // ids: IntTensor [T, B]
+ * ```
+ */
 export class RecurrentModel extends Module {
   readonly config: RecurrentModelConfig;
   readonly embedding: Embedding | undefined;
