@@ -221,18 +221,22 @@ function staleError(where: string, t: DenseTensor<Float32Array | Int32Array>): E
 export function bindToArena<T extends DenseTensor<Float32Array | Int32Array>>(t: T, generation: ArenaGeneration): T {
   t.generation = generation;
   if (generation.guardData) {
-    let data = t.data;
-    Object.defineProperty(t, 'data', {
-      get() {
-        if (!generation.live) throw staleError(`${t.constructor.name}.data`, t);
-        return data;
-      },
-      set(v) {
-        data = v;
-      },
-      enumerable: true,
-      configurable: true,
-    });
+    (t as unknown as Record<symbol, unknown>)[RAW_DATA] = t.data;
+    Object.defineProperty(t, 'data', GUARDED_DATA);
   }
   return t;
 }
+
+/** Where a guarded tensor keeps its elements; one shared accessor reads them through a check. */
+const RAW_DATA = Symbol('data');
+const GUARDED_DATA: PropertyDescriptor = {
+  get(this: DenseTensor<Float32Array | Int32Array> & Record<symbol, unknown>) {
+    if (this.generation !== undefined && !this.generation.live) throw staleError(`${this.constructor.name}.data`, this);
+    return this[RAW_DATA];
+  },
+  set(this: Record<symbol, unknown>, v: unknown) {
+    this[RAW_DATA] = v;
+  },
+  enumerable: true,
+  configurable: true,
+};
