@@ -1,14 +1,107 @@
 /**
- * recur: recurrent neural networks for TypeScript. This is the package's one public door; it
- * re-exports each layer's own door (tensor, random, kernels, autograd, nn, optim, io, data, train, tasks).
+ * recur: recurrent neural networks for TypeScript. This is the package's one public door: it
+ * names every export, grouped by layer, and takes each from that layer's own door (tensor,
+ * random, kernels, autograd, nn, optim, io, data, train, tasks). Nothing is defined here.
  */
-export * from './tensor/index.js';
-export * from './random/index.js';
-export * from './kernels/index.js';
-export * from './autograd/index.js';
-export * from './nn/index.js';
-export * from './optim/index.js';
-export * from './io/index.js';
-export * from './data/index.js';
-export * from './train/index.js';
-export * from './tasks/index.js';
+
+// Tensors: dense row-major data plus a shape; views along the first axis share memory.
+export { Tensor, IntTensor, type DenseTensor, type Shape, shapeSize, shapeEquals, formatShape, expectShape } from './tensor/index.js';
+
+// Randomness: every random choice takes an Rng (seeded, forkable, serialisable).
+export { Rng, type RngState, RestorableRng } from './random/index.js';
+
+// Kernels: the closed Backend contract and its implementations (plain TypeScript, wasm SIMD).
+export {
+  createBackend, ReferenceBackend, WasmBackend,
+  type Backend, type BackendName, type ReferenceBackendOptions, type WasmBackendOptions, type WasmFlavour,
+  type Arena, type Activation, type F32, type I32,
+  type SgdKernelOptions, type AdagradKernelOptions, type RmspropKernelOptions, type AdamKernelOptions,
+} from './kernels/index.js';
+
+// Autograd: the explicit tape, parameters and their flat packing, the gradient checker.
+export {
+  Tape, type TapeOptions, assertFinite, Parameter, packParameters, packOf, type ParameterPack,
+  gradcheck, type GradcheckOptions, type GradcheckReport, type GradcheckInputReport,
+} from './autograd/index.js';
+
+// Ops: each runs on tape.backend, allocates from the tape and records a hand-written backward.
+export {
+  linear, matmul, type MatmulOptions, add, mul, scale, activation, tanh, sigmoid, relu, softmax, sum, mean,
+  reshape, transpose01, select, stack, concatLast, embedding, dropout,
+  lstmCell, type LstmState, gruCell,
+  recurrentLayer, gateCount, type RecurrentMode, type RecurrentWeights, type RecurrentLayerOptions, type RecurrentLayerResult,
+} from './autograd/index.js';
+
+// Losses (autograd ops too).
+export {
+  crossEntropy, type CrossEntropyOptions, mseLoss, type MseLossOptions, bceWithLogits, type BceWithLogitsOptions, type Reduction,
+} from './autograd/index.js';
+
+// Layers: the Module base, initialisers, feed-forward layers, recurrent layers and the model.
+export {
+  Module, type Layer, type StateDict, type LoadStateDictOptions, type LoadStateDictResult,
+  init, type Nonlinearity, type KaimingOptions, calculateGain, fanInOut,
+  Linear, type LinearOptions, Embedding, type EmbeddingOptions, type FromPretrainedOptions,
+  Dropout, type DropoutOptions, Tanh, Relu, Sigmoid, Sequential, TimeDistributed, sequenceMask,
+  RecurrentBase, Rnn, Lstm, Gru, recurrentParameterShapes, detachState, resetStateRow, serializeState, deserializeState,
+  type RecurrentOptions, type RecurrentState, type RecurrentForwardOptions, type RecurrentOutput, type RnnNonlinearity,
+  inputGradientNorms,
+  RecurrentModel, normalizeModelConfig, CELL_TYPES, MAX_NUM_LAYERS, MAX_SIZE, MAX_PARAMETERS, MAX_PARAMETER_TENSORS,
+  type RecurrentModelConfig, type RecurrentModelConfigInput, type InputConfig, type CellType, type ModelOutput,
+  registerModelKind, modelKinds, modelKindOf, MAX_MODEL_TENSORS, type ModelKind, type ModelConfig, type SavedModule, type TensorShapeInfo,
+} from './nn/index.js';
+
+// Optimisation: optimizers over packed parameters, clipping, learning-rate schedules.
+export {
+  Optimizer, type OptimizerOptions, type OptimizerStateDict, Sgd, type SgdOptions, Adagrad, type AdagradOptions,
+  Rmsprop, type RmspropOptions, Adam, AdamW, type AdamOptions, clipGradNorm, clipGradValue, scaleGrads, type ClipGradNormOptions,
+  Schedule, StepLR, ExponentialLR, CosineAnnealingLR, LinearWarmup, type LinearWarmupOptions, type ScheduleStateDict,
+  WarmupCosineLR, type WarmupCosineOptions, type WarmupCosineStateDict,
+} from './optim/index.js';
+
+// Files: safetensors, recur's model file, ONNX export, atomic writes.
+export {
+  encodeSafetensors, decodeSafetensors, readSafetensorsHeader, type SafetensorsFile, type SafetensorsHeader, type SafetensorsTensorInfo,
+  type SafetensorsDtype, type SafetensorsOptions,
+  encodeModelFile, decodeModelFile, saveModel, loadModel, modelMetadata, modelExtrasOf, MODEL_FORMAT_VERSION, MAX_MODEL_HEADER_BYTES,
+  type ModelExtras, type LoadedModel, type DecodeModelOptions,
+  exportOnnx, ONNX_OPSETS, type OnnxExportOptions, writeFileAtomic,
+} from './io/index.js';
+
+// Data: tokenizers, validated text loading, stream batching for truncated BPTT, labelled sequences.
+export {
+  CharTokenizer, describeChar, loadTextFile, decodeText, firstInvalidUtf8,
+  StreamBatcher, splitContiguous, type StreamBatcherOptions, type StreamPosition, type StreamWindow,
+  SequenceBatcher, makeSequenceBatch, checkSequenceDataset, PAD_LABEL,
+  type SequenceDataset, type SequenceBatch, type SequenceBatcherOptions, type SequencePosition, type LabelKind,
+} from './data/index.js';
+
+// Training: the loop with no task in it, fit, typed events, checkpoints, labelled-sequence objectives, metrics.
+export {
+  type TrainEvent, type StartEvent, type StartDetails, type StepEvent, type EvalEvent, type SampleEvent, type CheckpointEvent, type EndEvent,
+  type CheckpointReason, type EndReason, type MetricSpec, type Monitor,
+  type BatchSource, type SourcedBatch, type Objective, type ObjectiveInput, type ObjectiveOutput, type Evaluation,
+  trainLoop, type TrainLoopOptions, type TrainLoopResult, type LoopProgress,
+  fit, type FitOptions, type FitResult, type FitCallbacks, type History,
+  sequenceObjective, evaluateSequences,
+  confusionMatrix, classificationReport, METRIC_SPECS, type MetricName, type ClassificationReport, type ClassScores,
+  encodeCheckpoint, decodeCheckpoint, writeCheckpointFiles, readCheckpointFile,
+  MODEL_FILE_NAME, CHECKPOINT_FILE_NAME, CHECKPOINT_VERSION, type CheckpointContents, type DecodedCheckpoint, type CarriedState,
+} from './train/index.js';
+
+// Tasks: the task record, runTask (run directory, resume, best model, events.jsonl), shared training settings.
+export {
+  type Task, type AnyTask, type Prepared, type Resumed, type SourceRecord, type TaskDescription,
+  runTask, type RunTaskOptions, type RunTaskResult, type TrainConfig, SHARED_RUN_CONTROL, checkTrainConfig, fieldChecks,
+  EVENTS_FILE_NAME, BEST_MODEL_FILE_NAME,
+} from './tasks/index.js';
+
+// The character language model task (what `recur lm` runs).
+export {
+  CHAR_LM_DEFAULTS, DEFAULT_MAX_TIME_MS, RUN_CONTROL_FIELDS, BUNDLED_TEXT_PATH, normalizeCharLmConfig, modelConfigOf, type CharLmConfig,
+  trainCharLm, type TrainCharLmOptions, type TrainCharLmResult, charLmTask, type CharLmInput, type CharLmData, type CharLmStartDetails,
+  evaluateStream, stateRow, type EvaluateStreamOptions, type StreamLoss,
+  samplingDistribution, drawIndex, sampleToken, checkSampling, type SamplingOptions,
+  generateChars, generateText, type GenerateOptions, evaluateCharLm, charLmOf, type CharLmLoss,
+  explainText, sparkline, type ExplainStep, type ExplainOptions, type HiddenSummary,
+} from './tasks/index.js';

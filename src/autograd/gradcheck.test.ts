@@ -7,7 +7,7 @@ import { randomFloats } from '../testing/compare.js';
 import { gradcheck } from './gradcheck.js';
 import { add, mul, scale } from './ops/elementwise.js';
 import { linear } from './ops/linear.js';
-import { sum } from './ops/reduce.js';
+import { sum } from './ops/sum-mean.js';
 import { Parameter } from './parameter.js';
 import type { Tape } from './tape.js';
 

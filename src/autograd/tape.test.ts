@@ -5,7 +5,7 @@ import { ReferenceBackend } from '../kernels/reference/reference-backend.js';
 import { Tensor } from '../tensor/tensor.js';
 import { linear } from './ops/linear.js';
 import { mul, scale } from './ops/elementwise.js';
-import { sum } from './ops/reduce.js';
+import { sum } from './ops/sum-mean.js';
 import { tanh } from './ops/activation.js';
 import { Parameter } from './parameter.js';
 import { Tape } from './tape.js';

@@ -6,10 +6,12 @@
  *
  * Memory: every tensor an op creates comes from the tape's arena and stays valid until
  * `reset()`. A training loop resets its tape once per step, so memory stays flat without any
- * `dispose` call; `Tensor.clone()` copies a result that must outlive the step.
+ * `dispose` call; `Tensor.clone()` copies a result that must outlive the step. Each reset starts
+ * a new arena generation: reading an older tensor (`item()`, `toArray()`, `clone()`, views)
+ * throws instead of returning a later step's numbers.
  */
 import type { Arena, Backend } from '../kernels/backend.js';
-import { IntTensor, Tensor } from '../tensor/tensor.js';
+import { type ArenaGeneration, IntTensor, Tensor, bindToArena } from '../tensor/tensor.js';
 import { type Shape, formatShape, shapeSize } from '../tensor/shape.js';
 import { Parameter } from './parameter.js';
 
@@ -21,6 +23,12 @@ export interface TapeOptions {
    * and throw naming the op and tensor. Default: the environment variable RECUR_DEBUG_NAN=1.
    */
   checkFinite?: boolean;
+  /**
+   * Also check direct `.data` reads of this tape's tensors after a `reset()` (each tensor gets
+   * an accessor: slower, for debugging). Reads through `item()`, `toArray()`, `clone()` and
+   * views are always checked. Default: the environment variable RECUR_DEBUG is set (not '0').
+   */
+  checkStaleData?: boolean;
 }
 
 interface Entry {
@@ -29,16 +37,40 @@ interface Entry {
   backward: () => void;
 }
 
-function debugFromEnv(): boolean {
-  const env = typeof process !== 'undefined' ? process.env : undefined;
-  return env?.RECUR_DEBUG_NAN === '1';
+function env(name: string): string | undefined {
+  return typeof process !== 'undefined' ? process.env?.[name] : undefined;
 }
 
+function debugFromEnv(): boolean {
+  return env('RECUR_DEBUG_NAN') === '1';
+}
+
+function staleDataCheckFromEnv(): boolean {
+  const v = env('RECUR_DEBUG');
+  return v !== undefined && v !== '' && v !== '0';
+}
+
+/**
+ * Records ops for backpropagation and lends their outputs memory from an arena.
+ *
+ * ```ts
+ * const tape = new Tape(backend);             // or Tape.inference(backend): records nothing
+ * for (const batch of batches) {
+ *   tape.reset();                             // frees the previous step's tensors
+ *   const loss = crossEntropy(tape, model.forward(tape, batch.x).logits, batch.y); // loss: []
+ *   tape.backward(loss);                      // gradients into Parameter.grad
+ *   losses.push(loss.item());                 // read (or clone) before the next reset
+ * }
+ * ```
+ */
 export class Tape {
   readonly backend: Backend;
   readonly recording: boolean;
   readonly checkFinite: boolean;
+  readonly checkStaleData: boolean;
   private readonly arena: Arena;
+  /** The arena generation tensors made now belong to; `reset()` ends it and starts another. */
+  private generation: ArenaGeneration;
   private entries: Entry[] = [];
   /** Tensors produced by recorded ops or watched: they carry gradients. */
   private tracked = new Set<Tensor>();
@@ -48,7 +80,9 @@ export class Tape {
     this.backend = backend;
     this.recording = options.record ?? true;
     this.checkFinite = options.checkFinite ?? debugFromEnv();
+    this.checkStaleData = options.checkStaleData ?? staleDataCheckFromEnv();
     this.arena = backend.createArena();
+    this.generation = { live: true, guardData: this.checkStaleData };
   }
 
   /** A tape for inference: records nothing, keeps no gradients. */
@@ -68,7 +102,7 @@ export class Tape {
 
   /** A zeroed tensor from the arena, valid until `reset()`. */
   tensor(shape: Shape): Tensor {
-    return new Tensor(this.arena.floats(shapeSize(shape)), shape);
+    return bindToArena(new Tensor(this.arena.floats(shapeSize(shape)), shape), this.generation);
   }
 
   /**
@@ -76,12 +110,12 @@ export class Tape {
    * output that the next kernel overwrites entirely (a GEMM with beta = 0, a packing).
    */
   scratch(shape: Shape): Tensor {
-    return new Tensor(this.arena.scratch(shapeSize(shape)), shape);
+    return bindToArena(new Tensor(this.arena.scratch(shapeSize(shape)), shape), this.generation);
   }
 
   /** A zeroed integer tensor from the arena, valid until `reset()`. */
   ints(shape: Shape): IntTensor {
-    return new IntTensor(this.arena.ints(shapeSize(shape)), shape);
+    return bindToArena(new IntTensor(this.arena.ints(shapeSize(shape)), shape), this.generation);
   }
 
   /** A copy of `t` in the arena (e.g. to move user data into backend memory once). */
@@ -168,8 +202,14 @@ export class Tape {
     }
   }
 
-  /** Forgets all ops and gradients and releases the arena; earlier arena tensors become invalid. */
+  /**
+   * Forgets all ops and gradients and releases the arena: earlier arena tensors become invalid
+   * (their memory is reused), and reading them through `item()`, `toArray()`, `clone()` or a
+   * view throws. Clone what must outlive the step first.
+   */
   reset(): void {
+    this.generation.live = false;
+    this.generation = { live: true, guardData: this.checkStaleData };
     this.entries = [];
     this.tracked = new Set();
     this.grads = new Map();

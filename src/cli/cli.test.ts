@@ -31,9 +31,16 @@ test('recur export onnx writes a model ONNX Runtime loads', async () => {
   assert.equal(r.status, 0, r.stderr);
   const summary = JSON.parse(r.stdout);
   assert.equal(summary.opset, 14);
-  const session = await ort.InferenceSession.create(readFileSync(out));
-  assert.deepEqual([...session.inputNames], ['input', 'sequence_lens', 'initial_h']);
+  // sequence_lens and initial_h have defaults: onnxruntime-node lists (and needs) only input.
+  const session = await ort.InferenceSession.create(readFileSync(out), { logSeverityLevel: 3 });
+  assert.deepEqual([...session.inputNames], ['input']);
   assert.deepEqual([...session.outputNames], ['logits', 'probabilities', 'h_n']);
+  const run = await session.run({ input: new ort.Tensor('int64', BigInt64Array.from([1n, 2n, 3n, 4n]), [2, 2]) });
+  assert.deepEqual(run.logits!.dims, [2, 2, 6]);
+  const required = recur('export', 'onnx', '--model', dir, '--out', join(dir, 'required.onnx'), '--required-inputs');
+  assert.equal(required.status, 0, required.stderr);
+  const strict = await ort.InferenceSession.create(readFileSync(join(dir, 'required.onnx')));
+  assert.deepEqual([...strict.inputNames], ['input', 'sequence_lens', 'initial_h']);
 });
 
 test('bad input to recur export onnx: one-line errors, non-zero exit, nothing written', () => {

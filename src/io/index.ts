@@ -3,6 +3,7 @@
  * export. Readers validate everything before allocating.
  */
 export { encodeSafetensors, decodeSafetensors, readSafetensorsHeader, type SafetensorsFile, type SafetensorsHeader, type SafetensorsTensorInfo } from './safetensors.js';
+export type { SafetensorsDtype, SafetensorsOptions } from './safetensors-header.js';
 export {
   encodeModelFile, decodeModelFile, saveModel, loadModel, modelMetadata, modelExtrasOf, MODEL_FORMAT_VERSION, MAX_MODEL_HEADER_BYTES, type ModelExtras, type LoadedModel, type DecodeModelOptions,
 } from './model-file.js';

@@ -12,7 +12,7 @@ import { writeFileAtomic } from './atomic-write.js';
 import { checkNormalization, checkVocabulary, configDifferences, formatVersion, joinProblems, parameterProblems } from './model-file-checks.js';
 import { MAX_MODEL_TENSORS, type ModelConfig, type ModelKind, type SavedModule, modelKindOf } from '../nn/model-kinds.js';
 import type { RecurrentModel } from '../nn/recurrent-model.js';
-import { Rng } from '../random/rng.js';
+import type { Rng } from '../random/rng.js';
 
 /**
  * A model header holds names, shapes and metadata JSON (config, vocabulary): a few KB, or a
@@ -56,7 +56,10 @@ export interface DecodeModelOptions {
    * `decodeModelFile` is the module class of that kind.)
    */
   kind?: string;
-  /** Seeds dropout of further training (every weight comes from the file); default `new Rng(0)`. */
+  /**
+   * Draws dropout masks if the model is trained further (every weight comes from the file).
+   * Without it the model runs in eval mode or without dropout only: training with dropout throws.
+   */
   rng?: Rng;
   /** Names the file in errors. */
   source?: string;
@@ -141,8 +144,8 @@ function decodeModel(bytes: Uint8Array, options: DecodeModelOptions, where: stri
   if (problems.length) throw new Error(`${where}: model file does not match its config: ${joinProblems(problems)}`);
   const extras = modelExtrasOf(metadata, config, where);
   const { tensors } = decodeSafetensorsData(bytes, header);
-  // Every weight is overwritten from the file; the Rng only seeds dropout of further training.
-  const model = kind.create(config, { rng: options.rng ?? new Rng(0) });
+  // Built without initialising (every weight comes from the file); the Rng, if any, is for dropout.
+  const model = kind.create(config, { rng: options.rng });
   model.loadStateDict(tensors);
   return { model, config, metadata, ...extras };
 }
@@ -170,11 +173,20 @@ function fileConfig(metadata: Record<string, string>, given: object | undefined,
   return config;
 }
 
+/**
+ * Writes `model` (weights under their PyTorch names, config with its kind, and `extras`) to
+ * `path` as one `.safetensors` file, atomically (a temporary file, then a rename). `loadModel`
+ * reads it back; PyTorch's `safetensors.torch.load_file` reads the weights.
+ */
 export async function saveModel(path: string, model: SavedModule, extras: ModelExtras = {}): Promise<void> {
   await writeFileAtomic(path, encodeModelFile(model, extras));
 }
 
-/** Reads and decodes a model file (see `decodeModelFile`); errors start `loadModel: <path>: `. */
+/**
+ * Reads and decodes a model file written by `saveModel` (see `decodeModelFile`): the model is
+ * rebuilt from the file's config without initialising, then its weights are loaded; call
+ * `.to(backend)` and `.eval()` before inference. Errors start `loadModel: <path>: `.
+ */
 export async function loadModel<M extends SavedModule = RecurrentModel>(path: string, options: Omit<DecodeModelOptions, 'source'> = {}): Promise<LoadedModel<M>> {
   let bytes: Uint8Array;
   try {

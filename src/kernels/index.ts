@@ -13,7 +13,11 @@ export type { WasmFlavour } from './wasm/load.js';
 
 export type BackendName = 'reference' | 'wasm';
 
-/** Creates a backend by name (`wasm` compiles the kernel module, hence async). */
+/**
+ * Creates a backend by name: `wasm` (the default: WebAssembly SIMD kernels, on all cores unless
+ * `options.threads` says otherwise; compiling the module makes this async) or `reference`
+ * (plain TypeScript loops, the oracle). Modules move their parameters there with `.to(backend)`.
+ */
 export async function createBackend(name: BackendName = 'wasm', options: WasmBackendOptions = {}): Promise<Backend> {
   if (name === 'reference') return new ReferenceBackend();
   if (name === 'wasm') return WasmBackend.create(options);

@@ -5,13 +5,16 @@
  */
 import { dropout, scale } from '../autograd/ops/index.js';
 import type { Tape } from '../autograd/tape.js';
-import type { Rng } from '../random/rng.js';
+import { Rng } from '../random/rng.js';
 import { Tensor } from '../tensor/tensor.js';
 import { type Layer, Module, describe } from './module.js';
 
 export interface DropoutOptions {
-  /** Draws the masks; seed it for reproducible training. */
-  rng: Rng;
+  /**
+   * Draws the masks; seed it for reproducible training. Optional for a layer that will only
+   * run in eval mode; `forward` in training mode without one throws.
+   */
+  rng?: Rng;
 }
 
 /**
@@ -21,12 +24,12 @@ export interface DropoutOptions {
  */
 export class Dropout extends Module implements Layer {
   readonly p: number;
-  readonly rng: Rng;
+  readonly rng: Rng | undefined;
 
-  constructor(p = 0.5, options: DropoutOptions) {
+  constructor(p = 0.5, options: DropoutOptions = {}) {
     super();
     if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new Error(`Dropout: p must be a probability in [0, 1], got ${String(p)}`);
-    if (!options?.rng) throw new Error('Dropout: options.rng is required (dropout masks take an explicit Rng)');
+    if (options.rng !== undefined && !(options.rng instanceof Rng)) throw new Error(`Dropout: options.rng must be an Rng, got ${describe(options.rng)}`);
     this.p = p;
     this.rng = options.rng;
   }
@@ -35,6 +38,7 @@ export class Dropout extends Module implements Layer {
     if (!(x instanceof Tensor)) throw new Error(`Dropout.forward: x must be a Tensor, got ${describe(x)}`);
     if (!this.training || this.p === 0) return x;
     if (this.p === 1) return scale(tape, x, 0); // everything dropped (as PyTorch): zeros, zero gradient
+    if (!this.rng) throw new Error(`Dropout.forward: dropout p = ${this.p} in training mode draws masks from an Rng, and this Dropout has none; pass options.rng, or call eval() for inference`);
     return dropout(tape, x, this.p, this.rng);
   }
 

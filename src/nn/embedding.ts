@@ -6,18 +6,21 @@
 import { embedding } from '../autograd/ops/index.js';
 import { Parameter } from '../autograd/parameter.js';
 import type { Tape } from '../autograd/tape.js';
-import type { Rng } from '../random/rng.js';
+import { Rng } from '../random/rng.js';
 import { IntTensor, Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import { normal } from './init.js';
-import { type Layer, Module, describe } from './module.js';
+import { type Layer, Module, checkParametersSet, describe, initOrLeaveUnset } from './module.js';
 
 /** Private constructor path of `fromPretrained` (copy this table instead of drawing one). */
 const PRETRAINED = Symbol('pretrained');
 
 export interface EmbeddingOptions {
-  /** Initialises the table. */
-  rng: Rng;
+  /**
+   * Initialises the table. Without one the table stays unset until `loadStateDict` (for a
+   * layer rebuilt to load saved weights), and `forward` throws until then.
+   */
+  rng?: Rng;
   /**
    * A row that gets no gradient and starts at zero (e.g. the padding token). Negative values
    * count from the end, as in PyTorch; stored normalised to [0, numEmbeddings).
@@ -46,11 +49,11 @@ export class Embedding extends Module implements Layer<IntTensor> {
   readonly paddingIdx: number | undefined;
   readonly weight: Parameter;
 
-  constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingOptions) {
+  constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingOptions = {}) {
     super();
     checkSizes('Embedding', numEmbeddings, embeddingDim);
-    const pretrained = (options as { [PRETRAINED]?: Tensor } | undefined)?.[PRETRAINED];
-    if (!options?.rng && !pretrained) throw new Error('Embedding: options.rng is required (initialisation takes an explicit Rng)');
+    const pretrained = (options as { [PRETRAINED]?: Tensor })[PRETRAINED];
+    if (options.rng !== undefined && !(options.rng instanceof Rng)) throw new Error(`Embedding: options.rng must be an Rng, got ${describe(options.rng)}`);
     this.numEmbeddings = numEmbeddings;
     this.embeddingDim = embeddingDim;
     this.paddingIdx = normalisePaddingIdx('Embedding', options.paddingIdx, numEmbeddings);
@@ -59,8 +62,10 @@ export class Embedding extends Module implements Layer<IntTensor> {
       this.weight.data.set(pretrained.data);
       return;
     }
-    normal(this.weight, options.rng);
-    if (this.paddingIdx !== undefined) this.weight.data.fill(0, this.paddingIdx * embeddingDim, (this.paddingIdx + 1) * embeddingDim);
+    initOrLeaveUnset(this.weight, options.rng, (rng) => {
+      normal(this.weight, rng);
+      if (this.paddingIdx !== undefined) this.weight.data.fill(0, this.paddingIdx * embeddingDim, (this.paddingIdx + 1) * embeddingDim);
+    });
   }
 
   /** An embedding whose table is a copy of `vectors` [V, D], frozen by default. */
@@ -77,6 +82,7 @@ export class Embedding extends Module implements Layer<IntTensor> {
   /** ids [*] -> [*, D]. Ids outside [0, V) are rejected by the op. */
   forward(tape: Tape, ids: IntTensor): Tensor {
     if (!(ids instanceof IntTensor)) throw new Error(`Embedding.forward: ids must be an IntTensor, got ${describe(ids)}`);
+    checkParametersSet(this, 'Embedding.forward');
     return embedding(tape, ids, this.weight, this.paddingIdx ?? -1);
   }
 

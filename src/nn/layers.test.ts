@@ -41,7 +41,7 @@ test('Linear: PyTorch layout and init U(±1/sqrt(in)) for weight and bias', () =
   }
   assert.deepEqual([...new Linear(2, 3, { rng: new Rng(0), bias: false }).namedParameters()].map(([n]) => n), ['weight']);
   assert.throws(() => new Linear(0, 3, { rng: new Rng(0) }), /Linear: inFeatures must be a positive integer, got 0/);
-  assert.throws(() => new Linear(2, 3, {} as never), /Linear: options.rng is required/);
+  assert.throws(() => new Linear(2, 3, { rng: { next: Math.random } as never }), /Linear: options.rng must be an Rng, got Object/);
 });
 
 test('Linear.forward: [N, I], [..., I] (zero-copy) and [I]; gradients flow through the reshape', () => {
@@ -114,7 +114,7 @@ test('Dropout: identity in eval mode, seeded masks in training mode, p validated
   d.eval();
   assert.equal(d.forward(tape, x), x);
   assert.throws(() => new Dropout(1.5, { rng: new Rng(0) }), /Dropout: p must be a probability in \[0, 1\], got 1.5/);
-  assert.throws(() => new Dropout(0.5, {} as never), /Dropout: options.rng is required/);
+  assert.throws(() => new Dropout(0.5, { rng: 1 as never }), /Dropout: options.rng must be an Rng, got number 1/);
   const all = new Dropout(1, { rng: new Rng(0) }).forward(tape, x);
   assert.ok(all.data.every((v) => v === 0));
 });

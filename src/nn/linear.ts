@@ -5,15 +5,18 @@
 import { linear, reshape } from '../autograd/ops/index.js';
 import { Parameter } from '../autograd/parameter.js';
 import type { Tape } from '../autograd/tape.js';
-import type { Rng } from '../random/rng.js';
+import { Rng } from '../random/rng.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import { pytorchDefault } from './init.js';
-import { type Layer, Module } from './module.js';
+import { type Layer, Module, checkParametersSet, describe, initOrLeaveUnset } from './module.js';
 
 export interface LinearOptions {
-  /** Initialises weight and bias. */
-  rng: Rng;
+  /**
+   * Initialises weight and bias. Without one the parameters stay unset until `loadStateDict`
+   * (for a layer rebuilt to load saved weights), and `forward` throws until then.
+   */
+  rng?: Rng;
   /** Learn an additive bias (default true). */
   bias?: boolean;
 }
@@ -31,24 +34,26 @@ export class Linear extends Module implements Layer {
   readonly weight: Parameter;
   readonly bias: Parameter | undefined;
 
-  constructor(inFeatures: number, outFeatures: number, options: LinearOptions) {
+  constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
     super();
     for (const [name, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
       if (!(Number.isInteger(v) && v > 0)) throw new Error(`Linear: ${name} must be a positive integer, got ${v}`);
     }
-    if (!options?.rng) throw new Error('Linear: options.rng is required (initialisation takes an explicit Rng)');
+    if (options.rng !== undefined && !(options.rng instanceof Rng)) throw new Error(`Linear: options.rng must be an Rng, got ${describe(options.rng)}`);
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
     this.weight = this.registerParameter('weight', Parameter.zeros([outFeatures, inFeatures]));
-    pytorchDefault(this.weight, options.rng, inFeatures);
+    initOrLeaveUnset(this.weight, options.rng, (rng) => pytorchDefault(this.weight, rng, inFeatures));
     if (options.bias ?? true) {
-      this.bias = this.registerParameter('bias', Parameter.zeros([outFeatures]));
-      pytorchDefault(this.bias, options.rng, inFeatures);
+      const bias = this.registerParameter('bias', Parameter.zeros([outFeatures]));
+      initOrLeaveUnset(bias, options.rng, (rng) => pytorchDefault(bias, rng, inFeatures));
+      this.bias = bias;
     }
   }
 
   /** x [..., I] -> [..., O]; leading dimensions are flattened into rows without copying. */
   forward(tape: Tape, x: Tensor): Tensor {
+    checkParametersSet(this, 'Linear.forward');
     const s = x.shape;
     if (s.length === 0 || s[s.length - 1] !== this.inFeatures) {
       throw new Error(`Linear.forward: x must be [*, ${this.inFeatures}], got ${formatShape(s)}`);

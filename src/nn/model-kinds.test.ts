@@ -17,7 +17,7 @@ class Pair extends Module implements SavedModule<PairConfig> {
   readonly encoder: RecurrentModel;
   readonly decoder: RecurrentModel;
   readonly bridge: Linear;
-  constructor(readonly config: PairConfig, rng: Rng) {
+  constructor(readonly config: PairConfig, rng?: Rng) {
     super();
     const part = { input: { kind: 'one-hot' as const, vocabSize: config.size }, hiddenSize: 3, outputSize: config.size };
     this.encoder = this.registerModule('encoder', new RecurrentModel(part, { rng }));

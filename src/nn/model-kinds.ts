@@ -31,8 +31,8 @@ export interface ModelKind<C extends ModelConfig = ModelConfig, M extends SavedM
   normalize(raw: unknown): C;
   /** The names and shapes of the parameters, in `namedParameters()` order, without allocating. */
   parameterShapes(config: C): [string, number[]][];
-  /** Builds the module (`rng` draws the initial weights and dropout masks). */
-  create(config: C, options: { rng: Rng }): M;
+  /** Builds the module: `rng` draws the initial weights and dropout masks; without it the weights are left for `loadStateDict`. */
+  create(config: C, options: { rng?: Rng }): M;
   /**
    * Problems with the state a training run carries between windows (truncated BPTT), stored as
    * tensors named `prefix + name`: missing, misshapen or unexpected. Kinds without one accept none.

@@ -39,6 +39,40 @@ export interface LoadStateDictResult {
 const NAME = /^[^.]+$/;
 
 /**
+ * Parameters of layers made without an `rng`: they hold zeros until `loadStateDict` fills them,
+ * and a forward before that throws (`checkParametersSet`). The count lets the check cost one
+ * comparison when no such parameter exists (it only overcounts if one is dropped unloaded).
+ */
+const unset = new WeakSet<Parameter>();
+let unsetCount = 0;
+
+/**
+ * Initialises `p` with `init(rng)` when an `rng` is given; without one, leaves `p` unset
+ * (zeros, waiting for `loadStateDict`). Randomness stays an argument: nothing is drawn from a
+ * hidden generator.
+ */
+export function initOrLeaveUnset<R>(p: Parameter, rng: R | undefined, init: (rng: R) => void): void {
+  if (rng !== undefined) init(rng);
+  else if (!unset.has(p)) {
+    unset.add(p);
+    unsetCount++;
+  }
+}
+
+/**
+ * Throws, naming `where` and the fix, if a parameter of `module` (or of its descendants) is
+ * still unset: the module was made without `options.rng` and no weights were loaded into it.
+ */
+export function checkParametersSet(module: Module, where: string): void {
+  if (unsetCount === 0) return;
+  const names = module.unsetParameters();
+  if (names.length === 0) return;
+  const shown = names.slice(0, 3).map((n) => `'${n}'`).join(', ') + (names.length > 3 ? ` and ${names.length - 3} more` : '');
+  throw new Error(`${where}: ${names.length} parameter${names.length > 1 ? 's have' : ' has'} no value yet (${shown}): ` +
+    `the ${module.constructor.name} was made without an Rng; pass options.rng or load weights with loadStateDict`);
+}
+
+/**
  * Base class of layers and models. A subclass registers what it owns in its constructor:
  *
  * ```ts
@@ -142,6 +176,15 @@ export class Module {
   }
 
   /**
+   * Names of the parameters that have no value yet: those of layers made without `options.rng`
+   * that `loadStateDict` has not filled. Empty once the weights are initialised or loaded.
+   */
+  unsetParameters(): string[] {
+    if (unsetCount === 0) return [];
+    return [...this.namedParameters()].filter(([, p]) => unset.has(p)).map(([n]) => n);
+  }
+
+  /**
    * Number of scalar parameters (each shared parameter counted once); with `trainableOnly`,
    * only those with `requiresGrad` (PyTorch's `sum(p.numel() for p in m.parameters() if p.requires_grad)`).
    */
@@ -164,7 +207,8 @@ export class Module {
   }
 
   /**
-   * Copies values from `dict` into the parameters of the same names. Everything is checked
+   * Copies values from `dict` into the parameters of the same names (which gives a layer made
+   * without `options.rng` its weights). Everything is checked
    * before anything is written, and all problems are reported in one error: missing keys and
    * unexpected keys (when `strict`), and shape mismatches (always). Returns the keys that did
    * not match (empty lists under `strict`).
@@ -198,7 +242,9 @@ export class Module {
     }
     for (const [name, p] of own) {
       const t = given.get(name);
-      if (t) p.data.set(t.data);
+      if (!t) continue;
+      p.data.set(t.data);
+      if (unset.delete(p)) unsetCount--;
     }
     return { missingKeys, unexpectedKeys };
   }

@@ -5,7 +5,7 @@
  * at every step (`output: 'sequence'`) or to the final state (`output: 'last'`).
  * Parameter names: `embedding.weight`, `rnn.weight_ih_l0` ..., `head.weight`, `head.bias`.
  */
-import { Module } from './module.js';
+import { Module, checkParametersSet, describe } from './module.js';
 import { Embedding } from './embedding.js';
 import { Linear } from './linear.js';
 import {
@@ -40,13 +40,19 @@ export interface RecurrentModelConfig {
   outputSize: number;
   /** 'sequence': head at every step -> [T, B, O]; 'last': head on the final state -> [B, O]. */
   output: 'sequence' | 'last';
+  /**
+   * Batch-first input and output ([B, T] ids or [B, T, I] features; logits [B, T, O]) as
+   * PyTorch's `batch_first` (default false: time-major). States stay [L*D, B, H]. Optional so
+   * that configs written before it existed still load; `normalizeModelConfig` always sets it.
+   */
+  batchFirst?: boolean;
 }
 
 /** A config as a user writes it: `input` and `outputSize`, every other field optional (defaults filled by `normalizeModelConfig`). */
 export type RecurrentModelConfigInput = Partial<RecurrentModelConfig> & Pick<RecurrentModelConfig, 'input' | 'outputSize'>;
 
 export interface ModelOutput {
-  /** [T, B, O] or [B, O] */
+  /** [T, B, O] ([B, T, O] with batchFirst) for output 'sequence', [B, O] for 'last'. */
   logits: Tensor;
   state: RecurrentState;
 }
@@ -60,7 +66,7 @@ export const MAX_PARAMETERS = 2 ** 30;
 /** Most parameter tensors any valid config has: embedding, 4 per layer and direction, head weight and bias. */
 export const MAX_PARAMETER_TENSORS = 1 + MAX_NUM_LAYERS * 2 * 4 + 2;
 
-const FIELDS = ['input', 'cell', 'hiddenSize', 'numLayers', 'bidirectional', 'dropout', 'bias', 'outputSize', 'output', 'kind'];
+const FIELDS = ['input', 'cell', 'hiddenSize', 'numLayers', 'bidirectional', 'dropout', 'bias', 'outputSize', 'output', 'batchFirst', 'kind'];
 const INPUT_FIELDS: Record<InputConfig['kind'], string[]> = {
   embedding: ['kind', 'vocabSize', 'embeddingDim', 'paddingIdx'], 'one-hot': ['kind', 'vocabSize'], dense: ['kind', 'size'],
 };
@@ -134,6 +140,7 @@ export function normalizeModelConfig(c: RecurrentModelConfigInput): RecurrentMod
     bias: or(c.bias, true),
     outputSize: c.outputSize,
     output: or(c.output, 'sequence'),
+    batchFirst: or(c.batchFirst, false),
   };
   if (!CELL_TYPES.includes(out.cell)) throw new Error(`${where}: cell must be one of ${CELL_TYPES.join(', ')}, got ${describeJsonValue(out.cell)}`);
   posInt('hiddenSize', out.hiddenSize);
@@ -141,6 +148,7 @@ export function normalizeModelConfig(c: RecurrentModelConfigInput): RecurrentMod
   posInt('outputSize', out.outputSize);
   if (typeof out.bidirectional !== 'boolean') throw new Error(`${where}: bidirectional must be true or false, got ${describeJsonValue(out.bidirectional)}`);
   if (typeof out.bias !== 'boolean') throw new Error(`${where}: bias must be true or false, got ${describeJsonValue(out.bias)}`);
+  if (typeof out.batchFirst !== 'boolean') throw new Error(`${where}: batchFirst must be true or false, got ${describeJsonValue(out.batchFirst)}`);
   if (!(typeof out.dropout === 'number' && out.dropout >= 0 && out.dropout < 1)) throw new Error(`${where}: dropout must be in [0, 1), got ${describeJsonValue(out.dropout)}`);
   if (out.output !== 'sequence' && out.output !== 'last') throw new Error(`${where}: output must be 'sequence' or 'last', got ${describeJsonValue(out.output)}`);
   let total = 0;
@@ -173,6 +181,21 @@ function parameterShapesOf(c: RecurrentModelConfig): [string, number[]][] {
   return out;
 }
 
+/**
+ * input -> Rnn/Lstm/Gru -> Linear head, from a JSON config (see `RecurrentModelConfig`).
+ *
+ * Shapes (time-major; swap the first two axes with `batchFirst: true`): input ids [T, B]
+ * (`embedding`, `one-hot`) or features [T, B, I] (`dense`) -> logits [T, B, O]
+ * (`output: 'sequence'`) or [B, O] (`output: 'last'`, the head on the last layer's final
+ * state, both directions concatenated); state h (and c) [L*D, B, H]. Parameters: `embedding.weight` [V, E],
+ * `rnn.*` as the recurrent layer names them, `head.weight` [O, D*H], `head.bias` [O].
+ *
+ * ```ts
+ * const model = new RecurrentModel({ input: { kind: 'embedding', vocabSize: 65, embeddingDim: 64 },
+ *   cell: 'lstm', hiddenSize: 256, numLayers: 2, outputSize: 65 }, { rng: new Rng(0) }).to(backend);
+ * const { logits, state } = model.forward(tape, ids);   // ids: IntTensor [T, B]
+ * ```
+ */
 export class RecurrentModel extends Module {
   readonly config: RecurrentModelConfig;
   readonly embedding: Embedding | undefined;
@@ -188,12 +211,16 @@ export class RecurrentModel extends Module {
     return parameterShapesOf(normalizeModelConfig(config));
   }
 
-  /** `rng` draws the initial weights and dropout masks (required: randomness is an argument). */
-  constructor(config: RecurrentModelConfigInput, options: { rng: Rng }) {
+  /**
+   * `options.rng` draws the initial weights and dropout masks (randomness is an argument).
+   * Without it the parameters stay unset for `loadStateDict` (a model rebuilt to load a file):
+   * `forward` throws until the weights are loaded, and dropout in training mode throws.
+   */
+  constructor(config: RecurrentModelConfigInput, options: { rng?: Rng } = {}) {
     super();
     const c = normalizeModelConfig(config);
     this.config = c;
-    if (!(options?.rng instanceof Rng)) throw new Error('RecurrentModel: options.rng is required (initialisation and dropout take an explicit Rng)');
+    if (options.rng !== undefined && !(options.rng instanceof Rng)) throw new Error(`RecurrentModel: options.rng must be an Rng, got ${describe(options.rng)}`);
     const rng = options.rng;
     let inputSize: number;
     if (c.input.kind === 'embedding') {
@@ -202,23 +229,27 @@ export class RecurrentModel extends Module {
     } else {
       inputSize = c.input.kind === 'one-hot' ? c.input.vocabSize : c.input.size;
     }
-    const o = { inputSize, hiddenSize: c.hiddenSize, numLayers: c.numLayers, bidirectional: c.bidirectional, dropout: c.dropout, bias: c.bias, rng };
+    const o = { inputSize, hiddenSize: c.hiddenSize, numLayers: c.numLayers, bidirectional: c.bidirectional, dropout: c.dropout, bias: c.bias, batchFirst: c.batchFirst, rng };
     const mode = modeOf(c.cell);
     this.rnn = this.registerModule('rnn', mode === 'lstm' ? new Lstm(o) : mode === 'gru' ? new Gru(o) : new Rnn({ ...o, nonlinearity: mode }));
     const D = c.bidirectional ? 2 : 1;
     this.head = this.registerModule('head', new Linear(D * c.hiddenSize, c.outputSize, { rng }));
   }
 
-  /** The [T, B, I] float input of the recurrent stack, from ids [T, B] or features [T, B, I]. */
+  /**
+   * The [T, B, I] float input of the recurrent stack, from ids [T, B] or features [T, B, I]
+   * (all batch-first, [B, T, *], with `batchFirst`).
+   */
   embed(tape: Tape, input: IntTensor | Tensor): Tensor {
     const where = 'RecurrentModel.forward';
     const kind = this.config.input.kind;
+    const axes = this.config.batchFirst ? 'B, T' : 'T, B';
     if (kind === 'dense') {
-      if (!(input instanceof Tensor)) throw new Error(`${where}: input must be a float Tensor [T, B, ${this.rnn.inputSize}] for dense input`);
+      if (!(input instanceof Tensor)) throw new Error(`${where}: input must be a float Tensor [${axes}, ${this.rnn.inputSize}] for dense input`);
       return input;
     }
     if (!(input instanceof IntTensor) || input.rank !== 2) {
-      throw new Error(`${where}: input must be token ids, an IntTensor [T, B], got ${input instanceof IntTensor || input instanceof Tensor ? `${input.constructor.name}${formatShape(input.shape)}` : typeof input}`);
+      throw new Error(`${where}: input must be token ids, an IntTensor [${axes}], got ${input instanceof IntTensor || input instanceof Tensor ? `${input.constructor.name}${formatShape(input.shape)}` : typeof input}`);
     }
     if (this.embedding) return this.embedding.forward(tape, input);
     const V = this.rnn.inputSize;
@@ -232,12 +263,13 @@ export class RecurrentModel extends Module {
   }
 
   forward(tape: Tape, input: IntTensor | Tensor, options: RecurrentForwardOptions = {}): ModelOutput {
+    checkParametersSet(this, 'RecurrentModel.forward');
     const x = this.embed(tape, input);
     const { output, state } = this.rnn.forward(tape, x, options);
-    const [T, B, F] = output.shape as [number, number, number];
+    const [first, second, F] = output.shape as [number, number, number]; // [T, B, F], or [B, T, F] batch-first
     if (this.config.output === 'sequence') {
-      const logits = this.head.forward(tape, reshape(tape, output, [T * B, F]));
-      return { logits: reshape(tape, logits, [T, B, this.config.outputSize]), state };
+      const logits = this.head.forward(tape, reshape(tape, output, [first * second, F]));
+      return { logits: reshape(tape, logits, [first, second, this.config.outputSize]), state };
     }
     // Final hidden state of the last layer: forward direction (and reverse), concatenated.
     const L = this.rnn.numLayers, D = this.rnn.numDirections;

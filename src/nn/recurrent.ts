@@ -2,19 +2,20 @@
  * Sequence layers: Elman `Rnn` (tanh, relu, sigmoid), `Lstm` and `Gru`, stacked and optionally
  * bidirectional, with dropout between layers and per-sequence lengths, exactly as PyTorch's
  * `nn.RNN/LSTM/GRU` name, shape and initialise their parameters. Input is time-major
- * [T, B, I]. Each layer-direction runs as one coarse op (`recurrentLayer`); a streaming `step`
- * API runs one time step at a time with a named, copyable state.
+ * [T, B, I], or [B, T, I] with `batchFirst`. Each layer-direction runs as one coarse op
+ * (`recurrentLayer`); a streaming `step` API runs one time step at a time with a named,
+ * copyable state.
  */
-import { Module } from './module.js';
+import { Module, checkParametersSet, describe, initOrLeaveUnset } from './module.js';
 import { Parameter } from '../autograd/parameter.js';
 import type { Tape } from '../autograd/tape.js';
 import { type RecurrentMode, gateCount, recurrentLayer } from '../autograd/ops/recurrent-layer.js';
 import { concatLast, select, stack } from '../autograd/ops/sequence-ops.js';
-import { dropout } from '../autograd/ops/index.js';
+import { dropout, transpose01 } from '../autograd/ops/index.js';
 import { uniform } from './init.js';
 import { Rng } from '../random/rng.js';
 import { IntTensor, Tensor } from '../tensor/tensor.js';
-import { expectShape, formatShape } from '../tensor/shape.js';
+import { expectShape, formatShape, shapeEquals } from '../tensor/shape.js';
 
 export interface RecurrentOptions {
   inputSize: number;
@@ -27,8 +28,17 @@ export interface RecurrentOptions {
   dropout?: number;
   /** Use bias_ih and bias_hh (default true). */
   bias?: boolean;
-  /** Initialisation and dropout randomness (required: randomness is always an argument). */
-  rng: Rng;
+  /**
+   * Input and output batch-first, [B, T, I] and [B, T, D*H], as PyTorch's `batch_first`
+   * (default false: time-major [T, B, *]). States stay [L*D, B, H] either way.
+   */
+  batchFirst?: boolean;
+  /**
+   * Initialisation and dropout randomness (randomness is always an argument). Without one the
+   * parameters stay unset until `loadStateDict` (a layer rebuilt to load saved weights):
+   * `forward` throws until then, and dropout in training mode throws.
+   */
+  rng?: Rng;
 }
 
 /** Recurrent state: h (and c for LSTM), each [numLayers * numDirections, B, H] as in PyTorch. */
@@ -45,7 +55,7 @@ export interface RecurrentForwardOptions {
 }
 
 export interface RecurrentOutput {
-  /** [T, B, D*H]: the last layer's hidden state at every step (zeros past each length). */
+  /** [T, B, D*H] ([B, T, D*H] with batchFirst): the last layer's hidden state at every step (zeros past each length). */
   output: Tensor;
   /** Final state of every layer and direction, taken at each sequence's own last step. */
   state: RecurrentState;
@@ -85,7 +95,8 @@ export abstract class RecurrentBase extends Module {
   readonly bidirectional: boolean;
   readonly dropout: number;
   readonly bias: boolean;
-  private readonly rng: Rng;
+  readonly batchFirst: boolean;
+  private readonly rng: Rng | undefined;
 
   protected constructor(mode: RecurrentMode, options: RecurrentOptions) {
     super();
@@ -104,12 +115,14 @@ export abstract class RecurrentBase extends Module {
     this.bidirectional = o.bidirectional ?? false;
     this.dropout = p;
     this.bias = o.bias ?? true;
-    if (!(o.rng instanceof Rng)) throw new Error(`${name}: options.rng is required (initialisation and dropout take an explicit Rng)`);
+    this.batchFirst = o.batchFirst ?? false;
+    if (typeof this.batchFirst !== 'boolean') throw new Error(`${name}: batchFirst must be true or false, got ${describe(this.batchFirst)}`);
+    if (o.rng !== undefined && !(o.rng instanceof Rng)) throw new Error(`${name}: options.rng must be an Rng, got ${describe(o.rng)}`);
     this.rng = o.rng;
     const bound = 1 / Math.sqrt(this.hiddenSize);
     for (const [pname, shape] of recurrentParameterShapes(mode, this)) {
       const param = this.registerParameter(pname, Parameter.zeros(shape));
-      uniform(param, this.rng, -bound, bound);
+      initOrLeaveUnset(param, this.rng, (rng) => uniform(param, rng, -bound, bound));
     }
   }
 
@@ -130,21 +143,27 @@ export abstract class RecurrentBase extends Module {
   }
 
   /**
-   * Runs the whole sequence. x: [T, B, I]. Returns the last layer's outputs [T, B, D*H] and
-   * the final state of every layer and direction ([L*D, B, H], PyTorch's h_n / c_n layout).
+   * Runs the whole sequence. x: [T, B, I] ([B, T, I] with batchFirst). Returns the last
+   * layer's outputs [T, B, D*H] ([B, T, D*H] with batchFirst) and the final state of every
+   * layer and direction ([L*D, B, H], PyTorch's h_n / c_n layout, whatever batchFirst).
    */
   forward(tape: Tape, x: Tensor, options: RecurrentForwardOptions = {}): RecurrentOutput {
     const where = `${this.constructor.name}.forward`;
-    if (x.rank !== 3) throw new Error(`${where}: x must be [T, B, ${this.inputSize}] (time-major), got ${formatShape(x.shape)}`);
-    const [T, B] = x.shape as [number, number, number];
-    expectShape(where, 'x', x.shape, [null, null, this.inputSize]);
-    if (T === 0 || B === 0) throw new Error(`${where}: x must have at least one time step and one sequence, got ${formatShape(x.shape)}`);
-    const lengths = this.checkLengths(where, options.lengths, T, B);
+    const I = this.inputSize;
+    const layout = this.batchFirst ? `[B, T, ${I}] (batchFirst: true)` : `[T, B, ${I}] (time-major)`;
+    const other = this.batchFirst ? `time-major [T, B, ${I}] input needs batchFirst: false` : `batch-first [B, T, ${I}] input needs batchFirst: true`;
+    if (x.rank !== 3) throw new Error(`${where}: x must be ${layout}, got ${formatShape(x.shape)}; ${other}`);
+    const [T, B] = (this.batchFirst ? [x.shape[1], x.shape[0]] : x.shape) as [number, number];
+    expectShape(where, 'x', x.shape, [null, null, I]);
+    if (T === 0 || B === 0) throw new Error(`${where}: x must have at least one time step and one sequence, got ${formatShape(x.shape)} for ${layout}`);
+    checkParametersSet(this, where);
+    const dropoutRng = this.dropout > 0 && this.training && this.numLayers > 1 ? this.dropoutRng(where) : undefined;
+    const lengths = this.checkLengths(where, options.lengths, T, B, x);
     const init = options.initialState;
-    if (init) this.checkState(where, 'initialState', init, B);
+    if (init) this.checkState(where, 'initialState', init, B, x);
     const hs: Tensor[] = [];
     const cs: Tensor[] = [];
-    let input = x;
+    let input = this.batchFirst ? transpose01(tape, x) : x;
     for (let l = 0; l < this.numLayers; l++) {
       const outs: Tensor[] = [];
       for (let d = 0; d < this.numDirections; d++) {
@@ -167,11 +186,11 @@ export abstract class RecurrentBase extends Module {
         if (r.c) cs.push(r.c);
       }
       input = outs.length === 1 ? outs[0]! : concatLast(tape, outs);
-      if (this.dropout > 0 && this.training && l < this.numLayers - 1) input = dropout(tape, input, this.dropout, this.rng);
+      if (dropoutRng && l < this.numLayers - 1) input = dropout(tape, input, this.dropout, dropoutRng);
     }
     const state: RecurrentState = { h: stack(tape, hs) };
     if (this.mode === 'lstm') state.c = stack(tape, cs);
-    return { output: input, state };
+    return { output: this.batchFirst ? transpose01(tape, input) : input, state };
   }
 
   /**
@@ -186,26 +205,45 @@ export abstract class RecurrentBase extends Module {
     expectShape(where, 'x', x.shape, [null, this.inputSize]);
     const B = x.shape[0]!;
     if (state) this.checkState(where, 'state', state, B);
-    const { output, state: next } = this.forward(tape, x.reshape([1, B, this.inputSize]), state ? { initialState: state } : {});
+    const steps = this.batchFirst ? [B, 1, this.inputSize] : [1, B, this.inputSize];
+    const { output, state: next } = this.forward(tape, x.reshape(steps), state ? { initialState: state } : {});
     return { y: output.reshape([B, this.hiddenSize]), state: next };
   }
 
-  private checkLengths(where: string, lengths: RecurrentForwardOptions['lengths'], T: number, B: number): Int32Array | undefined {
+  private dropoutRng(where: string): Rng {
+    if (this.rng) return this.rng;
+    throw new Error(`${where}: dropout ${this.dropout} between layers in training mode draws masks from an Rng, and this ${this.constructor.name} was made without one; pass options.rng, or call eval() for inference`);
+  }
+
+  /**
+   * Where T and B were read from, for the errors a batch-first input given to a time-major
+   * layer (or the reverse) produces: the layout cannot be detected, but it can be named.
+   */
+  private axesOf(x: Tensor): string {
+    const [first, second] = this.batchFirst ? ['B', 'T'] : ['T', 'B'];
+    const other = this.batchFirst ? 'time-major [T, B, I] input needs batchFirst: false' : 'batch-first [B, T, I] input needs batchFirst: true';
+    return ` (x ${formatShape(x.shape)} is read as [${first}, ${second}, I]: ${first} = ${x.shape[0]}, ${second} = ${x.shape[1]}; ${other})`;
+  }
+
+  private checkLengths(where: string, lengths: RecurrentForwardOptions['lengths'], T: number, B: number, x: Tensor): Int32Array | undefined {
     if (lengths === undefined) return undefined;
     const arr = lengths instanceof IntTensor ? lengths.data : lengths instanceof Int32Array ? lengths : Int32Array.from(lengths as number[]);
-    if (arr.length !== B) throw new Error(`${where}: lengths must have one entry per sequence (B = ${B}), got ${arr.length}`);
+    if (arr.length !== B) throw new Error(`${where}: lengths must have one entry per sequence (B = ${B}), got ${arr.length}${this.axesOf(x)}`);
     const raw = lengths instanceof IntTensor || lengths instanceof Int32Array ? arr : (lengths as readonly number[]);
     for (let b = 0; b < B; b++) {
       const L = raw[b]!;
-      if (!Number.isInteger(L) || L < 1 || L > T) throw new Error(`${where}: lengths[${b}] = ${L} must be an integer between 1 and T = ${T}`);
+      if (!Number.isInteger(L) || L < 1 || L > T) throw new Error(`${where}: lengths[${b}] = ${L} must be an integer between 1 and T = ${T}${this.axesOf(x)}`);
     }
     return arr;
   }
 
-  private checkState(where: string, what: string, s: RecurrentState, B: number): void {
+  private checkState(where: string, what: string, s: RecurrentState, B: number, x?: Tensor): void {
     const shape = [this.numLayers * this.numDirections, B, this.hiddenSize];
     if (!s || !(s.h instanceof Tensor)) throw new Error(`${where}: ${what}.h must be a Tensor ${formatShape(shape)}`);
-    expectShape(where, `${what}.h`, s.h.shape, shape);
+    if (!shapeEquals(s.h.shape, shape)) {
+      const hint = x && s.h.rank === 3 && s.h.shape[1] !== B ? this.axesOf(x) : '';
+      throw new Error(`${where}: ${what}.h must be ${formatShape(shape)}, got ${formatShape(s.h.shape)}${hint}`);
+    }
     if (this.mode === 'lstm') {
       if (!(s.c instanceof Tensor)) throw new Error(`${where}: ${what}.c must be a Tensor ${formatShape(shape)} for an LSTM`);
       expectShape(where, `${what}.c`, s.c.shape, shape);

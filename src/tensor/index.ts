@@ -1,2 +1,2 @@
-export { Tensor, IntTensor } from './tensor.js';
+export { Tensor, IntTensor, type DenseTensor } from './tensor.js';
 export { type Shape, shapeSize, shapeEquals, formatShape, expectShape } from './shape.js';

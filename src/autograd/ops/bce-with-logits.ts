@@ -7,7 +7,7 @@ import { expectShape } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { Tape } from '../tape.js';
 import { gradSink } from './grad-sink.js';
-import { type Reduction, checkConstant, checkReduction, expandMask } from './reduction.js';
+import { type Reduction, checkConstant, checkFloatTensor, checkReduction, expandMask } from './loss-options.js';
 
 export interface BceWithLogitsOptions {
   /** Weights, a constant: the shape of logits, or [N] when logits are [N, D]. 0 drops an element. */
@@ -37,6 +37,9 @@ export function bceWithLogits(tape: Tape, logits: Tensor, targets: Tensor, optio
   const reduction = checkReduction(where, options.reduction ?? 'mean');
   const posWeight = options.posWeight ?? 1;
   if (!Number.isFinite(posWeight)) throw new Error(`${where}: posWeight must be a finite number, got ${posWeight}`);
+  checkFloatTensor(where, 'logits', logits);
+  checkFloatTensor(where, 'targets', targets, ' (labels 0/1 or probabilities as floats)');
+  if (options.mask !== undefined) checkFloatTensor(where, 'mask', options.mask);
   expectShape(where, 'targets', targets.shape, logits.shape);
   checkConstant(tape, where, 'targets', targets);
   checkConstant(tape, where, 'mask', options.mask);

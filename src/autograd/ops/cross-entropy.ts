@@ -7,7 +7,7 @@ import { expectShape } from '../../tensor/shape.js';
 import type { IntTensor, Tensor } from '../../tensor/tensor.js';
 import type { Tape } from '../tape.js';
 import { gradSink } from './grad-sink.js';
-import { type Reduction, checkConstant, checkReduction } from './reduction.js';
+import { type Reduction, checkClassIds, checkConstant, checkFloatTensor, checkReduction } from './loss-options.js';
 
 export interface CrossEntropyOptions {
   /** Rows whose target equals this contribute nothing and count for nothing (default -100, as PyTorch). */
@@ -29,7 +29,8 @@ export interface CrossEntropyOptions {
  * 'none', w_r dout for 'sum', w_r dout / sum_r w_r for 'mean'. No gradient flows into the mask.
  *
  * @param logits - [N, V] unnormalised scores.
- * @param targets - [N] class ids in [0, V) or ignoreIndex; copied at call time.
+ * @param targets - [N] class ids in [0, V) or ignoreIndex, an IntTensor (float targets throw);
+ *   copied at call time.
  * @returns [] for 'mean' and 'sum', [N] for 'none'.
  */
 export function crossEntropy(tape: Tape, logits: Tensor, targets: IntTensor, options: CrossEntropyOptions = {}): Tensor {
@@ -38,6 +39,9 @@ export function crossEntropy(tape: Tape, logits: Tensor, targets: IntTensor, opt
   const reduction = checkReduction(where, options.reduction ?? 'mean');
   const mask = options.mask;
   if (!Number.isInteger(ignoreIndex)) throw new Error(`${where}: ignoreIndex must be an integer, got ${ignoreIndex}`);
+  checkFloatTensor(where, 'logits', logits);
+  checkClassIds(where, targets);
+  if (mask !== undefined) checkFloatTensor(where, 'mask', mask);
   expectShape(where, 'logits', logits.shape, [null, null]);
   const rows = logits.shape[0]!;
   const classes = logits.shape[1]!;

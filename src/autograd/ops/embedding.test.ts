@@ -9,7 +9,7 @@ import { Parameter } from '../parameter.js';
 import { Tape } from '../tape.js';
 import { embedding } from './embedding.js';
 import { mul } from './elementwise.js';
-import { sum } from './reduce.js';
+import { sum } from './sum-mean.js';
 
 test('embedding: gathers rows, output is [...ids.shape, D]', () => {
   const tape = new Tape(new ReferenceBackend());

@@ -9,7 +9,7 @@ import { gradcheck } from '../gradcheck.js';
 import { Parameter } from '../parameter.js';
 import { Tape } from '../tape.js';
 import { linear } from './linear.js';
-import { sum } from './reduce.js';
+import { sum } from './sum-mean.js';
 
 const rand = (rng: Rng, shape: number[]) => new Tensor(randomFloats(rng, shape.reduce((a, b) => a * b, 1)), shape);
 

@@ -5,7 +5,7 @@
 import { expectShape } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { Tape } from '../tape.js';
-import { type Reduction, checkConstant, checkReduction, expandMask } from './reduction.js';
+import { type Reduction, checkConstant, checkFloatTensor, checkReduction, expandMask } from './loss-options.js';
 
 export interface MseLossOptions {
   /** Weights, a constant: the shape of pred, or [N] when pred is [N, D] (one weight per row). 0 drops an element. */
@@ -30,6 +30,9 @@ export interface MseLossOptions {
 export function mseLoss(tape: Tape, pred: Tensor, target: Tensor, options: MseLossOptions = {}): Tensor {
   const where = 'mseLoss';
   const reduction = checkReduction(where, options.reduction ?? 'mean');
+  checkFloatTensor(where, 'pred', pred);
+  checkFloatTensor(where, 'target', target);
+  if (options.mask !== undefined) checkFloatTensor(where, 'mask', options.mask);
   expectShape(where, 'target', target.shape, pred.shape);
   checkConstant(tape, where, 'mask', options.mask);
   const w = expandMask(tape, where, options.mask, pred.shape);

@@ -3,7 +3,7 @@
  * gradients flow back through it. Not a copy: writing into the view writes into x.
  */
 import { type Shape, formatShape, shapeSize } from '../../tensor/shape.js';
-import { Tensor } from '../../tensor/tensor.js';
+import type { Tensor } from '../../tensor/tensor.js';
 import type { Tape } from '../tape.js';
 
 /**
@@ -19,7 +19,7 @@ export function reshape(tape: Tape, x: Tensor, shape: Shape): Tensor {
   if (shapeSize(shape) !== x.size || shape.some((d) => !Number.isInteger(d) || d < 0)) {
     throw new Error(`reshape: shape must have ${x.size} elements to view ${formatShape(x.shape)}, got ${formatShape(shape)}`);
   }
-  const out = new Tensor(x.data, shape);
+  const out = x.reshape(shape);
   tape.record('reshape', { x }, { out }, () => {
     const dout = tape.gradIfAny(out);
     if (!dout) return;

@@ -16,13 +16,14 @@ export function registerExport(program: Command): void {
     .requiredOption('--out <file>', 'ONNX file to write (never the model itself; an existing file only with --force)')
     .option('--opset <n>', `ONNX opset version, ${OPSETS}: the opsets ONNX Runtime 1.30 loads`, parseOpset, ONNX_OPSETS.min)
     .option('--force', 'overwrite --out if it exists')
+    .option('--required-inputs', 'declare sequence_lens and the initial states as required inputs (for onnxruntime-node/web, which ignore feeds for inputs with defaults)')
     .option('--json', 'print a JSON summary instead of text')
-    .action(async (opts: { model: string; out: string; opset: number; force?: boolean; json?: boolean }) => {
+    .action(async (opts: { model: string; out: string; opset: number; force?: boolean; requiredInputs?: boolean; json?: boolean }) => {
       const modelPath = await resolveModelPath(opts.model);
       await checkOutFile(opts.out, { inputs: [{ path: modelPath, name: 'model' }], force: opts.force === true });
       const { model, path } = await readModelFile(modelPath);
       model.eval();
-      const bytes = exportOnnx(model, { opset: opts.opset, docString: JSON.stringify(model.config) });
+      const bytes = exportOnnx(model, { opset: opts.opset, docString: JSON.stringify(model.config), optionalInputs: !opts.requiredInputs });
       try {
         await writeFileAtomic(opts.out, bytes);
       } catch (e) {

@@ -1,14 +1,24 @@
 /**
- * ONNX export of a `RecurrentModel` as an inference graph (opset 14 to 26, default 14): input
- * ids -> Gather on the embedding (or an identity table for one-hot input; dense input goes
- * straight in) -> stacked/bidirectional ONNX RNN/LSTM/GRU nodes (GRU with linear_before_reset=1)
- * -> MatMul + Add (the Linear head, every step or on the final state) -> Softmax. Graph inputs:
- * `input`, `sequence_lens` [B] int32, `initial_h` (and `initial_c` for LSTM) [L*D, B, H].
- * Outputs: `logits`, `probabilities`, `h_n` (and `c_n`).
+ * ONNX export (opset 14 to 26, default 14) of a `RecurrentModel`, or of a bare `Rnn`/`Lstm`/`Gru`, as an
+ * inference graph checked against ONNX Runtime in the tests. Not the recurrent nodes
+ * (recurrent-graph.ts) nor the optional-input defaults (optional-inputs.ts).
+ *
+ * A model: input ids -> Gather on the embedding (or an identity table for one-hot input; dense
+ * input goes straight in) -> stacked/bidirectional ONNX RNN/LSTM/GRU nodes (GRU with
+ * linear_before_reset=1) -> MatMul + Add (the Linear head, every step or on the final state)
+ * -> Softmax; outputs `logits`, `probabilities`, `h_n` (and `c_n`). A bare layer: input
+ * [T, B, I] float -> outputs `output` [T, B, D*H], `h_n` (and `c_n`). Both take the optional
+ * inputs `sequence_lens` [B] int32 and `initial_h` (and `initial_c`) [L*D, B, H] (defaults: full
+ * length, zeros), and with `batchFirst` read [B, T, ...] and write [B, T, ...] (Transpose nodes
+ * around the recurrent ones; states stay [L*D, B, H]).
  */
-import type { RecurrentModel } from '../../nn/recurrent-model.js';
-import { FLOAT, INT32, INT64, type NodeProto, type TensorProto, encodeModel, floatTensor, int64Tensor, node, valueInfo } from './proto.js';
-import { recurrentGraph } from './recurrent-graph.js';
+import { checkParametersSet } from '../../nn/module.js';
+import { RecurrentBase } from '../../nn/recurrent.js';
+import { RecurrentModel } from '../../nn/recurrent-model.js';
+import type { Parameter } from '../../autograd/parameter.js';
+import { FLOAT, INT64, type NodeProto, type TensorProto, type ValueInfoProto, encodeModel, floatTensor, int64Tensor, node, valueInfo } from './proto.js';
+import { optionalInputs } from './optional-inputs.js';
+import { type RecurrentGraph, recurrentGraph } from './recurrent-graph.js';
 
 /**
  * The opsets an exported graph may declare. Every operator the graph uses (Gather, RNN/LSTM/GRU,
@@ -23,31 +33,111 @@ export interface OnnxExportOptions {
   opset?: number;
   /** Stored in the model's doc_string (e.g. the recur config as JSON). */
   docString?: string;
+  /**
+   * Give `sequence_lens`, `initial_h` and `initial_c` defaults (full length, zeros) so that a
+   * caller may omit them (default true). The defaults are initializers, which ONNX Runtime in
+   * Python, C, C++, C# and Java lets a caller override by feeding the input; onnxruntime-node
+   * and onnxruntime-web pass only the inputs a session lists and ignore such a feed. For those,
+   * `false` declares the inputs as required (feed an empty tensor, e.g. `sequence_lens` of
+   * shape [0] or `initial_h` [L*D, 0, H], for the default).
+   */
+  optionalInputs?: boolean;
 }
 
-export function exportOnnx(model: RecurrentModel, options: OnnxExportOptions = {}): Uint8Array {
+/** Nodes, initializers and declarations collected while a graph is built. */
+interface Parts {
+  nodes: NodeProto[];
+  initializers: TensorProto[];
+  inputs: ValueInfoProto[];
+  outputs: ValueInfoProto[];
+}
+
+/**
+ * The ONNX bytes of `model`, a `RecurrentModel` or a bare `Rnn`/`Lstm`/`Gru` (eval mode:
+ * no dropout). `session.run({ input })` works in ONNX Runtime; `sequence_lens`, `initial_h`
+ * and `initial_c` may be fed as well where the runtime lets a caller override initializers
+ * (see `optionalInputs` for onnxruntime-node). Throws if the model's weights are unset.
+ */
+export function exportOnnx(model: RecurrentModel | RecurrentBase, options: OnnxExportOptions = {}): Uint8Array {
   const opset = options.opset ?? ONNX_OPSETS.min;
   if (!Number.isInteger(opset) || opset < ONNX_OPSETS.min || opset > ONNX_OPSETS.max) {
     throw new Error(`exportOnnx: opset must be an integer from ${ONNX_OPSETS.min} to ${ONNX_OPSETS.max} (the opsets ONNX Runtime 1.30 loads), got ${opset}`);
   }
+  if (!(model instanceof RecurrentModel) && !(model instanceof RecurrentBase)) {
+    throw new Error(`exportOnnx: model must be a RecurrentModel or an Rnn, Lstm or Gru, got ${model === null || typeof model !== 'object' ? String(model) : (model as object).constructor.name}`);
+  }
+  checkParametersSet(model, 'exportOnnx');
+  const parts: Parts = { nodes: [], initializers: [], inputs: [], outputs: [] };
+  const required = !(options.optionalInputs ?? true);
+  if (model instanceof RecurrentModel) modelGraph(model, parts, required);
+  else layerGraph(model, parts, required);
+  return encodeModel({ ...parts, opset, graphName: 'recur', docString: options.docString });
+}
+
+/**
+ * The recurrent stack of `rnn` on `x` ([T, B, I], time-major inside the graph), wired to the
+ * optional inputs (sized from the graph input `input`), with `h_n` (and `c_n`) as outputs.
+ */
+function stack(rnn: RecurrentBase, weights: Map<string, Parameter>, prefix: string, x: string, parts: Parts, required: boolean): RecurrentGraph {
+  const H = rnn.hiddenSize, LD = rnn.numLayers * rnn.numDirections;
+  const lstm = rnn.mode === 'lstm';
+  const opt = optionalInputs({ input: 'input', batchFirst: rnn.batchFirst, stateRows: LD, hiddenSize: H, cellState: lstm, required });
+  parts.inputs.push(...opt.inputs);
+  parts.nodes.push(...opt.nodes);
+  parts.initializers.push(...opt.initializers);
+  const g = recurrentGraph({
+    mode: rnn.mode, inputSize: rnn.inputSize, hiddenSize: H, numLayers: rnn.numLayers, bidirectional: rnn.bidirectional, bias: rnn.bias,
+    weights: (n) => {
+      const p = weights.get(`${prefix}${n}`);
+      if (!p) throw new Error(`exportOnnx: the model has no parameter '${prefix}${n}'`);
+      return p.data;
+    },
+  }, { input: x, sequenceLens: opt.sequenceLens, initialH: opt.initialH, initialC: opt.initialC, prefix: 'rnn' });
+  parts.nodes.push(...g.nodes);
+  parts.initializers.push(...g.initializers);
+  parts.nodes.push(node('Identity', [g.finalH], ['h_n']));
+  parts.outputs.push(valueInfo('h_n', FLOAT, [LD, 'B', H]));
+  if (g.finalC) {
+    parts.nodes.push(node('Identity', [g.finalC], ['c_n']));
+    parts.outputs.push(valueInfo('c_n', FLOAT, [LD, 'B', H]));
+  }
+  return g;
+}
+
+/** Swaps the first two axes of a rank-3 value ([T, B, F] <-> [B, T, F]). */
+function swapped(parts: Parts, from: string, to: string): string {
+  parts.nodes.push(node('Transpose', [from], [to], { perm: [1, 0, 2] }));
+  return to;
+}
+
+function layerGraph(rnn: RecurrentBase, parts: Parts, required: boolean): void {
+  const axes = rnn.batchFirst ? ['B', 'T'] : ['T', 'B'];
+  parts.inputs.push(valueInfo('input', FLOAT, [...axes, rnn.inputSize]));
+  const x = rnn.batchFirst ? swapped(parts, 'input', 'input_time_major') : 'input';
+  const g = stack(rnn, new Map(rnn.namedParameters()), '', x, parts, required);
+  if (rnn.batchFirst) swapped(parts, g.output, 'output');
+  else parts.nodes.push(node('Identity', [g.output], ['output']));
+  parts.outputs.unshift(valueInfo('output', FLOAT, [...axes, rnn.numDirections * rnn.hiddenSize]));
+}
+
+function modelGraph(model: RecurrentModel, parts: Parts, required: boolean): void {
   const c = model.config;
   const rnn = model.rnn;
   const H = c.hiddenSize, L = c.numLayers, D = rnn.numDirections, O = c.outputSize;
-  const params = new Map([...model.namedParameters()].map(([n, p]) => [n, p]));
+  const params = new Map(model.namedParameters());
   const weight = (name: string) => {
     const p = params.get(name);
     if (!p) throw new Error(`exportOnnx: the model has no parameter '${name}'`);
     return p;
   };
-  const nodes: NodeProto[] = [];
-  const inits: TensorProto[] = [];
-  const inputs = [];
+  const { nodes, initializers: inits } = parts;
+  const axes = rnn.batchFirst ? ['B', 'T'] : ['T', 'B'];
   let x: string;
   if (c.input.kind === 'dense') {
-    inputs.push(valueInfo('input', FLOAT, ['T', 'B', c.input.size]));
+    parts.inputs.push(valueInfo('input', FLOAT, [...axes, c.input.size]));
     x = 'input';
   } else {
-    inputs.push(valueInfo('input', INT64, ['T', 'B']));
+    parts.inputs.push(valueInfo('input', INT64, axes));
     const V = c.input.vocabSize;
     const table = c.input.kind === 'embedding' ? weight('embedding.weight') : null;
     const dims = table ? [...table.shape] : [V, V];
@@ -56,19 +146,12 @@ export function exportOnnx(model: RecurrentModel, options: OnnxExportOptions = {
     nodes.push(node('Gather', ['input_table', 'input'], ['embedded'], { axis: 0 }));
     x = 'embedded';
   }
-  inputs.push(valueInfo('sequence_lens', INT32, ['B']));
-  inputs.push(valueInfo('initial_h', FLOAT, [L * D, 'B', H]));
-  if (c.cell === 'lstm') inputs.push(valueInfo('initial_c', FLOAT, [L * D, 'B', H]));
-  const g = recurrentGraph({
-    mode: rnn.mode, inputSize: rnn.inputSize, hiddenSize: H, numLayers: L, bidirectional: c.bidirectional, bias: c.bias,
-    weights: (n) => weight(`rnn.${n}`).data,
-  }, { input: x, sequenceLens: 'sequence_lens', initialH: 'initial_h', initialC: c.cell === 'lstm' ? 'initial_c' : undefined, prefix: 'rnn' });
-  nodes.push(...g.nodes);
-  inits.push(...g.initializers);
+  if (rnn.batchFirst) x = swapped(parts, x, 'input_time_major');
+  const g = stack(rnn, params, 'rnn.', x, parts, required);
 
   let features: string;
   if (c.output === 'sequence') {
-    features = g.output; // [T, B, D*H]
+    features = rnn.batchFirst ? swapped(parts, g.output, 'features_batch_first') : g.output; // [T, B, D*H] or [B, T, D*H]
   } else {
     // Last layer's final states [D, B, H] -> [B, D, H] -> [B, D*H]
     inits.push(int64Tensor('last_starts', [1], [(L - 1) * D]), int64Tensor('last_ends', [1], [L * D]), int64Tensor('last_axes', [1], [0]));
@@ -89,13 +172,8 @@ export function exportOnnx(model: RecurrentModel, options: OnnxExportOptions = {
     nodes.push(node('Identity', ['head_mm'], ['logits']));
   }
   nodes.push(node('Softmax', ['logits'], ['probabilities'], { axis: -1 }));
-  nodes.push(node('Identity', [g.finalH], ['h_n']));
-  if (g.finalC) nodes.push(node('Identity', [g.finalC], ['c_n']));
-
-  const outShape = c.output === 'sequence' ? ['T', 'B', O] : ['B', O];
-  const outputs = [valueInfo('logits', FLOAT, outShape), valueInfo('probabilities', FLOAT, outShape), valueInfo('h_n', FLOAT, [L * D, 'B', H])];
-  if (g.finalC) outputs.push(valueInfo('c_n', FLOAT, [L * D, 'B', H]));
-  return encodeModel({ nodes, initializers: inits, inputs, outputs, opset, graphName: 'recur', docString: options.docString });
+  const outShape = c.output === 'sequence' ? [...axes, O] : ['B', O];
+  parts.outputs.unshift(valueInfo('logits', FLOAT, outShape), valueInfo('probabilities', FLOAT, outShape));
 }
 
 function identity(n: number): Float32Array {

@@ -20,6 +20,10 @@ export function floatTensor(name: string, dims: readonly number[], values: Array
   return onnx.TensorProto.create({ name, dims: [...dims], dataType: FLOAT, rawData: new Uint8Array(data.buffer) });
 }
 
+export function int32Tensor(name: string, dims: readonly number[], values: readonly number[]): TensorProto {
+  return onnx.TensorProto.create({ name, dims: [...dims], dataType: INT32, int32Data: [...values] });
+}
+
 export function int64Tensor(name: string, dims: readonly number[], values: readonly number[]): TensorProto {
   return onnx.TensorProto.create({ name, dims: [...dims], dataType: INT64, int64Data: [...values] });
 }

@@ -7,7 +7,7 @@ import { randomFloats } from '../../testing/compare.js';
 import { gradcheck } from '../gradcheck.js';
 import { Tape } from '../tape.js';
 import { mul } from './elementwise.js';
-import { mean, sum } from './reduce.js';
+import { mean, sum } from './sum-mean.js';
 
 const rand = (rng: Rng, shape: number[]) => new Tensor(randomFloats(rng, shape.reduce((a, b) => a * b, 1)), shape);
 

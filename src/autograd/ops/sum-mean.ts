@@ -1,6 +1,7 @@
 /**
- * Full reductions to a scalar (shape []): sum and mean of every element. Not here: reductions
- * along an axis (bias gradients use the `sumRows` kernel inside `linear`).
+ * The `sum` and `mean` ops: full reductions to a scalar (shape []) of every element. Not here:
+ * reductions along an axis (bias gradients use the `sumRows` kernel inside `linear`), nor the
+ * losses' `reduction` option (loss-options.ts).
  */
 import type { Tensor } from '../../tensor/tensor.js';
 import type { Tape } from '../tape.js';
