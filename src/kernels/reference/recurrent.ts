@@ -3,99 +3,15 @@
  * recurrentSequenceBackward): the step-by-step loops written with the other reference kernels,
  * the oracle for the wasm kernels that run all steps in one call, and what gradcheck checks in
  * float64. The "packed" W_hh of the forward is a plain copy.
- * Also here: the argument checks both backends share.
  */
 import { type F32, type I32, type RecurrentKind, type RecurrentSaved, recurrentGates } from '../backend.js';
+import { checkRecurrentBackwardArgs, checkRecurrentPackArgs, checkRecurrentPackedSize, checkRecurrentSequenceArgs } from '../checks.js';
 import { gemm } from './gemm.js';
 import { activationBackward, activationForward } from './elementwise.js';
 import { gruCellBackward, gruCellForward, lstmCellBackward, lstmCellForward } from './cells.js';
 
-const KINDS: readonly RecurrentKind[] = ['lstm', 'gru', 'tanh', 'relu', 'sigmoid'];
-
-function checkSizes(fn: string, sizes: Record<string, number>): void {
-  for (const [name, v] of Object.entries(sizes)) {
-    if (!Number.isInteger(v) || v < 1) throw new Error(`${fn}: ${name} must be a positive integer, got ${v}`);
-  }
-}
-
-function checkLength(fn: string, name: string, arr: { length: number } | null, need: number, shape: string): void {
-  if (!arr || arr.length < need) {
-    throw new Error(`${fn}: ${name} must hold ${shape} = ${need} elements, got ${arr ? arr.length : 'none'}`);
-  }
-}
-
-/** Throws `recurrentPack: ...` unless the sizes and buffers fit (`need` = recurrentPackedSize). */
-export function checkRecurrentPackArgs(gates: number, hidden: number, weightHh: F32, packed: F32, need: number): void {
-  checkSizes('recurrentPack', { gates, hidden });
-  checkLength('recurrentPack', 'weightHh', weightHh, gates * hidden * hidden, `[${gates} * ${hidden}, ${hidden}]`);
-  checkLength('recurrentPack', 'packed', packed, need, 'recurrentPackedSize');
-}
-
-/** Throws `recurrentSequence: ...` naming the first argument that does not fit the sizes. */
-export function checkRecurrentSequenceArgs(kind: RecurrentKind, steps: number, batch: number, hidden: number, xProj: F32,
-  packed: F32, packedNeed: number, hBias: F32 | null, lengths: I32 | null, h: F32, c: F32 | null, out: F32,
-  save: RecurrentSaved | null | undefined): void {
-  const fn = 'recurrentSequence';
-  if (!KINDS.includes(kind)) throw new Error(`${fn}: kind must be one of ${KINDS.join(', ')}, got '${String(kind)}'`);
-  checkSizes(fn, { steps, batch, hidden });
-  const G = recurrentGates(kind);
-  const [T, B, H] = [steps, batch, hidden];
-  checkLength(fn, 'xProj', xProj, T * B * G * H, `[${T}, ${B}, ${G * H}]`);
-  checkLength(fn, 'packed', packed, packedNeed, 'recurrentPackedSize');
-  if (hBias && kind !== 'gru') throw new Error(`${fn}: hBias is for GRU only (b_hh of the other kinds belongs in xProj), got one for '${kind}'`);
-  if (hBias) checkLength(fn, 'hBias', hBias, G * H, `[${G * H}]`);
-  checkLength(fn, 'h', h, B * H, `[${B}, ${H}]`);
-  if (kind === 'lstm') checkLength(fn, 'c', c, B * H, `[${B}, ${H}]`);
-  else if (c) throw new Error(`${fn}: c is the LSTM cell state, got one for '${kind}'`);
-  checkLength(fn, 'out', out, T * B * H, `[${T}, ${B}, ${H}]`);
-  checkLengths(fn, lengths, T, B);
-  if (save) checkSaved(fn, 'save', kind, T, B, H, save);
-}
-
-function checkLengths(fn: string, lengths: I32 | null, T: number, B: number): void {
-  if (!lengths) return;
-  checkLength(fn, 'lengths', lengths, B, `[${B}]`);
-  for (let b = 0; b < B; b++) {
-    const L = lengths[b]!;
-    if (!(L >= 1 && L <= T)) throw new Error(`${fn}: lengths[${b}] = ${L} must be between 1 and steps = ${T}`);
-  }
-}
-
-function checkSaved(fn: string, name: string, kind: RecurrentKind, T: number, B: number, H: number, saved: RecurrentSaved): void {
-  const S = kind === 'lstm' || kind === 'gru' ? 4 : 1;
-  checkLength(fn, `${name}.gates`, saved.gates, T * B * S * H, `[${T}, ${B}, ${S * H}]`);
-  checkLength(fn, `${name}.hPrev`, saved.hPrev, T * B * H, `[${T}, ${B}, ${H}]`);
-  if (kind === 'lstm') {
-    checkLength(fn, `${name}.cPrev`, saved.cPrev ?? null, T * B * H, `[${T}, ${B}, ${H}]`);
-    checkLength(fn, `${name}.c`, saved.c ?? null, T * B * H, `[${T}, ${B}, ${H}]`);
-  } else if (saved.cPrev || saved.c) {
-    throw new Error(`${fn}: ${name}.cPrev and ${name}.c are the LSTM cell states, got one for '${kind}'`);
-  }
-}
-
-/** Throws `recurrentSequenceBackward: ...` naming the first argument that does not fit the sizes. */
-export function checkRecurrentBackwardArgs(kind: RecurrentKind, steps: number, batch: number, hidden: number, packedT: F32,
-  packedNeed: number, lengths: I32 | null, saved: RecurrentSaved, dOut: F32 | null, dh: F32, dc: F32 | null, dxProj: F32,
-  dhProj: F32 | null): void {
-  const fn = 'recurrentSequenceBackward';
-  if (!KINDS.includes(kind)) throw new Error(`${fn}: kind must be one of ${KINDS.join(', ')}, got '${String(kind)}'`);
-  checkSizes(fn, { steps, batch, hidden });
-  const G = recurrentGates(kind);
-  const [T, B, H] = [steps, batch, hidden];
-  checkLength(fn, 'packedT', packedT, packedNeed, 'gemmPackedSize(G * H, H)');
-  checkLengths(fn, lengths, T, B);
-  checkSaved(fn, 'saved', kind, T, B, H, saved);
-  if (dOut) checkLength(fn, 'dOut', dOut, T * B * H, `[${T}, ${B}, ${H}]`);
-  checkLength(fn, 'dh', dh, B * H, `[${B}, ${H}]`);
-  if (kind === 'lstm') checkLength(fn, 'dc', dc, B * H, `[${B}, ${H}]`);
-  else if (dc) throw new Error(`${fn}: dc is the LSTM cell state's gradient, got one for '${kind}'`);
-  checkLength(fn, 'dxProj', dxProj, T * B * G * H, `[${T}, ${B}, ${G * H}]`);
-  if (kind === 'gru') checkLength(fn, 'dhProj', dhProj, T * B * G * H, `[${T}, ${B}, ${G * H}]`);
-  else if (dhProj) throw new Error(`${fn}: dhProj is for GRU only (for '${kind}' it is dxProj), got one`);
-}
-
 export function recurrentPackedSize(gates: number, hidden: number): number {
-  checkSizes('recurrentPackedSize', { gates, hidden });
+  checkRecurrentPackedSize(gates, hidden);
   return gates * hidden * hidden;
 }
 

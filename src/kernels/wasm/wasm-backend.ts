@@ -12,12 +12,14 @@ import { type Activation, type AdagradOptions, type AdamOptions, type Arena, typ
 import type { KernelExports } from './exports.js';
 import { WasmHeap } from './heap.js';
 import { WasmArena } from './wasm-arena.js';
-import { checkGemmArgs, checkPackBArgs, checkPackedGemmArgs } from '../reference/gemm.js';
 import { type WasmFlavour, loadKernelModule } from './load.js';
 import { ThreadPool } from './thread-pool.js';
 import { controlBlockBytes } from './control-block.js';
 import { GEMM_NR, MIN_ELEMENTS_PER_PART, MIN_TRANSCENDENTAL_PER_PART, gemmSplit, sequenceParts, splitRange } from './split.js';
-import { checkRecurrentBackwardArgs, checkRecurrentPackArgs, checkRecurrentSequenceArgs, recurrentPackedSize } from '../reference/recurrent.js';
+import {
+  badIdError, badTargetError, checkGemmArgs, checkPackBArgs, checkPackedGemmArgs, checkPackedSize, checkRecurrentBackwardArgs,
+  checkRecurrentPackArgs, checkRecurrentPackedSize, checkRecurrentSequenceArgs, firstBadTarget,
+} from '../checks.js';
 import { availableThreads, canShareMemory, resolveThreads } from './threads.js';
 
 const ACTIVATION_CODE: Record<Activation, number> = { tanh: 0, relu: 1, sigmoid: 2 };
@@ -280,9 +282,7 @@ export class WasmBackend implements Backend {
   }
 
   gemmPackedSize(k: number, n: number): number {
-    for (const [name, v] of [['k', k], ['n', n]] as const) {
-      if (!Number.isInteger(v) || v < 0) throw new Error(`gemmPackedSize: ${name} must be a non-negative integer, got ${v}`);
-    }
+    checkPackedSize(k, n);
     return this.k.gemmPackedFloats(k, n);
   }
 
@@ -418,7 +418,7 @@ export class WasmBackend implements Backend {
   // ---- whole recurrent sequences ------------------------------------------------------------
 
   recurrentPackedSize(gates: number, hidden: number): number {
-    recurrentPackedSize(gates, hidden); // the size checks
+    checkRecurrentPackedSize(gates, hidden);
     return this.k.recurrentPackedFloats(gates, hidden);
   }
 
@@ -540,10 +540,7 @@ export class WasmBackend implements Backend {
     let bad = -1;
     if (bounds) {
       // Parts check only their own rows: check all targets first so a throw writes nothing.
-      for (let r = 0; r < rows; r++) {
-        const t = targets[r]!;
-        if (t !== ignoreIndex && !(t >= 0 && t < classes)) { bad = r; break; }
-      }
+      bad = firstBadTarget(rows, classes, targets, ignoreIndex);
       if (bad < 0) {
         this.parallel('softmaxCrossEntropyForward', bounds, (_t, lo, hi) => [hi - lo, classes, pl + lo * classes * 4, pt + lo * 4,
           ignoreIndex, pp + lo * classes * 4, plo + lo * 4]);
@@ -552,7 +549,7 @@ export class WasmBackend implements Backend {
       bad = this.k.softmaxCrossEntropyForward(rows, classes, pl, pt, ignoreIndex, pp, plo);
     }
     this.done();
-    if (bad >= 0) throw new Error(`softmaxCrossEntropy: target ${targets[bad]} at row ${bad} is outside [0, ${classes})`);
+    if (bad >= 0) throw badTargetError(targets, bad, classes);
   }
   softmaxCrossEntropyBackward(rows: number, classes: number, probs: F32, targets: I32, ignoreIndex: number, rowScale: F32, dLogits: F32): void {
     const pp = this.p(probs), pt = this.p(targets), ps = this.p(rowScale), pd = this.p(dLogits, true);
@@ -583,7 +580,7 @@ export class WasmBackend implements Backend {
   embeddingForward(rows: number, dim: number, vocab: number, ids: I32, table: F32, out: F32): void {
     const bad = this.k.embeddingForward(rows, dim, vocab, this.p(ids), this.p(table), this.p(out, true));
     this.done();
-    if (bad >= 0) throw new Error(`embedding: id ${ids[bad]} at position ${bad} is outside [0, ${vocab})`);
+    if (bad >= 0) throw badIdError(ids, bad, vocab);
   }
   embeddingBackward(rows: number, dim: number, vocab: number, ids: I32, dOut: F32, dTable: F32, paddingIdx: number): void {
     this.k.embeddingBackward(rows, dim, vocab, this.p(ids), this.p(dOut), this.p(dTable, true), paddingIdx); this.done();
