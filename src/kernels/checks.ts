@@ -4,9 +4,8 @@
  * write outside the arrays it was given). Each throws `<kernel>: ...` naming the argument, what
  * it must be and what came. Not here: the kernels themselves (reference/, wasm/).
  */
-import { type F32, type I32, type RecurrentKind, type RecurrentSaved, recurrentGates } from './backend.js';
-
-const KINDS: readonly RecurrentKind[] = ['lstm', 'gru', 'tanh', 'relu', 'sigmoid'];
+import type { F32, I32, RecurrentSaved } from './backend.js';
+import { type CellKind, cellKind } from './cell-kinds.js';
 
 // ---- matrix products ---------------------------------------------------------------------------
 
@@ -86,20 +85,20 @@ export function checkRecurrentPackArgs(gates: number, hidden: number, weightHh: 
 }
 
 /** Throws `recurrentSequence: ...` naming the first argument that does not fit the sizes. */
-export function checkRecurrentSequenceArgs(kind: RecurrentKind, steps: number, batch: number, hidden: number, xProj: F32,
+export function checkRecurrentSequenceArgs(kind: CellKind, steps: number, batch: number, hidden: number, xProj: F32,
   packed: F32, packedNeed: number, hBias: F32 | null, lengths: I32 | null, h: F32, c: F32 | null, out: F32,
   save: RecurrentSaved | null | undefined): void {
   const fn = 'recurrentSequence';
-  if (!KINDS.includes(kind)) throw new Error(`${fn}: kind must be one of ${KINDS.join(', ')}, got '${String(kind)}'`);
+  const cell = cellKind(kind, fn, 'kind');
   checkSizes(fn, { steps, batch, hidden });
-  const G = recurrentGates(kind);
+  const G = cell.gates;
   const [T, B, H] = [steps, batch, hidden];
   checkLength(fn, 'xProj', xProj, T * B * G * H, `[${T}, ${B}, ${G * H}]`);
   checkLength(fn, 'packed', packed, packedNeed, 'recurrentPackedSize');
-  if (hBias && kind !== 'gru') throw new Error(`${fn}: hBias is for GRU only (b_hh of the other kinds belongs in xProj), got one for '${kind}'`);
+  if (hBias && !cell.hiddenBiasInCell) throw new Error(`${fn}: hBias is for GRU only (b_hh of the other kinds belongs in xProj), got one for '${kind}'`);
   if (hBias) checkLength(fn, 'hBias', hBias, G * H, `[${G * H}]`);
   checkLength(fn, 'h', h, B * H, `[${B}, ${H}]`);
-  if (kind === 'lstm') checkLength(fn, 'c', c, B * H, `[${B}, ${H}]`);
+  if (cell.cellState) checkLength(fn, 'c', c, B * H, `[${B}, ${H}]`);
   else if (c) throw new Error(`${fn}: c is the LSTM cell state, got one for '${kind}'`);
   checkLength(fn, 'out', out, T * B * H, `[${T}, ${B}, ${H}]`);
   checkLengths(fn, lengths, T, B);
@@ -115,11 +114,12 @@ function checkLengths(fn: string, lengths: I32 | null, T: number, B: number): vo
   }
 }
 
-function checkSaved(fn: string, name: string, kind: RecurrentKind, T: number, B: number, H: number, saved: RecurrentSaved): void {
-  const S = kind === 'lstm' || kind === 'gru' ? 4 : 1;
+function checkSaved(fn: string, name: string, kind: CellKind, T: number, B: number, H: number, saved: RecurrentSaved): void {
+  const cell = cellKind(kind, fn, 'kind');
+  const S = cell.savedGates;
   checkLength(fn, `${name}.gates`, saved.gates, T * B * S * H, `[${T}, ${B}, ${S * H}]`);
   checkLength(fn, `${name}.hPrev`, saved.hPrev, T * B * H, `[${T}, ${B}, ${H}]`);
-  if (kind === 'lstm') {
+  if (cell.cellState) {
     checkLength(fn, `${name}.cPrev`, saved.cPrev ?? null, T * B * H, `[${T}, ${B}, ${H}]`);
     checkLength(fn, `${name}.c`, saved.c ?? null, T * B * H, `[${T}, ${B}, ${H}]`);
   } else if (saved.cPrev || saved.c) {
@@ -128,23 +128,23 @@ function checkSaved(fn: string, name: string, kind: RecurrentKind, T: number, B:
 }
 
 /** Throws `recurrentSequenceBackward: ...` naming the first argument that does not fit the sizes. */
-export function checkRecurrentBackwardArgs(kind: RecurrentKind, steps: number, batch: number, hidden: number, packedT: F32,
+export function checkRecurrentBackwardArgs(kind: CellKind, steps: number, batch: number, hidden: number, packedT: F32,
   packedNeed: number, lengths: I32 | null, saved: RecurrentSaved, dOut: F32 | null, dh: F32, dc: F32 | null, dxProj: F32,
   dhProj: F32 | null): void {
   const fn = 'recurrentSequenceBackward';
-  if (!KINDS.includes(kind)) throw new Error(`${fn}: kind must be one of ${KINDS.join(', ')}, got '${String(kind)}'`);
+  const cell = cellKind(kind, fn, 'kind');
   checkSizes(fn, { steps, batch, hidden });
-  const G = recurrentGates(kind);
+  const G = cell.gates;
   const [T, B, H] = [steps, batch, hidden];
   checkLength(fn, 'packedT', packedT, packedNeed, 'gemmPackedSize(G * H, H)');
   checkLengths(fn, lengths, T, B);
   checkSaved(fn, 'saved', kind, T, B, H, saved);
   if (dOut) checkLength(fn, 'dOut', dOut, T * B * H, `[${T}, ${B}, ${H}]`);
   checkLength(fn, 'dh', dh, B * H, `[${B}, ${H}]`);
-  if (kind === 'lstm') checkLength(fn, 'dc', dc, B * H, `[${B}, ${H}]`);
+  if (cell.cellState) checkLength(fn, 'dc', dc, B * H, `[${B}, ${H}]`);
   else if (dc) throw new Error(`${fn}: dc is the LSTM cell state's gradient, got one for '${kind}'`);
   checkLength(fn, 'dxProj', dxProj, T * B * G * H, `[${T}, ${B}, ${G * H}]`);
-  if (kind === 'gru') checkLength(fn, 'dhProj', dhProj, T * B * G * H, `[${T}, ${B}, ${G * H}]`);
+  if (cell.hiddenBiasInCell) checkLength(fn, 'dhProj', dhProj, T * B * G * H, `[${T}, ${B}, ${G * H}]`);
   else if (dhProj) throw new Error(`${fn}: dhProj is for GRU only (for '${kind}' it is dxProj), got one`);
 }
 

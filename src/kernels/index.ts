@@ -1,4 +1,4 @@
-/** Public door of the kernel layer: the Backend contract and its two implementations. */
+/** Public door of the kernel layer: the Backend contract, its two implementations and the cell table. */
 import type { Backend } from './backend.js';
 import { ReferenceBackend } from './reference/reference-backend.js';
 import { WasmBackend, type WasmBackendOptions } from './wasm/wasm-backend.js';
@@ -7,6 +7,7 @@ export type {
   Activation, Arena, Backend, F32, I32, SgdOptions as SgdKernelOptions, AdagradOptions as AdagradKernelOptions,
   RmspropOptions as RmspropKernelOptions, AdamOptions as AdamKernelOptions,
 } from './backend.js';
+export { CELL_KINDS, type CellKind, type CellKindInfo, type OnnxCell, cellKind, cellKindAliases, cellKindsHelp, isCellKind } from './cell-kinds.js';
 export { ReferenceBackend, type ReferenceBackendOptions } from './reference/reference-backend.js';
 export { WasmBackend, type WasmBackendOptions } from './wasm/wasm-backend.js';
 export type { WasmFlavour } from './wasm/load.js';

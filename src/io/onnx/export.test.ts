@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import { exportOnnx } from './export.js';
-import { type CellType, RecurrentModel, type InputConfig } from '../../nn/recurrent-model.js';
+import { RecurrentModel, type InputConfig } from '../../nn/recurrent-model.js';
+import { CELL_KINDS, cellKind } from '../../kernels/cell-kinds.js';
 import { Tape } from '../../autograd/tape.js';
 import { WasmBackend } from '../../kernels/wasm/wasm-backend.js';
 import { Rng } from '../../random/rng.js';
@@ -23,7 +24,7 @@ test('ONNX export matches recur under ONNX Runtime', async (t) => {
   const T = 6, B = 3, V = 7, H = 5, O = 4;
   let cases = 0, worst = 0, seed = 0;
   const inputs: InputConfig[] = [{ kind: 'embedding', vocabSize: V, embeddingDim: 3 }, { kind: 'one-hot', vocabSize: V }, { kind: 'dense', size: 3 }];
-  for (const cell of ['lstm', 'gru', 'rnn-tanh', 'rnn-relu', 'rnn-sigmoid'] as CellType[]) {
+  for (const cell of CELL_KINDS) {
     for (const numLayers of [1, 2]) {
       for (const bidirectional of [false, true]) {
         for (const output of ['sequence', 'last'] as const) {
@@ -39,7 +40,7 @@ test('ONNX export matches recur under ONNX Runtime', async (t) => {
           const h0 = new Tensor(Float32Array.from({ length: LD * B * H }, () => rng.uniform(-0.5, 0.5)), [LD, B, H]);
           const c0 = new Tensor(Float32Array.from({ length: LD * B * H }, () => rng.uniform(-0.5, 0.5)), [LD, B, H]);
           const tape = Tape.inference(backend);
-          const ours = model.forward(tape, input.kind === 'dense' ? dense : ids, { lengths, initialState: cell === 'lstm' ? { h: h0, c: c0 } : { h: h0 } });
+          const ours = model.forward(tape, input.kind === 'dense' ? dense : ids, { lengths, initialState: cellKind(cell).cellState ? { h: h0, c: c0 } : { h: h0 } });
           const probs = tape.tensor(ours.logits.shape);
           backend.softmax(ours.logits.size / O, O, ours.logits.data, probs.data);
 
@@ -50,12 +51,12 @@ test('ONNX export matches recur under ONNX Runtime', async (t) => {
             sequence_lens: new ort.Tensor('int32', lengths, [B]),
             initial_h: new ort.Tensor('float32', Float32Array.from(h0.data), [LD, B, H]),
           };
-          if (cell === 'lstm') feeds.initial_c = new ort.Tensor('float32', Float32Array.from(c0.data), [LD, B, H]);
+          if (cellKind(cell).cellState) feeds.initial_c = new ort.Tensor('float32', Float32Array.from(c0.data), [LD, B, H]);
           const r = await session.run(feeds);
           const label = `${cell} ${input.kind} layers=${numLayers} bidirectional=${bidirectional} output=${output}`;
           const d = [maxAbsDiff(ours.logits.data, r.logits!.data as Float32Array), maxAbsDiff(probs.data, r.probabilities!.data as Float32Array),
             maxAbsDiff(ours.state.h.data, r.h_n!.data as Float32Array)];
-          if (cell === 'lstm') d.push(maxAbsDiff(ours.state.c!.data, r.c_n!.data as Float32Array));
+          if (cellKind(cell).cellState) d.push(maxAbsDiff(ours.state.c!.data, r.c_n!.data as Float32Array));
           for (const v of d) assert.ok(v <= 1e-5, `${label}: differs by ${v}`);
           worst = Math.max(worst, ...d);
           cases++;

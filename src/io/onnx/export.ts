@@ -7,6 +7,7 @@
  * `logits`, `probabilities`, `h_n` (and `c_n`).
  */
 import type { RecurrentModel } from '../../nn/recurrent-model.js';
+import { cellKind } from '../../kernels/cell-kinds.js';
 import { FLOAT, INT32, INT64, type NodeProto, type TensorProto, encodeModel, floatTensor, int64Tensor, node, valueInfo } from './proto.js';
 import { recurrentGraph } from './recurrent-graph.js';
 
@@ -48,11 +49,12 @@ export function exportOnnx(model: RecurrentModel, options: OnnxExportOptions = {
   }
   inputs.push(valueInfo('sequence_lens', INT32, ['B']));
   inputs.push(valueInfo('initial_h', FLOAT, [L * D, 'B', H]));
-  if (c.cell === 'lstm') inputs.push(valueInfo('initial_c', FLOAT, [L * D, 'B', H]));
+  const cellState = cellKind(c.cell).cellState;
+  if (cellState) inputs.push(valueInfo('initial_c', FLOAT, [L * D, 'B', H]));
   const g = recurrentGraph({
-    mode: rnn.mode, inputSize: rnn.inputSize, hiddenSize: H, numLayers: L, bidirectional: c.bidirectional, bias: c.bias,
+    cell: rnn.cell, inputSize: rnn.inputSize, hiddenSize: H, numLayers: L, bidirectional: c.bidirectional, bias: c.bias,
     weights: (n) => weight(`rnn.${n}`).data,
-  }, { input: x, sequenceLens: 'sequence_lens', initialH: 'initial_h', initialC: c.cell === 'lstm' ? 'initial_c' : undefined, prefix: 'rnn' });
+  }, { input: x, sequenceLens: 'sequence_lens', initialH: 'initial_h', initialC: cellState ? 'initial_c' : undefined, prefix: 'rnn' });
   nodes.push(...g.nodes);
   inits.push(...g.initializers);
 

@@ -23,10 +23,8 @@ import { NR, imin, kBlock, packB, roundUp } from './gemm-blocks';
 import { gruBwdK, gruFwdK, lstmBwdK, lstmFwdK } from './cells';
 import { actBackK, actK } from './elementwise';
 import { ld, st } from './simd';
+import { CELL_GRU, CELL_LSTM, CELL_RNN_RELU, CELL_RNN_SIGMOID, CELL_RNN_TANH } from '../wasm/kernel-abi';
 
-// Modes: the activation codes of activationForward, then the gated cells.
-const LSTM = 3;
-const GRU = 4;
 
 // Descriptor: i32 words written by the caller (src/kernels/wasm/wasm-backend.ts), then from
 // byte SYNC one 128-byte sync slot per part: the claim word (last phase claimed) and, 64 bytes
@@ -85,9 +83,26 @@ declare function now(): f64;
   return <usize>load<i32>(desc + (<usize>i << 2));
 }
 
+// Cell codes (../wasm/kernel-abi.ts): an Elman cell's code is the code of its activation, which
+// actK / actBackK apply; the gated cells have their own.
 // @ts-ignore: decorator
 @inline function gatesOf(mode: i32): i32 {
-  return mode == LSTM ? 4 : mode == GRU ? 3 : 1;
+  return mode == CELL_LSTM ? 4 : mode == CELL_GRU ? 3 : 1;
+}
+
+// @ts-ignore: decorator
+@inline function isElman(mode: i32): bool {
+  return mode == CELL_RNN_TANH || mode == CELL_RNN_RELU || mode == CELL_RNN_SIGMOID;
+}
+
+/** Gates of the cell with code `mode` as the kernels see it, -1 for a code they do not know (kernel-abi.test.ts). */
+export function cellGates(mode: i32): i32 {
+  return isElman(mode) || mode == CELL_LSTM || mode == CELL_GRU ? gatesOf(mode) : -1;
+}
+
+/** The activation code an Elman cell's code applies, -1 for the gated cells and unknown codes (kernel-abi.test.ts). */
+export function cellActivation(mode: i32): i32 {
+  return isElman(mode) ? mode : -1;
 }
 
 /** Floats of W_hh packed by recurrentPack for `gates` gates of `hidden` units. */
@@ -216,7 +231,7 @@ function forwardChunk(desc: usize, q: i32, s: i32): void {
   for (let b = 0; b < batch; b++) {
     let dst = sums + (<usize>(b * cols) << 2);
     // Row b of the projection (LSTM, Elman) or b_hh (GRU), from unit u0 of gate 0.
-    let src: usize = mode != GRU ? xRow + (<usize>(b * G * hidden + u0 * NR) << 2) : hBias ? hBias + (<usize>(u0 * NR) << 2) : 0;
+    let src: usize = mode != CELL_GRU ? xRow + (<usize>(b * G * hidden + u0 * NR) << 2) : hBias ? hBias + (<usize>(u0 * NR) << 2) : 0;
     let u = u0;
     if (src) {
       for (; u < full; u++) {
@@ -265,13 +280,13 @@ function forwardChunk(desc: usize, q: i32, s: i32): void {
         // for a row inside its sequence, into temporaries for one past its end (whose state
         // stays). The LSTM's cell overwrites the sums with the activated gates; the GRU's
         // writes r, z, n, hn where they are saved.
-        const S = mode == GRU ? 4 : G;
+        const S = mode == CELL_GRU ? 4 : G;
         const gRow = saveGates + <usize>(t * batch + b) * <usize>S * gh + (<usize>j << 2);
         const hDst = active ? out + row : tmpH;
-        if (mode == LSTM) {
+        if (mode == CELL_LSTM) {
           lstmFwdK(k, sum, 32, c + row, active ? c + row : tmpC, hDst);
           if (saveGates) for (let g = 0; g < 4; g++) st(gRow + <usize>g * gh, v128.load(sum + (<usize>g << 5)), k);
-        } else if (mode == GRU) {
+        } else if (mode == CELL_GRU) {
           const x = xRow + (<usize>(b * 3 * hidden + j) << 2);
           if (saveGates) gruFwdK(k, x, gh, sum, 32, hPrev + row, gRow, gh, hDst);
           else gruFwdK(k, x, gh, sum, 32, hPrev + row, tmpS, 16, hDst);
@@ -326,7 +341,7 @@ function backwardChunk(desc: usize, q: i32, s: i32, phase: i32): void {
   const dhPrev = word(desc, B_DHPREV);
   if (phase == 1) {
     const work = word(desc, SCRATCH) + <usize>q * word(desc, SCRATCH_BYTES);
-    gemmPacked(0, batch, j1 - j0, G * hidden, 1, dhp, G * hidden, word(desc, B_PACKED), hidden, j0, mode == GRU ? 1 : 0,
+    gemmPacked(0, batch, j1 - j0, G * hidden, 1, dhp, G * hidden, word(desc, B_PACKED), hidden, j0, mode == CELL_GRU ? 1 : 0,
       dhPrev + (<usize>j0 << 2), hidden, work);
     for (let b = 0; b < batch; b++) {
       if (lengths && t >= load<i32>(lengths + (<usize>b << 2))) continue; // dh (and dc) carry past the end
@@ -341,7 +356,7 @@ function backwardChunk(desc: usize, q: i32, s: i32, phase: i32): void {
   const step = <usize>t * <usize>batch * gh;
   const dOut = word(desc, B_DOUT);
   const dc = word(desc, B_DC);
-  const saved = word(desc, B_SAVED) + <usize>t * <usize>batch * <usize>(mode == GRU ? 4 : G) * gh;
+  const saved = word(desc, B_SAVED) + <usize>t * <usize>batch * <usize>(mode == CELL_GRU ? 4 : G) * gh;
   const dx = word(desc, B_DX) + <usize>t * <usize>batch * <usize>G * gh;
   const hPrev = word(desc, B_HPREV) + step;
   const cPrev = word(desc, B_CPREV) + step;
@@ -361,9 +376,9 @@ function backwardChunk(desc: usize, q: i32, s: i32, phase: i32): void {
       }
       const row = <usize>b * gh + o;
       if (dOut) st(dh + row, f32x4.add(ld(dOut + step + row, k), ld(dh + row, k)), k);
-      if (mode == LSTM) {
+      if (mode == CELL_LSTM) {
         lstmBwdK(k, saved + gRow + o, gh, cPrev + row, c + row, dh + row, dc + row, dx + gRow + o, dc + row);
-      } else if (mode == GRU) {
+      } else if (mode == CELL_GRU) {
         gruBwdK(k, saved + <usize>b * 4 * gh + o, gh, hPrev + row, dh + row, dx + gRow + o, dhp + gRow + o, dhPrev + row);
       } else {
         actBackK(mode, 0, 0, k, saved + gRow + o, dh + row, dx + gRow + o);

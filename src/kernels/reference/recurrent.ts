@@ -4,7 +4,8 @@
  * the oracle for the wasm kernels that run all steps in one call, and what gradcheck checks in
  * float64. The "packed" W_hh of the forward is a plain copy.
  */
-import { type F32, type I32, type RecurrentKind, type RecurrentSaved, recurrentGates } from '../backend.js';
+import type { F32, I32, RecurrentSaved } from '../backend.js';
+import { type CellKind, cellKind } from '../cell-kinds.js';
 import { checkRecurrentBackwardArgs, checkRecurrentPackArgs, checkRecurrentPackedSize, checkRecurrentSequenceArgs } from '../checks.js';
 import { gemm } from './gemm.js';
 import { activationBackward, activationForward } from './elementwise.js';
@@ -20,9 +21,10 @@ export function recurrentPack(gates: number, hidden: number, weightHh: F32, pack
   packed.set(weightHh.subarray(0, gates * hidden * hidden));
 }
 
-export function recurrentSequence(kind: RecurrentKind, steps: number, batch: number, hidden: number, xProj: F32, packed: F32,
+export function recurrentSequence(kind: CellKind, steps: number, batch: number, hidden: number, xProj: F32, packed: F32,
   hBias: F32 | null, lengths: I32 | null, reverse: boolean, h: F32, c: F32 | null, out: F32, save: RecurrentSaved | null = null): void {
-  const G = recurrentGates(kind);
+  const cell = cellKind(kind, 'recurrentSequence', 'kind');
+  const G = cell.gates;
   checkRecurrentSequenceArgs(kind, steps, batch, hidden, xProj, packed, G * hidden * hidden, hBias, lengths, h, c, out, save);
   const [T, B, H] = [steps, batch, hidden];
   const BH = B * H, BG = B * G * H;
@@ -35,7 +37,8 @@ export function recurrentSequence(kind: RecurrentKind, steps: number, batch: num
       save.hPrev.set(h.subarray(0, BH), t * BH);
       if (c) save.cPrev!.set(c.subarray(0, BH), t * BH);
     }
-    if (kind === 'gru') {
+    // The gate sums start from the input projection, or from b_hh for a kind whose cell applies it (GRU).
+    if (cell.hiddenBiasInCell) {
       for (let b = 0; b < B; b++) {
         if (hBias) sums.set(hBias.subarray(0, G * H), b * G * H);
         else sums.fill(0, b * G * H, (b + 1) * G * H);
@@ -44,13 +47,20 @@ export function recurrentSequence(kind: RecurrentKind, steps: number, batch: num
       sums.set(x);
     }
     gemm(false, true, B, G * H, H, 1, h, H, packed, H, 1, sums, G * H);
-    if (kind === 'lstm') lstmCellForward(B, H, sums, c!, cNext, hNext);
-    else if (kind === 'gru') gruCellForward(B, H, x, sums, h, gruSaved, hNext);
-    else activationForward(kind, BH, sums, hNext);
-    if (save) {
-      // LSTM: the activated gates; GRU: r, z, n, hn; Elman: f's output (its backward reads it).
-      save.gates.set(kind === 'lstm' ? sums : kind === 'gru' ? gruSaved : hNext, t * (kind === 'lstm' || kind === 'gru' ? 4 : 1) * BH);
+    let saved: F32; // what the backward reads: LSTM the activated gates; GRU r, z, n, hn; Elman f's output
+    if (cell.nonlinearity) {
+      activationForward(cell.nonlinearity, BH, sums, hNext);
+      saved = hNext;
+    } else if (kind === 'lstm') {
+      lstmCellForward(B, H, sums, c!, cNext, hNext);
+      saved = sums;
+    } else if (kind === 'gru') {
+      gruCellForward(B, H, x, sums, h, gruSaved, hNext);
+      saved = gruSaved;
+    } else {
+      throw new Error(`recurrentSequence: no reference kernel for '${kind}'`);
     }
+    if (save) save.gates.set(saved, t * cell.savedGates * BH);
     const o = out.subarray(t * BH, (t + 1) * BH);
     for (let b = 0; b < B; b++) {
       const row = b * H;
@@ -68,10 +78,11 @@ export function recurrentSequence(kind: RecurrentKind, steps: number, batch: num
   }
 }
 
-export function recurrentSequenceBackward(kind: RecurrentKind, steps: number, batch: number, hidden: number, packedT: F32,
+export function recurrentSequenceBackward(kind: CellKind, steps: number, batch: number, hidden: number, packedT: F32,
   lengths: I32 | null, reverse: boolean, saved: RecurrentSaved, dOut: F32 | null, dh: F32, dc: F32 | null,
   dxProj: F32, dhProj: F32 | null): void {
-  const G = recurrentGates(kind);
+  const cell = cellKind(kind, 'recurrentSequenceBackward', 'kind');
+  const G = cell.gates;
   checkRecurrentBackwardArgs(kind, steps, batch, hidden, packedT, G * hidden * hidden, lengths, saved, dOut, dh, dc, dxProj, dhProj);
   const [T, B, H] = [steps, batch, hidden];
   const BH = B * H, BG = B * G * H;
@@ -88,20 +99,24 @@ export function recurrentSequenceBackward(kind: RecurrentKind, steps: number, ba
     }
     const dgx = rows(dxProj, t, G * H);
     const dgh = rows(dhp, t, G * H);
-    if (kind === 'lstm') {
+    let direct = 0; // 1: the cell backward wrote a direct term of dh_{t-1} into dhPrev (GRU's z * dh)
+    if (cell.nonlinearity) {
+      activationBackward(cell.nonlinearity, BH, rows(saved.gates, t, H), dh, dgx, false);
+    } else if (kind === 'lstm') {
       lstmCellBackward(B, H, rows(saved.gates, t, 4 * H), rows(saved.cPrev!, t, H), rows(saved.c!, t, H), dh, dc!, dgx, dcPrev);
     } else if (kind === 'gru') {
       gruCellBackward(B, H, rows(saved.gates, t, 4 * H), rows(saved.hPrev, t, H), dh, dgx, dgh, dhPrev);
+      direct = 1;
     } else {
-      activationBackward(kind, BH, rows(saved.gates, t, H), dh, dgx, false);
+      throw new Error(`recurrentSequenceBackward: no reference kernel for '${kind}'`);
     }
     for (let b = 0; b < B; b++) {
       if (active(t, b)) continue;
       dgx.fill(0, b * G * H, (b + 1) * G * H);
       if (dgh !== dgx) dgh.fill(0, b * G * H, (b + 1) * G * H);
     }
-    // dh_{t-1} = dGates_h W_hh (+ the direct GRU term already in dhPrev); packedT is W_hh [G*H, H]
-    gemm(false, false, B, H, G * H, 1, dgh, G * H, packedT, H, kind === 'gru' ? 1 : 0, dhPrev, H);
+    // dh_{t-1} = dGates_h W_hh (+ the direct term already in dhPrev); packedT is W_hh [G*H, H]
+    gemm(false, false, B, H, G * H, 1, dgh, G * H, packedT, H, direct, dhPrev, H);
     for (let b = 0; b < B; b++) {
       if (active(t, b)) {
         for (let j = b * H; j < (b + 1) * H; j++) {

@@ -7,8 +7,9 @@
  * so results are bit-identical for any thread count (split.ts).
  * Not here: the kernel code itself (`../assembly/`) and autograd.
  */
-import { type Activation, type AdagradOptions, type AdamOptions, type Arena, type Backend, type F32, type I32, type RecurrentKind, type RecurrentSaved,
-  type RmspropOptions, type SgdOptions, recurrentGates } from '../backend.js';
+import type { Activation, AdagradOptions, AdamOptions, Arena, Backend, F32, I32, RecurrentSaved, RmspropOptions, SgdOptions } from '../backend.js';
+import { type CellKind, cellKind } from '../cell-kinds.js';
+import { ACT_RELU, ACT_SIGMOID, ACT_TANH } from './kernel-abi.js';
 import type { KernelExports } from './exports.js';
 import { WasmHeap } from './heap.js';
 import { WasmArena } from './wasm-arena.js';
@@ -22,9 +23,7 @@ import {
 } from '../checks.js';
 import { availableThreads, canShareMemory, resolveThreads } from './threads.js';
 
-const ACTIVATION_CODE: Record<Activation, number> = { tanh: 0, relu: 1, sigmoid: 2 };
-/** Cell codes of recurrentSequence (assembly/recurrent.ts): the activation codes, then LSTM and GRU. */
-const RECURRENT_CODE: Record<RecurrentKind, number> = { ...ACTIVATION_CODE, lstm: 3, gru: 4 };
+const ACTIVATION_CODE: Record<Activation, number> = { tanh: ACT_TANH, relu: ACT_RELU, sigmoid: ACT_SIGMOID };
 /** The descriptor of whole-sequence jobs (assembly/recurrent.ts): words, then from byte 128 a sync slot per part. */
 const SEQ_FAILED_WORD = 16;
 const SEQ_TAKEN_OVER_WORD = 17;
@@ -437,9 +436,10 @@ export class WasmBackend implements Backend {
    * sequence and the threads meet at a barrier in shared memory once per step (see
    * assembly/recurrent.ts), instead of two posted jobs per step.
    */
-  recurrentSequence(kind: RecurrentKind, steps: number, batch: number, hidden: number, xProj: F32, packed: F32,
+  recurrentSequence(kind: CellKind, steps: number, batch: number, hidden: number, xProj: F32, packed: F32,
     hBias: F32 | null, lengths: I32 | null, reverse: boolean, h: F32, c: F32 | null, out: F32, save: RecurrentSaved | null = null): void {
-    const G = recurrentGates(kind);
+    const cell = cellKind(kind, 'recurrentSequence', 'kind');
+    const G = cell.gates;
     checkRecurrentSequenceArgs(kind, steps, batch, hidden, xProj, packed, this.k.recurrentPackedFloats(G, hidden),
       hBias, lengths, h, c, out, save);
     const px = this.p(xProj), pp = this.p(packed), pb = hBias ? this.p(hBias) : 0, pl = lengths ? this.p(lengths) : 0;
@@ -450,7 +450,7 @@ export class WasmBackend implements Backend {
     const scratchBytes = this.k.recurrentScratchBytes(G, batch, hidden, Math.ceil(Math.ceil(hidden / GEMM_NR) / parts));
     const BH = batch * hidden;
     this.staging(() => this.sequenceJob('recurrentSequence', parts, BH, scratchBytes, (spare, scratch) =>
-      [RECURRENT_CODE[kind], steps, batch, hidden, +reverse, parts, px, pp, pb, pl, ph, spare, pc, po, scratch, scratchBytes, 0, 0, ...saves],
+      [cell.kernelCode, steps, batch, hidden, +reverse, parts, px, pp, pb, pl, ph, spare, pc, po, scratch, scratchBytes, 0, 0, ...saves],
     (spare) => {
       // Step s writes the new state into spare when s is even, into h when odd: after an odd
       // number of steps the final state is in spare.
@@ -458,10 +458,11 @@ export class WasmBackend implements Backend {
     }));
   }
 
-  recurrentSequenceBackward(kind: RecurrentKind, steps: number, batch: number, hidden: number, packedT: F32,
+  recurrentSequenceBackward(kind: CellKind, steps: number, batch: number, hidden: number, packedT: F32,
     lengths: I32 | null, reverse: boolean, saved: RecurrentSaved, dOut: F32 | null, dh: F32, dc: F32 | null,
     dxProj: F32, dhProj: F32 | null): void {
-    const G = recurrentGates(kind);
+    const cell = cellKind(kind, 'recurrentSequenceBackward', 'kind');
+    const G = cell.gates;
     checkRecurrentBackwardArgs(kind, steps, batch, hidden, packedT, this.k.gemmPackedFloats(G * hidden, hidden), lengths, saved,
       dOut, dh, dc, dxProj, dhProj);
     const pt = this.p(packedT), pl = lengths ? this.p(lengths) : 0;
@@ -471,7 +472,7 @@ export class WasmBackend implements Backend {
     const parts = sequenceParts(batch, G, hidden, this.threads);
     const scratchBytes = this.k.recurrentBackwardScratchBytes(G, batch, hidden);
     this.staging(() => this.sequenceJob('recurrentSequenceBackward', parts, batch * hidden, scratchBytes, (dhPrev, scratch) =>
-      [RECURRENT_CODE[kind], steps, batch, hidden, +reverse, parts, ps, pt, php, pl, pcp, pcs, pdo, pdh, scratch, scratchBytes, 0, 0,
+      [cell.kernelCode, steps, batch, hidden, +reverse, parts, ps, pt, php, pl, pcp, pcs, pdo, pdh, scratch, scratchBytes, 0, 0,
         pdc, pdx, pdhp, dhPrev]));
   }
 

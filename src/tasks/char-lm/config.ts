@@ -4,11 +4,16 @@
  * the CLI maps `--hidden-size` to `hiddenSize`.
  */
 import { fileURLToPath } from 'node:url';
-import type { CellType, RecurrentModelConfig } from '../../nn/recurrent-model.js';
+import type { RecurrentModelConfig } from '../../nn/recurrent-model.js';
+import { CELL_KINDS, type CellKind } from '../../nn/index.js';
+
+/** The cell kinds of a char LM: all but the sigmoid Elman RNN, which `recur lm` has never offered. */
+export type CharLmCell = Exclude<CellKind, 'rnn-sigmoid'>;
+export const CHAR_LM_CELLS: readonly CharLmCell[] = CELL_KINDS.filter((k): k is CharLmCell => k !== 'rnn-sigmoid');
 
 export interface CharLmConfig {
-  /** Recurrent cell: 'lstm', 'gru', or an Elman RNN ('rnn-tanh', 'rnn-relu'). */
-  cell: Exclude<CellType, 'rnn-sigmoid'>;
+  /** Recurrent cell: one of CHAR_LM_CELLS ('lstm', 'gru', 'rnn-tanh', 'rnn-relu'). */
+  cell: CharLmCell;
   hiddenSize: number;
   numLayers: number;
   /** Dropout between recurrent layers during training, in [0, 1). */
@@ -77,8 +82,6 @@ export const RUN_CONTROL_FIELDS: readonly (keyof CharLmConfig)[] = ['maxSteps', 
 /** The Tiny Shakespeare text shipped with the package (data/tinyshakespeare.txt). */
 export const BUNDLED_TEXT_PATH = fileURLToPath(new URL('../../../data/tinyshakespeare.txt', import.meta.url));
 
-const CELLS = ['lstm', 'gru', 'rnn-tanh', 'rnn-relu'] as const;
-
 /** Fills defaults and validates; every error names the field, what it must be and what came. */
 export function normalizeCharLmConfig(partial: Partial<CharLmConfig> = {}): CharLmConfig {
   const where = 'char-lm config';
@@ -92,7 +95,7 @@ export function normalizeCharLmConfig(partial: Partial<CharLmConfig> = {}): Char
     const ok = typeof v === 'number' && Number.isFinite(v) && (loOpen ? v > lo : v >= lo) && (hiOpen ? v < hi : v <= hi);
     if (!ok) throw new Error(`${where}: ${name} must be a number in ${loOpen ? '(' : '['}${lo}, ${hi === Infinity ? '∞' : hi}${hiOpen ? ')' : ']'}, got ${String(v)}`);
   };
-  if (!(CELLS as readonly string[]).includes(c.cell)) throw new Error(`${where}: cell must be one of ${CELLS.join(', ')}, got ${JSON.stringify(c.cell)}`);
+  if (!(CHAR_LM_CELLS as readonly string[]).includes(c.cell)) throw new Error(`${where}: cell must be one of ${CHAR_LM_CELLS.join(', ')}, got ${JSON.stringify(c.cell)}`);
   if (c.input !== 'embedding' && c.input !== 'one-hot') throw new Error(`${where}: input must be 'embedding' or 'one-hot', got ${JSON.stringify(c.input)}`);
   int('hiddenSize', 1); int('numLayers', 1); int('embeddingDim', 1); int('seqLen', 1); int('batchSize', 1);
   int('warmupSteps', 0); int('seed', 0); int('evalEvery', 0); int('checkpointEvery', 0); int('sampleLength', 0);
