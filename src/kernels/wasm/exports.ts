@@ -43,7 +43,9 @@ export interface KernelExports {
   cellGates(code: number): number;
   /** The activation code an Elman cell's code applies, -1 for the gated cells and unknown codes. */
   cellActivation(code: number): number;
-  /** Part `part` of the whole-sequence job described at `desc` (layout: assembly/recurrent.ts). */
+  /** Writes at word `field` of `out` the FNV-1a hash of each descriptor field's name; returns JOB_WORDS. */
+  sequenceLayout(out: Ptr): number;
+  /** Part `part` of the whole-sequence job described at `desc` (named words: kernel-abi.ts). */
   recurrentSequence(desc: Ptr, part: number): void;
   recurrentSequenceBackward(desc: Ptr, part: number): void;
   /** Returns -1, or the first row whose target is outside [0, classes) and not ignored. */

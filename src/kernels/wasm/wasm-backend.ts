@@ -9,7 +9,12 @@
  */
 import type { Activation, AdagradOptions, AdamOptions, Arena, Backend, F32, I32, RecurrentSaved, RmspropOptions, SgdOptions } from '../backend.js';
 import { type CellKind, cellKind } from '../cell-kinds.js';
-import { ACT_RELU, ACT_SIGMOID, ACT_TANH } from './kernel-abi.js';
+import {
+  ACT_RELU, ACT_SIGMOID, ACT_TANH, JOB_SLOT_BYTES, JOB_SYNC_BYTES, SEQ_BATCH, SEQ_C, SEQ_CELL, SEQ_DC, SEQ_DH, SEQ_DHPREV, SEQ_DHPROJ,
+  SEQ_DOUT, SEQ_DXPROJ, SEQ_FAILED, SEQ_H, SEQ_HBIAS, SEQ_HIDDEN, SEQ_H_SPARE, SEQ_LENGTHS, SEQ_OUT, SEQ_PACKED, SEQ_PARTS,
+  SEQ_REVERSE, SEQ_SAVE_C, SEQ_SAVE_CPREV, SEQ_SAVE_GATES, SEQ_SAVE_HPREV, SEQ_SCRATCH, SEQ_SCRATCH_BYTES, SEQ_STEPS,
+  SEQ_TAKEN_OVER, SEQ_XPROJ,
+} from './kernel-abi.js';
 import type { KernelExports } from './exports.js';
 import { WasmHeap } from './heap.js';
 import { WasmArena } from './wasm-arena.js';
@@ -24,11 +29,6 @@ import {
 import { availableThreads, canShareMemory, resolveThreads } from './threads.js';
 
 const ACTIVATION_CODE: Record<Activation, number> = { tanh: ACT_TANH, relu: ACT_RELU, sigmoid: ACT_SIGMOID };
-/** The descriptor of whole-sequence jobs (assembly/recurrent.ts): words, then from byte 128 a sync slot per part. */
-const SEQ_FAILED_WORD = 16;
-const SEQ_TAKEN_OVER_WORD = 17;
-const SEQ_SYNC_BYTES = 128;
-const SEQ_SLOT_BYTES = 128;
 const MAX_PAGES = 65536; // 4 GiB, the wasm32 limit; shared memory reserves address space only
 const INITIAL_PAGES = 256; // 16 MiB
 const DEFAULT_UNSHARED_MIB = 256;
@@ -75,6 +75,25 @@ export interface WasmBackendOptions {
 }
 
 type Typed = F32 | I32;
+
+/** A whole-sequence job: the descriptor's fields by name (kernel-abi.ts), pointers already staged. */
+interface SequenceJob {
+  op: 'recurrentSequence' | 'recurrentSequenceBackward';
+  cell: number;
+  steps: number;
+  batch: number;
+  hidden: number;
+  reverse: boolean;
+  parts: number;
+  lengths: number;
+  packed: number;
+  scratchBytes: number;
+  /** The field that gets the address of the job's zeroed [B, H] buffer (SEQ_H_SPARE, SEQ_DHPREV). */
+  buffer: number;
+  /** The job's own fields: SEQ_* -> value. */
+  fields: Record<number, number>;
+  after?: (buffer: number) => void;
+}
 
 export class WasmBackend implements Backend {
   readonly name = 'wasm' as const;
@@ -442,20 +461,27 @@ export class WasmBackend implements Backend {
     const G = cell.gates;
     checkRecurrentSequenceArgs(kind, steps, batch, hidden, xProj, packed, this.k.recurrentPackedFloats(G, hidden),
       hBias, lengths, h, c, out, save);
-    const px = this.p(xProj), pp = this.p(packed), pb = hBias ? this.p(hBias) : 0, pl = lengths ? this.p(lengths) : 0;
-    const ph = this.p(h, true), pc = c ? this.p(c, true) : 0, po = this.p(out, true);
-    const saves = save ? [this.p(save.gates, true), this.p(save.hPrev, true), c ? this.p(save.cPrev!, true) : 0,
-      c ? this.p(save.c!, true) : 0] : [0, 0, 0, 0];
     const parts = sequenceParts(batch, G, hidden, this.threads);
-    const scratchBytes = this.k.recurrentScratchBytes(G, batch, hidden, Math.ceil(Math.ceil(hidden / GEMM_NR) / parts));
     const BH = batch * hidden;
-    this.staging(() => this.sequenceJob('recurrentSequence', parts, BH, scratchBytes, (spare, scratch) =>
-      [cell.kernelCode, steps, batch, hidden, +reverse, parts, px, pp, pb, pl, ph, spare, pc, po, scratch, scratchBytes, 0, 0, ...saves],
-    (spare) => {
-      // Step s writes the new state into spare when s is even, into h when odd: after an odd
-      // number of steps the final state is in spare.
-      if (steps % 2 === 1) new Float32Array(this.memory.buffer, ph, BH).set(new Float32Array(this.memory.buffer, spare, BH));
-    }));
+    this.staging(() => {
+      const ph = this.p(h, true);
+      this.sequenceJob({
+        op: 'recurrentSequence', cell: cell.kernelCode, steps, batch, hidden, reverse, parts, lengths: lengths ? this.p(lengths) : 0,
+        packed: this.p(packed), scratchBytes: this.k.recurrentScratchBytes(G, batch, hidden, Math.ceil(Math.ceil(hidden / GEMM_NR) / parts)),
+        buffer: SEQ_H_SPARE,
+        fields: {
+          [SEQ_XPROJ]: this.p(xProj), [SEQ_HBIAS]: hBias ? this.p(hBias) : 0, [SEQ_H]: ph, [SEQ_C]: c ? this.p(c, true) : 0,
+          [SEQ_OUT]: this.p(out, true), [SEQ_SAVE_GATES]: save ? this.p(save.gates, true) : 0,
+          [SEQ_SAVE_HPREV]: save ? this.p(save.hPrev, true) : 0, [SEQ_SAVE_CPREV]: save && c ? this.p(save.cPrev!, true) : 0,
+          [SEQ_SAVE_C]: save && c ? this.p(save.c!, true) : 0,
+        },
+        // Step s writes the new state into the spare buffer when s is even, into h when odd:
+        // after an odd number of steps the final state is in the spare one.
+        after: (spare) => {
+          if (steps % 2 === 1) new Float32Array(this.memory.buffer, ph, BH).set(new Float32Array(this.memory.buffer, spare, BH));
+        },
+      });
+    });
   }
 
   recurrentSequenceBackward(kind: CellKind, steps: number, batch: number, hidden: number, packedT: F32,
@@ -465,15 +491,21 @@ export class WasmBackend implements Backend {
     const G = cell.gates;
     checkRecurrentBackwardArgs(kind, steps, batch, hidden, packedT, this.k.gemmPackedFloats(G * hidden, hidden), lengths, saved,
       dOut, dh, dc, dxProj, dhProj);
-    const pt = this.p(packedT), pl = lengths ? this.p(lengths) : 0;
-    const ps = this.p(saved.gates), php = this.p(saved.hPrev), pcp = saved.cPrev ? this.p(saved.cPrev) : 0, pcs = saved.c ? this.p(saved.c) : 0;
-    const pdo = dOut ? this.p(dOut) : 0, pdh = this.p(dh, true), pdc = dc ? this.p(dc, true) : 0;
-    const pdx = this.p(dxProj, true), pdhp = dhProj ? this.p(dhProj, true) : pdx;
     const parts = sequenceParts(batch, G, hidden, this.threads);
-    const scratchBytes = this.k.recurrentBackwardScratchBytes(G, batch, hidden);
-    this.staging(() => this.sequenceJob('recurrentSequenceBackward', parts, batch * hidden, scratchBytes, (dhPrev, scratch) =>
-      [cell.kernelCode, steps, batch, hidden, +reverse, parts, ps, pt, php, pl, pcp, pcs, pdo, pdh, scratch, scratchBytes, 0, 0,
-        pdc, pdx, pdhp, dhPrev]));
+    this.staging(() => {
+      const pdx = this.p(dxProj, true);
+      this.sequenceJob({
+        op: 'recurrentSequenceBackward', cell: cell.kernelCode, steps, batch, hidden, reverse, parts, lengths: lengths ? this.p(lengths) : 0,
+        packed: this.p(packedT), scratchBytes: this.k.recurrentBackwardScratchBytes(G, batch, hidden),
+        buffer: SEQ_DHPREV,
+        fields: {
+          [SEQ_SAVE_GATES]: this.p(saved.gates), [SEQ_SAVE_HPREV]: this.p(saved.hPrev),
+          [SEQ_SAVE_CPREV]: saved.cPrev ? this.p(saved.cPrev) : 0, [SEQ_SAVE_C]: saved.c ? this.p(saved.c) : 0,
+          [SEQ_DOUT]: dOut ? this.p(dOut) : 0, [SEQ_DH]: this.p(dh, true), [SEQ_DC]: dc ? this.p(dc, true) : 0,
+          [SEQ_DXPROJ]: pdx, [SEQ_DHPROJ]: dhProj ? this.p(dhProj, true) : pdx,
+        },
+      });
+    });
   }
 
   /**
@@ -491,24 +523,34 @@ export class WasmBackend implements Backend {
   }
 
   /**
-   * Runs a whole-sequence job on `parts` threads: one heap block holds the descriptor (the words
-   * `words(buffer, scratch)` returns, then a zeroed sync slot per part), a zeroed buffer of
-   * `floats` floats and `scratchBytes` of scratch per part; `after(buffer)`, if given, runs
-   * before the block is released.
+   * Runs a whole-sequence job on `job.parts` threads. One heap block holds the descriptor (the
+   * named words of kernel-abi.ts, then a zeroed sync slot per part), a zeroed buffer of B * H
+   * floats whose address goes into the field `job.buffer`, and the scratch of every part;
+   * `job.after(buffer)`, if given, runs before the block is released.
    */
-  private sequenceJob(op: 'recurrentSequence' | 'recurrentSequenceBackward', parts: number, floats: number, scratchBytes: number,
-    words: (buffer: number, scratch: number) => number[], after?: (buffer: number) => void): void {
-    const descBytes = SEQ_SYNC_BYTES + SEQ_SLOT_BYTES * parts;
-    const bufferBytes = Math.ceil(floats * 4 / 64) * 64;
+  private sequenceJob(job: SequenceJob): void {
+    const { op, parts, scratchBytes } = job;
+    const descBytes = JOB_SYNC_BYTES + JOB_SLOT_BYTES * parts;
+    const bufferBytes = Math.ceil(job.batch * job.hidden * 4 / 64) * 64;
     // One block (64-byte aligned, as every heap block): descriptor, buffer, scratch per part.
     const desc = this.heap.alloc(descBytes + bufferBytes + scratchBytes * parts);
     let threadFailed = false; // then a stuck thread may still write to the block: it is never reused
     try {
       const buffer = desc + descBytes;
-      const scratch = buffer + bufferBytes;
       const d = new Int32Array(this.memory.buffer, desc, (descBytes + bufferBytes) / 4);
       d.fill(0);
-      d.set(words(buffer, scratch));
+      d[SEQ_CELL] = job.cell;
+      d[SEQ_STEPS] = job.steps;
+      d[SEQ_BATCH] = job.batch;
+      d[SEQ_HIDDEN] = job.hidden;
+      d[SEQ_REVERSE] = +job.reverse;
+      d[SEQ_PARTS] = parts;
+      d[SEQ_LENGTHS] = job.lengths;
+      d[SEQ_PACKED] = job.packed;
+      d[SEQ_SCRATCH] = buffer + bufferBytes;
+      d[SEQ_SCRATCH_BYTES] = scratchBytes;
+      d[job.buffer] = buffer;
+      for (const field in job.fields) d[+field] = job.fields[field]!;
       const run = this.k[op];
       if (parts === 1) {
         run(desc, 0);
@@ -522,12 +564,12 @@ export class WasmBackend implements Backend {
           throw e;
         }
       }
-      this.chunksTakenOver += d[SEQ_TAKEN_OVER_WORD]!;
-      if (d[SEQ_FAILED_WORD] !== 0) {
+      this.chunksTakenOver += d[SEQ_TAKEN_OVER]!;
+      if (d[SEQ_FAILED] !== 0) {
         threadFailed = true;
         throw new Error(`${op}: a thread waited on the others for over 30 s (a worker thread stopped)`);
       }
-      after?.(buffer);
+      job.after?.(buffer);
     } finally {
       if (!threadFailed) this.heap.release(desc);
     }
