@@ -1,6 +1,6 @@
 /** Public door of the kernel layer: the Backend contract, its two implementations and the cell table. */
 import type { Backend } from './backend.js';
-import { ReferenceBackend } from './reference/reference-backend.js';
+import { ReferenceBackend, type ReferenceBackendOptions } from './reference/reference-backend.js';
 import { WasmBackend, type WasmBackendOptions } from './wasm/wasm-backend.js';
 
 export type {
@@ -14,9 +14,15 @@ export type { WasmFlavour } from './wasm/load.js';
 
 export type BackendName = 'reference' | 'wasm';
 
-/** Creates a backend by name (`wasm` compiles the kernel module, hence async). */
-export async function createBackend(name: BackendName = 'wasm', options: WasmBackendOptions = {}): Promise<Backend> {
-  if (name === 'reference') return new ReferenceBackend();
+/**
+ * Creates a backend by name (`wasm` compiles the kernel module, hence async). The result is
+ * typed by the name: `(await createBackend('wasm')).threadStats` needs no cast.
+ */
+export function createBackend(name: 'reference', options?: ReferenceBackendOptions): Promise<ReferenceBackend>;
+export function createBackend(name?: 'wasm', options?: WasmBackendOptions): Promise<WasmBackend>;
+export function createBackend(name: BackendName, options?: WasmBackendOptions & ReferenceBackendOptions): Promise<Backend>;
+export async function createBackend(name: BackendName = 'wasm', options: WasmBackendOptions & ReferenceBackendOptions = {}): Promise<Backend> {
+  if (name === 'reference') return new ReferenceBackend(options);
   if (name === 'wasm') return WasmBackend.create(options);
   throw new Error(`createBackend: unknown backend '${String(name)}' (expected 'reference' or 'wasm')`);
 }
