@@ -25,7 +25,7 @@ export type InputConfig =
 
 export interface RecurrentModelConfig {
   input: InputConfig;
-  /** The recurrent cell (the cell table's names: 'lstm', 'gru', 'rnn-tanh', 'rnn-relu', 'rnn-sigmoid'). */
+  /** The recurrent cell: a kind of the cell table (kernels/cell-kinds.ts), e.g. 'lstm' or 'rnn-tanh'. */
   cell: CellKind;
   hiddenSize: number;
   numLayers: number;

@@ -12,7 +12,7 @@ export type CharLmCell = Exclude<CellKind, 'rnn-sigmoid'>;
 export const CHAR_LM_CELLS: readonly CharLmCell[] = CELL_KINDS.filter((k): k is CharLmCell => k !== 'rnn-sigmoid');
 
 export interface CharLmConfig {
-  /** Recurrent cell: one of CHAR_LM_CELLS ('lstm', 'gru', 'rnn-tanh', 'rnn-relu'). */
+  /** Recurrent cell: one of CHAR_LM_CELLS (every cell kind but 'rnn-sigmoid'). */
   cell: CharLmCell;
   hiddenSize: number;
   numLayers: number;
