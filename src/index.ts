@@ -29,7 +29,7 @@ export {
   linear, matmul, type MatmulOptions, add, mul, scale, activation, tanh, sigmoid, relu, softmax, sum, mean,
   reshape, transpose01, select, stack, concatLast, embedding, dropout,
   lstmCell, type LstmState, gruCell,
-  recurrentLayer, gateCount, type RecurrentMode, type RecurrentWeights, type RecurrentLayerOptions, type RecurrentLayerResult,
+  recurrentLayer, type RecurrentWeights, type RecurrentLayerOptions, type RecurrentLayerResult,
 } from './autograd/index.js';
 
 // Losses (autograd ops too).
@@ -43,11 +43,12 @@ export {
   init, type Nonlinearity, type KaimingOptions, calculateGain, fanInOut,
   Linear, type LinearOptions, Embedding, type EmbeddingOptions, type FromPretrainedOptions,
   Dropout, type DropoutOptions, Tanh, Relu, Sigmoid, Sequential, TimeDistributed, sequenceMask,
-  RecurrentBase, Rnn, Lstm, Gru, recurrentParameterShapes, detachState, resetStateRow, serializeState, deserializeState,
-  type RecurrentOptions, type RecurrentState, type RecurrentForwardOptions, type RecurrentOutput, type RnnNonlinearity,
+  RecurrentBase, Rnn, Lstm, Gru, createRecurrent, recurrentParameterShapes, detachState, resetStateRow, serializeState, deserializeState,
+  type RecurrentOptions, type RecurrentState, type RecurrentForwardOptions, type RecurrentOutput,
   inputGradientNorms,
-  RecurrentModel, normalizeModelConfig, CELL_TYPES, MAX_NUM_LAYERS, MAX_SIZE, MAX_PARAMETERS, MAX_PARAMETER_TENSORS,
-  type RecurrentModelConfig, type RecurrentModelConfigInput, type InputConfig, type CellType, type ModelOutput,
+  CELL_KINDS, type CellKind, type CellKindInfo, type OnnxCell, cellKind, cellKindAliases, cellKindsHelp, isCellKind,
+  RecurrentModel, normalizeModelConfig, MAX_NUM_LAYERS, MAX_SIZE, MAX_PARAMETERS, MAX_PARAMETER_TENSORS,
+  type RecurrentModelConfig, type RecurrentModelConfigInput, type InputConfig, type ModelOutput,
   registerModelKind, modelKinds, modelKindOf, MAX_MODEL_TENSORS, type ModelKind, type ModelConfig, type SavedModule, type TensorShapeInfo,
 } from './nn/index.js';
 
@@ -98,7 +99,7 @@ export {
 
 // The character language model task (what `recur lm` runs).
 export {
-  CHAR_LM_DEFAULTS, DEFAULT_MAX_TIME_MS, RUN_CONTROL_FIELDS, BUNDLED_TEXT_PATH, normalizeCharLmConfig, modelConfigOf, type CharLmConfig,
+  CHAR_LM_DEFAULTS, CHAR_LM_CELLS, type CharLmCell, DEFAULT_MAX_TIME_MS, RUN_CONTROL_FIELDS, BUNDLED_TEXT_PATH, normalizeCharLmConfig, modelConfigOf, type CharLmConfig,
   trainCharLm, type TrainCharLmOptions, type TrainCharLmResult, charLmTask, type CharLmInput, type CharLmData, type CharLmStartDetails,
   evaluateStream, stateRow, type EvaluateStreamOptions, type StreamLoss,
   samplingDistribution, drawIndex, sampleToken, checkSampling, type SamplingOptions,

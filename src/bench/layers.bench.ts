@@ -12,16 +12,18 @@ import { sum } from '../autograd/ops/index.js';
 import type { Backend } from '../kernels/backend.js';
 import { ReferenceBackend } from '../kernels/reference/reference-backend.js';
 import { WasmBackend } from '../kernels/wasm/wasm-backend.js';
-import { Gru, Lstm, Rnn, type RecurrentBase } from '../nn/recurrent.js';
+import { type RecurrentBase, createRecurrent } from '../nn/recurrent.js';
+import { CELL_KINDS, type CellKind, cellKind } from '../kernels/cell-kinds.js';
 import { Rng } from '../random/rng.js';
 import { Tensor } from '../tensor/tensor.js';
 import { worstRatio } from '../testing/compare.js';
 
-export type LayerKind = 'lstm' | 'gru' | 'rnn-tanh';
-export const LAYER_KINDS: readonly LayerKind[] = ['lstm', 'gru', 'rnn-tanh'];
+/** The first cell kind of each gate count (LSTM, GRU, Elman tanh): the other Elman kinds differ only in their activation. */
+export const LAYER_KINDS: readonly CellKind[] = CELL_KINDS.filter((k, i) =>
+  CELL_KINDS.findIndex((j) => cellKind(j).gates === cellKind(k).gates) === i);
 
 export interface LayerBenchResult {
-  layer: LayerKind;
+  layer: CellKind;
   backend: string;
   threads: number;
   tokensPerSecond: number;
@@ -35,17 +37,14 @@ export interface LayerBenchResult {
 const B = 32, T = 64, I = 65, H = 256;
 export const LAYER_SHAPE = { batch: B, seqLen: T, input: I, hidden: H };
 
-const gatesOf = (kind: LayerKind): number => (kind === 'lstm' ? 4 : kind === 'gru' ? 3 : 1);
 
 /** FLOPs of one forward+backward: 3 GEMM passes (forward, dX/dH, dW) over both projections. */
-export function layerFlops(kind: LayerKind): number {
-  return 3 * 2 * T * B * (I + H) * gatesOf(kind) * H;
+export function layerFlops(kind: CellKind): number {
+  return 3 * 2 * T * B * (I + H) * cellKind(kind).gates * H;
 }
 
-function makeLayer(kind: LayerKind): RecurrentBase {
-  const rng = new Rng(1);
-  return kind === 'lstm' ? new Lstm({ inputSize: I, hiddenSize: H, rng })
-    : kind === 'gru' ? new Gru({ inputSize: I, hiddenSize: H, rng }) : new Rnn({ inputSize: I, hiddenSize: H, rng });
+function makeLayer(kind: CellKind): RecurrentBase {
+  return createRecurrent(kind, { inputSize: I, hiddenSize: H, rng: new Rng(1) });
 }
 
 const input = (): Tensor => {
@@ -54,7 +53,7 @@ const input = (): Tensor => {
 };
 
 /** One forward+backward of `kind` on `backend`; returns a step function and the last output / dx. */
-function layerStep(backend: Backend, kind: LayerKind): { step: () => void; output: () => Float32Array; dx: () => Float32Array } {
+function layerStep(backend: Backend, kind: CellKind): { step: () => void; output: () => Float32Array; dx: () => Float32Array } {
   const model = makeLayer(kind).to(backend);
   const x = input();
   const tape = new Tape(backend);
@@ -70,7 +69,7 @@ function layerStep(backend: Backend, kind: LayerKind): { step: () => void; outpu
 }
 
 /** Throws unless the wasm layer's output and input gradient match the reference backend's. */
-export function validateLayer(wasm: Backend, kind: LayerKind): void {
+export function validateLayer(wasm: Backend, kind: CellKind): void {
   const ref = layerStep(new ReferenceBackend(), kind);
   const got = layerStep(wasm, kind);
   ref.step();
@@ -82,7 +81,7 @@ export function validateLayer(wasm: Backend, kind: LayerKind): void {
 }
 
 /** Median-timed forward+backward of `kind` over `iters` steps after a warm-up step. */
-export function benchLayer(backend: Backend, kind: LayerKind, iters: number): LayerBenchResult {
+export function benchLayer(backend: Backend, kind: CellKind, iters: number): LayerBenchResult {
   const { step } = layerStep(backend, kind);
   step(); // warm-up: first calls compile and fault in memory
   const times: number[] = [];

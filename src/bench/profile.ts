@@ -7,6 +7,7 @@
  */
 import type { Backend } from '../kernels/backend.js';
 import { gates, type TrainingWorkload } from './workloads.js';
+import type { CellKind } from '../kernels/cell-kinds.js';
 
 interface Bucket { calls: number; ms: number; flops: number }
 
@@ -57,7 +58,7 @@ function gemmFlops(kernel: string, a: unknown[]): number {
   if (kernel === 'gemmPacked') return 2 * (a[1] as number) * (a[2] as number) * (a[3] as number);
   if (kernel === 'recurrentSequence' || kernel === 'recurrentSequenceBackward') {
     // (kind, steps, batch, hidden, ...): one [B, H] x [H, G*H] product per step either way
-    const G = a[0] === 'lstm' ? 4 : a[0] === 'gru' ? 3 : 1;
+    const G = gates(a[0] as CellKind);
     return 2 * (a[1] as number) * (a[2] as number) * G * (a[3] as number) ** 2;
   }
   return 0;

@@ -3,14 +3,13 @@
  * runs, how many tokens or sequences one step covers, and the FLOPs of the matrix products in
  * one step. Shared by the orchestrator (bench.ts), the child processes and the peers.
  */
-
-export type Cell = 'lstm' | 'gru' | 'rnn-tanh';
+import { type CellKind, cellKind } from '../kernels/cell-kinds.js';
 
 export interface TrainingWorkload {
   id: string;
   kind: 'train';
   title: string;
-  cell: Cell;
+  cell: CellKind;
   vocab: number;
   hidden: number;
   layers: number;
@@ -48,8 +47,8 @@ export function workloadById(id: string): Workload {
   return w;
 }
 
-export function gates(cell: Cell): number {
-  return cell === 'lstm' ? 4 : cell === 'gru' ? 3 : 1;
+export function gates(cell: CellKind): number {
+  return cellKind(cell, 'bench').gates;
 }
 
 /** Tokens (training) or sequences (inference) one step processes. */

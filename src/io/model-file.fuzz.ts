@@ -10,6 +10,7 @@
  * end in a load the oracle agrees with or a one-line Error starting `decodeModelFile: `, in
  * under 100 ms, without memory growth. Run: node dist/io/model-file.fuzz.js --cases 100000
  */
+import { CELL_KINDS } from '../kernels/cell-kinds.js';
 import { pathToFileURL } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import type { Rng } from '../random/rng.js';
@@ -60,9 +61,9 @@ type Verdict = { mustReject?: boolean; mustLoad?: boolean } | void;
 
 /** Sizes that decide the shapes of the weights. */
 const SHAPE_FIELDS = ['hiddenSize', 'numLayers', 'outputSize', 'input.vocabSize', 'input.embeddingDim', 'input.size'];
-const CONFIG_FIELDS = [...SHAPE_FIELDS, 'cell', 'bidirectional', 'dropout', 'bias', 'output', 'input.kind', 'input.paddingIdx'];
+const CONFIG_FIELDS = [...SHAPE_FIELDS, 'cell', 'bidirectional', 'dropout', 'bias', 'output', 'input.kind', 'input.paddingIdx', 'kind', 'batchFirst'];
 const HOSTILE_VALUES: unknown[] = [2e9, 2 ** 31, 2 ** 31 - 1, 2 ** 53, 1e308, 100_000, 256, 257, -1, -0, 0, 1.5, 0.999, '8', '', null, true, false, [], {}, [8], { kind: 'dense' },
-  'lstm', 'gru', 'rnn-tanh', 'rnn-relu', 'rnn-sigmoid', 'transformer', 'sequence', 'last', 'dense', 'one-hot', 'embedding', '__proto__', 'x'.repeat(100_000)];
+  ...CELL_KINDS, 'transformer', 'recurrent', 'sequence', 'last', 'dense', 'one-hot', 'embedding', '__proto__', 'x'.repeat(100_000)];
 const HUGE_CONFIGS: Record<string, unknown>[] = [
   { hiddenSize: 600, numLayers: 256 }, { numLayers: 256 }, { hiddenSize: 16_000 }, { hiddenSize: 100_000, numLayers: 100_000 }, { numLayers: 100_000 },
   { input: { kind: 'embedding', vocabSize: 1_000_000, embeddingDim: 1000 } }, { input: { kind: 'one-hot', vocabSize: 2 ** 31 - 1 } }, { input: { kind: 'dense', size: 1e9 } },

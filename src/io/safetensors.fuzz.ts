@@ -9,6 +9,7 @@
 import { pathToFileURL } from 'node:url';
 import type { Rng } from '../random/rng.js';
 import type { IntTensor, Tensor } from '../tensor/tensor.js';
+import { type CellKind, cellKind } from '../kernels/cell-kinds.js';
 import { decodeSafetensors, encodeSafetensors, type SafetensorsFile } from './safetensors.js';
 import { type Base, type Member, type Mutation, assemble, mutate, serialize } from './fuzz-mutations.js';
 import { type FuzzOptions, type FuzzReport, parseFuzzArgs, printFuzzReport, recordFailure, runFuzzCases } from './fuzz-runner.js';
@@ -63,8 +64,8 @@ function makeBase(rng: Rng, label: string, specs: Spec[], metadata?: Record<stri
   return { label, members, data, bytes: assemble(serialize(members), data, true), f32Only, metadata };
 }
 
-function rnnSpecs(prefix: string, cell: 'lstm' | 'gru', input: number, hidden: number, layers: number, bidirectional: boolean): Spec[] {
-  const g = (cell === 'lstm' ? 4 : 3) * hidden;
+function rnnSpecs(prefix: string, cell: CellKind, input: number, hidden: number, layers: number, bidirectional: boolean): Spec[] {
+  const g = cellKind(cell).gates * hidden;
   const out: Spec[] = [];
   for (let l = 0; l < layers; l++) {
     for (const suffix of bidirectional ? ['', '_reverse'] : ['']) {

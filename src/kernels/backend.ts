@@ -13,19 +13,13 @@
  *   overwrite, as each kernel's comment says.
  */
 
+import type { CellKind } from './cell-kinds.js';
+
 export type F32 = Float32Array;
 export type I32 = Int32Array;
 
-/** Elementwise nonlinearities of the Elman RNN and of layers. */
+/** Elementwise nonlinearities (activationForward/Backward; the Elman cells apply one of them). */
 export type Activation = 'tanh' | 'relu' | 'sigmoid';
-
-/** The cell of a recurrent layer: LSTM, GRU, or an Elman RNN with that nonlinearity. */
-export type RecurrentKind = 'lstm' | 'gru' | Activation;
-
-/** Gates of a recurrent cell: LSTM 4 (i, f, g, o), GRU 3 (r, z, n), Elman 1. */
-export function recurrentGates(kind: RecurrentKind): number {
-  return kind === 'lstm' ? 4 : kind === 'gru' ? 3 : 1;
-}
 
 /** What a training recurrentSequence saves for recurrentSequenceBackward, all time-major [T, B, *]. */
 export interface RecurrentSaved {
@@ -179,9 +173,10 @@ export interface Backend {
    * One direction of a recurrent layer over all T steps in one call. Each step computes exactly
    * what a step-by-step loop of the other kernels computes (the input projection plus
    * gemmPacked with beta = 1, then lstmCellForward, gruCellForward or activationForward).
-   *   kind: 'lstm' (gates i, f, g, o), 'gru' (r, z, n), or an Elman activation (G = 4, 3, 1).
+   *   kind: a cell kind (cell-kinds.ts: G gates, LSTM i, f, g, o; GRU r, z, n; Elman 1).
    *   xProj: [T, B, G*H] = x W_ih^T + b_ih, plus b_hh except for GRU (read only).
-   *   packed: W_hh from recurrentPack. hBias: [G*H] b_hh for GRU (null: none), null otherwise.
+   *   packed: W_hh from recurrentPack. hBias: [G*H] b_hh for a kind that applies it in the cell
+   *     (GRU; null: none), null otherwise.
    *   lengths: [B] in 1..T, sequence b active at time t iff t < lengths[b]; null: all T.
    *   reverse: run t = T-1 .. 0.
    *   h: [B, H] the initial hidden state, overwritten with the final one (each sequence's own
@@ -189,7 +184,7 @@ export interface Backend {
    *   out: [T, B, H] the hidden state at every step, zero where the sequence is inactive.
    *   save: for training, what recurrentSequenceBackward reads (overwritten); null for inference.
    */
-  recurrentSequence(kind: RecurrentKind, steps: number, batch: number, hidden: number, xProj: F32, packed: F32,
+  recurrentSequence(kind: CellKind, steps: number, batch: number, hidden: number, xProj: F32, packed: F32,
     hBias: F32 | null, lengths: I32 | null, reverse: boolean, h: F32, c: F32 | null, out: F32, save?: RecurrentSaved | null): void;
   /**
    * Backpropagation through the T steps of a recurrentSequence that saved `saved` (same kind,
@@ -203,7 +198,7 @@ export interface Backend {
    *     in the n gate); null for the others, whose recurrent product's gradient is dxProj.
    * Weight gradients are then products over all steps: dW_hh = dhProj^T hPrev, dW_ih = dxProj^T x.
    */
-  recurrentSequenceBackward(kind: RecurrentKind, steps: number, batch: number, hidden: number, packedT: F32,
+  recurrentSequenceBackward(kind: CellKind, steps: number, batch: number, hidden: number, packedT: F32,
     lengths: I32 | null, reverse: boolean, saved: RecurrentSaved, dOut: F32 | null, dh: F32, dc: F32 | null,
     dxProj: F32, dhProj: F32 | null): void;
 

@@ -8,14 +8,14 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type Backend, type RecurrentKind, recurrentGates } from './backend.js';
+import type { Backend } from './backend.js';
+import { CELL_KINDS, type CellKind, cellKind } from './cell-kinds.js';
 import { ReferenceBackend } from './reference/reference-backend.js';
 import { WasmBackend } from './wasm/wasm-backend.js';
 import { sequenceParts } from './wasm/split.js';
 import { Rng } from '../random/rng.js';
 import { assertClose, copyToBackend, randomFloats } from '../testing/compare.js';
 
-const KINDS: RecurrentKind[] = ['lstm', 'gru', 'tanh', 'relu', 'sigmoid'];
 const ref = new ReferenceBackend();
 const backends: WasmBackend[] = [];
 async function wasm(threads: number, spinMs?: number): Promise<WasmBackend> {
@@ -25,17 +25,17 @@ async function wasm(threads: number, spinMs?: number): Promise<WasmBackend> {
 }
 after(() => { backends.length = 0; });
 
-interface Case { kind: RecurrentKind; T: number; B: number; H: number; lengths?: number[]; reverse?: boolean; bias?: boolean }
+interface Case { kind: CellKind; T: number; B: number; H: number; lengths?: number[]; reverse?: boolean; bias?: boolean }
 
 function inputs(c: Case, seed: number) {
   const rng = new Rng(seed);
-  const G = recurrentGates(c.kind);
+  const { gates: G, hiddenBiasInCell, cellState } = cellKind(c.kind);
   return {
     xProj: randomFloats(rng, c.T * c.B * G * c.H, -1.5, 1.5),
     w: randomFloats(rng, G * c.H * c.H, -0.6, 0.6),
-    hBias: c.kind === 'gru' && c.bias !== false ? randomFloats(rng, G * c.H) : null,
+    hBias: hiddenBiasInCell && c.bias !== false ? randomFloats(rng, G * c.H) : null,
     h0: randomFloats(rng, c.B * c.H),
-    c0: c.kind === 'lstm' ? randomFloats(rng, c.B * c.H, -2, 2) : null,
+    c0: cellState ? randomFloats(rng, c.B * c.H, -2, 2) : null,
   };
 }
 
@@ -43,7 +43,7 @@ interface Result { out: Float32Array; h: Float32Array; c: Float32Array | null; s
 
 /** Forward (saving when `train`), then with `train` the backward from random dOut, dh, dc. */
 function run(be: Backend, c: Case, seed = 1, train = false): Result {
-  const G = recurrentGates(c.kind);
+  const { gates: G, savedGates: S, hiddenBiasInCell, cellState } = cellKind(c.kind);
   const d = inputs(c, seed);
   const { T, B, H } = c;
   const packed = be.allocFloats(be.recurrentPackedSize(G, H));
@@ -53,10 +53,9 @@ function run(be: Backend, c: Case, seed = 1, train = false): Result {
   const cs = d.c0 ? copyToBackend(be, d.c0) : null;
   const out = be.allocFloats(T * B * H);
   const lengths = c.lengths ? Int32Array.from(c.lengths) : null;
-  const S = c.kind === 'lstm' || c.kind === 'gru' ? 4 : 1;
   const save = train ? {
     gates: be.allocFloats(T * B * S * H), hPrev: be.allocFloats(T * B * H),
-    ...(c.kind === 'lstm' ? { cPrev: be.allocFloats(T * B * H), c: be.allocFloats(T * B * H) } : {}),
+    ...(cellState ? { cPrev: be.allocFloats(T * B * H), c: be.allocFloats(T * B * H) } : {}),
   } : null;
   be.recurrentSequence(c.kind, T, B, H, copyToBackend(be, d.xProj), packed, d.hBias ? copyToBackend(be, d.hBias) : null,
     lengths, c.reverse ?? false, h, cs, out, save);
@@ -70,7 +69,7 @@ function run(be: Backend, c: Case, seed = 1, train = false): Result {
   const dh = copyToBackend(be, randomFloats(rng, B * H));
   const dc = cs ? copyToBackend(be, randomFloats(rng, B * H)) : null;
   const dx = be.allocFloats(T * B * G * H);
-  const dhProj = c.kind === 'gru' ? be.allocFloats(T * B * G * H) : null;
+  const dhProj = hiddenBiasInCell ? be.allocFloats(T * B * G * H) : null;
   be.recurrentSequenceBackward(c.kind, T, B, H, packedT, lengths, c.reverse ?? false, save, seed % 2 ? dOut : null, dh, dc, dx, dhProj);
   result.grads = [dh, dx, ...(dc ? [dc] : []), ...(dhProj ? [dhProj] : [])].map((a) => Float32Array.from(a));
   return result;
@@ -80,7 +79,7 @@ const name = (c: Case) => `${c.kind} T=${c.T} B=${c.B} H=${c.H}${c.lengths ? ` l
 
 describe('recurrentSequence: wasm against the reference loop', () => {
   const cases: Case[] = [];
-  for (const kind of KINDS) {
+  for (const kind of CELL_KINDS) {
     cases.push({ kind, T: 5, B: 1, H: 17 });
     cases.push({ kind, T: 4, B: 3, H: 8, reverse: true });
     cases.push({ kind, T: 3, B: 6, H: 33, lengths: [3, 1, 2, 3, 2, 1] });
@@ -123,7 +122,7 @@ describe('recurrentSequence: threads', () => {
   const cases: Case[] = [
     { kind: 'lstm', T: 7, B: 1, H: 128 },
     { kind: 'gru', T: 6, B: 2, H: 116, lengths: [6, 3], reverse: true },
-    { kind: 'tanh', T: 5, B: 4, H: 136 },
+    { kind: 'rnn-tanh', T: 5, B: 4, H: 136 },
     { kind: 'lstm', T: 4, B: 9, H: 72, lengths: [4, 4, 1, 2, 3, 4, 2, 1, 4] },
   ];
   test('the last case splits in 3 parts on 3 threads', () => assert.equal(sequenceParts(9, 4, 72, 3), 3));
@@ -145,7 +144,7 @@ describe('recurrentSequence: threads', () => {
           const got = run(be, c, 1, true);
           assert.deepEqual(got, one, `${threads} threads${spinMs === 0 ? ', workers asleep' : ''}, round ${round}`);
         }
-        assert.ok(sequenceParts(c.B, recurrentGates(c.kind), c.H, threads) >= 2, `${threads} threads: the job is split`);
+        assert.ok(sequenceParts(c.B, cellKind(c.kind).gates, c.H, threads) >= 2, `${threads} threads: the job is split`);
         assert.ok(be.threadStats.posted > 0, `${threads} threads: parts went to workers`);
         if (spinMs === 0) assert.ok(be.threadStats.chunksTakenOver > 0, 'the calling thread took over chunks of sleeping workers');
       }
@@ -159,11 +158,11 @@ describe('recurrentSequence: arguments', () => {
       const c: Case = { kind: 'lstm', T: 3, B: 2, H: 4 };
       const packed = be.allocFloats(be.recurrentPackedSize(4, 4));
       const f = (over: Partial<Record<'kind' | 'xProj' | 'h' | 'c' | 'out' | 'lengths' | 'hBias', unknown>>) => () =>
-        be.recurrentSequence((over.kind ?? c.kind) as RecurrentKind, c.T, c.B, c.H,
+        be.recurrentSequence((over.kind ?? c.kind) as CellKind, c.T, c.B, c.H,
           (over.xProj ?? be.allocFloats(3 * 2 * 16)) as Float32Array, packed, (over.hBias ?? null) as Float32Array | null,
           (over.lengths ?? null) as Int32Array | null, false, (over.h ?? be.allocFloats(8)) as Float32Array,
           (over.c === undefined ? be.allocFloats(8) : over.c) as Float32Array | null, (over.out ?? be.allocFloats(24)) as Float32Array);
-      assert.throws(f({ kind: 'lstmx' }), /recurrentSequence: kind must be one of lstm, gru, tanh, relu, sigmoid, got 'lstmx'/);
+      assert.throws(f({ kind: 'lstmx' }), /recurrentSequence: kind must be one of lstm, gru, rnn-tanh, rnn-relu, rnn-sigmoid, got 'lstmx'/);
       assert.throws(f({ xProj: be.allocFloats(95) }), /recurrentSequence: xProj must hold \[3, 2, 16\] = 96 elements, got 95/);
       assert.throws(f({ h: be.allocFloats(7) }), /recurrentSequence: h must hold \[2, 4\] = 8 elements, got 7/);
       assert.throws(f({ c: null }), /recurrentSequence: c must hold \[2, 4\] = 8 elements, got none/);

@@ -1,7 +1,7 @@
 /**
  * Public door of the nn layer: the `Module` base, initialisers, and the stateless-across-time
  * layers (Linear, Embedding, Dropout, activations, Sequential, TimeDistributed). The losses
- * are the autograd ops, re-exported here for convenience.
+ * are the autograd ops, and the cell table the kernels' (cell-kinds.ts), re-exported here.
  */
 export { Module, type Layer, type StateDict, type LoadStateDictOptions, type LoadStateDictResult } from './module.js';
 export * as init from './init.js';
@@ -14,13 +14,14 @@ export { Sequential } from './sequential.js';
 export { TimeDistributed } from './time-distributed.js';
 export { crossEntropy, mseLoss, bceWithLogits } from '../autograd/ops/index.js';
 export {
-  RecurrentBase, Rnn, Lstm, Gru, recurrentParameterShapes, detachState, resetStateRow, serializeState, deserializeState,
-  type RecurrentOptions, type RecurrentState, type RecurrentForwardOptions, type RecurrentOutput, type RnnNonlinearity,
+  RecurrentBase, Rnn, Lstm, Gru, createRecurrent, recurrentParameterShapes, detachState, resetStateRow, serializeState, deserializeState,
+  type RecurrentOptions, type RecurrentState, type RecurrentForwardOptions, type RecurrentOutput,
 } from './recurrent.js';
+export { CELL_KINDS, type CellKind, type CellKindInfo, type OnnxCell, cellKind, cellKindAliases, cellKindsHelp, isCellKind } from '../kernels/cell-kinds.js';
 export { inputGradientNorms } from './gradient-flow.js';
 export {
-  RecurrentModel, normalizeModelConfig, CELL_TYPES, MAX_NUM_LAYERS, MAX_SIZE, MAX_PARAMETERS, MAX_PARAMETER_TENSORS,
-  type RecurrentModelConfig, type RecurrentModelConfigInput, type InputConfig, type CellType, type ModelOutput,
+  RecurrentModel, normalizeModelConfig, MAX_NUM_LAYERS, MAX_SIZE, MAX_PARAMETERS, MAX_PARAMETER_TENSORS,
+  type RecurrentModelConfig, type RecurrentModelConfigInput, type InputConfig, type ModelOutput,
 } from './recurrent-model.js';
 export { sequenceMask } from './sequence-mask.js';
 export {

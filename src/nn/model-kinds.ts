@@ -6,6 +6,7 @@
  * `kind` and are recurrent). Other graphs (encoder-decoder, tagger, forecaster) register theirs.
  * Not a file reader: io/model-file.ts and train/checkpoint.ts use this table.
  */
+import { cellKind } from '../kernels/cell-kinds.js';
 import type { Module } from './module.js';
 import { MAX_PARAMETER_TENSORS, RecurrentModel, type RecurrentModelConfig, describeJsonValue, normalizeModelConfig } from './recurrent-model.js';
 import type { Rng } from '../random/rng.js';
@@ -67,8 +68,9 @@ const recurrent: ModelKind<RecurrentModelConfig, RecurrentModel> = {
         problems.push(`tensor '${name}' must be [${LD}, B, ${config.hiddenSize}], got ${dims(t.shape)}`);
       }
     }
-    if (c && config.cell !== 'lstm') problems.push(`tensor '${prefix}c' is an LSTM cell state, but the cell is ${config.cell}`);
-    else if (config.cell === 'lstm' && !h !== !c) problems.push(`an LSTM's carried state needs both '${prefix}h' and '${prefix}c'`);
+    const { cellState, description } = cellKind(config.cell);
+    if (c && !cellState) problems.push(`tensor '${prefix}c' is a cell state, but the cell (${config.cell}) has none`);
+    else if (cellState && !h !== !c) problems.push(`an ${description}'s carried state needs both '${prefix}h' and '${prefix}c'`);
     else if (h && c && h.shape[1] !== c.shape[1]) problems.push(`tensors '${prefix}h' and '${prefix}c' hold different batch sizes (${h.shape[1]} and ${c.shape[1]})`);
     for (const name of tensors.keys()) {
       if (name.startsWith(prefix) && name !== `${prefix}h` && name !== `${prefix}c`) problems.push(`unexpected tensor '${name}'`);

@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CELL_TYPES, type InputConfig, MAX_NUM_LAYERS, MAX_PARAMETER_TENSORS, RecurrentModel, normalizeModelConfig } from './recurrent-model.js';
+import { type InputConfig, MAX_NUM_LAYERS, MAX_PARAMETER_TENSORS, RecurrentModel, normalizeModelConfig } from './recurrent-model.js';
 import { Rng } from '../random/rng.js';
+import { CELL_KINDS } from '../kernels/cell-kinds.js';
 
 test('RecurrentModel.parameterShapes lists exactly the names and shapes of the built model, in order', () => {
   const inputs: InputConfig[] = [{ kind: 'embedding', vocabSize: 7, embeddingDim: 3 }, { kind: 'one-hot', vocabSize: 5 }, { kind: 'dense', size: 2 }];
   let n = 0;
-  for (const cell of CELL_TYPES) {
+  for (const cell of CELL_KINDS) {
     for (const input of inputs) {
       for (const [numLayers, bidirectional, bias] of [[1, false, true], [2, true, true], [3, false, false], [2, true, false]] as const) {
         const config = { input, cell, hiddenSize: 4, numLayers, bidirectional, bias, outputSize: 3 };

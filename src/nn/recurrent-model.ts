@@ -9,17 +9,14 @@ import { Module, checkParametersSet, describe } from './module.js';
 import { Embedding } from './embedding.js';
 import { Linear } from './linear.js';
 import {
-  Gru, Lstm, type RecurrentBase, type RecurrentForwardOptions, type RecurrentState, Rnn, type RnnNonlinearity, recurrentParameterShapes,
+  type RecurrentBase, type RecurrentForwardOptions, type RecurrentState, createRecurrent, recurrentParameterShapes,
 } from './recurrent.js';
-import type { RecurrentMode } from '../autograd/ops/recurrent-layer.js';
+import { CELL_KINDS, type CellKind, isCellKind } from '../kernels/cell-kinds.js';
 import type { Tape } from '../autograd/tape.js';
 import { concatLast, reshape, select } from '../autograd/ops/index.js';
 import { Rng } from '../random/rng.js';
 import { IntTensor, Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
-
-export type CellType = 'lstm' | 'gru' | 'rnn-tanh' | 'rnn-relu' | 'rnn-sigmoid';
-export const CELL_TYPES: readonly CellType[] = ['lstm', 'gru', 'rnn-tanh', 'rnn-relu', 'rnn-sigmoid'];
 
 export type InputConfig =
   | { kind: 'embedding'; vocabSize: number; embeddingDim: number; paddingIdx?: number }
@@ -30,7 +27,8 @@ export interface RecurrentModelConfig {
   /** The model kind of saved files ('recurrent'; files written before kinds existed have none). */
   kind: 'recurrent';
   input: InputConfig;
-  cell: CellType;
+  /** The recurrent cell: a kind of the cell table (kernels/cell-kinds.ts), e.g. 'lstm' or 'rnn-tanh'. */
+  cell: CellKind;
   hiddenSize: number;
   numLayers: number;
   bidirectional: boolean;
@@ -142,7 +140,7 @@ export function normalizeModelConfig(c: RecurrentModelConfigInput): RecurrentMod
     output: or(c.output, 'sequence'),
     batchFirst: or(c.batchFirst, false),
   };
-  if (!CELL_TYPES.includes(out.cell)) throw new Error(`${where}: cell must be one of ${CELL_TYPES.join(', ')}, got ${describeJsonValue(out.cell)}`);
+  if (!isCellKind(out.cell)) throw new Error(`${where}: cell must be one of ${CELL_KINDS.join(', ')}, got ${describeJsonValue(out.cell)}`);
   posInt('hiddenSize', out.hiddenSize);
   posInt('numLayers', out.numLayers, MAX_NUM_LAYERS);
   posInt('outputSize', out.outputSize);
@@ -159,11 +157,6 @@ export function normalizeModelConfig(c: RecurrentModelConfigInput): RecurrentMod
   return out;
 }
 
-/** Maps a cell type to the recurrent layer mode (the Elman nonlinearity for 'rnn-*'). */
-function modeOf(cell: CellType): RecurrentMode {
-  return cell === 'lstm' || cell === 'gru' ? cell : (cell.slice(4) as RnnNonlinearity);
-}
-
 /** The names and shapes of a normalised config's parameters, in `namedParameters()` order. */
 function parameterShapesOf(c: RecurrentModelConfig): [string, number[]][] {
   const out: [string, number[]][] = [];
@@ -174,7 +167,7 @@ function parameterShapesOf(c: RecurrentModelConfig): [string, number[]][] {
   } else {
     inputSize = c.input.kind === 'one-hot' ? c.input.vocabSize : c.input.size;
   }
-  const rnn = recurrentParameterShapes(modeOf(c.cell), { inputSize, hiddenSize: c.hiddenSize, numLayers: c.numLayers, bidirectional: c.bidirectional, bias: c.bias });
+  const rnn = recurrentParameterShapes(c.cell, { inputSize, hiddenSize: c.hiddenSize, numLayers: c.numLayers, bidirectional: c.bidirectional, bias: c.bias });
   for (const [name, shape] of rnn) out.push([`rnn.${name}`, shape]);
   const F = (c.bidirectional ? 2 : 1) * c.hiddenSize;
   out.push(['head.weight', [c.outputSize, F]], ['head.bias', [c.outputSize]]);
@@ -230,8 +223,7 @@ export class RecurrentModel extends Module {
       inputSize = c.input.kind === 'one-hot' ? c.input.vocabSize : c.input.size;
     }
     const o = { inputSize, hiddenSize: c.hiddenSize, numLayers: c.numLayers, bidirectional: c.bidirectional, dropout: c.dropout, bias: c.bias, batchFirst: c.batchFirst, rng };
-    const mode = modeOf(c.cell);
-    this.rnn = this.registerModule('rnn', mode === 'lstm' ? new Lstm(o) : mode === 'gru' ? new Gru(o) : new Rnn({ ...o, nonlinearity: mode }));
+    this.rnn = this.registerModule('rnn', createRecurrent(c.cell, o));
     const D = c.bidirectional ? 2 : 1;
     this.head = this.registerModule('head', new Linear(D * c.hiddenSize, c.outputSize, { rng }));
   }

@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
-import { Gru, Lstm, Rnn, type RecurrentBase, type RecurrentState } from './recurrent.js';
+import { type RecurrentBase, type RecurrentState, createRecurrent } from './recurrent.js';
+import { CELL_KINDS, type CellKind } from '../kernels/cell-kinds.js';
 import { Tape } from '../autograd/tape.js';
 import { Rng } from '../random/rng.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -17,19 +18,14 @@ import { recurrentGraph, recurrentGraphInputs } from '../io/onnx/recurrent-graph
 import { FLOAT, encodeModel, valueInfo } from '../io/onnx/proto.js';
 import { randomFloats } from '../testing/compare.js';
 
-type Kind = 'tanh' | 'relu' | 'sigmoid' | 'lstm' | 'gru';
-
-function build(kind: Kind, I: number, H: number, numLayers: number, bidirectional: boolean, seed: number, bias = true): RecurrentBase {
-  const o = { inputSize: I, hiddenSize: H, numLayers, bidirectional, bias, rng: new Rng(seed) };
-  if (kind === 'lstm') return new Lstm(o);
-  if (kind === 'gru') return new Gru(o);
-  return new Rnn({ ...o, nonlinearity: kind });
+function build(kind: CellKind, I: number, H: number, numLayers: number, bidirectional: boolean, seed: number, bias = true): RecurrentBase {
+  return createRecurrent(kind, { inputSize: I, hiddenSize: H, numLayers, bidirectional, bias, rng: new Rng(seed) });
 }
 
 async function runOrt(model: RecurrentBase, x: Tensor, lengths: Int32Array | undefined, init: RecurrentState | undefined) {
   const weights = new Map([...model.namedParameters()].map(([n, p]) => [n, p.data]));
   const spec = {
-    mode: model.mode, inputSize: model.inputSize, hiddenSize: model.hiddenSize, numLayers: model.numLayers,
+    cell: model.cell, inputSize: model.inputSize, hiddenSize: model.hiddenSize, numLayers: model.numLayers,
     bidirectional: model.bidirectional, bias: model.bias, weights: (n: string) => weights.get(n)!,
   };
   const names = { input: 'X', sequenceLens: lengths ? 'lens' : undefined, initialH: init ? 'h0' : undefined, initialC: init?.c ? 'c0' : undefined };
@@ -91,7 +87,6 @@ async function compare(backend: Backend, model: RecurrentBase, variant: Variant,
   return worst;
 }
 
-const KINDS: Kind[] = ['tanh', 'relu', 'sigmoid', 'lstm', 'gru'];
 
 for (const [bname, make] of backends) {
   test(`recurrent layers match ONNX Runtime (${bname} backend)`, async (t) => {
@@ -99,7 +94,7 @@ for (const [bname, make] of backends) {
     let worst = 0;
     let cases = 0;
     let seed = 1;
-    for (const kind of KINDS) {
+    for (const kind of CELL_KINDS) {
       for (const numLayers of [1, 2]) {
         for (const bidirectional of [false, true]) {
           for (const variant of ['plain', 'initial-state', 'lengths', 'both'] as const) {
@@ -118,7 +113,7 @@ for (const [bname, make] of backends) {
     const backend = await make();
     const diffs: string[] = [];
     let seed = 500;
-    for (const kind of KINDS) {
+    for (const kind of CELL_KINDS) {
       for (const variant of ['lengths', 'both'] as const) {
         seed++;
         const model = build(kind, I, H, 2, true, seed, false).to(backend);

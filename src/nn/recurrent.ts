@@ -9,7 +9,9 @@
 import { Module, checkParametersSet, describe, initOrLeaveUnset } from './module.js';
 import { Parameter } from '../autograd/parameter.js';
 import type { Tape } from '../autograd/tape.js';
-import { type RecurrentMode, gateCount, recurrentLayer } from '../autograd/ops/recurrent-layer.js';
+import { recurrentLayer } from '../autograd/ops/recurrent-layer.js';
+import type { Activation } from '../kernels/backend.js';
+import { CELL_KINDS, type CellKind, cellKind } from '../kernels/cell-kinds.js';
 import { concatLast, select, stack } from '../autograd/ops/sequence-ops.js';
 import { dropout, transpose01 } from '../autograd/ops/index.js';
 import { uniform } from './init.js';
@@ -69,10 +71,10 @@ export interface RecurrentOutput {
  * Sizes are taken as given (the constructor validates them).
  */
 export function recurrentParameterShapes(
-  mode: RecurrentMode,
+  cell: CellKind,
   o: { inputSize: number; hiddenSize: number; numLayers?: number; bidirectional?: boolean; bias?: boolean },
 ): [string, number[]][] {
-  const G = gateCount(mode);
+  const G = cellKind(cell, 'recurrentParameterShapes').gates;
   const H = o.hiddenSize;
   const D = o.bidirectional ? 2 : 1;
   const out: [string, number[]][] = [];
@@ -86,9 +88,10 @@ export function recurrentParameterShapes(
   return out;
 }
 
-/** Shared machinery of Rnn, Lstm and Gru. */
+/** Shared machinery of Rnn, Lstm and Gru: everything but the cell, which the cell table describes. */
 export abstract class RecurrentBase extends Module {
-  readonly mode: RecurrentMode;
+  /** The cell kind (cell-kinds.ts): 'lstm', 'gru', 'rnn-tanh', ... as a model config names it. */
+  readonly cell: CellKind;
   readonly inputSize: number;
   readonly hiddenSize: number;
   readonly numLayers: number;
@@ -98,7 +101,7 @@ export abstract class RecurrentBase extends Module {
   readonly batchFirst: boolean;
   private readonly rng: Rng | undefined;
 
-  protected constructor(mode: RecurrentMode, options: RecurrentOptions) {
+  protected constructor(cell: CellKind, options: RecurrentOptions) {
     super();
     const name = new.target.name;
     const o = options;
@@ -108,7 +111,7 @@ export abstract class RecurrentBase extends Module {
     positiveInt(name, 'numLayers', o.numLayers ?? 1);
     const p = o.dropout ?? 0;
     if (!(typeof p === 'number' && p >= 0 && p < 1)) throw new Error(`${name}: dropout must be in [0, 1), got ${p}`);
-    this.mode = mode;
+    this.cell = cell;
     this.inputSize = o.inputSize;
     this.hiddenSize = o.hiddenSize;
     this.numLayers = o.numLayers ?? 1;
@@ -120,7 +123,7 @@ export abstract class RecurrentBase extends Module {
     if (o.rng !== undefined && !(o.rng instanceof Rng)) throw new Error(`${name}: options.rng must be an Rng, got ${describe(o.rng)}`);
     this.rng = o.rng;
     const bound = 1 / Math.sqrt(this.hiddenSize);
-    for (const [pname, shape] of recurrentParameterShapes(mode, this)) {
+    for (const [pname, shape] of recurrentParameterShapes(cell, this)) {
       const param = this.registerParameter(pname, Parameter.zeros(shape));
       initOrLeaveUnset(param, this.rng, (rng) => uniform(param, rng, -bound, bound));
     }
@@ -139,7 +142,7 @@ export abstract class RecurrentBase extends Module {
   /** Zero state for a batch of `batchSize`, on the JavaScript heap. */
   zeroState(batchSize: number): RecurrentState {
     const shape = [this.numLayers * this.numDirections, batchSize, this.hiddenSize];
-    return this.mode === 'lstm' ? { h: Tensor.zeros(shape), c: Tensor.zeros(shape) } : { h: Tensor.zeros(shape) };
+    return cellKind(this.cell).cellState ? { h: Tensor.zeros(shape), c: Tensor.zeros(shape) } : { h: Tensor.zeros(shape) };
   }
 
   /**
@@ -175,7 +178,7 @@ export abstract class RecurrentBase extends Module {
           biasIh: this.bias ? this.param(`bias_ih_l${l}${sfx}`) : undefined,
           biasHh: this.bias ? this.param(`bias_hh_l${l}${sfx}`) : undefined,
         }, {
-          mode: this.mode,
+          cell: this.cell,
           reverse: d === 1,
           lengths,
           h0: init ? select(tape, init.h, idx) : undefined,
@@ -189,7 +192,7 @@ export abstract class RecurrentBase extends Module {
       if (dropoutRng && l < this.numLayers - 1) input = dropout(tape, input, this.dropout, dropoutRng);
     }
     const state: RecurrentState = { h: stack(tape, hs) };
-    if (this.mode === 'lstm') state.c = stack(tape, cs);
+    if (cellKind(this.cell).cellState) state.c = stack(tape, cs);
     return { output: this.batchFirst ? transpose01(tape, input) : input, state };
   }
 
@@ -244,7 +247,7 @@ export abstract class RecurrentBase extends Module {
       const hint = x && s.h.rank === 3 && s.h.shape[1] !== B ? this.axesOf(x) : '';
       throw new Error(`${where}: ${what}.h must be ${formatShape(shape)}, got ${formatShape(s.h.shape)}${hint}`);
     }
-    if (this.mode === 'lstm') {
+    if (cellKind(this.cell).cellState) {
       if (!(s.c instanceof Tensor)) throw new Error(`${where}: ${what}.c must be a Tensor ${formatShape(shape)} for an LSTM`);
       expectShape(where, `${what}.c`, s.c.shape, shape);
     } else if (s.c !== undefined) {
@@ -253,7 +256,11 @@ export abstract class RecurrentBase extends Module {
   }
 }
 
-export type RnnNonlinearity = 'tanh' | 'relu' | 'sigmoid';
+/** The Elman cell kinds by their nonlinearity: `Rnn`'s PyTorch-style option, mapped through the cell table. */
+const ELMAN = new Map(CELL_KINDS.flatMap((k) => {
+  const f = cellKind(k).nonlinearity;
+  return f ? [[f, k] as const] : [];
+}));
 
 /**
  * Elman RNN: h_t = f(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh), f = tanh (default), relu or
@@ -261,11 +268,15 @@ export type RnnNonlinearity = 'tanh' | 'relu' | 'sigmoid';
  * `bias_ih_l{k}`, `bias_hh_l{k}` [H], plus `_reverse` copies; all U(-1/sqrt(H), 1/sqrt(H)).
  */
 export class Rnn extends RecurrentBase {
-  readonly nonlinearity: RnnNonlinearity;
-  constructor(options: RecurrentOptions & { nonlinearity?: RnnNonlinearity }) {
+  readonly nonlinearity: Activation;
+  constructor(options: RecurrentOptions & { nonlinearity?: Activation }) {
     const f = options?.nonlinearity ?? 'tanh';
-    if (!['tanh', 'relu', 'sigmoid'].includes(f)) throw new Error(`Rnn: nonlinearity must be 'tanh', 'relu' or 'sigmoid', got '${String(f)}'`);
-    super(f, options);
+    const cell = ELMAN.get(f);
+    if (!cell) {
+      const names = [...ELMAN.keys()].map((n) => `'${n}'`);
+      throw new Error(`Rnn: nonlinearity must be ${names.slice(0, -1).join(', ')} or ${names.at(-1)}, got '${String(f)}'`);
+    }
+    super(cell, options);
     this.nonlinearity = f;
   }
 }
@@ -308,6 +319,18 @@ export class Gru extends RecurrentBase {
   constructor(options: RecurrentOptions) {
     super('gru', options);
   }
+}
+
+/**
+ * The layer of a cell kind: `Lstm`, `Gru`, or `Rnn` with the kind's nonlinearity (so
+ * `createRecurrent('rnn-relu', o)` is `new Rnn({ ...o, nonlinearity: 'relu' })`).
+ */
+export function createRecurrent(cell: CellKind, options: RecurrentOptions): RecurrentBase {
+  const f = cellKind(cell, 'createRecurrent').nonlinearity;
+  if (f) return new Rnn({ ...options, nonlinearity: f });
+  if (cell === 'lstm') return new Lstm(options);
+  if (cell === 'gru') return new Gru(options);
+  throw new Error(`createRecurrent: no layer class for the cell kind '${cell}'`);
 }
 
 function positiveInt(where: string, name: string, v: unknown): void {

@@ -6,12 +6,13 @@
 import { Tape } from '../autograd/tape.js';
 import { crossEntropy, reshape } from '../autograd/ops/index.js';
 import type { Backend } from '../kernels/backend.js';
-import { RecurrentModel, type CellType } from '../nn/recurrent-model.js';
+import { RecurrentModel } from '../nn/recurrent-model.js';
+import type { CellKind } from '../kernels/cell-kinds.js';
 import { Adam } from '../optim/adam.js';
 import { Rng } from '../random/rng.js';
 import { IntTensor } from '../tensor/tensor.js';
 
-export interface TrainStepsOptions { cell: CellType; T: number; B: number; vocab: number; hidden: number; numLayers: number; steps: number; seed: number }
+export interface TrainStepsOptions { cell: CellKind; T: number; B: number; vocab: number; hidden: number; numLayers: number; steps: number; seed: number }
 
 export function trainSteps(backend: Backend, o: TrainStepsOptions): { losses: number[]; grads: Float32Array[]; params: Float32Array[] } {
   const { T, B, vocab: V } = o;

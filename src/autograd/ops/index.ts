@@ -19,5 +19,5 @@ export { mseLoss, type MseLossOptions } from './mse-loss.js';
 export { bceWithLogits, type BceWithLogitsOptions } from './bce-with-logits.js';
 export { lstmCell, type LstmState } from './lstm-cell.js';
 export { gruCell } from './gru-cell.js';
-export { recurrentLayer, gateCount, type RecurrentMode, type RecurrentWeights, type RecurrentLayerOptions, type RecurrentLayerResult } from './recurrent-layer.js';
+export { recurrentLayer, type RecurrentWeights, type RecurrentLayerOptions, type RecurrentLayerResult } from './recurrent-layer.js';
 export { select, stack, concatLast } from './sequence-ops.js';

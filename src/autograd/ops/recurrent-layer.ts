@@ -15,12 +15,8 @@
 import type { Tape } from '../tape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { expectShape, formatShape } from '../../tensor/shape.js';
-import { type RecurrentKind, type RecurrentSaved, recurrentGates } from '../../kernels/backend.js';
-
-export type RecurrentMode = RecurrentKind;
-
-/** Gates per mode: LSTM i,f,g,o; GRU r,z,n; Elman one (the kernel contract's recurrentGates). */
-export const gateCount: (mode: RecurrentMode) => number = recurrentGates;
+import type { RecurrentSaved } from '../../kernels/backend.js';
+import { type CellKind, type CellKindInfo, cellKind } from '../../kernels/cell-kinds.js';
 
 export interface RecurrentWeights {
   /** [G*H, I] */ weightIh: Tensor;
@@ -30,14 +26,15 @@ export interface RecurrentWeights {
 }
 
 export interface RecurrentLayerOptions {
-  mode: RecurrentMode;
+  /** The cell (its row in the cell table gives the gates G and whether there is a cell state). */
+  cell: CellKind;
   /** Process t = T-1 .. 0. */
   reverse?: boolean;
   /** [B] valid lengths in 1..T (right padding); all T when absent. */
   lengths?: Int32Array;
   /** [B, H] initial hidden state (zeros when absent). */
   h0?: Tensor;
-  /** [B, H] initial cell state, LSTM only (zeros when absent). */
+  /** [B, H] initial cell state, for a kind with one (LSTM; zeros when absent). */
   c0?: Tensor;
 }
 
@@ -46,7 +43,7 @@ export interface RecurrentLayerResult {
   output: Tensor;
   /** [B, H] final hidden state (at each sequence's own last step). */
   h: Tensor;
-  /** [B, H] final cell state (LSTM only). */
+  /** [B, H] final cell state (LSTM). */
   c?: Tensor;
 }
 
@@ -59,15 +56,16 @@ export interface RecurrentLayerResult {
  */
 export function recurrentLayer(tape: Tape, x: Tensor, w: RecurrentWeights, options: RecurrentLayerOptions): RecurrentLayerResult {
   const where = 'recurrentLayer';
-  const { mode } = options;
+  const kind = options.cell;
+  const cell = cellKind(kind, where);
   const reverse = options.reverse ?? false;
-  const G = gateCount(mode);
+  const G = cell.gates;
   if (x.rank !== 3) throw new Error(`${where}: x must be [T, B, I], got rank ${x.rank} ${x}`);
   const [T, B, I] = x.shape as [number, number, number];
   const GH = w.weightIh.shape[0]!;
   const H = GH / G;
   if (w.weightIh.rank !== 2 || !Number.isInteger(H) || H < 1) {
-    throw new Error(`${where}: weightIh must have ${G} * hiddenSize rows (${mode}), got ${formatShape(w.weightIh.shape)}`);
+    throw new Error(`${where}: weightIh must have ${G} * hiddenSize rows (${kind}), got ${formatShape(w.weightIh.shape)}`);
   }
   expectShape(where, 'weightIh', w.weightIh.shape, [G * H, I]);
   expectShape(where, 'weightHh', w.weightHh.shape, [G * H, H]);
@@ -75,7 +73,7 @@ export function recurrentLayer(tape: Tape, x: Tensor, w: RecurrentWeights, optio
   if (w.biasHh) expectShape(where, 'biasHh', w.biasHh.shape, [G * H]);
   if (options.h0) expectShape(where, 'h0', options.h0.shape, [B, H]);
   if (options.c0) {
-    if (mode !== 'lstm') throw new Error(`${where}: c0 is only for LSTM (mode ${mode})`);
+    if (!cell.cellState) throw new Error(`${where}: c0 is only for LSTM (cell ${kind})`);
     expectShape(where, 'c0', options.c0.shape, [B, H]);
   }
   if (options.lengths) checkLengths(where, options.lengths, T, B);
@@ -83,15 +81,18 @@ export function recurrentLayer(tape: Tape, x: Tensor, w: RecurrentWeights, optio
   const k = tape.backend;
   const BH = B * H;
 
-  // xProj: [T, B, G*H] = x W_ih^T + b_ih (+ b_hh unless GRU, whose b_hn sits inside r * (.))
+  // xProj: [T, B, G*H] = x W_ih^T + b_ih (+ b_hh unless the cell applies it: GRU's b_hn sits inside r * (.))
   const xProj = tape.scratch([T, B, G * H]); // the GEMM below has beta = 0
   k.gemm(false, true, T * B, G * H, I, 1, x.data, I, w.weightIh.data, I, 0, xProj.data, G * H);
   if (w.biasIh) k.addRowVector(T * B, G * H, w.biasIh.data, xProj.data);
-  if (w.biasHh && mode !== 'gru') k.addRowVector(T * B, G * H, w.biasHh.data, xProj.data);
+  if (w.biasHh && !cell.hiddenBiasInCell) k.addRowVector(T * B, G * H, w.biasHh.data, xProj.data);
 
   // T = 1 without a tape (streaming inference, e.g. sampling): one product on the unpacked
   // weights and one cell, instead of packing W_hh for a single multiplication.
-  if (!tape.recording && T === 1) return singleStep(tape, xProj, w, options, B, H, G);
+  if (!tape.recording && T === 1) {
+    const step = singleStep(tape, xProj, w, options, cell, B, H);
+    if (step) return step;
+  }
 
   // The whole sequence is one kernel call; a recording tape also saves what the backward reads.
   // Kernel outputs written in full (recurrentPack, recurrentSequence's out and saves): scratch.
@@ -99,20 +100,20 @@ export function recurrentLayer(tape: Tape, x: Tensor, w: RecurrentWeights, optio
   k.recurrentPack(G, H, w.weightHh.data, packed.data);
   const h = tape.tensor([B, H]);
   if (options.h0) h.data.set(options.h0.data);
-  const c = mode === 'lstm' ? tape.tensor([B, H]) : undefined;
+  const c = cell.cellState ? tape.tensor([B, H]) : undefined;
   if (c && options.c0) c.data.set(options.c0.data);
   const output = tape.scratch([T, B, H]);
   const save: RecurrentSaved | null = tape.recording ? {
-    gates: tape.scratch([T, B, (mode === 'lstm' || mode === 'gru' ? 4 : 1) * H]).data,
+    gates: tape.scratch([T, B, cell.savedGates * H]).data,
     hPrev: tape.scratch([T, B, H]).data,
-    ...(mode === 'lstm' ? { cPrev: tape.scratch([T, B, H]).data, c: tape.scratch([T, B, H]).data } : {}),
+    ...(cell.cellState ? { cPrev: tape.scratch([T, B, H]).data, c: tape.scratch([T, B, H]).data } : {}),
   } : null;
   const lengths = options.lengths ?? null;
-  k.recurrentSequence(mode, T, B, H, xProj.data, packed.data, mode === 'gru' ? w.biasHh?.data ?? null : null,
+  k.recurrentSequence(kind, T, B, H, xProj.data, packed.data, cell.hiddenBiasInCell ? w.biasHh?.data ?? null : null,
     lengths, reverse, h.data, c ? c.data : null, output.data, save);
 
   const outputs: Record<string, Tensor> = c ? { output, h, c } : { output, h };
-  tape.record(`recurrentLayer(${mode}${reverse ? ', reverse' : ''})`,
+  tape.record(`recurrentLayer(${kind}${reverse ? ', reverse' : ''})`,
     { x, weightIh: w.weightIh, weightHh: w.weightHh, biasIh: w.biasIh, biasHh: w.biasHh, h0: options.h0, c0: options.c0 },
     outputs, () => {
       const dh = tape.tensor([B, H]).data;
@@ -123,12 +124,12 @@ export function recurrentLayer(tape: Tape, x: Tensor, w: RecurrentWeights, optio
       if (dc && dcN) dc.set(dcN.data);
       // Overwritten in full by recurrentSequenceBackward (zero past each sequence's length).
       const dxProj = tape.scratch([T, B, G * H]);
-      const dhProj = mode === 'gru' ? tape.scratch([T, B, G * H]) : dxProj;
+      const dhProj = cell.hiddenBiasInCell ? tape.scratch([T, B, G * H]) : dxProj;
       // W_hh is the B operand of every step's dh product: packed once for the backward pass.
       const packedT = tape.scratch([k.gemmPackedSize(G * H, H)]).data;
       k.gemmPackB(false, G * H, H, w.weightHh.data, H, packedT);
-      k.recurrentSequenceBackward(mode, T, B, H, packedT, lengths, reverse, save!, tape.gradIfAny(output)?.data ?? null,
-        dh, dc, dxProj.data, mode === 'gru' ? dhProj.data : null);
+      k.recurrentSequenceBackward(kind, T, B, H, packedT, lengths, reverse, save!, tape.gradIfAny(output)?.data ?? null,
+        dh, dc, dxProj.data, cell.hiddenBiasInCell ? dhProj.data : null);
 
       // Weight gradients: one GEMM each over all T*B rows.
       if (tape.needsGrad(w.weightIh)) k.gemm(true, false, G * H, I, T * B, 1, dxProj.data, G * H, x.data, I, 1, tape.grad(w.weightIh).data, I);
@@ -142,32 +143,38 @@ export function recurrentLayer(tape: Tape, x: Tensor, w: RecurrentWeights, optio
   return c ? { output, h, c } : { output, h };
 }
 
-/** One step without a backward (T = 1 on a tape that does not record): the product on W_hh as stored. */
-function singleStep(tape: Tape, xProj: Tensor, w: RecurrentWeights, options: RecurrentLayerOptions,
-  B: number, H: number, G: number): RecurrentLayerResult {
+/**
+ * One step without a backward (T = 1 on a tape that does not record): the product on W_hh as
+ * stored and the cell's step kernel, or undefined for a kind without one (the caller then runs
+ * the whole-sequence kernel on one step).
+ */
+function singleStep(tape: Tape, xProj: Tensor, w: RecurrentWeights, options: RecurrentLayerOptions, cell: CellKindInfo,
+  B: number, H: number): RecurrentLayerResult | undefined {
   const k = tape.backend;
-  const { mode } = options;
+  const G = cell.gates;
   const hPrev = options.h0 ? options.h0.data : tape.tensor([B, H]).data;
   const h = tape.tensor([B, H]);
-  const output = tape.tensor([1, B, H]);
   let c: Tensor | undefined;
-  if (mode === 'lstm') {
+  if (cell.nonlinearity) {
+    k.gemm(false, true, B, H, H, 1, hPrev, H, w.weightHh.data, H, 1, xProj.data, H);
+    k.activationForward(cell.nonlinearity, B * H, xProj.data, h.data);
+  } else if (cell.name === 'lstm') {
     const gates = xProj.data; // a fresh tensor of this op: the cell may overwrite it
     k.gemm(false, true, B, G * H, H, 1, hPrev, H, w.weightHh.data, H, 1, gates, G * H);
     c = tape.tensor([B, H]);
     k.lstmCellForward(B, H, gates, options.c0 ? options.c0.data : tape.tensor([B, H]).data, c.data, h.data);
-  } else if (mode === 'gru') {
+  } else if (cell.name === 'gru') {
     const hProj = tape.tensor([B, G * H]).data;
     if (w.biasHh) for (let b = 0; b < B; b++) hProj.set(w.biasHh.data, b * G * H);
     k.gemm(false, true, B, G * H, H, 1, hPrev, H, w.weightHh.data, H, w.biasHh ? 1 : 0, hProj, G * H);
     k.gruCellForward(B, H, xProj.data, hProj, hPrev, tape.tensor([B, 4 * H]).data, h.data);
   } else {
-    k.gemm(false, true, B, H, H, 1, hPrev, H, w.weightHh.data, H, 1, xProj.data, H);
-    k.activationForward(mode, B * H, xProj.data, h.data);
+    return undefined;
   }
+  const output = tape.tensor([1, B, H]);
   output.data.set(h.data); // lengths are all 1 here: every sequence is active
   const outputs: Record<string, Tensor> = c ? { output, h, c } : { output, h };
-  tape.record(`recurrentLayer(${mode})`, {}, outputs, () => {});
+  tape.record(`recurrentLayer(${cell.name})`, {}, outputs, () => {});
   return c ? { output, h, c } : { output, h };
 }
 

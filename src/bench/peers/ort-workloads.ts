@@ -16,7 +16,7 @@ export async function ortRunner(w: Workload, threads: number): Promise<Runner> {
   const rng = new Rng(2);
   const lstm = new Lstm({ inputSize: w.input, hiddenSize: w.hidden, rng });
   const weights = new Map([...lstm.namedParameters()].map(([n, p]) => [n, p.data]));
-  const spec = { mode: lstm.mode, inputSize: w.input, hiddenSize: w.hidden, numLayers: 1, bidirectional: false, bias: true, weights: (n: string) => weights.get(n)! };
+  const spec = { cell: lstm.cell, inputSize: w.input, hiddenSize: w.hidden, numLayers: 1, bidirectional: false, bias: true, weights: (n: string) => weights.get(n)! };
   const names = { input: 'X', prefix: 'rnn' };
   const g = recurrentGraph(spec, names);
   // Keep the LSTM node alone: its Y output already has the [T, B, H] memory layout for D = 1.

@@ -9,6 +9,7 @@
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type * as TfLayers from '@tensorflow/tfjs-layers';
 import type { InferenceWorkload, Runner, TrainingWorkload, Workload } from '../workloads.js';
+import { cellKind } from '../../kernels/cell-kinds.js';
 
 type Tf = typeof TfCore;
 type Layers = typeof TfLayers;
@@ -37,7 +38,9 @@ function rnnLayer(tfl: Layers, cell: Workload['cell'], units: number, seed: numb
   };
   if (cell === 'lstm') return tfl.layers.lstm({ ...common, recurrentActivation: 'sigmoid' });
   if (cell === 'gru') return tfl.layers.gru({ ...common, recurrentActivation: 'sigmoid' });
-  return tfl.layers.simpleRNN({ ...common, activation: 'tanh' });
+  const activation = cellKind(cell).nonlinearity;
+  if (!activation) throw new Error(`tfjs peer: no TF.js layer for the cell kind '${cell}'`);
+  return tfl.layers.simpleRNN({ ...common, activation });
 }
 
 export async function tfjsRunner(w: Workload, backend: 'cpu' | 'wasm'): Promise<Runner & { threads: number }> {

@@ -9,8 +9,9 @@ import { loadTextFile } from '../../data/text-file.js';
 import { type Backend, type WasmBackendOptions, createBackend } from '../../kernels/index.js';
 import { Rng } from '../../random/rng.js';
 import {
-  BUNDLED_TEXT_PATH, CHAR_LM_DEFAULTS, type CharLmConfig, type CharLmInput, charLmOf, charLmTask, evaluateCharLm, explainText, generateChars,
+  BUNDLED_TEXT_PATH, CHAR_LM_CELLS, CHAR_LM_DEFAULTS, type CharLmConfig, type CharLmInput, charLmOf, charLmTask, evaluateCharLm, explainText, generateChars,
 } from '../../tasks/char-lm/index.js';
+import { cellKindAliases, cellKindsHelp } from '../../nn/index.js';
 import { describeChar } from '../../data/char-tokenizer.js';
 import { readModelFile } from '../model-path.js';
 import { choiceFlag, durationFlag, integerFlag, numberFlag } from '../flag-parsers.js';
@@ -44,7 +45,7 @@ function registerTrain(lm: Command): void {
     defaultOut: DEFAULT_RUN_DIR,
     flags: (cmd) => cmd
       .option('--text <file>', 'UTF-8 text to train on (default: the bundled Tiny Shakespeare; when resuming, the run\'s own text)')
-      .option('--cell <type>', `lstm, gru, rnn (Elman tanh) or rnn-relu (default ${D.cell})`, choiceFlag('--cell', ['lstm', 'gru', 'rnn-tanh', 'rnn-relu'] as const, { rnn: 'rnn-tanh' }))
+      .option('--cell <type>', `${cellKindsHelp(CHAR_LM_CELLS)} (default ${D.cell})`, choiceFlag('--cell', CHAR_LM_CELLS, cellKindAliases(CHAR_LM_CELLS)))
       .option('--hidden-size <n>', `hidden units per layer (default ${D.hiddenSize})`, integerFlag('--hidden-size', 1))
       .option('--num-layers <n>', `stacked recurrent layers (default ${D.numLayers})`, integerFlag('--num-layers', 1))
       .option('--dropout <p>', `dropout between recurrent layers, in [0, 1) (default ${D.dropout})`, numberFlag('--dropout', 0, 1, { hiOpen: true }))

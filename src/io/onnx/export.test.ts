@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import { ONNX_OPSETS, exportOnnx } from './export.js';
 import { onnx } from './proto.js';
-import { type CellType, RecurrentModel, type InputConfig } from '../../nn/recurrent-model.js';
+import { RecurrentModel, type InputConfig } from '../../nn/recurrent-model.js';
+import { CELL_KINDS, cellKind } from '../../kernels/cell-kinds.js';
 import { Gru, Lstm, type RecurrentBase, type RecurrentState, Rnn } from '../../nn/recurrent.js';
 import { Tape } from '../../autograd/tape.js';
 import { WasmBackend } from '../../kernels/wasm/wasm-backend.js';
@@ -49,7 +50,7 @@ test('ONNX export of RecurrentModel matches recur under ONNX Runtime, with the o
   let cases = 0, worst = 0, seed = 0;
   const seen = new Set<string>();
   const inputs: InputConfig[] = [{ kind: 'embedding', vocabSize: V, embeddingDim: 3 }, { kind: 'one-hot', vocabSize: V }, { kind: 'dense', size: 3 }];
-  for (const cell of ['lstm', 'gru', 'rnn-tanh', 'rnn-relu', 'rnn-sigmoid'] as CellType[]) {
+  for (const cell of CELL_KINDS) {
     for (const numLayers of [1, 2]) {
       for (const bidirectional of [false, true]) {
         for (const output of ['sequence', 'last'] as const) {
@@ -81,7 +82,7 @@ test('ONNX export of RecurrentModel matches recur under ONNX Runtime, with the o
             assert.deepEqual(r.logits!.dims, ours.logits.shape, `${label} ${how}: logits shape`);
             const d = [maxAbsDiff(ours.logits.data, r.logits!.data as Float32Array), maxAbsDiff(probs.data, r.probabilities!.data as Float32Array),
               maxAbsDiff(ours.state.h.data, r.h_n!.data as Float32Array)];
-            if (cell === 'lstm') d.push(maxAbsDiff(ours.state.c!.data, r.c_n!.data as Float32Array));
+            if (cellKind(cell).cellState) d.push(maxAbsDiff(ours.state.c!.data, r.c_n!.data as Float32Array));
             for (const v of d) assert.ok(v <= 1e-5, `${label} ${how}: differs by ${v}`);
             worst = Math.max(worst, ...d);
             cases++;

@@ -12,6 +12,7 @@
  * length, zeros), and with `batchFirst` read [B, T, ...] and write [B, T, ...] (Transpose nodes
  * around the recurrent ones; states stay [L*D, B, H]).
  */
+import { cellKind } from '../../kernels/cell-kinds.js';
 import { checkParametersSet } from '../../nn/module.js';
 import { RecurrentBase } from '../../nn/recurrent.js';
 import { RecurrentModel } from '../../nn/recurrent-model.js';
@@ -80,13 +81,13 @@ export function exportOnnx(model: RecurrentModel | RecurrentBase, options: OnnxE
  */
 function stack(rnn: RecurrentBase, weights: Map<string, Parameter>, prefix: string, x: string, parts: Parts, required: boolean): RecurrentGraph {
   const H = rnn.hiddenSize, LD = rnn.numLayers * rnn.numDirections;
-  const lstm = rnn.mode === 'lstm';
-  const opt = optionalInputs({ input: 'input', batchFirst: rnn.batchFirst, stateRows: LD, hiddenSize: H, cellState: lstm, required });
+  const cellState = cellKind(rnn.cell).cellState;
+  const opt = optionalInputs({ input: 'input', batchFirst: rnn.batchFirst, stateRows: LD, hiddenSize: H, cellState, required });
   parts.inputs.push(...opt.inputs);
   parts.nodes.push(...opt.nodes);
   parts.initializers.push(...opt.initializers);
   const g = recurrentGraph({
-    mode: rnn.mode, inputSize: rnn.inputSize, hiddenSize: H, numLayers: rnn.numLayers, bidirectional: rnn.bidirectional, bias: rnn.bias,
+    cell: rnn.cell, inputSize: rnn.inputSize, hiddenSize: H, numLayers: rnn.numLayers, bidirectional: rnn.bidirectional, bias: rnn.bias,
     weights: (n) => {
       const p = weights.get(`${prefix}${n}`);
       if (!p) throw new Error(`exportOnnx: the model has no parameter '${prefix}${n}'`);

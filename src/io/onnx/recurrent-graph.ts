@@ -1,17 +1,16 @@
 /**
  * Builds the ONNX subgraph of a stacked, optionally bidirectional RNN/LSTM/GRU from weights
  * under PyTorch names (`weight_ih_l0`, `..._reverse`): one ONNX `RNN`/`LSTM`/`GRU` node per
- * layer (GRU with linear_before_reset=1, PyTorch's variant), gates re-ordered to ONNX order,
- * and a Transpose+Reshape between layers turning Y [T, D, B, H] into [T, B, D*H].
+ * layer (operator, attributes and gate order from the cell table: GRU with linear_before_reset=1,
+ * PyTorch's variant; LSTM i,f,g,o -> i,o,f,c), and a Transpose+Reshape between layers turning
+ * Y [T, D, B, H] into [T, B, D*H].
  * Used by the ONNX export and by the parity tests against ONNX Runtime.
  */
-import type { RecurrentMode } from '../../autograd/ops/recurrent-layer.js';
-import { gateCount } from '../../autograd/ops/recurrent-layer.js';
+import { type CellKind, type OnnxCell, cellKind } from '../../kernels/cell-kinds.js';
 import { FLOAT, INT32, type NodeProto, type TensorProto, type ValueInfoProto, floatTensor, int64Tensor, node, valueInfo } from './proto.js';
-import { toOnnxGateOrder } from './gate-order.js';
 
 export interface RecurrentGraphSpec {
-  mode: RecurrentMode;
+  cell: CellKind;
   inputSize: number;
   hiddenSize: number;
   numLayers: number;
@@ -45,13 +44,19 @@ export interface RecurrentGraph {
   finalC?: string;
 }
 
-const OP: Record<RecurrentMode, string> = { lstm: 'LSTM', gru: 'GRU', tanh: 'RNN', relu: 'RNN', sigmoid: 'RNN' };
-const ACT: Record<string, string> = { tanh: 'Tanh', relu: 'Relu', sigmoid: 'Sigmoid' };
+/** Re-orders the G blocks of H rows of a PyTorch [G*H, cols] buffer (row-major) into ONNX gate order. */
+function toOnnxGateOrder(onnx: OnnxCell, data: Float32Array, hidden: number, cols: number): Float32Array {
+  const out = new Float32Array(data.length);
+  const block = hidden * cols;
+  onnx.gateOrder.forEach((from, to) => out.set(data.subarray(from * block, (from + 1) * block), to * block));
+  return out;
+}
 
 export function recurrentGraph(spec: RecurrentGraphSpec, names: RecurrentGraphNames): RecurrentGraph {
-  const { mode, hiddenSize: H, numLayers: L, bidirectional } = spec;
+  const { hiddenSize: H, numLayers: L, bidirectional } = spec;
   const D = bidirectional ? 2 : 1;
-  const G = gateCount(mode);
+  const cell = cellKind(spec.cell, 'recurrentGraph');
+  const { gates: G, onnx } = cell;
   const p = names.prefix ?? 'rnn';
   const nodes: NodeProto[] = [];
   const inits: TensorProto[] = [];
@@ -72,25 +77,24 @@ export function recurrentGraph(spec: RecurrentGraphSpec, names: RecurrentGraphNa
     const R = new Float32Array(D * G * H * H);
     const Bv = new Float32Array(D * 2 * G * H);
     suffixes.forEach((sfx, d) => {
-      W.set(toOnnxGateOrder(mode, spec.weights(`weight_ih_l${l}${sfx}`), H, I), d * G * H * I);
-      R.set(toOnnxGateOrder(mode, spec.weights(`weight_hh_l${l}${sfx}`), H, H), d * G * H * H);
+      W.set(toOnnxGateOrder(onnx, spec.weights(`weight_ih_l${l}${sfx}`), H, I), d * G * H * I);
+      R.set(toOnnxGateOrder(onnx, spec.weights(`weight_hh_l${l}${sfx}`), H, H), d * G * H * H);
       if (spec.bias) {
-        Bv.set(toOnnxGateOrder(mode, spec.weights(`bias_ih_l${l}${sfx}`), H, 1), d * 2 * G * H);
-        Bv.set(toOnnxGateOrder(mode, spec.weights(`bias_hh_l${l}${sfx}`), H, 1), d * 2 * G * H + G * H);
+        Bv.set(toOnnxGateOrder(onnx, spec.weights(`bias_ih_l${l}${sfx}`), H, 1), d * 2 * G * H);
+        Bv.set(toOnnxGateOrder(onnx, spec.weights(`bias_hh_l${l}${sfx}`), H, 1), d * 2 * G * H + G * H);
       }
     });
     const wName = `${p}_W_l${l}`, rName = `${p}_R_l${l}`, bName = `${p}_B_l${l}`;
     inits.push(floatTensor(wName, [D, G * H, I], W), floatTensor(rName, [D, G * H, H], R), floatTensor(bName, [D, 2 * G * H], Bv));
     const inputs = [x, wName, rName, bName, names.sequenceLens ?? '', names.initialH ? sliceState(names.initialH, l, 'h0') : ''];
-    if (mode === 'lstm') inputs.push(names.initialC ? sliceState(names.initialC, l, 'c0') : '');
+    if (cell.cellState) inputs.push(names.initialC ? sliceState(names.initialC, l, 'c0') : '');
     while (inputs[inputs.length - 1] === '') inputs.pop();
     const y = `${p}_Y_l${l}`, yh = `${p}_Yh_l${l}`, yc = `${p}_Yc_l${l}`;
-    const attrs: Record<string, number | string | string[]> = { hidden_size: H, direction: bidirectional ? 'bidirectional' : 'forward' };
-    if (mode === 'gru') attrs.linear_before_reset = 1;
-    if (OP[mode] === 'RNN') attrs.activations = Array(D).fill(ACT[mode]!);
-    nodes.push(node(OP[mode], inputs, mode === 'lstm' ? [y, yh, yc] : [y, yh], attrs, `${p}_layer${l}`));
+    const attrs: Record<string, number | string | string[]> = { hidden_size: H, direction: bidirectional ? 'bidirectional' : 'forward', ...onnx.attributes };
+    if (onnx.activations) attrs.activations = Array.from({ length: D }, () => onnx.activations!).flat();
+    nodes.push(node(onnx.operator, inputs, cell.cellState ? [y, yh, yc] : [y, yh], attrs, `${p}_layer${l}`));
     finalH.push(yh);
-    if (mode === 'lstm') finalC.push(yc);
+    if (cell.cellState) finalC.push(yc);
     // Y [T, D, B, H] -> [T, B, D, H] -> [T, B, D*H]
     const yt = `${p}_Yt_l${l}`, shape = `${p}_shape_l${l}`, out = `${p}_out_l${l}`;
     nodes.push(node('Transpose', [y], [yt], { perm: [0, 2, 1, 3] }));
@@ -104,7 +108,7 @@ export function recurrentGraph(spec: RecurrentGraphSpec, names: RecurrentGraphNa
     return name;
   };
   const result: RecurrentGraph = { nodes, initializers: inits, output: x, finalH: concat(finalH, `${p}_final_h`) };
-  if (mode === 'lstm') result.finalC = concat(finalC, `${p}_final_c`);
+  if (cell.cellState) result.finalC = concat(finalC, `${p}_final_c`);
   return result;
 }
 

@@ -179,6 +179,9 @@ export function sumSquares(n: i32, x: usize): f64 {
   return s;
 }
 
+// Activation codes: ACT_TANH 0, ACT_RELU 1, ACT_SIGMOID 2 (../wasm/kernel-abi.ts). They stay
+// literals here: with the named constants asc no longer specialises each inlined loop by kind
+// (it emits one loop that branches per vector).
 // @ts-ignore: decorator
 @inline export function actK(kind: i32, i: i32, k: i32, x: usize, y: usize): void {
   const o = <usize>i << 2;

@@ -5,7 +5,7 @@ export { gemm, gemmWorkspaceBytes } from './gemm';
 export { gemmPackB, gemmPacked, gemmPackedFloats, gemmPackedWorkspaceBytes } from './gemm-packed';
 export { fill, axpy, scale, mul, add, clamp, addRowVector, sumRows, sum, sumSquares, activationForward, activationBackward } from './elementwise';
 export { lstmCellForward, lstmCellBackward, gruCellForward, gruCellBackward } from './cells';
-export { recurrentBackwardScratchBytes, recurrentPack, recurrentPackedFloats, recurrentScratchBytes, recurrentSequence, recurrentSequenceBackward } from './recurrent';
+export { cellActivation, cellGates, recurrentBackwardScratchBytes, recurrentPack, recurrentPackedFloats, recurrentScratchBytes, recurrentSequence, recurrentSequenceBackward, sequenceLayout } from './recurrent';
 export { softmaxCrossEntropyForward, softmaxCrossEntropyBackward, softmax } from './loss';
 export { bceWithLogitsForward, bceWithLogitsBackward } from './bce';
 export { embeddingForward, embeddingBackward } from './embedding';

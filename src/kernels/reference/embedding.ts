@@ -2,12 +2,13 @@
  * Reference embedding lookup (row gather) and its backward (row scatter-add).
  */
 import type { F32, I32 } from '../backend.js';
+import { badIdError } from '../checks.js';
 
 /** out[r, :] = table[ids[r], :]; ids: [N], table: [V, D], out: [N, D]. Throws (before writing) on ids outside [0, V). */
 export function embeddingForward(rows: number, dim: number, vocab: number, ids: I32, table: F32, out: F32): void {
   for (let r = 0; r < rows; r++) {
     const id = ids[r];
-    if (id < 0 || id >= vocab) throw new Error(`embedding: id ${id} at position ${r} is outside [0, ${vocab})`);
+    if (id < 0 || id >= vocab) throw badIdError(ids, r, vocab);
   }
   for (let r = 0; r < rows; r++) {
     const src = ids[r] * dim;

@@ -4,6 +4,7 @@
  * masking, which the caller folds into `rowScale`.
  */
 import type { F32, I32 } from '../backend.js';
+import { badTargetError, firstBadTarget } from '../checks.js';
 
 /** y[r, :] = softmax(x[r, :]) over one row of `cols` values starting at `row`. Returns log(sum exp(x - max)) and the max. */
 function softmaxRow(cols: number, row: number, x: F32, y: F32): { max: number; logSum: number } {
@@ -26,12 +27,8 @@ function softmaxRow(cols: number, row: number, x: F32, y: F32): { max: number; l
  */
 export function softmaxCrossEntropyForward(rows: number, classes: number, logits: F32, targets: I32, ignoreIndex: number,
   probs: F32, losses: F32): void {
-  for (let r = 0; r < rows; r++) {
-    const t = targets[r];
-    if (t !== ignoreIndex && (t < 0 || t >= classes)) {
-      throw new Error(`softmaxCrossEntropy: target ${t} at row ${r} is outside [0, ${classes})`);
-    }
-  }
+  const bad = firstBadTarget(rows, classes, targets, ignoreIndex);
+  if (bad >= 0) throw badTargetError(targets, bad, classes);
   for (let r = 0; r < rows; r++) {
     const row = r * classes;
     const t = targets[r];

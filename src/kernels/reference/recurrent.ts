@@ -3,99 +3,16 @@
  * recurrentSequenceBackward): the step-by-step loops written with the other reference kernels,
  * the oracle for the wasm kernels that run all steps in one call, and what gradcheck checks in
  * float64. The "packed" W_hh of the forward is a plain copy.
- * Also here: the argument checks both backends share.
  */
-import { type F32, type I32, type RecurrentKind, type RecurrentSaved, recurrentGates } from '../backend.js';
+import type { F32, I32, RecurrentSaved } from '../backend.js';
+import { type CellKind, cellKind } from '../cell-kinds.js';
+import { checkRecurrentBackwardArgs, checkRecurrentPackArgs, checkRecurrentPackedSize, checkRecurrentSequenceArgs } from '../checks.js';
 import { gemm } from './gemm.js';
 import { activationBackward, activationForward } from './elementwise.js';
 import { gruCellBackward, gruCellForward, lstmCellBackward, lstmCellForward } from './cells.js';
 
-const KINDS: readonly RecurrentKind[] = ['lstm', 'gru', 'tanh', 'relu', 'sigmoid'];
-
-function checkSizes(fn: string, sizes: Record<string, number>): void {
-  for (const [name, v] of Object.entries(sizes)) {
-    if (!Number.isInteger(v) || v < 1) throw new Error(`${fn}: ${name} must be a positive integer, got ${v}`);
-  }
-}
-
-function checkLength(fn: string, name: string, arr: { length: number } | null, need: number, shape: string): void {
-  if (!arr || arr.length < need) {
-    throw new Error(`${fn}: ${name} must hold ${shape} = ${need} elements, got ${arr ? arr.length : 'none'}`);
-  }
-}
-
-/** Throws `recurrentPack: ...` unless the sizes and buffers fit (`need` = recurrentPackedSize). */
-export function checkRecurrentPackArgs(gates: number, hidden: number, weightHh: F32, packed: F32, need: number): void {
-  checkSizes('recurrentPack', { gates, hidden });
-  checkLength('recurrentPack', 'weightHh', weightHh, gates * hidden * hidden, `[${gates} * ${hidden}, ${hidden}]`);
-  checkLength('recurrentPack', 'packed', packed, need, 'recurrentPackedSize');
-}
-
-/** Throws `recurrentSequence: ...` naming the first argument that does not fit the sizes. */
-export function checkRecurrentSequenceArgs(kind: RecurrentKind, steps: number, batch: number, hidden: number, xProj: F32,
-  packed: F32, packedNeed: number, hBias: F32 | null, lengths: I32 | null, h: F32, c: F32 | null, out: F32,
-  save: RecurrentSaved | null | undefined): void {
-  const fn = 'recurrentSequence';
-  if (!KINDS.includes(kind)) throw new Error(`${fn}: kind must be one of ${KINDS.join(', ')}, got '${String(kind)}'`);
-  checkSizes(fn, { steps, batch, hidden });
-  const G = recurrentGates(kind);
-  const [T, B, H] = [steps, batch, hidden];
-  checkLength(fn, 'xProj', xProj, T * B * G * H, `[${T}, ${B}, ${G * H}]`);
-  checkLength(fn, 'packed', packed, packedNeed, 'recurrentPackedSize');
-  if (hBias && kind !== 'gru') throw new Error(`${fn}: hBias is for GRU only (b_hh of the other kinds belongs in xProj), got one for '${kind}'`);
-  if (hBias) checkLength(fn, 'hBias', hBias, G * H, `[${G * H}]`);
-  checkLength(fn, 'h', h, B * H, `[${B}, ${H}]`);
-  if (kind === 'lstm') checkLength(fn, 'c', c, B * H, `[${B}, ${H}]`);
-  else if (c) throw new Error(`${fn}: c is the LSTM cell state, got one for '${kind}'`);
-  checkLength(fn, 'out', out, T * B * H, `[${T}, ${B}, ${H}]`);
-  checkLengths(fn, lengths, T, B);
-  if (save) checkSaved(fn, 'save', kind, T, B, H, save);
-}
-
-function checkLengths(fn: string, lengths: I32 | null, T: number, B: number): void {
-  if (!lengths) return;
-  checkLength(fn, 'lengths', lengths, B, `[${B}]`);
-  for (let b = 0; b < B; b++) {
-    const L = lengths[b]!;
-    if (!(L >= 1 && L <= T)) throw new Error(`${fn}: lengths[${b}] = ${L} must be between 1 and steps = ${T}`);
-  }
-}
-
-function checkSaved(fn: string, name: string, kind: RecurrentKind, T: number, B: number, H: number, saved: RecurrentSaved): void {
-  const S = kind === 'lstm' || kind === 'gru' ? 4 : 1;
-  checkLength(fn, `${name}.gates`, saved.gates, T * B * S * H, `[${T}, ${B}, ${S * H}]`);
-  checkLength(fn, `${name}.hPrev`, saved.hPrev, T * B * H, `[${T}, ${B}, ${H}]`);
-  if (kind === 'lstm') {
-    checkLength(fn, `${name}.cPrev`, saved.cPrev ?? null, T * B * H, `[${T}, ${B}, ${H}]`);
-    checkLength(fn, `${name}.c`, saved.c ?? null, T * B * H, `[${T}, ${B}, ${H}]`);
-  } else if (saved.cPrev || saved.c) {
-    throw new Error(`${fn}: ${name}.cPrev and ${name}.c are the LSTM cell states, got one for '${kind}'`);
-  }
-}
-
-/** Throws `recurrentSequenceBackward: ...` naming the first argument that does not fit the sizes. */
-export function checkRecurrentBackwardArgs(kind: RecurrentKind, steps: number, batch: number, hidden: number, packedT: F32,
-  packedNeed: number, lengths: I32 | null, saved: RecurrentSaved, dOut: F32 | null, dh: F32, dc: F32 | null, dxProj: F32,
-  dhProj: F32 | null): void {
-  const fn = 'recurrentSequenceBackward';
-  if (!KINDS.includes(kind)) throw new Error(`${fn}: kind must be one of ${KINDS.join(', ')}, got '${String(kind)}'`);
-  checkSizes(fn, { steps, batch, hidden });
-  const G = recurrentGates(kind);
-  const [T, B, H] = [steps, batch, hidden];
-  checkLength(fn, 'packedT', packedT, packedNeed, 'gemmPackedSize(G * H, H)');
-  checkLengths(fn, lengths, T, B);
-  checkSaved(fn, 'saved', kind, T, B, H, saved);
-  if (dOut) checkLength(fn, 'dOut', dOut, T * B * H, `[${T}, ${B}, ${H}]`);
-  checkLength(fn, 'dh', dh, B * H, `[${B}, ${H}]`);
-  if (kind === 'lstm') checkLength(fn, 'dc', dc, B * H, `[${B}, ${H}]`);
-  else if (dc) throw new Error(`${fn}: dc is the LSTM cell state's gradient, got one for '${kind}'`);
-  checkLength(fn, 'dxProj', dxProj, T * B * G * H, `[${T}, ${B}, ${G * H}]`);
-  if (kind === 'gru') checkLength(fn, 'dhProj', dhProj, T * B * G * H, `[${T}, ${B}, ${G * H}]`);
-  else if (dhProj) throw new Error(`${fn}: dhProj is for GRU only (for '${kind}' it is dxProj), got one`);
-}
-
 export function recurrentPackedSize(gates: number, hidden: number): number {
-  checkSizes('recurrentPackedSize', { gates, hidden });
+  checkRecurrentPackedSize(gates, hidden);
   return gates * hidden * hidden;
 }
 
@@ -104,9 +21,10 @@ export function recurrentPack(gates: number, hidden: number, weightHh: F32, pack
   packed.set(weightHh.subarray(0, gates * hidden * hidden));
 }
 
-export function recurrentSequence(kind: RecurrentKind, steps: number, batch: number, hidden: number, xProj: F32, packed: F32,
+export function recurrentSequence(kind: CellKind, steps: number, batch: number, hidden: number, xProj: F32, packed: F32,
   hBias: F32 | null, lengths: I32 | null, reverse: boolean, h: F32, c: F32 | null, out: F32, save: RecurrentSaved | null = null): void {
-  const G = recurrentGates(kind);
+  const cell = cellKind(kind, 'recurrentSequence', 'kind');
+  const G = cell.gates;
   checkRecurrentSequenceArgs(kind, steps, batch, hidden, xProj, packed, G * hidden * hidden, hBias, lengths, h, c, out, save);
   const [T, B, H] = [steps, batch, hidden];
   const BH = B * H, BG = B * G * H;
@@ -119,7 +37,8 @@ export function recurrentSequence(kind: RecurrentKind, steps: number, batch: num
       save.hPrev.set(h.subarray(0, BH), t * BH);
       if (c) save.cPrev!.set(c.subarray(0, BH), t * BH);
     }
-    if (kind === 'gru') {
+    // The gate sums start from the input projection, or from b_hh for a kind whose cell applies it (GRU).
+    if (cell.hiddenBiasInCell) {
       for (let b = 0; b < B; b++) {
         if (hBias) sums.set(hBias.subarray(0, G * H), b * G * H);
         else sums.fill(0, b * G * H, (b + 1) * G * H);
@@ -128,13 +47,20 @@ export function recurrentSequence(kind: RecurrentKind, steps: number, batch: num
       sums.set(x);
     }
     gemm(false, true, B, G * H, H, 1, h, H, packed, H, 1, sums, G * H);
-    if (kind === 'lstm') lstmCellForward(B, H, sums, c!, cNext, hNext);
-    else if (kind === 'gru') gruCellForward(B, H, x, sums, h, gruSaved, hNext);
-    else activationForward(kind, BH, sums, hNext);
-    if (save) {
-      // LSTM: the activated gates; GRU: r, z, n, hn; Elman: f's output (its backward reads it).
-      save.gates.set(kind === 'lstm' ? sums : kind === 'gru' ? gruSaved : hNext, t * (kind === 'lstm' || kind === 'gru' ? 4 : 1) * BH);
+    let saved: F32; // what the backward reads: LSTM the activated gates; GRU r, z, n, hn; Elman f's output
+    if (cell.nonlinearity) {
+      activationForward(cell.nonlinearity, BH, sums, hNext);
+      saved = hNext;
+    } else if (kind === 'lstm') {
+      lstmCellForward(B, H, sums, c!, cNext, hNext);
+      saved = sums;
+    } else if (kind === 'gru') {
+      gruCellForward(B, H, x, sums, h, gruSaved, hNext);
+      saved = gruSaved;
+    } else {
+      throw new Error(`recurrentSequence: no reference kernel for '${kind}'`);
     }
+    if (save) save.gates.set(saved, t * cell.savedGates * BH);
     const o = out.subarray(t * BH, (t + 1) * BH);
     for (let b = 0; b < B; b++) {
       const row = b * H;
@@ -152,10 +78,11 @@ export function recurrentSequence(kind: RecurrentKind, steps: number, batch: num
   }
 }
 
-export function recurrentSequenceBackward(kind: RecurrentKind, steps: number, batch: number, hidden: number, packedT: F32,
+export function recurrentSequenceBackward(kind: CellKind, steps: number, batch: number, hidden: number, packedT: F32,
   lengths: I32 | null, reverse: boolean, saved: RecurrentSaved, dOut: F32 | null, dh: F32, dc: F32 | null,
   dxProj: F32, dhProj: F32 | null): void {
-  const G = recurrentGates(kind);
+  const cell = cellKind(kind, 'recurrentSequenceBackward', 'kind');
+  const G = cell.gates;
   checkRecurrentBackwardArgs(kind, steps, batch, hidden, packedT, G * hidden * hidden, lengths, saved, dOut, dh, dc, dxProj, dhProj);
   const [T, B, H] = [steps, batch, hidden];
   const BH = B * H, BG = B * G * H;
@@ -172,20 +99,24 @@ export function recurrentSequenceBackward(kind: RecurrentKind, steps: number, ba
     }
     const dgx = rows(dxProj, t, G * H);
     const dgh = rows(dhp, t, G * H);
-    if (kind === 'lstm') {
+    let direct = 0; // 1: the cell backward wrote a direct term of dh_{t-1} into dhPrev (GRU's z * dh)
+    if (cell.nonlinearity) {
+      activationBackward(cell.nonlinearity, BH, rows(saved.gates, t, H), dh, dgx, false);
+    } else if (kind === 'lstm') {
       lstmCellBackward(B, H, rows(saved.gates, t, 4 * H), rows(saved.cPrev!, t, H), rows(saved.c!, t, H), dh, dc!, dgx, dcPrev);
     } else if (kind === 'gru') {
       gruCellBackward(B, H, rows(saved.gates, t, 4 * H), rows(saved.hPrev, t, H), dh, dgx, dgh, dhPrev);
+      direct = 1;
     } else {
-      activationBackward(kind, BH, rows(saved.gates, t, H), dh, dgx, false);
+      throw new Error(`recurrentSequenceBackward: no reference kernel for '${kind}'`);
     }
     for (let b = 0; b < B; b++) {
       if (active(t, b)) continue;
       dgx.fill(0, b * G * H, (b + 1) * G * H);
       if (dgh !== dgx) dgh.fill(0, b * G * H, (b + 1) * G * H);
     }
-    // dh_{t-1} = dGates_h W_hh (+ the direct GRU term already in dhPrev); packedT is W_hh [G*H, H]
-    gemm(false, false, B, H, G * H, 1, dgh, G * H, packedT, H, kind === 'gru' ? 1 : 0, dhPrev, H);
+    // dh_{t-1} = dGates_h W_hh (+ the direct term already in dhPrev); packedT is W_hh [G*H, H]
+    gemm(false, false, B, H, G * H, 1, dgh, G * H, packedT, H, direct, dhPrev, H);
     for (let b = 0; b < B; b++) {
       if (active(t, b)) {
         for (let j = b * H; j < (b + 1) * H; j++) {

@@ -1,7 +1,7 @@
 /**
  * The functions exported by the AssemblyScript kernel module (`src/kernels/assembly/index.ts`).
- * Pointers are byte offsets into the shared linear memory; flags are 0/1; activations are
- * coded 0 tanh, 1 relu, 2 sigmoid.
+ * Pointers are byte offsets into the shared linear memory; flags are 0/1; activation and cell
+ * codes are those of kernel-abi.ts.
  */
 type Ptr = number;
 
@@ -39,7 +39,13 @@ export interface KernelExports {
   /** Packs unit blocks [u0, u1) (8 units each) of W_hh with each block's gate columns together. */
   recurrentPack(gates: number, hidden: number, w: Ptr, packed: Ptr, u0: number, u1: number): void;
   recurrentBackwardScratchBytes(gates: number, batch: number, hidden: number): number;
-  /** Part `part` of the whole-sequence job described at `desc` (layout: assembly/recurrent.ts). */
+  /** Gates of the cell with kernel code `code` as the kernels see it, -1 for a code they do not know. */
+  cellGates(code: number): number;
+  /** The activation code an Elman cell's code applies, -1 for the gated cells and unknown codes. */
+  cellActivation(code: number): number;
+  /** Writes at word `field` of `out` the FNV-1a hash of each descriptor field's name; returns JOB_WORDS. */
+  sequenceLayout(out: Ptr): number;
+  /** Part `part` of the whole-sequence job described at `desc` (named words: kernel-abi.ts). */
   recurrentSequence(desc: Ptr, part: number): void;
   recurrentSequenceBackward(desc: Ptr, part: number): void;
   /** Returns -1, or the first row whose target is outside [0, classes) and not ignored. */

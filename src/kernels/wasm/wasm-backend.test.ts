@@ -34,6 +34,20 @@ test('arrays outside wasm memory are copied in and results copied back', async (
   assert.equal(backend.bytesInUse, before, 'staging copies are freed after the call');
 });
 
+test('a call that throws while staging frees its copies and writes nothing back, then or later', async () => {
+  const backend = await WasmBackend.create({ threads: 1 });
+  const before = backend.bytesInUse;
+  const gates = Float32Array.from({ length: 8 }, (_, i) => i);
+  // gates (in place, staged first) and then a cPrev that is no float buffer: the call throws.
+  assert.throws(() => backend.lstmCellForward(1, 2, gates, [0, 0] as never, new Float32Array(2), new Float32Array(2)),
+    /wasm backend: kernels take Float32Array or Int32Array buffers, got Array/);
+  assert.equal(backend.bytesInUse, before, 'the staged copy of gates is freed');
+  const y = Float32Array.from([1, 2]);
+  backend.scale(2, 2, y);
+  assert.deepEqual(Array.from(y), [2, 4]);
+  assert.deepEqual(Array.from(gates), [0, 1, 2, 3, 4, 5, 6, 7], 'the failed call wrote nothing back, not even with the next call');
+});
+
 test('buffers of another element type are rejected, not reinterpreted', async () => {
   const backend = await WasmBackend.create();
   const f64 = new Float64Array(4) as unknown as Float32Array;

@@ -4,36 +4,42 @@
  * arrays from elsewhere are copied in (and results back) around each call, correct but slower.
  * Large calls are split between the calling thread and worker threads that run the same
  * compiled module on the same memory (thread-pool.ts); splits follow output rows or columns only,
- * so results are bit-identical for any thread count (split.ts).
- * Not here: the kernel code itself (`../assembly/`) and autograd.
+ * so results are bit-identical for any thread count (split.ts). Each kernel method is one call
+ * of one mechanism (`kernel`): its arguments as numbers, buffers and range markers
+ * (kernel-args.ts) and how it splits. Not here: the kernel code itself (`../assembly/`),
+ * argument checks (`../checks.ts`) and autograd.
  */
-import { type Activation, type AdagradOptions, type AdamOptions, type Arena, type Backend, type F32, type I32, type RecurrentKind, type RecurrentSaved,
-  type RmspropOptions, type SgdOptions, recurrentGates } from '../backend.js';
+import type { Activation, AdagradOptions, AdamOptions, Arena, Backend, F32, I32, RecurrentSaved, RmspropOptions, SgdOptions } from '../backend.js';
+import { type CellKind, cellKind } from '../cell-kinds.js';
+import {
+  ACT_RELU, ACT_SIGMOID, ACT_TANH, SEQ_C, SEQ_DC, SEQ_DH, SEQ_DHPREV, SEQ_DHPROJ, SEQ_DOUT, SEQ_DXPROJ, SEQ_H, SEQ_HBIAS, SEQ_H_SPARE,
+  SEQ_OUT, SEQ_SAVE_C, SEQ_SAVE_CPREV, SEQ_SAVE_GATES, SEQ_SAVE_HPREV, SEQ_XPROJ,
+} from './kernel-abi.js';
 import type { KernelExports } from './exports.js';
 import { WasmHeap } from './heap.js';
 import { WasmArena } from './wasm-arena.js';
-import { checkGemmArgs, checkPackBArgs, checkPackedGemmArgs } from '../reference/gemm.js';
 import { type WasmFlavour, loadKernelModule } from './load.js';
 import { ThreadPool } from './thread-pool.js';
 import { controlBlockBytes } from './control-block.js';
 import { GEMM_NR, MIN_ELEMENTS_PER_PART, MIN_TRANSCENDENTAL_PER_PART, gemmSplit, sequenceParts, splitRange } from './split.js';
-import { checkRecurrentBackwardArgs, checkRecurrentPackArgs, checkRecurrentSequenceArgs, recurrentPackedSize } from '../reference/recurrent.js';
+import { type Arg, Buf, COUNT, HI, LO, invoke, partArgs } from './kernel-args.js';
+import { type SequenceJob, runSequenceJob } from './sequence-job.js';
+import { Staging, type Typed } from './staging.js';
+import {
+  badIdError, badTargetError, checkGemmArgs, checkPackBArgs, checkPackedGemmArgs, checkPackedSize, checkRecurrentBackwardArgs,
+  checkRecurrentPackArgs, checkRecurrentPackedSize, checkRecurrentSequenceArgs, firstBadTarget,
+} from '../checks.js';
 import { availableThreads, canShareMemory, resolveThreads } from './threads.js';
 
-const ACTIVATION_CODE: Record<Activation, number> = { tanh: 0, relu: 1, sigmoid: 2 };
-/** Cell codes of recurrentSequence (assembly/recurrent.ts): the activation codes, then LSTM and GRU. */
-const RECURRENT_CODE: Record<RecurrentKind, number> = { ...ACTIVATION_CODE, lstm: 3, gru: 4 };
-/** The descriptor of whole-sequence jobs (assembly/recurrent.ts): words, then from byte 128 a sync slot per part. */
-const SEQ_FAILED_WORD = 16;
-const SEQ_TAKEN_OVER_WORD = 17;
-const SEQ_SYNC_BYTES = 128;
-const SEQ_SLOT_BYTES = 128;
+const ACTIVATION_CODE: Record<Activation, number> = { tanh: ACT_TANH, relu: ACT_RELU, sigmoid: ACT_SIGMOID };
 const MAX_PAGES = 65536; // 4 GiB, the wasm32 limit; shared memory reserves address space only
 const INITIAL_PAGES = 256; // 16 MiB
 const DEFAULT_UNSHARED_MIB = 256;
 const MIN_UNSHARED_MIB = INITIAL_PAGES / 16; // the kernel module declares INITIAL_PAGES
 /** Elementwise splits fall on multiples of 16 floats: whole vectors and whole 64-byte lines. */
 const ALIGN = 16;
+const MIN_E = MIN_ELEMENTS_PER_PART;
+const MIN_T = MIN_TRANSCENDENTAL_PER_PART;
 
 /** Kernels worker threads can run; a job names one by its index here. */
 const OPS = ['gemm', 'gemmPacked', 'gemmPackB', 'fill', 'axpy', 'scale', 'mul', 'add', 'clamp', 'addRowVector', 'sumRows',
@@ -42,6 +48,7 @@ const OPS = ['gemm', 'gemmPacked', 'gemmPackB', 'fill', 'axpy', 'scale', 'mul', 
   'sgdStep', 'adagradStep', 'rmspropStep', 'adamStep'] as const satisfies readonly (keyof KernelExports)[];
 type Op = (typeof OPS)[number];
 const OP_CODE = Object.fromEntries(OPS.map((name, i) => [name, i])) as Record<Op, number>;
+type KernelFn = (...args: number[]) => number;
 
 export interface WasmBackendOptions {
   /** Force a kernel build instead of the best supported one. */
@@ -73,8 +80,6 @@ export interface WasmBackendOptions {
   poisonScratch?: boolean;
 }
 
-type Typed = F32 | I32;
-
 export class WasmBackend implements Backend {
   readonly name = 'wasm' as const;
   readonly flavour: WasmFlavour;
@@ -83,11 +88,8 @@ export class WasmBackend implements Backend {
   readonly sharedMemory: boolean;
   private readonly k: KernelExports;
   private readonly heap: WasmHeap;
-  /** Every ArrayBuffer object this memory has had (a shared memory gets a new one per grow). */
-  private readonly buffers = new Set<ArrayBufferLike>();
+  private readonly staging: Staging;
   private readonly finalizer = new FinalizationRegistry<number>((offset) => this.heap.release(offset));
-  /** Copies made for arrays outside wasm memory during the current call. */
-  private staged: { offset: number; src: Typed; writeBack: boolean }[] = [];
   /** GEMM scratch per thread (byte offsets and sizes in wasm memory). */
   private readonly work: number[] = [];
   private readonly workBytes: number[] = [];
@@ -100,9 +102,9 @@ export class WasmBackend implements Backend {
     this.memory = memory;
     this.flavour = flavour;
     this.sharedMemory = shared;
-    this.buffers.add(memory.buffer);
-    this.heap = new WasmHeap(memory, this.k.heapBase(), () => this.buffers.add(memory.buffer),
+    this.heap = new WasmHeap(memory, this.k.heapBase(), () => this.staging.noteBuffer(),
       shared ? undefined : 'the memory is not shared (page not cross-origin isolated), so its size is fixed: pass a larger memoryMiB to WasmBackend.create');
+    this.staging = new Staging(memory, this.heap);
   }
 
   /**
@@ -187,40 +189,73 @@ export class WasmBackend implements Backend {
     return new WasmArena(this.heap, this.memory, this.poisonScratch);
   }
 
-  /** Byte offset of `arr` inside wasm memory, copying it in if it lives elsewhere. */
+  // ---- the call mechanism ------------------------------------------------------------------
+
+  /** Byte offset of `arr` in wasm memory, staged for this call if it lives elsewhere (`writeBack`: an output). */
   private p(arr: Typed, writeBack = false): number {
-    if (!(arr instanceof Float32Array) && !(arr instanceof Int32Array)) {
-      throw new Error(`wasm backend: kernels take Float32Array or Int32Array buffers, got ${(arr as object)?.constructor?.name ?? typeof arr}`);
-    }
-    if (this.buffers.has(arr.buffer)) return arr.byteOffset;
-    const offset = this.heap.alloc(arr.byteLength);
-    const view = arr instanceof Float32Array
-      ? new Float32Array(this.memory.buffer, offset, arr.length)
-      : new Int32Array(this.memory.buffer, offset, arr.length);
-    view.set(arr as never);
-    this.staged.push({ offset, src: arr, writeBack });
-    return offset;
+    return this.staging.offset(arr, writeBack);
+  }
+
+  /** An input buffer that advances `stride` elements per item of a part's range. */
+  private in(arr: Typed, stride = 1): Buf {
+    return new Buf(this.p(arr), stride);
+  }
+
+  /** An output (or in-place) buffer: copied back after the call if it was staged. */
+  private out(arr: Typed, stride = 1): Buf {
+    return new Buf(this.p(arr, true), stride);
   }
 
   /**
-   * Copies staged outputs back (unless `writeBack` is false: the kernel failed and its partial
-   * results must not reach the caller's arrays) and frees the staging copies; call after every kernel.
+   * Boundaries of the parts `n` items split into ([0, n]: one part, this thread): inner
+   * boundaries at multiples of `align`, at least `minPerPart` items per part (split.ts).
    */
-  private done(writeBack = true): void {
-    if (this.staged.length === 0) return;
-    for (const s of this.staged) {
-      if (writeBack && s.writeBack) {
-        const view = s.src instanceof Float32Array
-          ? new Float32Array(this.memory.buffer, s.offset, s.src.length)
-          : new Int32Array(this.memory.buffer, s.offset, s.src.length);
-        s.src.set(view as never);
-      }
-      this.heap.release(s.offset);
-    }
-    this.staged = [];
+  private split(n: number, align: number, minPerPart: number): number[] {
+    if (!this.pool) return [0, n];
+    const b = splitRange(n, this.pool.threads, align, minPerPart);
+    return b.length > 2 ? b : [0, n];
   }
 
-  // ---- threads ---------------------------------------------------------------------------
+  /** Elementwise: ranges of items at multiples of ALIGN. */
+  private elements(n: number, minPerPart: number): number[] {
+    return this.split(n, ALIGN, minPerPart);
+  }
+
+  /** Row-wise: ranges of whole rows. */
+  private rows(rows: number, minPerPart: number): number[] {
+    return this.split(rows, 1, minPerPart);
+  }
+
+  /**
+   * The one wrapper mechanism: stages the arguments `args()` describes, runs `op` on each range
+   * [bounds[t], bounds[t+1]) (part 0 on this thread, the others on workers), copies outputs
+   * back. Returns what a single call returned (-1 after a split).
+   */
+  private kernel(op: Op, bounds: readonly number[], args: () => readonly Arg[]): number {
+    // staging.run written out: this runs for every kernel call, and a closure less is 10-20 ns of a small one.
+    let result = -1;
+    try {
+      const a = args();
+      const f = this.k[op] as KernelFn;
+      if (bounds.length <= 2) {
+        result = invoke(f, partArgs(a, 0, bounds[0]!, bounds[1]!));
+      } else {
+        const parts: number[][] = [];
+        for (let t = 0; t + 1 < bounds.length; t++) parts.push(partArgs(a, t, bounds[t]!, bounds[t + 1]!));
+        this.pool!.run(OP_CODE[op], parts, (x) => invoke(f, x));
+      }
+    } catch (e) {
+      this.staging.release(false);
+      throw e;
+    }
+    this.staging.release(true);
+    return result;
+  }
+
+  /** A kernel that never splits (reductions, embeddings): one call on this thread. */
+  private whole(op: 'sum' | 'sumSquares' | 'embeddingForward' | 'embeddingBackward', args: () => readonly Arg[]): number {
+    return this.staging.run(() => invoke(this.k[op] as KernelFn, partArgs(args(), 0, 0, 0)));
+  }
 
   /** GEMM scratch of at least `bytes` for thread t. */
   private workspace(t: number, bytes: number): number {
@@ -232,204 +267,127 @@ export class WasmBackend implements Backend {
     return this.work[t] ?? 0;
   }
 
-  /** Boundaries for splitting `n` items (rows or elements), or null to run on this thread. */
-  private ranges(n: number, align: number, minPerPart: number): number[] | null {
-    if (!this.pool) return null;
-    const b = splitRange(n, this.pool.threads, align, minPerPart);
-    return b.length > 2 ? b : null;
-  }
-
-  /** Runs `op` once per range [bounds[t], bounds[t+1]), part 0 on this thread, with args(t, lo, hi). */
-  private parallel(op: Op, bounds: number[], args: (t: number, lo: number, hi: number) => number[]): void {
-    const partArgs: number[][] = [];
-    for (let t = 0; t + 1 < bounds.length; t++) partArgs.push(args(t, bounds[t]!, bounds[t + 1]!));
-    const f = this.k[op] as (...a: number[]) => unknown;
-    this.pool!.run(OP_CODE[op], partArgs, (a) => f(...a));
-  }
-
-  /** Elementwise kernel over n items: one call, or one per range (args get lo, hi). */
-  private each(op: Op, n: number, minPerPart: number, args: (lo: number, hi: number) => number[], align = ALIGN): void {
-    const bounds = this.ranges(n, align, minPerPart);
-    if (bounds) this.parallel(op, bounds, (_t, lo, hi) => args(lo, hi));
-    else (this.k[op] as (...a: number[]) => unknown)(...args(0, n));
-  }
-
-  // ---- matrix products -------------------------------------------------------------------
+  // ---- matrix products: split along rows of C (at multiples of 4) or columns (multiples of 8) ----
 
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number,
     alpha: number, a: F32, lda: number, b: F32, ldb: number, beta: number, c: F32, ldc: number): void {
     // The kernel trusts its sizes: a bad ld or short buffer would touch other tensors' memory.
     checkGemmArgs(transA, transB, m, n, k, a.length, lda, b.length, ldb, c.length, ldc);
     if (m === 0 || n === 0) return;
-    const pa = this.p(a), pb = this.p(b), pc = this.p(c, true);
     const tA = +transA, tB = +transB;
-    const split = this.pool ? gemmSplit(m, n, k, this.pool.threads, false) : undefined;
-    if (!split || split.bounds.length <= 2) {
-      const work = this.workspace(0, this.k.gemmWorkspaceBytes(tA, tB, m, n, k));
-      this.k.gemm(tA, tB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, work);
-    } else if (split.axis === 'rows') {
-      const aRow = transA ? 4 : lda * 4;
-      this.parallel('gemm', split.bounds, (t, lo, hi) => [tA, tB, hi - lo, n, k, alpha, pa + lo * aRow, lda, pb, ldb, beta,
-        pc + lo * ldc * 4, ldc, this.workspace(t, this.k.gemmWorkspaceBytes(tA, tB, hi - lo, n, k))]);
+    const { axis, bounds } = gemmSplit(m, n, k, this.threads, false);
+    if (axis === 'rows') {
+      this.kernel('gemm', bounds, () => [tA, tB, COUNT, n, k, alpha, this.in(a, transA ? 1 : lda), lda, this.in(b, 0), ldb, beta,
+        this.out(c, ldc), ldc, (t, lo, hi) => this.workspace(t, this.k.gemmWorkspaceBytes(tA, tB, hi - lo, n, k))]);
     } else {
-      const bCol = transB ? ldb * 4 : 4;
-      this.parallel('gemm', split.bounds, (t, lo, hi) => [tA, tB, m, hi - lo, k, alpha, pa, lda, pb + lo * bCol, ldb, beta,
-        pc + lo * 4, ldc, this.workspace(t, this.k.gemmWorkspaceBytes(tA, tB, m, hi - lo, k))]);
+      this.kernel('gemm', bounds, () => [tA, tB, m, COUNT, k, alpha, this.in(a, 0), lda, this.in(b, transB ? ldb : 1), ldb, beta,
+        this.out(c, 1), ldc, (t, lo, hi) => this.workspace(t, this.k.gemmWorkspaceBytes(tA, tB, m, hi - lo, k))]);
     }
-    this.done();
   }
 
   gemmPackedSize(k: number, n: number): number {
-    for (const [name, v] of [['k', k], ['n', n]] as const) {
-      if (!Number.isInteger(v) || v < 0) throw new Error(`gemmPackedSize: ${name} must be a non-negative integer, got ${v}`);
-    }
+    checkPackedSize(k, n);
     return this.k.gemmPackedFloats(k, n);
   }
 
   gemmPackB(transB: boolean, k: number, n: number, b: F32, ldb: number, packed: F32): void {
-    const size = this.gemmPackedSize(k, n);
-    checkPackBArgs(transB, k, n, b.length, ldb, packed.length, size);
+    checkPackBArgs(transB, k, n, b.length, ldb, packed.length, this.gemmPackedSize(k, n));
     if (k === 0 || n === 0) return;
-    const pb = this.p(b), pp = this.p(packed, true), tB = +transB;
-    const bounds = this.ranges(n, GEMM_NR, Math.max(GEMM_NR, Math.ceil(MIN_ELEMENTS_PER_PART / k)));
-    if (bounds) this.parallel('gemmPackB', bounds, (_t, lo, hi) => [tB, k, n, pb, ldb, pp, lo, hi]);
-    else this.k.gemmPackB(tB, k, n, pb, ldb, pp, 0, n);
-    this.done();
+    this.kernel('gemmPackB', this.split(n, GEMM_NR, Math.max(GEMM_NR, Math.ceil(MIN_E / k))),
+      () => [+transB, k, n, this.in(b, 0), ldb, this.out(packed, 0), LO, HI]);
   }
 
   gemmPacked(transA: boolean, m: number, n: number, k: number, alpha: number, a: F32, lda: number,
     packed: F32, beta: number, c: F32, ldc: number): void {
     checkPackedGemmArgs(transA, m, n, k, a.length, lda, packed.length, this.gemmPackedSize(k, n), c.length, ldc);
     if (m === 0 || n === 0) return;
-    const pa = this.p(a), pp = this.p(packed), pc = this.p(c, true), tA = +transA;
-    const split = this.pool ? gemmSplit(m, n, k, this.pool.threads, true) : undefined;
-    if (!split || split.bounds.length <= 2) {
-      const work = this.workspace(0, this.k.gemmPackedWorkspaceBytes(tA, m, k));
-      this.k.gemmPacked(tA, m, n, k, alpha, pa, lda, pp, n, 0, beta, pc, ldc, work);
-    } else if (split.axis === 'rows') {
-      const aRow = transA ? 4 : lda * 4;
-      this.parallel('gemmPacked', split.bounds, (t, lo, hi) => [tA, hi - lo, n, k, alpha, pa + lo * aRow, lda, pp, n, 0, beta,
-        pc + lo * ldc * 4, ldc, this.workspace(t, this.k.gemmPackedWorkspaceBytes(tA, hi - lo, k))]);
+    const tA = +transA;
+    const { axis, bounds } = gemmSplit(m, n, k, this.threads, true);
+    if (axis === 'rows') {
+      this.kernel('gemmPacked', bounds, () => [tA, COUNT, n, k, alpha, this.in(a, transA ? 1 : lda), lda, this.in(packed, 0), n, 0, beta,
+        this.out(c, ldc), ldc, (t, lo, hi) => this.workspace(t, this.k.gemmPackedWorkspaceBytes(tA, hi - lo, k))]);
     } else {
-      this.parallel('gemmPacked', split.bounds, (t, lo, hi) => [tA, m, hi - lo, k, alpha, pa, lda, pp, n, lo, beta,
-        pc + lo * 4, ldc, this.workspace(t, this.k.gemmPackedWorkspaceBytes(tA, m, k))]);
+      this.kernel('gemmPacked', bounds, () => [tA, m, COUNT, k, alpha, this.in(a, 0), lda, this.in(packed, 0), n, LO, beta,
+        this.out(c, 1), ldc, (t) => this.workspace(t, this.k.gemmPackedWorkspaceBytes(tA, m, k))]);
     }
-    this.done();
   }
 
-  // ---- elementwise and reductions --------------------------------------------------------
+  // ---- elementwise and reductions ----------------------------------------------------------
 
   fill(n: number, value: number, x: F32): void {
-    const px = this.p(x, true);
-    this.each('fill', n, 4 * MIN_ELEMENTS_PER_PART, (lo, hi) => [hi - lo, value, px + lo * 4]);
-    this.done();
+    this.kernel('fill', this.elements(n, 4 * MIN_E), () => [COUNT, value, this.out(x)]);
   }
   axpy(n: number, alpha: number, x: F32, y: F32): void {
-    const px = this.p(x), py = this.p(y, true);
-    this.each('axpy', n, MIN_ELEMENTS_PER_PART, (lo, hi) => [hi - lo, alpha, px + lo * 4, py + lo * 4]);
-    this.done();
+    this.kernel('axpy', this.elements(n, MIN_E), () => [COUNT, alpha, this.in(x), this.out(y)]);
   }
   scale(n: number, alpha: number, x: F32): void {
-    const px = this.p(x, true);
-    this.each('scale', n, MIN_ELEMENTS_PER_PART, (lo, hi) => [hi - lo, alpha, px + lo * 4]);
-    this.done();
+    this.kernel('scale', this.elements(n, MIN_E), () => [COUNT, alpha, this.out(x)]);
   }
   mul(n: number, a: F32, b: F32, out: F32): void {
-    const pa = this.p(a), pb = this.p(b), po = this.p(out, true);
-    this.each('mul', n, MIN_ELEMENTS_PER_PART, (lo, hi) => [hi - lo, pa + lo * 4, pb + lo * 4, po + lo * 4]);
-    this.done();
+    this.kernel('mul', this.elements(n, MIN_E), () => [COUNT, this.in(a), this.in(b), this.out(out)]);
   }
   add(n: number, a: F32, b: F32, out: F32): void {
-    const pa = this.p(a), pb = this.p(b), po = this.p(out, true);
-    this.each('add', n, MIN_ELEMENTS_PER_PART, (lo, hi) => [hi - lo, pa + lo * 4, pb + lo * 4, po + lo * 4]);
-    this.done();
+    this.kernel('add', this.elements(n, MIN_E), () => [COUNT, this.in(a), this.in(b), this.out(out)]);
   }
   clamp(n: number, lo: number, hi: number, x: F32): void {
-    const px = this.p(x, true);
-    this.each('clamp', n, MIN_ELEMENTS_PER_PART, (l, h) => [h - l, lo, hi, px + l * 4]);
-    this.done();
+    this.kernel('clamp', this.elements(n, MIN_E), () => [COUNT, lo, hi, this.out(x)]);
   }
   addRowVector(rows: number, cols: number, bias: F32, x: F32): void {
-    const pb = this.p(bias), px = this.p(x, true);
-    this.each('addRowVector', rows, Math.ceil(MIN_ELEMENTS_PER_PART / Math.max(cols, 1)),
-      (lo, hi) => [hi - lo, cols, pb, px + lo * cols * 4], 1);
-    this.done();
+    this.kernel('addRowVector', this.rows(rows, Math.ceil(MIN_E / Math.max(cols, 1))), () => [COUNT, cols, this.in(bias, 0), this.out(x, cols)]);
   }
   sumRows(rows: number, cols: number, x: F32, out: F32): void {
     // Threads take column ranges (16 = one cache line of each row); a column's sum never changes.
-    const px = this.p(x), po = this.p(out, true);
-    this.each('sumRows', cols, Math.max(ALIGN, Math.ceil(MIN_ELEMENTS_PER_PART / Math.max(rows, 1))),
-      (lo, hi) => [rows, hi - lo, px + lo * 4, cols, po + lo * 4]);
-    this.done();
+    this.kernel('sumRows', this.split(cols, ALIGN, Math.max(ALIGN, Math.ceil(MIN_E / Math.max(rows, 1)))),
+      () => [rows, COUNT, this.in(x), cols, this.out(out)]);
   }
   sum(n: number, x: F32): number {
-    const r = this.k.sum(n, this.p(x)); this.done(); return r;
+    return this.whole('sum', () => [n, this.in(x)]);
   }
   sumSquares(n: number, x: F32): number {
-    const r = this.k.sumSquares(n, this.p(x)); this.done(); return r;
+    return this.whole('sumSquares', () => [n, this.in(x)]);
   }
   activationForward(kind: Activation, n: number, x: F32, y: F32): void {
-    const px = this.p(x), py = this.p(y, true), code = ACTIVATION_CODE[kind];
-    this.each('activationForward', n, kind === 'relu' ? MIN_ELEMENTS_PER_PART : MIN_TRANSCENDENTAL_PER_PART,
-      (lo, hi) => [code, hi - lo, px + lo * 4, py + lo * 4]);
-    this.done();
+    this.kernel('activationForward', this.elements(n, kind === 'relu' ? MIN_E : MIN_T), () => [ACTIVATION_CODE[kind], COUNT, this.in(x), this.out(y)]);
   }
   activationBackward(kind: Activation, n: number, y: F32, dy: F32, dx: F32, accumulate: boolean): void {
-    const py = this.p(y), pdy = this.p(dy), pdx = this.p(dx, true), code = ACTIVATION_CODE[kind];
-    this.each('activationBackward', n, MIN_ELEMENTS_PER_PART, (lo, hi) => [code, hi - lo, py + lo * 4, pdy + lo * 4, pdx + lo * 4, +accumulate]);
-    this.done();
+    this.kernel('activationBackward', this.elements(n, MIN_E), () => [ACTIVATION_CODE[kind], COUNT, this.in(y), this.in(dy), this.out(dx), +accumulate]);
   }
 
-  // ---- fused recurrent cells: split by batch rows ------------------------------------------
+  // ---- fused recurrent cells: split by batch rows --------------------------------------------
 
   lstmCellForward(batch: number, hidden: number, gates: F32, cPrev: F32, c: F32, h: F32): void {
-    const g = this.p(gates, true), cp = this.p(cPrev), co = this.p(c, true), ho = this.p(h, true);
-    const H4 = hidden * 4;
-    this.each('lstmCellForward', batch, Math.ceil(MIN_TRANSCENDENTAL_PER_PART / hidden),
-      (lo, hi) => [hi - lo, hidden, g + lo * H4 * 4, cp + lo * H4, co + lo * H4, ho + lo * H4], 1);
-    this.done();
+    const H = hidden;
+    this.kernel('lstmCellForward', this.rows(batch, Math.ceil(MIN_T / H)),
+      () => [COUNT, H, this.out(gates, 4 * H), this.in(cPrev, H), this.out(c, H), this.out(h, H)]);
   }
   lstmCellBackward(batch: number, hidden: number, gates: F32, cPrev: F32, c: F32, dh: F32, dc: F32, dGates: F32, dcPrev: F32): void {
-    const g = this.p(gates), cp = this.p(cPrev), co = this.p(c), pdh = this.p(dh), pdc = this.p(dc);
-    const pdg = this.p(dGates, true), pdcp = this.p(dcPrev, true);
-    const H4 = hidden * 4;
-    this.each('lstmCellBackward', batch, Math.ceil(MIN_TRANSCENDENTAL_PER_PART / hidden),
-      (lo, hi) => [hi - lo, hidden, g + lo * H4 * 4, cp + lo * H4, co + lo * H4, pdh + lo * H4, pdc + lo * H4,
-        pdg + lo * H4 * 4, pdcp + lo * H4], 1);
-    this.done();
+    const H = hidden;
+    this.kernel('lstmCellBackward', this.rows(batch, Math.ceil(MIN_T / H)), () => [COUNT, H, this.in(gates, 4 * H), this.in(cPrev, H),
+      this.in(c, H), this.in(dh, H), this.in(dc, H), this.out(dGates, 4 * H), this.out(dcPrev, H)]);
   }
   gruCellForward(batch: number, hidden: number, xProj: F32, hProj: F32, hPrev: F32, saved: F32, h: F32): void {
-    const px = this.p(xProj), ph = this.p(hProj), php = this.p(hPrev), ps = this.p(saved, true), pho = this.p(h, true);
-    const H4 = hidden * 4;
-    this.each('gruCellForward', batch, Math.ceil(MIN_TRANSCENDENTAL_PER_PART / hidden),
-      (lo, hi) => [hi - lo, hidden, px + lo * H4 * 3, ph + lo * H4 * 3, php + lo * H4, ps + lo * H4 * 4, pho + lo * H4], 1);
-    this.done();
+    const H = hidden;
+    this.kernel('gruCellForward', this.rows(batch, Math.ceil(MIN_T / H)), () => [COUNT, H, this.in(xProj, 3 * H), this.in(hProj, 3 * H),
+      this.in(hPrev, H), this.out(saved, 4 * H), this.out(h, H)]);
   }
   gruCellBackward(batch: number, hidden: number, saved: F32, hPrev: F32, dh: F32, dxProj: F32, dhProj: F32, dhPrev: F32): void {
-    const ps = this.p(saved), php = this.p(hPrev), pdh = this.p(dh);
-    const pdx = this.p(dxProj, true), pdhp = this.p(dhProj, true), pdhPrev = this.p(dhPrev, true);
-    const H4 = hidden * 4;
-    this.each('gruCellBackward', batch, Math.ceil(MIN_TRANSCENDENTAL_PER_PART / hidden),
-      (lo, hi) => [hi - lo, hidden, ps + lo * H4 * 4, php + lo * H4, pdh + lo * H4, pdx + lo * H4 * 3, pdhp + lo * H4 * 3,
-        pdhPrev + lo * H4], 1);
-    this.done();
+    const H = hidden;
+    this.kernel('gruCellBackward', this.rows(batch, Math.ceil(MIN_T / H)), () => [COUNT, H, this.in(saved, 4 * H), this.in(hPrev, H),
+      this.in(dh, H), this.out(dxProj, 3 * H), this.out(dhProj, 3 * H), this.out(dhPrev, H)]);
   }
 
-  // ---- whole recurrent sequences ------------------------------------------------------------
+  // ---- whole recurrent sequences -------------------------------------------------------------
 
   recurrentPackedSize(gates: number, hidden: number): number {
-    recurrentPackedSize(gates, hidden); // the size checks
+    checkRecurrentPackedSize(gates, hidden);
     return this.k.recurrentPackedFloats(gates, hidden);
   }
 
   recurrentPack(gates: number, hidden: number, weightHh: F32, packed: F32): void {
     checkRecurrentPackArgs(gates, hidden, weightHh, packed, this.recurrentPackedSize(gates, hidden));
-    const pw = this.p(weightHh), pp = this.p(packed, true);
-    const blocks = Math.ceil(hidden / GEMM_NR);
-    const bounds = this.ranges(blocks, 1, Math.ceil(MIN_ELEMENTS_PER_PART / (gates * GEMM_NR * hidden)));
-    if (bounds) this.parallel('recurrentPack', bounds, (_t, lo, hi) => [gates, hidden, pw, pp, lo, hi]);
-    else this.k.recurrentPack(gates, hidden, pw, pp, 0, blocks);
-    this.done();
+    // Threads take ranges of 8-unit blocks.
+    this.kernel('recurrentPack', this.rows(Math.ceil(hidden / GEMM_NR), Math.ceil(MIN_E / (gates * GEMM_NR * hidden))),
+      () => [gates, hidden, this.in(weightHh, 0), this.out(packed, 0), LO, HI]);
   }
 
   /**
@@ -437,183 +395,117 @@ export class WasmBackend implements Backend {
    * sequence and the threads meet at a barrier in shared memory once per step (see
    * assembly/recurrent.ts), instead of two posted jobs per step.
    */
-  recurrentSequence(kind: RecurrentKind, steps: number, batch: number, hidden: number, xProj: F32, packed: F32,
+  recurrentSequence(kind: CellKind, steps: number, batch: number, hidden: number, xProj: F32, packed: F32,
     hBias: F32 | null, lengths: I32 | null, reverse: boolean, h: F32, c: F32 | null, out: F32, save: RecurrentSaved | null = null): void {
-    const G = recurrentGates(kind);
+    const cell = cellKind(kind, 'recurrentSequence', 'kind');
+    const G = cell.gates;
     checkRecurrentSequenceArgs(kind, steps, batch, hidden, xProj, packed, this.k.recurrentPackedFloats(G, hidden),
       hBias, lengths, h, c, out, save);
-    const px = this.p(xProj), pp = this.p(packed), pb = hBias ? this.p(hBias) : 0, pl = lengths ? this.p(lengths) : 0;
-    const ph = this.p(h, true), pc = c ? this.p(c, true) : 0, po = this.p(out, true);
-    const saves = save ? [this.p(save.gates, true), this.p(save.hPrev, true), c ? this.p(save.cPrev!, true) : 0,
-      c ? this.p(save.c!, true) : 0] : [0, 0, 0, 0];
     const parts = sequenceParts(batch, G, hidden, this.threads);
-    const scratchBytes = this.k.recurrentScratchBytes(G, batch, hidden, Math.ceil(Math.ceil(hidden / GEMM_NR) / parts));
     const BH = batch * hidden;
-    this.staging(() => this.sequenceJob('recurrentSequence', parts, BH, scratchBytes, (spare, scratch) =>
-      [RECURRENT_CODE[kind], steps, batch, hidden, +reverse, parts, px, pp, pb, pl, ph, spare, pc, po, scratch, scratchBytes, 0, 0, ...saves],
-    (spare) => {
-      // Step s writes the new state into spare when s is even, into h when odd: after an odd
-      // number of steps the final state is in spare.
-      if (steps % 2 === 1) new Float32Array(this.memory.buffer, ph, BH).set(new Float32Array(this.memory.buffer, spare, BH));
-    }));
+    this.staging.run(() => {
+      const ph = this.p(h, true);
+      this.sequenceJob({
+        op: 'recurrentSequence', cell: cell.kernelCode, steps, batch, hidden, reverse, parts, lengths: lengths ? this.p(lengths) : 0,
+        packed: this.p(packed), scratchBytes: this.k.recurrentScratchBytes(G, batch, hidden, Math.ceil(Math.ceil(hidden / GEMM_NR) / parts)),
+        buffer: SEQ_H_SPARE,
+        fields: {
+          [SEQ_XPROJ]: this.p(xProj), [SEQ_HBIAS]: hBias ? this.p(hBias) : 0, [SEQ_H]: ph, [SEQ_C]: c ? this.p(c, true) : 0,
+          [SEQ_OUT]: this.p(out, true), [SEQ_SAVE_GATES]: save ? this.p(save.gates, true) : 0,
+          [SEQ_SAVE_HPREV]: save ? this.p(save.hPrev, true) : 0, [SEQ_SAVE_CPREV]: save && c ? this.p(save.cPrev!, true) : 0,
+          [SEQ_SAVE_C]: save && c ? this.p(save.c!, true) : 0,
+        },
+        // Step s writes the new state into the spare buffer when s is even, into h when odd:
+        // after an odd number of steps the final state is in the spare one.
+        after: (spare) => {
+          if (steps % 2 === 1) new Float32Array(this.memory.buffer, ph, BH).set(new Float32Array(this.memory.buffer, spare, BH));
+        },
+      });
+    });
   }
 
-  recurrentSequenceBackward(kind: RecurrentKind, steps: number, batch: number, hidden: number, packedT: F32,
+  recurrentSequenceBackward(kind: CellKind, steps: number, batch: number, hidden: number, packedT: F32,
     lengths: I32 | null, reverse: boolean, saved: RecurrentSaved, dOut: F32 | null, dh: F32, dc: F32 | null,
     dxProj: F32, dhProj: F32 | null): void {
-    const G = recurrentGates(kind);
+    const cell = cellKind(kind, 'recurrentSequenceBackward', 'kind');
+    const G = cell.gates;
     checkRecurrentBackwardArgs(kind, steps, batch, hidden, packedT, this.k.gemmPackedFloats(G * hidden, hidden), lengths, saved,
       dOut, dh, dc, dxProj, dhProj);
-    const pt = this.p(packedT), pl = lengths ? this.p(lengths) : 0;
-    const ps = this.p(saved.gates), php = this.p(saved.hPrev), pcp = saved.cPrev ? this.p(saved.cPrev) : 0, pcs = saved.c ? this.p(saved.c) : 0;
-    const pdo = dOut ? this.p(dOut) : 0, pdh = this.p(dh, true), pdc = dc ? this.p(dc, true) : 0;
-    const pdx = this.p(dxProj, true), pdhp = dhProj ? this.p(dhProj, true) : pdx;
     const parts = sequenceParts(batch, G, hidden, this.threads);
-    const scratchBytes = this.k.recurrentBackwardScratchBytes(G, batch, hidden);
-    this.staging(() => this.sequenceJob('recurrentSequenceBackward', parts, batch * hidden, scratchBytes, (dhPrev, scratch) =>
-      [RECURRENT_CODE[kind], steps, batch, hidden, +reverse, parts, ps, pt, php, pl, pcp, pcs, pdo, pdh, scratch, scratchBytes, 0, 0,
-        pdc, pdx, pdhp, dhPrev]));
+    this.staging.run(() => {
+      const pdx = this.p(dxProj, true);
+      this.sequenceJob({
+        op: 'recurrentSequenceBackward', cell: cell.kernelCode, steps, batch, hidden, reverse, parts, lengths: lengths ? this.p(lengths) : 0,
+        packed: this.p(packedT), scratchBytes: this.k.recurrentBackwardScratchBytes(G, batch, hidden),
+        buffer: SEQ_DHPREV,
+        fields: {
+          [SEQ_SAVE_GATES]: this.p(saved.gates), [SEQ_SAVE_HPREV]: this.p(saved.hPrev),
+          [SEQ_SAVE_CPREV]: saved.cPrev ? this.p(saved.cPrev) : 0, [SEQ_SAVE_C]: saved.c ? this.p(saved.c) : 0,
+          [SEQ_DOUT]: dOut ? this.p(dOut) : 0, [SEQ_DH]: this.p(dh, true), [SEQ_DC]: dc ? this.p(dc, true) : 0,
+          [SEQ_DXPROJ]: pdx, [SEQ_DHPROJ]: dhProj ? this.p(dhProj, true) : pdx,
+        },
+      });
+    });
   }
 
-  /**
-   * Runs `job` on arguments staged by p(): copies outputs back when it returns; when it throws,
-   * frees the copies without writing partial results into the caller's arrays.
-   */
-  private staging(job: () => void): void {
-    try {
-      job();
-    } catch (e) {
-      this.done(false);
-      throw e;
-    }
-    this.done();
+  private sequenceJob(job: SequenceJob): void {
+    this.chunksTakenOver += runSequenceJob({ kernels: this.k, heap: this.heap, memory: this.memory, pool: this.pool, opCode: OP_CODE[job.op] }, job);
   }
 
-  /**
-   * Runs a whole-sequence job on `parts` threads: one heap block holds the descriptor (the words
-   * `words(buffer, scratch)` returns, then a zeroed sync slot per part), a zeroed buffer of
-   * `floats` floats and `scratchBytes` of scratch per part; `after(buffer)`, if given, runs
-   * before the block is released.
-   */
-  private sequenceJob(op: 'recurrentSequence' | 'recurrentSequenceBackward', parts: number, floats: number, scratchBytes: number,
-    words: (buffer: number, scratch: number) => number[], after?: (buffer: number) => void): void {
-    const descBytes = SEQ_SYNC_BYTES + SEQ_SLOT_BYTES * parts;
-    const bufferBytes = Math.ceil(floats * 4 / 64) * 64;
-    // One block (64-byte aligned, as every heap block): descriptor, buffer, scratch per part.
-    const desc = this.heap.alloc(descBytes + bufferBytes + scratchBytes * parts);
-    let threadFailed = false; // then a stuck thread may still write to the block: it is never reused
-    try {
-      const buffer = desc + descBytes;
-      const scratch = buffer + bufferBytes;
-      const d = new Int32Array(this.memory.buffer, desc, (descBytes + bufferBytes) / 4);
-      d.fill(0);
-      d.set(words(buffer, scratch));
-      const run = this.k[op];
-      if (parts === 1) {
-        run(desc, 0);
-      } else {
-        const partArgs: number[][] = [];
-        for (let t = 0; t < parts; t++) partArgs.push([desc, t]);
-        try {
-          this.pool!.run(OP_CODE[op], partArgs, (a) => run(a[0]!, a[1]!));
-        } catch (e) {
-          threadFailed = true;
-          throw e;
-        }
-      }
-      this.chunksTakenOver += d[SEQ_TAKEN_OVER_WORD]!;
-      if (d[SEQ_FAILED_WORD] !== 0) {
-        threadFailed = true;
-        throw new Error(`${op}: a thread waited on the others for over 30 s (a worker thread stopped)`);
-      }
-      after?.(buffer);
-    } finally {
-      if (!threadFailed) this.heap.release(desc);
-    }
-  }
-
-  // ---- losses ----------------------------------------------------------------------------
+  // ---- losses: split by rows -------------------------------------------------------------------
 
   softmaxCrossEntropyForward(rows: number, classes: number, logits: F32, targets: I32, ignoreIndex: number, probs: F32, losses: F32): void {
-    const pl = this.p(logits), pt = this.p(targets), pp = this.p(probs, true), plo = this.p(losses, true);
-    const bounds = this.ranges(rows, 1, Math.ceil(MIN_TRANSCENDENTAL_PER_PART / Math.max(classes, 1)));
-    let bad = -1;
-    if (bounds) {
-      // Parts check only their own rows: check all targets first so a throw writes nothing.
-      for (let r = 0; r < rows; r++) {
-        const t = targets[r]!;
-        if (t !== ignoreIndex && !(t >= 0 && t < classes)) { bad = r; break; }
-      }
-      if (bad < 0) {
-        this.parallel('softmaxCrossEntropyForward', bounds, (_t, lo, hi) => [hi - lo, classes, pl + lo * classes * 4, pt + lo * 4,
-          ignoreIndex, pp + lo * classes * 4, plo + lo * 4]);
-      }
-    } else {
-      bad = this.k.softmaxCrossEntropyForward(rows, classes, pl, pt, ignoreIndex, pp, plo);
+    const bounds = this.rows(rows, Math.ceil(MIN_T / Math.max(classes, 1)));
+    // Parts check only their own rows: when split, check every target first so that a throw writes nothing.
+    let bad = bounds.length > 2 ? firstBadTarget(rows, classes, targets, ignoreIndex) : -1;
+    if (bad < 0) {
+      bad = this.kernel('softmaxCrossEntropyForward', bounds, () => [COUNT, classes, this.in(logits, classes), this.in(targets), ignoreIndex,
+        this.out(probs, classes), this.out(losses)]);
     }
-    this.done();
-    if (bad >= 0) throw new Error(`softmaxCrossEntropy: target ${targets[bad]} at row ${bad} is outside [0, ${classes})`);
+    if (bad >= 0) throw badTargetError(targets, bad, classes);
   }
   softmaxCrossEntropyBackward(rows: number, classes: number, probs: F32, targets: I32, ignoreIndex: number, rowScale: F32, dLogits: F32): void {
-    const pp = this.p(probs), pt = this.p(targets), ps = this.p(rowScale), pd = this.p(dLogits, true);
-    this.each('softmaxCrossEntropyBackward', rows, Math.ceil(MIN_ELEMENTS_PER_PART / Math.max(classes, 1)),
-      (lo, hi) => [hi - lo, classes, pp + lo * classes * 4, pt + lo * 4, ignoreIndex, ps + lo * 4, pd + lo * classes * 4], 1);
-    this.done();
+    this.kernel('softmaxCrossEntropyBackward', this.rows(rows, Math.ceil(MIN_E / Math.max(classes, 1))), () => [COUNT, classes,
+      this.in(probs, classes), this.in(targets), ignoreIndex, this.in(rowScale), this.out(dLogits, classes)]);
   }
   softmax(rows: number, cols: number, x: F32, y: F32): void {
-    const px = this.p(x), py = this.p(y, true);
-    this.each('softmax', rows, Math.ceil(MIN_TRANSCENDENTAL_PER_PART / Math.max(cols, 1)),
-      (lo, hi) => [hi - lo, cols, px + lo * cols * 4, py + lo * cols * 4], 1);
-    this.done();
+    this.kernel('softmax', this.rows(rows, Math.ceil(MIN_T / Math.max(cols, 1))), () => [COUNT, cols, this.in(x, cols), this.out(y, cols)]);
   }
   bceWithLogitsForward(n: number, logits: F32, targets: F32, posWeight: number, losses: F32): void {
-    const pl = this.p(logits), pt = this.p(targets), plo = this.p(losses, true);
-    this.each('bceWithLogitsForward', n, MIN_TRANSCENDENTAL_PER_PART, (lo, hi) => [hi - lo, pl + lo * 4, pt + lo * 4, posWeight, plo + lo * 4]);
-    this.done();
+    this.kernel('bceWithLogitsForward', this.elements(n, MIN_T), () => [COUNT, this.in(logits), this.in(targets), posWeight, this.out(losses)]);
   }
   bceWithLogitsBackward(n: number, logits: F32, targets: F32, posWeight: number, scale: F32, dLogits: F32): void {
-    const pl = this.p(logits), pt = this.p(targets), ps = this.p(scale), pd = this.p(dLogits, true);
-    this.each('bceWithLogitsBackward', n, MIN_TRANSCENDENTAL_PER_PART,
-      (lo, hi) => [hi - lo, pl + lo * 4, pt + lo * 4, posWeight, ps + lo * 4, pd + lo * 4]);
-    this.done();
+    this.kernel('bceWithLogitsBackward', this.elements(n, MIN_T),
+      () => [COUNT, this.in(logits), this.in(targets), posWeight, this.in(scale), this.out(dLogits)]);
   }
 
   // ---- embeddings (single-threaded: the backward scatters into shared rows) ------------------
 
   embeddingForward(rows: number, dim: number, vocab: number, ids: I32, table: F32, out: F32): void {
-    const bad = this.k.embeddingForward(rows, dim, vocab, this.p(ids), this.p(table), this.p(out, true));
-    this.done();
-    if (bad >= 0) throw new Error(`embedding: id ${ids[bad]} at position ${bad} is outside [0, ${vocab})`);
+    const bad = this.whole('embeddingForward', () => [rows, dim, vocab, this.in(ids), this.in(table), this.out(out)]);
+    if (bad >= 0) throw badIdError(ids, bad, vocab);
   }
   embeddingBackward(rows: number, dim: number, vocab: number, ids: I32, dOut: F32, dTable: F32, paddingIdx: number): void {
-    this.k.embeddingBackward(rows, dim, vocab, this.p(ids), this.p(dOut), this.p(dTable, true), paddingIdx); this.done();
+    this.whole('embeddingBackward', () => [rows, dim, vocab, this.in(ids), this.in(dOut), this.out(dTable), paddingIdx]);
   }
 
-  // ---- optimizers ------------------------------------------------------------------------
+  // ---- optimizers: elementwise over the flat parameter buffer ---------------------------------
 
   sgdStep(n: number, params: F32, grads: F32, momentumBuf: F32, o: SgdOptions, firstStep: boolean): void {
-    const pp = this.p(params, true), pg = this.p(grads), pm = this.p(momentumBuf, true);
-    this.each('sgdStep', n, MIN_ELEMENTS_PER_PART, (lo, hi) => [hi - lo, pp + lo * 4, pg + lo * 4, pm + lo * 4, o.lr, o.momentum,
+    this.kernel('sgdStep', this.elements(n, MIN_E), () => [COUNT, this.out(params), this.in(grads), this.out(momentumBuf), o.lr, o.momentum,
       o.dampening, o.weightDecay, +o.nesterov, +firstStep]);
-    this.done();
   }
   adagradStep(n: number, params: F32, grads: F32, sumSquares: F32, o: AdagradOptions): void {
-    const pp = this.p(params, true), pg = this.p(grads), ps = this.p(sumSquares, true);
-    this.each('adagradStep', n, MIN_ELEMENTS_PER_PART, (lo, hi) => [hi - lo, pp + lo * 4, pg + lo * 4, ps + lo * 4, o.lr, o.eps, o.weightDecay]);
-    this.done();
+    this.kernel('adagradStep', this.elements(n, MIN_E), () => [COUNT, this.out(params), this.in(grads), this.out(sumSquares), o.lr, o.eps,
+      o.weightDecay]);
   }
   rmspropStep(n: number, params: F32, grads: F32, squareAvg: F32, gradAvg: F32, momentumBuf: F32, o: RmspropOptions): void {
-    const pp = this.p(params, true), pg = this.p(grads), psq = this.p(squareAvg, true), pga = this.p(gradAvg, true);
-    const pm = this.p(momentumBuf, true);
-    this.each('rmspropStep', n, MIN_ELEMENTS_PER_PART, (lo, hi) => [hi - lo, pp + lo * 4, pg + lo * 4, psq + lo * 4, pga + lo * 4,
-      pm + lo * 4, o.lr, o.alpha, o.eps, o.weightDecay, o.momentum, +o.centered]);
-    this.done();
+    this.kernel('rmspropStep', this.elements(n, MIN_E), () => [COUNT, this.out(params), this.in(grads), this.out(squareAvg), this.out(gradAvg),
+      this.out(momentumBuf), o.lr, o.alpha, o.eps, o.weightDecay, o.momentum, +o.centered]);
   }
   adamStep(n: number, params: F32, grads: F32, m: F32, v: F32, o: AdamOptions): void {
-    const pp = this.p(params, true), pg = this.p(grads), pm = this.p(m, true), pv = this.p(v, true);
-    this.each('adamStep', n, MIN_ELEMENTS_PER_PART, (lo, hi) => [hi - lo, pp + lo * 4, pg + lo * 4, pm + lo * 4, pv + lo * 4, o.lr,
+    this.kernel('adamStep', this.elements(n, MIN_E), () => [COUNT, this.out(params), this.in(grads), this.out(m), this.out(v), o.lr,
       o.beta1, o.beta2, o.eps, o.weightDecay, +o.decoupled, o.biasCorrection1, o.biasCorrection2]);
-    this.done();
   }
 }
 

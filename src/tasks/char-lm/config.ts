@@ -4,12 +4,17 @@
  * the CLI maps `--hidden-size` to `hiddenSize`.
  */
 import { fileURLToPath } from 'node:url';
-import type { CellType, RecurrentModelConfig } from '../../nn/recurrent-model.js';
+import type { RecurrentModelConfig } from '../../nn/recurrent-model.js';
+import { CELL_KINDS, type CellKind } from '../../nn/index.js';
 import { type TrainConfig, checkTrainConfig, fieldChecks, stripUndefined } from '../train-config.js';
 
+/** The cell kinds of a char LM: all but the sigmoid Elman RNN, which `recur lm` has never offered. */
+export type CharLmCell = Exclude<CellKind, 'rnn-sigmoid'>;
+export const CHAR_LM_CELLS: readonly CharLmCell[] = CELL_KINDS.filter((k): k is CharLmCell => k !== 'rnn-sigmoid');
+
 export interface CharLmConfig extends TrainConfig {
-  /** Recurrent cell: 'lstm', 'gru', or an Elman RNN ('rnn-tanh', 'rnn-relu'). */
-  cell: Exclude<CellType, 'rnn-sigmoid'>;
+  /** Recurrent cell: one of CHAR_LM_CELLS (every cell kind but 'rnn-sigmoid'). */
+  cell: CharLmCell;
   hiddenSize: number;
   numLayers: number;
   /** Dropout between recurrent layers during training, in [0, 1). */
@@ -60,14 +65,12 @@ export const RUN_CONTROL_FIELDS: readonly (keyof CharLmConfig)[] = ['sampleLengt
 /** The Tiny Shakespeare text shipped with the package (data/tinyshakespeare.txt). */
 export const BUNDLED_TEXT_PATH = fileURLToPath(new URL('../../../data/tinyshakespeare.txt', import.meta.url));
 
-const CELLS = ['lstm', 'gru', 'rnn-tanh', 'rnn-relu'] as const;
-
 /** Fills defaults and validates; every error names the field, what it must be and what came. */
 export function normalizeCharLmConfig(partial: Partial<CharLmConfig> = {}): CharLmConfig {
   const where = 'char-lm config';
   const c = { ...CHAR_LM_DEFAULTS, ...stripUndefined(partial) } as CharLmConfig;
   const f = fieldChecks(c, where);
-  f.choice('cell', CELLS);
+  f.choice('cell', CHAR_LM_CELLS);
   if (c.input !== 'embedding' && c.input !== 'one-hot') throw new Error(`${where}: input must be 'embedding' or 'one-hot', got ${JSON.stringify(c.input)}`);
   f.int('hiddenSize', 1); f.int('numLayers', 1); f.int('embeddingDim', 1); f.int('seqLen', 1); f.int('sampleLength', 0);
   f.num('dropout', 0, 1, false, true);

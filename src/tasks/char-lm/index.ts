@@ -3,8 +3,8 @@
  * checkpoints and resume), sampling, evaluation and step-by-step explanation.
  */
 export {
-  CHAR_LM_DEFAULTS, DEFAULT_MAX_TIME_MS, RUN_CONTROL_FIELDS, BUNDLED_TEXT_PATH, normalizeCharLmConfig, modelConfigOf,
-  type CharLmConfig,
+  CHAR_LM_DEFAULTS, CHAR_LM_CELLS, DEFAULT_MAX_TIME_MS, RUN_CONTROL_FIELDS, BUNDLED_TEXT_PATH, normalizeCharLmConfig, modelConfigOf,
+  type CharLmConfig, type CharLmCell,
 } from './config.js';
 export { trainCharLm, type TrainCharLmOptions, type TrainCharLmResult } from './train.js';
 export { charLmTask, type CharLmInput, type CharLmData, type CharLmStartDetails } from './task.js';
