@@ -51,7 +51,8 @@ test('a toy task of ~55 lines trains through the shared command: Ctrl-C -> check
   assert.equal(end.type, 'end');
   assert.equal(end.reason, 'interrupted');
   assert.ok(end.step < 40);
-  assert.ok(firstEvents.some((e) => e.type === 'checkpoint' && e.reason === 'interrupt' && e.step === end.step));
+  // The interrupt writes a checkpoint, unless a periodic one has just been written at that step.
+  assert.ok(firstEvents.some((e) => e.type === 'checkpoint' && e.step === end.step && (e.reason === 'interrupt' || end.step % 15 === 0)));
 
   const resumed = copy('--resume', '--out', out, '--json');
   assert.equal(resumed.status, 0, resumed.stderr);
