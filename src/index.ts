@@ -35,6 +35,7 @@ export {
 // Losses (autograd ops too).
 export {
   crossEntropy, type CrossEntropyOptions, mseLoss, type MseLossOptions, bceWithLogits, type BceWithLogitsOptions, type Reduction,
+  pinballLoss, gaussianNll, LOG_STD_RANGE,
 } from './autograd/index.js';
 
 // Layers: the Module base, initialisers, feed-forward layers, recurrent layers and the model.

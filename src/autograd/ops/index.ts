@@ -16,6 +16,8 @@ export { dropout } from './dropout.js';
 export type { Reduction } from './loss-options.js';
 export { crossEntropy, type CrossEntropyOptions } from './cross-entropy.js';
 export { mseLoss, type MseLossOptions } from './mse-loss.js';
+export { pinballLoss } from './pinball-loss.js';
+export { gaussianNll, LOG_STD_RANGE } from './gaussian-nll.js';
 export { bceWithLogits, type BceWithLogitsOptions } from './bce-with-logits.js';
 export { lstmCell, type LstmState } from './lstm-cell.js';
 export { gruCell } from './gru-cell.js';
