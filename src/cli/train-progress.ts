@@ -56,7 +56,8 @@ function describeStart(e: Start): string {
   const facts = d.facts.map(([k, v]) => `, ${k} ${typeof v === 'number' ? int(v) : v}`).join('');
   return `${e.resumed ? `resuming at step ${int(e.step)}` : 'training'}: ${d.model} (${int(e.parameters)} parameters) on ${d.data}\n` +
     `  ${int(d.trainItems)} training / ${int(d.validationItems)} validation ${e.unit}${facts}; ` +
-    `batch ${d.batch}${e.accumulate > 1 ? ` × ${e.accumulate} accumulated` : ''}, lr ${d.lr}, ${d.backend}; until ${limits}${d.out ? `; checkpoints in ${d.out}` : ''}\n`;
+    `batch ${d.batch}${e.accumulate > 1 ? ` × ${e.accumulate} accumulated` : ''}, lr ${d.lr}, ${d.backend}; until ${limits}${d.out ? `; checkpoints in ${d.out}` : ''}\n` +
+    (d.notes ?? []).map((n) => `  ${n}\n`).join('');
 }
 
 function describeEval(e: Extract<TrainEvent, { type: 'eval' }>, start: Start | undefined): string {

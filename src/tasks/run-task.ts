@@ -114,17 +114,19 @@ export async function runTask<C extends TrainConfig, In, D, M extends SavedModul
       }
     }
   }
-  const config = run ? mergeResumeConfig(task as never, run.stored.config, options.config ?? {}) : task.normalizeConfig(options.config ?? {});
+  let config = run ? mergeResumeConfig(task as never, run.stored.config, options.config ?? {}) : task.normalizeConfig(options.config ?? {});
   const checkSource = (s: SourceRecord) => {
     if (run && s.sha256 !== run.stored.source.sha256) {
       throw new Error(`the ${s.what} (${s.description}) is not the one this run was trained on (${run.stored.source.description}); resume with the same ${s.flag}`);
     }
   };
-  const prepared = await task.prepare(config, options.input, run ? { source: run.stored.source, extras: checkpointExtras(run.ckpt), checkSource } : undefined);
+  let prepared = await task.prepare(config, options.input, run ? { source: run.stored.source, extras: checkpointExtras(run.ckpt), checkSource } : undefined);
   checkSource(prepared.source);
 
-  // 2. Model, optimizer, schedule, data, RNGs: fresh or restored.
+  // 2. Model, optimizer, schedule, data, RNGs: fresh (settings left to the task settled first) or restored.
   const backend = options.backend ?? await createBackend('wasm', options.threads === undefined ? {} : { threads: options.threads });
+  let notes: string[] = [];
+  if (!run && task.select) ({ config, prepared, notes } = await task.select(config, prepared, backend));
   const modelRng = new RestorableRng(config.seed);
   const sampleRng = new RestorableRng(config.seed + 1);
   const dataRng = new RestorableRng(config.seed + 2);
@@ -201,7 +203,7 @@ export async function runTask<C extends TrainConfig, In, D, M extends SavedModul
   const description = task.describe(config, prepared, model);
   const details = {
     ...description, trainItems: prepared.trainItems, validationItems: prepared.validationItems,
-    lr: config.lr, backend: backend.description, out: out ?? null, lossUnit: task.lossUnit,
+    lr: config.lr, backend: backend.description, out: out ?? null, lossUnit: task.lossUnit, ...(notes.length ? { notes } : {}),
   } as unknown as Details;
   try {
     const result = await fit(model, {

@@ -51,7 +51,7 @@ export interface Resumed {
 }
 
 /** What a task says of a run at its start; runTask adds the backend, directory, lr, counts and loss unit. */
-export type TaskDescription<D extends StartDetails = StartDetails> = Omit<D, 'backend' | 'out' | 'lr' | 'lossUnit' | 'trainItems' | 'validationItems'>;
+export type TaskDescription<D extends StartDetails = StartDetails> = Omit<D, 'backend' | 'out' | 'lr' | 'lossUnit' | 'trainItems' | 'validationItems' | 'notes'>;
 
 export interface Task<C extends TrainConfig, In, D, M extends SavedModule, B, S = null, Details extends StartDetails = StartDetails> {
   /** Recorded in checkpoints and model files ('char-lm'); a run directory of another task is refused. */
@@ -74,6 +74,13 @@ export interface Task<C extends TrainConfig, In, D, M extends SavedModule, B, S 
    * (a vocabulary to keep, say), and `input` is whatever the caller gave again.
    */
   prepare(config: C, input: In | undefined, resumed?: Resumed): Promise<Prepared<D>>;
+  /**
+   * New runs only, after `prepare`: settle what the config leaves to the task ('auto' settings),
+   * e.g. by training candidates briefly and comparing them on validation data taken from the
+   * training part. Returns the config to train (what a resume will use), its data prepared for
+   * it, and lines saying what was chosen and why (shown at the start).
+   */
+  select?(config: C, prepared: Prepared<D>, backend: Backend): Promise<{ config: C; prepared: Prepared<D>; notes: string[] }>;
   /** The model for a new run (`rng` draws its weights and dropout masks); a resumed run then loads the checkpoint's weights into it. */
   buildModel(config: C, prepared: Prepared<D>, rng: Rng): M;
   /** The training batches; `rng` (restored on resume) is for shuffling. */

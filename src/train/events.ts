@@ -45,6 +45,8 @@ export interface StartDetails {
   lossUnit: string;
   /** Further facts shown at the start, in order: e.g. `[['vocabulary', 65]]`. */
   facts: [string, string | number][];
+  /** What the task chose for settings left to it, and why (one line each). */
+  notes?: string[];
 }
 
 export interface StartEvent<D extends StartDetails = StartDetails> {

@@ -1,0 +1,93 @@
+/**
+ * Forecasting with a saved model: read a model file of the forecast task, read a CSV with the
+ * columns it was trained on, and forecast from any origin of each series (the end, for the next
+ * H steps; earlier ones, for evaluation), in the data's units with the timestamps of the steps.
+ */
+import { type LoadedModel, loadModel } from '../../io/model-file.js';
+import type { Backend } from '../../kernels/backend.js';
+import type { RecurrentModel } from '../../nn/recurrent-model.js';
+import { type TimeSeriesData, parseTimeSeriesCsv, loadTimeSeriesCsv } from '../../data/time-series-csv.js';
+import { formatFrequency, futureTimes } from '../../data/time-axis.js';
+import { forecastItems } from './forecaster.js';
+import { type PreparedSeries, prepareSeries, toDataUnits } from './pipeline.js';
+import { FORECAST_METADATA_KEY, type ForecastMetadata } from './task.js';
+
+export interface ForecastModel {
+  model: RecurrentModel;
+  meta: ForecastMetadata;
+  path: string;
+}
+
+/** Loads a model file and checks that the forecast task wrote it. */
+export async function loadForecastModel(path: string): Promise<ForecastModel> {
+  const loaded: LoadedModel = await loadModel(path);
+  return { ...forecastModelOf(loaded, path), path };
+}
+
+export function forecastModelOf(loaded: LoadedModel, source: string): Omit<ForecastModel, 'path'> {
+  if (loaded.task !== 'forecast') {
+    throw new Error(`${source} is ${loaded.task ? `a '${loaded.task}' model` : 'not a model trained by recur forecast train'}, not a forecasting model`);
+  }
+  const text = loaded.extra?.[FORECAST_METADATA_KEY];
+  let meta: ForecastMetadata;
+  try {
+    meta = JSON.parse(text ?? '') as ForecastMetadata;
+  } catch {
+    throw new Error(`${source}: its forecasting metadata ('${FORECAST_METADATA_KEY}') is missing or not valid JSON`);
+  }
+  if (!meta?.pipeline?.spec || !Array.isArray(meta.pipeline.series) || !meta.data?.targets) throw new Error(`${source}: its forecasting metadata lacks the pipeline or the data settings`);
+  return { model: loaded.model, meta };
+}
+
+/** Reads a CSV with the columns and fill the model was trained with (`text` in memory, or a file). */
+export async function readModelData(meta: ForecastMetadata, input: { path?: string; text?: string }): Promise<TimeSeriesData> {
+  const d = meta.data;
+  const options = { timeColumn: d.timeColumn, targets: d.targets, covariates: d.covariates, seriesColumn: d.seriesColumn ?? undefined, fill: d.fill };
+  const path = input.path ?? d.path;
+  const csv = input.text !== undefined ? parseTimeSeriesCsv(input.text, { ...options, source: 'the given CSV' })
+    : path ? await loadTimeSeriesCsv(path, options) : (() => { throw new Error('forecast: give the data (--data FILE.csv); the model does not name its training file'); })();
+  if (formatFrequency(csv.frequency) !== formatFrequency(d.frequency)) {
+    throw new Error(`${csv.source} is ${formatFrequency(csv.frequency)} but the model was trained on ${formatFrequency(d.frequency)} data`);
+  }
+  return csv;
+}
+
+/** The data's series, each prepared with its own fitted pipeline; a series the model never saw is an error. */
+export function seriesForModel(meta: ForecastMetadata, csv: TimeSeriesData): PreparedSeries[] {
+  const states = new Map(meta.pipeline.series.map((s) => [s.id, s]));
+  return csv.series.map((s) => {
+    const state = states.get(s.id);
+    if (!state) {
+      throw new Error(`${csv.source}: series '${s.id}' was not in the training data (the model knows ${[...states.keys()].map((k) => `'${k}'`).slice(0, 5).join(', ')}${states.size > 5 ? ', ...' : ''})`);
+    }
+    return prepareSeries(s, state);
+  });
+}
+
+/** One forecast: per target, H x Q in the data's units, from `origin` of series `series`. */
+export interface OriginForecast {
+  series: number;
+  origin: number;
+  times: string[];
+  values: Float64Array[];
+}
+
+/**
+ * Forecasts each (series, origin): the steps [origin, origin + H) from the history before it.
+ * `origin` may be the series' length (the future: timestamps continue the series).
+ */
+export function forecastAt(fm: Omit<ForecastModel, 'path'>, backend: Backend, csv: TimeSeriesData, series: PreparedSeries[], origins: { series: number; origin: number }[]): OriginForecast[] {
+  const spec = fm.meta.pipeline.spec;
+  for (const o of origins) {
+    const s = series[o.series]!;
+    if (o.origin < spec.lookback) throw new Error(`forecast: series${s.id ? ` '${s.id}'` : ''} has ${o.origin} steps before the forecast origin, fewer than the model's lookback ${spec.lookback}`);
+  }
+  const fc = forecastItems(fm.model, backend, spec, origins.map((o) => ({ series: series[o.series]!.norm, norm: series[o.series]!.normalizer, origin: o.origin })));
+  return origins.map((o, j) => {
+    const s = series[o.series]!, n = s.source.times.length;
+    const times = Array.from({ length: spec.horizon }, (_, h) => o.origin + h);
+    const known = times.filter((t) => t < n).map((t) => s.source.times[t]!);
+    const future = times.length > known.length ? futureTimes(s.source.times[n - 1]!, csv.frequency, times.length - known.length) : [];
+    return { series: o.series, origin: o.origin, times: [...known, ...future], values: toDataUnits(s, fc[j]!) };
+  });
+}
