@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as recur from './index.js';
 
-const doors = ['tensor', 'random', 'kernels', 'autograd', 'nn', 'optim', 'io', 'data', 'train', 'tasks'];
+const doors = ['tensor', 'random', 'kernels', 'autograd', 'nn', 'optim', 'io', 'data', 'plot', 'train', 'tasks'];
 
 test('src/index.ts lists its exports by name and re-exports every runtime export of each layer door', async () => {
   const source = readFileSync(new URL('./index.d.ts', import.meta.url), 'utf8');
@@ -18,7 +18,7 @@ test('src/index.ts lists its exports by name and re-exports every runtime export
     }
   }
   assert.deepEqual(missing, [], 'exported by a layer door but not by the package');
-  for (const name of ['softmax', 'transpose01', 'exportOnnx', 'Tensor', 'Tape', 'Lstm', 'RecurrentModel', 'createBackend']) {
+  for (const name of ['softmax', 'transpose01', 'exportOnnx', 'Tensor', 'Tape', 'Lstm', 'RecurrentModel', 'createBackend', 'forecastChart', 'renderSvg']) {
     assert.ok(name in recur, name);
   }
 });

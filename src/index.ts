@@ -1,7 +1,7 @@
 /**
  * recur: recurrent neural networks for TypeScript. This is the package's one public door: it
  * names every export, grouped by layer, and takes each from that layer's own door (tensor,
- * random, kernels, autograd, nn, optim, io, data, train, tasks). Nothing is defined here.
+ * random, kernels, autograd, nn, optim, io, data, plot, train, tasks). Nothing is defined here.
  */
 
 // Tensors: dense row-major data plus a shape; views along the first axis share memory.
@@ -77,6 +77,12 @@ export {
   SequenceBatcher, makeSequenceBatch, checkSequenceDataset, PAD_LABEL,
   type SequenceDataset, type SequenceBatch, type SequenceBatcherOptions, type SequencePosition, type LabelKind,
 } from './data/index.js';
+
+// Charts: Vega-Lite specs from plain arrays, and standalone SVG documents rendered from them in Node.
+export {
+  renderSvg, type ChartSpec, type RenderSvgOptions, forecastChart, forecastSpec, type ForecastChartInput, type TimeStamps,
+  heatmapChart, heatmapSpec, type HeatmapChartInput, lineChart, lineSpec, type LineChartInput, type LineSeries,
+} from './plot/index.js';
 
 // Training: the loop with no task in it, fit, typed events, checkpoints, labelled-sequence objectives, metrics.
 export {

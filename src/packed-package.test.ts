@@ -1,7 +1,8 @@
 // The package as a user gets it: `npm pack` ships the library, the CLI, the wasm kernels and the
 // data, and nothing of the tests, benches, fuzzers or examples; the tarball installs offline
 // (from the npm cache that `npm install` filled) into a new project, where `npx recur --help`
-// and an ESM import that runs the wasm backend on worker threads work.
+// and an ESM import that runs the wasm backend on worker threads and renders an SVG chart (Vega
+// comes from the registry with the package, nothing is fetched at run time) work.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
@@ -96,17 +97,19 @@ test('npm pack ships the library, CLI, wasm and data only; the tarball installs 
 
   writeFileSync(join(project, 'check.mjs'), `
     import { existsSync } from 'node:fs';
-    import { BUNDLED_TEXT_PATH, Lstm, Rng, Tape, Tensor, createBackend } from '${pkg.name}';
+    import { BUNDLED_TEXT_PATH, Lstm, Rng, Tape, Tensor, createBackend, heatmapChart } from '${pkg.name}';
     const backend = await createBackend('wasm', { threads: 2 });
     const lstm = new Lstm({ inputSize: 3, hiddenSize: 4, rng: new Rng(1) }).to(backend);
     const { output } = lstm.forward(Tape.inference(backend), new Tensor(new Float32Array(2 * 5 * 3).fill(0.5), [2, 5, 3]));
-    console.log(JSON.stringify({ backend: backend.description, shape: output.shape, finite: output.data.every(Number.isFinite), text: existsSync(BUNDLED_TEXT_PATH) }));
+    const svg = await heatmapChart({ rows: ['a'], columns: ['b'], values: [[7]], annotate: true });
+    console.log(JSON.stringify({ backend: backend.description, shape: output.shape, finite: output.data.every(Number.isFinite), text: existsSync(BUNDLED_TEXT_PATH), svg }));
   `);
   const r = JSON.parse(ok(run(process.execPath, ['check.mjs'], project), 'ESM import of the installed package'));
   assert.match(r.backend, /^wasm \(.*2 threads\)$/);
   assert.deepEqual(r.shape, [2, 5, 4]);
   assert.equal(r.finite, true);
   assert.equal(r.text, true, 'the bundled text is in the package');
+  assert.match(r.svg, /^<svg [\s\S]*>7<\/text>[\s\S]*<\/svg>$/, 'a chart renders with the installed Vega');
 });
 
 test('npm in this repository prints no warning (no unknown project config in .npmrc)', () => {
