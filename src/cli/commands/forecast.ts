@@ -151,7 +151,7 @@ function registerPredict(forecast: Command): void {
       else stdout.write(text);
       if (f.plot) {
         const s = series[0]!, r = rows[0]!, Q = spec.quantiles.length;
-        await writePlot(f.plot, f.force === true, inputs, forecastChart({
+        await writePlot(f.plot, f.force === true, inputs, await forecastChart({
           title: `${fm.meta.data.targets[0]}${s.id ? ` (${s.id})` : ''}: forecast of ${spec.horizon} steps`,
           history: { times: s.source.times, values: Array.from(s.source.targets[0]!) },
           forecast: { times: r.times, values: Array.from({ length: spec.horizon }, (_, h) => r.values[0]![h * Q + mid]!),
@@ -184,7 +184,7 @@ function registerEval(forecast: Command): void {
       const ev = evaluateForecastModel(fm, backend, csv, { holdout: f.holdout, backtest: f.backtest });
       if (f.json) stdout.write(`${JSON.stringify(ev)}\n`);
       else stdout.write(renderEvaluation(ev));
-      if (f.plot) await writePlot(f.plot, f.force === true, inputs, forecastChart(ev.plot));
+      if (f.plot) await writePlot(f.plot, f.force === true, inputs, await forecastChart(ev.plot));
     });
 }
 
