@@ -295,6 +295,12 @@ function dayParts(ms: number): { y: number; m: number; d: number; timeOfDay: num
   return { y, m, d, timeOfDay: ms - days * DAY };
 }
 
+/** The month count (year*12 + month-1) of an instant. */
+function monthOf(ms: number): number {
+  const p = dayParts(ms);
+  return p.y * 12 + p.m - 1;
+}
+
 function makeGrid(format: TimeFormat, frequency: Frequency, anchor: Anchor | null): TimeGrid {
   const base = baseOf(format, frequency.unit);
   const { unit, every } = frequency;
@@ -312,9 +318,7 @@ function makeGrid(format: TimeFormat, frequency: Frequency, anchor: Anchor | nul
     step = every * unitMs;
     if (format.kind === 'date' && step % DAY !== 0) throw new Error(`dates (YYYY-MM-DD) cannot step by ${plural(every, unit)}: not a whole number of days`);
   }
-  const position = base !== 'months' || (format.kind !== 'date' && format.kind !== 'datetime')
-    ? (value: number) => value
-    : (value: number) => { const p = dayParts(value); return p.y * 12 + p.m - 1; };
+  const position = base === 'months' && (format.kind === 'date' || format.kind === 'datetime') ? monthOf : (value: number) => value;
   const text = (pos: number): string => {
     if (base !== 'months') return timeText(format, pos);
     if (format.kind === 'month' || format.kind === 'quarter') return timeText(format, pos);
@@ -365,6 +369,29 @@ function monthAnchor(series: ArrayLike<number>[]): Anchor | null {
 }
 
 /**
+ * The most common difference between neighbours within each array (the smallest of equally
+ * common ones), or 0 when no array has two values. Counted in runs of equal differences, so a
+ * regular series touches the map once.
+ */
+export function mostCommonDifference(series: ArrayLike<number>[]): number {
+  const counts = new Map<number, number>();
+  for (const values of series) {
+    let run = 0, runDiff = NaN;
+    for (let i = 1; i < values.length; i++) {
+      const d = values[i]! - values[i - 1]!;
+      if (d === runDiff) { run++; continue; }
+      if (run > 0) counts.set(runDiff, (counts.get(runDiff) ?? 0) + run);
+      runDiff = d;
+      run = 1;
+    }
+    if (run > 0) counts.set(runDiff, (counts.get(runDiff) ?? 0) + run);
+  }
+  let step = 0, best = 0;
+  for (const [d, c] of counts) if (c > best || (c === best && d < step)) { step = d; best = c; }
+  return step;
+}
+
+/**
  * The axis of a column: `series` holds each series' parsed values, strictly increasing (the
  * caller checks order first). The step is the most common difference between neighbours
  * (the smallest of equally common ones); the caller then checks that it holds everywhere.
@@ -377,24 +404,7 @@ export function inferTimeGrid(format: TimeFormat, series: ArrayLike<number>[]): 
     anchor = monthAnchor(series);
     if (anchor !== null) base = 'months';
   }
-  const toPosition = base === 'months' && anchor !== null ? (v: number) => { const p = dayParts(v); return p.y * 12 + p.m - 1; } : (v: number) => v;
-  const counts = new Map<number, number>();
-  for (const values of series) {
-    // Counted in runs of equal differences: a regular series touches the map once.
-    let prev = values.length > 0 ? toPosition(values[0]!) : 0, run = 0, runDiff = NaN;
-    for (let i = 1; i < values.length; i++) {
-      const pos = toPosition(values[i]!);
-      const d = pos - prev;
-      prev = pos;
-      if (d === runDiff) { run++; continue; }
-      if (run > 0) counts.set(runDiff, (counts.get(runDiff) ?? 0) + run);
-      runDiff = d;
-      run = 1;
-    }
-    if (run > 0) counts.set(runDiff, (counts.get(runDiff) ?? 0) + run);
-  }
-  let step = 0, best = 0;
-  for (const [d, c] of counts) if (c > best || (c === best && d < step)) { step = d; best = c; }
+  const step = mostCommonDifference(anchor !== null ? series.map((values) => Array.from(values, monthOf)) : series);
   if (step <= 0) throw new Error('inferTimeGrid: expected strictly increasing times with at least two in a series');
   const frequency = frequencyOfStep(format, base, step);
   if (anchor?.day === 'end') frequency.monthEnd = true;

@@ -211,8 +211,16 @@ test('several series: errors name the series; a time may repeat across series; a
   fails(csv('t,id,y', '2021-01-01,a,1', '2021-01-01,b,1', '2021-01-01,a,1'), opts, "f.csv lines 2 and 4, series 'a', column 't': duplicate time 2021-01-01; each time may appear once per series");
   fails(csv('t,id,y', '2021-01-01,a,1', '2021-01-01,b,'), opts, "f.csv line 3, series 'b', column 'y': missing value (empty cell); --fill linear|previous fills it");
   fails(csv('t,id,y', '2021-01-01,a,1', '2021-01-01,,1'), opts, "f.csv line 3, column 'id': missing series id");
-  fails(csv('t,id,y', '2021-01-01,a,1', '2021-01-02,a,1', '2021-01-03,a,1', '2021-01-04,a,1', '2021-01-01,b,1', '2021-01-08,b,1', '2021-01-15,b,1'), opts,
-    "f.csv lines 6 and 7, series 'b', column 't': a gap from 2021-01-01 to 2021-01-08, 6 steps missing (2021-01-02 … 2021-01-07); --fill linear|previous inserts the missing rows; series 'b' mostly steps 1 week but the file's frequency is 1 day: all series share one frequency");
+  // A weekly series among daily ones is an error, not gaps to fill.
+  const weekly = csv('t,id,y', '2021-01-01,a,1', '2021-01-02,a,1', '2021-01-03,a,1', '2021-01-04,a,1', '2021-01-01,b,1', '2021-01-08,b,1', '2021-01-15,b,1');
+  for (const fill of ['none', 'linear'] as const) {
+    fails(weekly, { ...opts, fill }, "f.csv lines 6 and 7, series 'b', column 't': this series mostly steps 1 week (2021-01-01 to 2021-01-08), but the file's most common step is 1 day; all series in one file must share one frequency");
+  }
+  // A gap within a series that shares the frequency is filled.
+  const gappy = parse(csv('t,id,y', '2021-01-01,a,1', '2021-01-02,a,2', '2021-01-03,a,3', '2021-01-01,b,1', '2021-01-02,b,2', '2021-01-04,b,4', '2021-01-05,b,5'), { ...opts, fill: 'linear' });
+  assert.deepEqual(values(gappy.series[1]!.targets[0]!), [1, 2, 3, 4, 5]);
+  fails(csv('t,id,y', '2021-01-01,a,1', '2021-01-02,a,2', '2021-01-03,a,3', '2021-01-01,b,1', '2021-01-02,b,2', '2021-01-04,b,4', '2021-01-05,b,5'), opts,
+    "f.csv lines 6 and 7, series 'b', column 't': a gap from 2021-01-02 to 2021-01-04, 1 step missing (2021-01-03); --fill linear|previous inserts the missing rows");
 });
 
 test('a semicolon file with a BOM, CRLF line ends, quoted names and cells with separators, quotes and line breaks', async () => {

@@ -6,7 +6,7 @@
  */
 import { loadTextFile } from './text-file.js';
 import { CsvReader, clip } from './csv-reader.js';
-import { compatibleFormats, formatFrequency, inferTimeGrid, joinFormats, parseTime, timeText, type Frequency, type TimeFormat, type TimeGrid } from './time-axis.js';
+import { compatibleFormats, formatFrequency, inferTimeGrid, joinFormats, mostCommonDifference, parseTime, timeText, type Frequency, type TimeFormat, type TimeGrid } from './time-axis.js';
 import { fillSeriesColumn, type FillMethod } from './series-fill.js';
 
 export type { FillMethod } from './series-fill.js';
@@ -260,19 +260,6 @@ function orderedTimes(rows: Rows, s: number, seriesName: string | null, source: 
   return times;
 }
 
-/** The most common difference between neighbouring positions of one series (for saying that a series steps differently from the file). */
-function ownStep(positions: Float64Array): number {
-  const counts = new Map<number, number>();
-  let best = 0, step = 0;
-  for (let k = 1; k < positions.length; k++) {
-    const d = positions[k]! - positions[k - 1]!;
-    const c = (counts.get(d) ?? 0) + 1;
-    counts.set(d, c);
-    if (c > best || (c === best && d < step)) { best = c; step = d; }
-  }
-  return step;
-}
-
 interface SeriesContext { source: string; seriesName: string | null; timeName: string; fill: FillMethod; multi: boolean }
 
 /** Checks that the step holds everywhere in one series; returns its positions on the grid and the number of rows its gaps need. */
@@ -280,6 +267,15 @@ function checkSteps(rows: Rows, s: number, times: Float64Array, grid: TimeGrid, 
   const idx = rows.rowsOf[s]!;
   const positions = times.map((t) => grid.position(t));
   const { step } = grid;
+  if (ctx.multi) {
+    // A series on another frequency would otherwise be all gaps, or with --fill silently resampled.
+    const own = mostCommonDifference([positions]);
+    if (own !== step) {
+      const k = positions.findIndex((p, i) => i > 0 && p - positions[i - 1]! === own);
+      const at = place(ctx.source, [rows.lines[idx[k - 1]!]!, rows.lines[idx[k]!]!], ctx.seriesName, ctx.timeName);
+      throw new Error(`${at}: this series mostly steps ${grid.duration(own)} (${grid.text(positions[k - 1]!)} to ${grid.text(positions[k]!)}), but the file's most common step is ${grid.duration(step)}; all series in one file must share one frequency`);
+    }
+  }
   let missing = 0;
   for (let k = 1; k < idx.length; k++) {
     const d = positions[k]! - positions[k - 1]!;
@@ -294,11 +290,7 @@ function checkSteps(rows: Rows, s: number, times: Float64Array, grid: TimeGrid, 
     if (ctx.fill === 'none') {
       const which = gap === 1 ? `1 step missing (${grid.text(positions[k - 1]! + step)})`
         : `${gap} steps missing (${grid.text(positions[k - 1]! + step)} … ${grid.text(positions[k]! - step)})`;
-      const own = ownStep(positions);
-      const differs = ctx.multi && own !== step
-        ? `; series '${clip(ctx.seriesName!)}' mostly steps ${grid.duration(own)} but the file's frequency is ${formatFrequency(grid.frequency)}: all series share one frequency`
-        : '';
-      throw new Error(`${at}: a gap from ${from} to ${to}, ${which}; ${FILL_HINT} inserts the missing rows${differs}${digits8}`);
+      throw new Error(`${at}: a gap from ${from} to ${to}, ${which}; ${FILL_HINT} inserts the missing rows${digits8}`);
     }
     missing += gap;
   }
