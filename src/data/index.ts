@@ -1,6 +1,7 @@
 /**
- * Public door of data: tokenizers, text loading with validation, and the batching of token
- * streams into windows for truncated BPTT. Knows nothing of models or training.
+ * Public door of data: tokenizers, text loading with validation, time-series CSV files (times,
+ * frequencies, gaps, fills), and the batching of token streams into windows for truncated
+ * BPTT. Knows nothing of models or training.
  */
 export { CharTokenizer, describeChar } from './char-tokenizer.js';
 export { loadTextFile, decodeText, firstInvalidUtf8 } from './text-file.js';
@@ -12,3 +13,12 @@ export {
   SequenceBatcher, makeSequenceBatch, checkSequenceDataset, PAD_LABEL,
   type SequenceDataset, type SequenceBatch, type SequenceBatcherOptions, type SequencePosition, type LabelKind,
 } from './sequence-batcher.js';
+export {
+  parseTimeSeriesCsv, loadTimeSeriesCsv, MAX_INSERTED_ROWS,
+  type TimeSeriesCsvOptions, type TimeSeries, type TimeSeriesData, type FillMethod,
+} from './time-series-csv.js';
+export {
+  futureTimes, formatFrequency, parseTime,
+  type TimeUnit, type Frequency, type TimeFormat, type ParsedTime,
+} from './time-axis.js';
+export { CsvReader, detectSeparator, type CsvRecord, type CsvSeparator } from './csv-reader.js';
