@@ -1,7 +1,7 @@
 /**
  * Public door of forecasting. So far its classical side: benchmark forecasters, prediction
- * intervals, forecast metrics and invertible transforms, as plain numeric code on Float64Array
- * (no model, no files).
+ * intervals, forecast metrics, invertible transforms and Holt-Winters, as plain numeric code on
+ * Float64Array (no model, no files).
  */
 export {
   type Forecast, type ForecastInterval, DEFAULT_LEVELS, normalQuantile, normalIntervals, sortedQuantile, pathIntervals,
@@ -17,3 +17,15 @@ export {
   fitTransform, fitPooled, fitPerSeries, transformFromState, TransformPipeline,
   type TransformSpec, type TransformState, type FittedTransform,
 } from './transforms.js';
+export {
+  HoltWintersSmoother, holtWintersFilter, holtWintersSse, holtWintersForecast, heuristicStates, linearVarianceFactors, dampedSum,
+  type TrendKind, type SeasonKind, type HoltWintersSpec, type HoltWintersParams, type HoltWintersStates, type HoltWintersPass,
+} from './holt-winters.js';
+export {
+  fitHoltWinters, selectHoltWinters, assembleFit, freeParameterCount,
+  type HoltWintersFit, type HoltWintersFitOptions, type HoltWintersInitialization, type HoltWintersCandidate, type SelectHoltWintersOptions,
+} from './holt-winters-fit.js';
+export {
+  forecastHoltWinters, simulateHoltWinters, holtWintersForecastSd, type HoltWintersModel, type HoltWintersForecastOptions,
+} from './holt-winters-intervals.js';
+export { levenbergMarquardt, type LevenbergMarquardtOptions, type LevenbergMarquardtResult } from './levenberg-marquardt.js';
