@@ -1,7 +1,7 @@
 /**
  * Public door of forecasting. So far its classical side: benchmark forecasters, prediction
- * intervals, forecast metrics, invertible transforms and Holt-Winters, as plain numeric code on
- * Float64Array (no model, no files).
+ * intervals, forecast metrics, invertible transforms, Holt-Winters, seasonal period detection and
+ * rolling-origin splits, as plain numeric code on Float64Array (no model, no files).
  */
 export {
   type Forecast, type ForecastInterval, DEFAULT_LEVELS, normalQuantile, normalIntervals, sortedQuantile, pathIntervals,
@@ -29,3 +29,8 @@ export {
   forecastHoltWinters, simulateHoltWinters, holtWintersForecastSd, type HoltWintersModel, type HoltWintersForecastOptions,
 } from './holt-winters-intervals.js';
 export { levenbergMarquardt, type LevenbergMarquardtOptions, type LevenbergMarquardtResult } from './levenberg-marquardt.js';
+export {
+  detectSeasonality, autocorrelation, SEASONAL_CANDIDATES,
+  type Frequency, type SeasonalityResult, type SeasonalityCandidate, type DetectSeasonalityOptions,
+} from './seasonality.js';
+export { rollingOrigins, type BacktestSplit, type RollingOriginOptions } from './backtest.js';
