@@ -106,3 +106,21 @@ export {
   generateChars, generateText, type GenerateOptions, evaluateCharLm, charLmOf, type CharLmLoss,
   explainText, sparkline, type ExplainStep, type ExplainOptions, type HiddenSummary,
 } from './tasks/index.js';
+
+// Forecasting, its classical side: benchmarks, Holt-Winters, metrics, transforms, seasonality, backtest splits.
+export {
+  type Forecast, type ForecastInterval, DEFAULT_LEVELS, normalQuantile, normalIntervals, pathIntervals,
+  naive, seasonalNaive, drift, type Baseline, type FittedBaseline,
+  mae, rmse, mape, smape, mase, seasonalNaiveScale, intervalCoverage, meanIntervalWidth, pinballLoss,
+  forecastMetrics, MetricUndefinedError, type ForecastMetrics, type ForecastMetricsOptions,
+  boxCox, invBoxCox, guerreroLambda, type GuerreroOptions,
+  fitTransform, fitPooled, fitPerSeries, transformFromState, TransformPipeline, type TransformSpec, type TransformState, type FittedTransform,
+  HoltWintersSmoother, holtWintersFilter, holtWintersForecast, heuristicStates,
+  type TrendKind, type SeasonKind, type HoltWintersSpec, type HoltWintersParams, type HoltWintersStates, type HoltWintersPass,
+  fitHoltWinters, selectHoltWinters, assembleFit,
+  type HoltWintersFit, type HoltWintersFitOptions, type HoltWintersInitialization, type HoltWintersCandidate, type SelectHoltWintersOptions,
+  forecastHoltWinters, simulateHoltWinters, holtWintersForecastSd, type HoltWintersModel, type HoltWintersForecastOptions,
+  detectSeasonality, autocorrelation, SEASONAL_CANDIDATES,
+  type Frequency, type SeasonalityResult, type SeasonalityCandidate, type DetectSeasonalityOptions,
+  rollingOrigins, type BacktestSplit, type RollingOriginOptions,
+} from './tasks/index.js';

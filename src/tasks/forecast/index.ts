@@ -4,7 +4,7 @@
  * rolling-origin splits, as plain numeric code on Float64Array (no model, no files).
  */
 export {
-  type Forecast, type ForecastInterval, DEFAULT_LEVELS, normalQuantile, normalIntervals, sortedQuantile, pathIntervals,
+  type Forecast, type ForecastInterval, DEFAULT_LEVELS, normalQuantile, normalIntervals, pathIntervals,
 } from './prediction-intervals.js';
 export { naive, seasonalNaive, drift, type Baseline, type FittedBaseline } from './baselines.js';
 export {
@@ -12,23 +12,21 @@ export {
   forecastMetrics, MetricUndefinedError, type ForecastMetrics, type ForecastMetricsOptions,
 } from './metrics.js';
 export { boxCox, invBoxCox, guerreroLambda, type GuerreroOptions } from './box-cox.js';
-export { brentMinimize, BRENT_DEFAULT_TOLERANCE } from './brent.js';
 export {
   fitTransform, fitPooled, fitPerSeries, transformFromState, TransformPipeline,
   type TransformSpec, type TransformState, type FittedTransform,
 } from './transforms.js';
 export {
-  HoltWintersSmoother, holtWintersFilter, holtWintersSse, holtWintersForecast, heuristicStates, linearVarianceFactors, dampedSum,
+  HoltWintersSmoother, holtWintersFilter, holtWintersForecast, heuristicStates,
   type TrendKind, type SeasonKind, type HoltWintersSpec, type HoltWintersParams, type HoltWintersStates, type HoltWintersPass,
 } from './holt-winters.js';
 export {
-  fitHoltWinters, selectHoltWinters, assembleFit, freeParameterCount,
+  fitHoltWinters, selectHoltWinters, assembleFit,
   type HoltWintersFit, type HoltWintersFitOptions, type HoltWintersInitialization, type HoltWintersCandidate, type SelectHoltWintersOptions,
 } from './holt-winters-fit.js';
 export {
   forecastHoltWinters, simulateHoltWinters, holtWintersForecastSd, type HoltWintersModel, type HoltWintersForecastOptions,
 } from './holt-winters-intervals.js';
-export { levenbergMarquardt, type LevenbergMarquardtOptions, type LevenbergMarquardtResult } from './levenberg-marquardt.js';
 export {
   detectSeasonality, autocorrelation, SEASONAL_CANDIDATES,
   type Frequency, type SeasonalityResult, type SeasonalityCandidate, type DetectSeasonalityOptions,
