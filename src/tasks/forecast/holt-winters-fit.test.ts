@@ -44,13 +44,15 @@ test('a noisy series from the damped additive model (n = 2000): the smoothing pa
   assert.equal(fit.parameterCount, 4 + 2 + 3);
 });
 
-test('fitHoltWinters honours its options: heuristic initialisation fits only the smoothing parameters; phi bounds bind', () => {
+test('fitHoltWinters honours its options: heuristic initialisation fits only the smoothing parameters; iterations; phi bounds bind', () => {
   const spec: HoltWintersSpec = { trend: 'damped', season: 'additive', period: 4 };
   const series = generate(spec, { alpha: 0.3, beta: 0.2, gamma: 0.25, phi: 0.9 }, { level: 50, trend: 1, season: [-5, 2, 6, -3] }, 200, 1, new Rng(5));
   const heuristic = fitHoltWinters(series, spec, { initialization: 'heuristic' });
   assert.equal(heuristic.parameterCount, 4);
   const estimated = fitHoltWinters(series, spec);
   assert.ok(estimated.sse <= heuristic.sse, `estimating the states can only lower the sum of squares: ${estimated.sse} vs ${heuristic.sse}`);
+  const oneStep = fitHoltWinters(series, spec, { maxIterations: 1 });
+  assert.ok(oneStep.sse > estimated.sse, `one iteration stops short: ${oneStep.sse} vs ${estimated.sse}`);
   const bound = fitHoltWinters(series, spec, { phiBounds: [0.97, 0.98] });
   assert.ok(bound.params.phi >= 0.97 && bound.params.phi <= 0.98);
   assert.ok(bound.params.beta <= bound.params.alpha && bound.params.gamma <= 1 - bound.params.alpha);

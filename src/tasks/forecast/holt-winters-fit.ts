@@ -55,7 +55,7 @@ export interface HoltWintersFit {
   /**
    * AICc of the Gaussian likelihood with the variance profiled out (sse / n), counting the
    * variance as a parameter: n log(sse / n) + n (1 + log 2π) + 2K + 2K(K + 1) / (n - K - 1),
-   * K = parameterCount + 1. Infinity when n <= K + 1.
+   * K = parameterCount + 1. Infinity when n <= K + 1; -Infinity for a perfect fit (sse 0).
    */
   aicc: number;
   /** Evaluations of the recursions spent (grid and Jacobians included). */
@@ -184,9 +184,9 @@ export function fitHoltWinters(y: ArrayLike<number>, spec: HoltWintersSpec, opti
   const phiBounds = options.phiBounds ?? DEFAULT_PHI_BOUNDS;
   if (!(phiBounds[0] > 0 && phiBounds[0] <= phiBounds[1] && phiBounds[1] <= 1)) throw new Error(`${who}: phiBounds must satisfy 0 < low <= high <= 1, got [${phiBounds.join(', ')}]`);
   const heuristic = heuristicStates(x, spec);
-  let scale = 0;
-  for (let i = 0; i < Math.min(n, Math.max(spec.period, 10)); i++) scale += Math.abs(x[i]!);
-  scale = scale > 0 ? scale / Math.min(n, Math.max(spec.period, 10)) : 1;
+  const head = x.subarray(0, Math.min(n, Math.max(spec.period, 10)));
+  const meanAbs = head.reduce((a, v) => a + Math.abs(v), 0) / head.length;
+  const scale = meanAbs > 0 ? meanAbs : 1; // puts the level and additive states near 1 for the solver
   const lay = layout(spec, initialization, heuristic, scale, phiBounds);
   if (n <= lay.size + 1) throw new Error(`${who}: ${n} observations are too few for ${lay.size} free parameters (needs more than ${lay.size + 1})`);
   const objective = (v: Float64Array, residuals?: Float64Array) => {
@@ -200,13 +200,10 @@ export function fitHoltWinters(y: ArrayLike<number>, spec: HoltWintersSpec, opti
     const value = objective(v);
     if (value < startValue) { start = v; startValue = value; }
   }
-  const best = Number.isFinite(startValue)
-    ? levenbergMarquardt((v, out) => { objective(v, out); }, n, start, { lower: lay.lower, upper: lay.upper, maxIterations: options.maxIterations })
-    : { x: start, value: Infinity, evaluations: 0 };
-  const evaluations = grid.length + best.evaluations;
-  if (!Number.isFinite(best.value)) throw new Error(`${who}: no parameters give a finite sum of squares for ${spec.trend} trend, ${spec.season} season`);
+  if (!Number.isFinite(startValue)) throw new Error(`${who}: no point of the start grid gives a finite sum of squares for ${spec.trend} trend, ${spec.season} season`);
+  const best = levenbergMarquardt((v, out) => { objective(v, out); }, n, start, { lower: lay.lower, upper: lay.upper, maxIterations: options.maxIterations });
   const { params, states } = lay.decode(best.x);
-  return assembleFit(x, spec, params, states, initialization, lay.size, evaluations);
+  return assembleFit(x, spec, params, states, initialization, lay.size, grid.length + best.evaluations);
 }
 
 /**

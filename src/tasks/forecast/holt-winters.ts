@@ -217,11 +217,10 @@ export function linearVarianceFactors(spec: HoltWintersSpec, params: HoltWinters
   const beta = spec.trend === 'none' ? 0 : params.beta;
   const gamma = spec.season === 'none' ? 0 : params.gamma;
   const out = new Float64Array(hMax);
-  let sum = 1;
+  let sum = 1; // 1 + Σ_{j<h} c_j²
   for (let h = 1; h <= hMax; h++) {
     out[h - 1] = sum;
-    const j = h; // c_j enters Var(h + 1)
-    const c = params.alpha + params.alpha * beta * dampedSum(phi, j) + (gamma !== 0 && j % spec.period === 0 ? gamma : 0);
+    const c = params.alpha + params.alpha * beta * dampedSum(phi, h) + (gamma !== 0 && h % spec.period === 0 ? gamma : 0); // c_h
     sum += c * c;
   }
   return out;
