@@ -117,3 +117,33 @@ export {
   generateChars, generateText, type GenerateOptions, evaluateCharLm, charLmOf, type CharLmLoss,
   explainText, sparkline, type ExplainStep, type ExplainOptions, type HiddenSummary,
 } from './tasks/index.js';
+
+// Forecasting: the task (recur forecast), forecasting with saved models, evaluation beside the baselines.
+export {
+  FORECAST_DEFAULTS, FORECAST_MAX_TIME_MS, MEMBER_KINDS, normalizeForecastConfig,
+  type ForecastConfig, type ForecastModelKind, type MemberKind, type ForecastStrategy, type ForecastHead, type ForecastTransform, type ForecastScale,
+  prepareForecast, readForecastCsv, layoutOf, autoLookback, autoValidationSize, membersOf, type ForecastInput, type ForecastData, type MemberData,
+  forecastTask, FORECAST_METADATA_KEY, type ForecastStartDetails, type ForecastMetadata, type ForecastBatch,
+  ForecastEnsemble, memberModels, MAX_ENSEMBLE_MEMBERS, type ForecastEnsembleConfig,
+  forecastItems, type ForecastSpec, type ForecastItem, type QuantileForecast,
+  loadForecastModel, forecastModelOf, readModelData, seriesForModel, forecastAt, type ForecastModel, type OriginForecast,
+  evaluateForecastModel, type ForecastEvaluation, type MethodScore,
+} from './tasks/index.js';
+
+// Forecasting, its classical side: benchmarks, Holt-Winters, metrics, transforms, seasonality, backtest splits.
+export {
+  type Forecast, type ForecastInterval, DEFAULT_LEVELS, normalQuantile, normalIntervals, pathIntervals,
+  naive, seasonalNaive, drift, type Baseline, type FittedBaseline,
+  mae, rmse, mape, smape, mase, seasonalNaiveScale, intervalCoverage, meanIntervalWidth, meanPinballLoss,
+  forecastMetrics, MetricUndefinedError, type ForecastMetrics, type ForecastMetricsOptions,
+  boxCox, invBoxCox, guerreroLambda, type GuerreroOptions,
+  fitTransform, fitPooled, fitPerSeries, transformFromState, TransformPipeline, type TransformSpec, type TransformState, type FittedTransform,
+  HoltWintersSmoother, holtWintersFilter, holtWintersForecast, heuristicStates,
+  type TrendKind, type SeasonKind, type HoltWintersSpec, type HoltWintersParams, type HoltWintersStates, type HoltWintersPass,
+  fitHoltWinters, selectHoltWinters, assembleFit,
+  type HoltWintersFit, type HoltWintersFitOptions, type HoltWintersInitialization, type HoltWintersCandidate, type SelectHoltWintersOptions,
+  forecastHoltWinters, simulateHoltWinters, holtWintersForecastSd, type HoltWintersModel, type HoltWintersForecastOptions,
+  detectSeasonality, autocorrelation, SEASONAL_CANDIDATES,
+  type SeasonalFrequency, type SeasonalityResult, type SeasonalityCandidate, type DetectSeasonalityOptions,
+  rollingOrigins, type BacktestSplit, type RollingOriginOptions,
+} from './tasks/index.js';

@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { registerExport } from './commands/export.js';
+import { registerForecast } from './commands/forecast.js';
 import { registerLm } from './commands/lm.js';
 import { stdout } from './output.js';
 
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     .configureOutput({ writeOut: (text) => stdout.write(text) }) // help and version, quiet on a closed pipe
     .exitOverride();
   registerExport(program);
+  registerForecast(program);
   registerLm(program);
   return program;
 }

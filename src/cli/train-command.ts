@@ -33,6 +33,7 @@ export interface SharedTrainFlags {
   batchSize?: number;
   clipNorm?: number;
   patience?: number;
+  reduceLrPatience?: number;
   accumulate?: number;
 }
 
@@ -57,7 +58,7 @@ export interface TrainCommandSpec<C extends TrainConfig, In, F> {
 /** The shared flags' part of a config. */
 function sharedConfig(f: SharedTrainFlags): Partial<TrainConfig> {
   return {
-    lr: f.lr, batchSize: f.batchSize, clipNorm: f.clipNorm, accumulate: f.accumulate, seed: f.seed, patience: f.patience,
+    lr: f.lr, batchSize: f.batchSize, clipNorm: f.clipNorm, accumulate: f.accumulate, seed: f.seed, patience: f.patience, reduceLrPatience: f.reduceLrPatience,
     maxSteps: f.maxSteps, maxEpochs: f.maxEpochs, maxTimeMs: f.maxTime, evalEvery: f.evalEvery, checkpointEvery: f.checkpointEvery,
   };
 }
@@ -76,7 +77,8 @@ export function registerTrainCommand<C extends TrainConfig, In, F>(parent: Comma
     .option('--max-time <duration>', 'stop after this much training time in total, e.g. 30m, 1h30m, 90s (the default limit when no other is given)', durationFlag('--max-time'))
     .option('--eval-every <n>', spec.help?.evalEvery ?? `validate every n steps, 0 = only at the end (default ${D.evalEvery})`, integerFlag('--eval-every', 0))
     .option('--checkpoint-every <n>', `write a checkpoint every n steps, 0 = only at the end (default ${D.checkpointEvery})`, integerFlag('--checkpoint-every', 0))
-    .option('--patience <n>', 'stop early after n validations in a row without improvement (default: never)', integerFlag('--patience', 1))
+    .option('--patience <n>', `stop early after n validations in a row without improvement (default ${D.patience ?? 'never'})`, integerFlag('--patience', 1))
+    .option('--reduce-lr-patience <n>', `halve the learning rate after n validations in a row without improvement (default ${D.reduceLrPatience ?? 'never'})`, integerFlag('--reduce-lr-patience', 1))
     .option('--lr <rate>', spec.help?.lr ?? `peak learning rate of Adam (default ${D.lr}; warm-up, then cosine decay to ${D.minLrRatio} of it)`, numberFlag('--lr', 0, Infinity, { loOpen: true }))
     .option('--batch-size <n>', spec.help?.batchSize ?? `sequences per batch (default ${D.batchSize})`, integerFlag('--batch-size', 1))
     .option('--accumulate <n>', `batches whose gradients add up to one optimizer step (default ${D.accumulate})`, integerFlag('--accumulate', 1))

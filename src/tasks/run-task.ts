@@ -154,7 +154,7 @@ export async function runTask<C extends TrainConfig, In, D, M extends SavedModul
     objectiveRng.restore(stored.rng.objective);
     resumeFrom = {
       step: stored.step, items: stored.items, elapsedMs: stored.elapsedMs, lastEval: stored.lastEval ?? null,
-      best: stored.best ?? null, staleEvals: stored.staleEvals ?? 0, carried: (ckpt.carried as S | null) ?? null,
+      best: stored.best ?? null, staleEvals: stored.staleEvals ?? 0, lrScale: stored.lrScale ?? 1, carried: (ckpt.carried as S | null) ?? null,
     };
     savedStep = stored.step;
   }
@@ -174,7 +174,7 @@ export async function runTask<C extends TrainConfig, In, D, M extends SavedModul
   };
   const checkpoint = async (p: LoopProgress<S>): Promise<string> => {
     const training: RunState<C> = {
-      task: task.name, step: p.step, items: p.items, elapsedMs: p.elapsedMs, lastEval: p.lastEval, best: p.best, staleEvals: p.staleEvals,
+      task: task.name, step: p.step, items: p.items, elapsedMs: p.elapsedMs, lastEval: p.lastEval, best: p.best, staleEvals: p.staleEvals, lrScale: p.lrScale ?? 1,
       position: batches.position(), rng: { model: modelRng.state(), sample: sampleRng.state(), data: dataRng.state(), objective: objectiveRng.state() },
       schedule: schedule.stateDict(), config, source: prepared.source,
     };
@@ -213,6 +213,7 @@ export async function runTask<C extends TrainConfig, In, D, M extends SavedModul
       evalEvery: config.evalEvery, checkpointEvery: config.checkpointEvery,
       validation: task.evaluate ? () => task.evaluate!(model, prepared, backend, config) : undefined,
       metrics: task.metrics ?? [], monitor: task.monitor, patience: config.patience,
+      reduceLrOnPlateau: config.reduceLrPatience ? { factor: 0.5, patience: config.reduceLrPatience } : undefined,
       sample: task.sample ? () => task.sample!(model, prepared, backend, sampleRng, config) : undefined,
       checkpoint: out ? checkpoint : undefined, saveBest: out && task.evaluate ? saveBest : undefined,
       signal: options.signal, resumeFrom,

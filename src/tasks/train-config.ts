@@ -32,10 +32,12 @@ export interface TrainConfig {
   checkpointEvery: number;
   /** Stop after this many validations in a row without improvement (absent: never). */
   patience?: number;
+  /** Halve the learning rate after this many validations in a row without improvement (absent: never). */
+  reduceLrPatience?: number;
 }
 
 /** Shared fields a resumed run may change: they steer the run, not the model or the optimisation. */
-export const SHARED_RUN_CONTROL: readonly (keyof TrainConfig)[] = ['maxSteps', 'maxEpochs', 'maxTimeMs', 'evalEvery', 'checkpointEvery', 'patience'];
+export const SHARED_RUN_CONTROL: readonly (keyof TrainConfig)[] = ['maxSteps', 'maxEpochs', 'maxTimeMs', 'evalEvery', 'checkpointEvery', 'patience', 'reduceLrPatience'];
 
 /** Shared fields the loop stops on: a new one given on resume replaces the others. */
 export const STOPPING_FIELDS: readonly (keyof TrainConfig)[] = ['maxSteps', 'maxEpochs', 'maxTimeMs'];
@@ -81,6 +83,7 @@ export function checkTrainConfig<C extends TrainConfig>(c: C, where: string, def
   if (c.maxEpochs !== undefined) f.int('maxEpochs', 1);
   if (c.maxTimeMs !== undefined) f.num('maxTimeMs', 0, Infinity, true, true);
   if (c.patience !== undefined) f.int('patience', 1);
+  if (c.reduceLrPatience !== undefined) f.int('reduceLrPatience', 1);
   if (c.maxSteps === undefined && c.maxTimeMs === undefined && c.maxEpochs === undefined) c.maxTimeMs = defaultMaxTimeMs;
   return c;
 }

@@ -30,6 +30,8 @@ export interface LoopProgress<S = unknown> {
   best: { value: number; step: number } | null;
   /** Evaluations in a row without improvement. */
   staleEvals: number;
+  /** The factor the learning rate (of the schedule, if any) is multiplied by after plateaus (1 until one). */
+  lrScale?: number;
   /** The state carried into the next batch, or null (the next batch starts from zeros). */
   carried: S | null;
 }
@@ -67,6 +69,11 @@ export interface TrainLoopOptions<B, S = null> {
   monitor?: Monitor;
   /** Stop after this many evaluations in a row without improvement (early stopping). */
   patience?: number;
+  /**
+   * Multiply the learning rate by `factor` after every `patience` evaluations in a row without
+   * improvement (Keras' ReduceLROnPlateau), on top of the schedule.
+   */
+  reduceLrOnPlateau?: { factor: number; patience: number };
   /** Called when an evaluation improves the monitored figure; returns where it saved the best model, if it did. */
   saveBest?: (progress: LoopProgress<S>) => Promise<string | undefined>;
   /** A text sample, emitted after every evaluation (undefined: none this time). */
@@ -115,6 +122,11 @@ function checkOptions(o: TrainLoopOptions<unknown, unknown>): void {
   if (o.clipNorm !== undefined && !(o.clipNorm > 0)) throw new Error(`${where}: clipNorm must be > 0, got ${o.clipNorm}`);
   if (o.clipValue !== undefined && !(o.clipValue > 0)) throw new Error(`${where}: clipValue must be > 0, got ${o.clipValue}`);
   if (o.patience !== undefined && !o.evaluate) throw new Error(`${where}: patience needs an evaluate function (early stopping watches validation)`);
+  const r = o.reduceLrOnPlateau;
+  if (r && (!(r.factor > 0 && r.factor < 1) || !(Number.isInteger(r.patience) && r.patience >= 1))) {
+    throw new Error(`${where}: reduceLrOnPlateau needs a factor in (0, 1) and an integer patience >= 1, got ${JSON.stringify(r)}`);
+  }
+  if (r && !o.evaluate) throw new Error(`${where}: reduceLrOnPlateau needs an evaluate function (it watches validation)`);
   const m = o.monitor;
   if (m && m.metric !== 'loss' && !(o.metrics ?? []).some((s) => s.name === m.metric)) {
     throw new Error(`${where}: monitor.metric must be 'loss' or one of the metrics (${(o.metrics ?? []).map((s) => s.name).join(', ') || 'none'}), got '${m.metric}'`);
@@ -186,6 +198,8 @@ export async function trainLoop<B, S = null>(o: TrainLoopOptions<B, S>): Promise
       if (o.saveBest) savedBest = await o.saveBest({ ...p });
     } else {
       p.staleEvals++;
+      const r = o.reduceLrOnPlateau;
+      if (r && p.staleEvals % r.patience === 0) p.lrScale = (p.lrScale ?? 1) * r.factor;
     }
     emit({
       type: 'eval', step: p.step, valLoss: ev.loss, metrics, value, best: p.best!.value, bestStep: p.best!.step, improved,
@@ -232,8 +246,12 @@ export async function trainLoop<B, S = null>(o: TrainLoopOptions<B, S>): Promise
     tape.reset();
     const gradNorm = clipGradNorm(params, o.clipNorm ?? Infinity);
     if (o.clipValue !== undefined) clipGradValue(params, o.clipValue);
-    const lr = optimizer.lr;
+    // The plateau factor scales this step's rate only: the schedule keeps its own closed form.
+    const unscaled = optimizer.lr;
+    const lr = unscaled * (p.lrScale ?? 1);
+    optimizer.lr = lr;
     optimizer.step();
+    optimizer.lr = unscaled;
     schedule?.step();
     return { loss: lossSum / itemSum, items: itemSum, gradNorm, lr, epochPos };
   };

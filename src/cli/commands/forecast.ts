@@ -77,7 +77,7 @@ function registerTrain(forecast: Command): void {
       .option('--hidden-size <n>', `hidden units per layer (default ${D.hiddenSize})`, integerFlag('--hidden-size', 1))
       .option('--num-layers <n>', `stacked recurrent layers (default ${D.numLayers})`, integerFlag('--num-layers', 1))
       .option('--dropout <p>', 'dropout between recurrent layers, in [0, 1)', numberFlag('--dropout', 0, 1, { hiOpen: true }))
-      .option('--validation-size <n>', 'steps at the end of each series held out for validation (default: the horizon)', integerFlag('--validation-size', 1)),
+      .option('--validation-size <n>', 'steps at the end of each series held out for validation (default: about a tenth of the shortest series, in whole horizons)', integerFlag('--validation-size', 1)),
     help: { batchSize: `windows per batch (default ${D.batchSize})` },
     config(f) {
       if (!f.resume) {
@@ -140,17 +140,17 @@ function registerPredict(forecast: Command): void {
       const csv = await readModelData(fm.meta, { path: f.data });
       const series = seriesForModel(fm.meta, csv);
       const backend = await createBackend('wasm');
-      const rows = forecastAt(fm, backend, csv, series, series.map((s, i) => ({ series: i, origin: s.source.times.length })));
-      const spec = fm.meta.pipeline.spec, mid = spec.quantiles.indexOf(0.5) >= 0 ? spec.quantiles.indexOf(0.5) : Math.floor(spec.quantiles.length / 2);
+      const rows = forecastAt(fm, backend, csv, series, series[0]!.map((s, i) => ({ series: i, origin: s.source.times.length })));
+      const spec = fm.meta.pipelines[0]!.spec, mid = spec.quantiles.indexOf(0.5) >= 0 ? spec.quantiles.indexOf(0.5) : Math.floor(spec.quantiles.length / 2);
       const json = f.json || (f.out !== undefined && extname(f.out).toLowerCase() === '.json');
-      const ids = series.map((s) => s.id);
+      const ids = series[0]!.map((s) => s.id);
       const text = json
         ? `${JSON.stringify({ model: modelPath, horizon: spec.horizon, quantiles: spec.quantiles, forecasts: rows.map((r) => ({ series: ids[r.series], times: r.times, targets: Object.fromEntries(fm.meta.data.targets.map((t, k) => [t, Array.from({ length: spec.horizon }, (_, h) => ({ forecast: r.values[k]![h * spec.quantiles.length + mid], quantiles: Array.from(r.values[k]!.subarray(h * spec.quantiles.length, (h + 1) * spec.quantiles.length)) }))])) })) })}\n`
         : forecastCsv(rows, ids, fm.meta.data.targets, spec.quantiles, mid);
       if (f.out) await writeFileAtomic(f.out, text);
       else stdout.write(text);
       if (f.plot) {
-        const s = series[0]!, r = rows[0]!, Q = spec.quantiles.length;
+        const s = series[0]![0]!, r = rows[0]!, Q = spec.quantiles.length;
         await writePlot(f.plot, f.force === true, inputs, await forecastChart({
           title: `${fm.meta.data.targets[0]}${s.id ? ` (${s.id})` : ''}: forecast of ${spec.horizon} steps`,
           history: { times: s.source.times, values: Array.from(s.source.targets[0]!) },

@@ -7,7 +7,10 @@
 import { CELL_KINDS, type CellKind } from '../../kernels/cell-kinds.js';
 import { type TrainConfig, checkTrainConfig, fieldChecks, stripUndefined } from '../train-config.js';
 
-export type ForecastModel = 'auto' | 'hybrid' | 'window' | 'seq2seq';
+/** One model of a forecast: the ES-RNN-style hybrid, a window model, or the sequence model shifted by one step. */
+export type MemberKind = 'hybrid' | 'window' | 'seq2seq';
+export type ForecastModel = 'auto' | MemberKind | 'ensemble';
+export const MEMBER_KINDS: readonly MemberKind[] = ['hybrid', 'window', 'seq2seq'];
 export type ForecastStrategy = 'direct' | 'recursive';
 export type ForecastHead = 'quantile' | 'gaussian' | 'point';
 export type ForecastTransform = 'auto' | 'none' | 'log' | 'box-cox';
@@ -28,8 +31,13 @@ export interface ForecastConfig extends TrainConfig {
   horizon: number;
   /** Steps the model reads before each forecast origin, L (0: chosen from the season and horizon). */
   lookback: number;
-  /** 'auto' picks hybrid or window by validation on the training part. */
+  /**
+   * 'auto' trains the hybrid and the window model and keeps the better by validation on the
+   * training part, or both as an ensemble when they validate alike; 'ensemble' averages `members`.
+   */
   model: ForecastModel;
+  /** The members of an ensemble (default hybrid and window). */
+  members: MemberKind[];
   /** Window model: H outputs at once ('direct') or one step fed back H times ('recursive'). */
   strategy: ForecastStrategy;
   head: ForecastHead;
@@ -47,18 +55,18 @@ export interface ForecastConfig extends TrainConfig {
   hiddenSize: number;
   numLayers: number;
   dropout: number;
-  /** Steps at the end of each series held out for validation and model selection (0: the horizon). */
+  /** Steps at the end of each series held out for validation and model selection (0: about a tenth of the shortest series, in whole horizons). */
   validationSize: number;
 }
 
 /** Defaults for a series of a few hundred to a few thousand points on a 2-core machine. */
 export const FORECAST_DEFAULTS: Readonly<ForecastConfig> = Object.freeze({
   targets: [], covariates: [], fill: 'none', horizon: 1, lookback: 0,
-  model: 'auto', strategy: 'direct', head: 'quantile', quantiles: [0.1, 0.5, 0.9],
+  model: 'auto', members: [], strategy: 'direct', head: 'quantile', quantiles: [0.1, 0.5, 0.9],
   transform: 'auto', scale: 'standardize', difference: 0, season: 0,
   cell: 'lstm', hiddenSize: 32, numLayers: 1, dropout: 0, validationSize: 0,
   lr: 3e-3, minLrRatio: 0.1, warmupSteps: 20, clipNorm: 1, batchSize: 32, accumulate: 1, seed: 1,
-  maxEpochs: 200, evalEvery: 50, checkpointEvery: 200, patience: 8,
+  maxEpochs: 200, evalEvery: 50, checkpointEvery: 200, patience: 10, reduceLrPatience: 3,
 } satisfies ForecastConfig);
 
 /** Stop after this long when no other limit is given. */
@@ -83,7 +91,13 @@ export function normalizeForecastConfig(partial: Partial<ForecastConfig> = {}): 
   const dup = [...c.targets, ...c.covariates].find((n, i, all) => all.indexOf(n) !== i);
   if (dup !== undefined) throw new Error(`${where}: column '${dup}' is named twice among the targets and covariates`);
   f.choice('fill', ['none', 'linear', 'previous']);
-  f.choice('model', ['auto', 'hybrid', 'window', 'seq2seq']);
+  f.choice('model', ['auto', ...MEMBER_KINDS, 'ensemble']);
+  if (!Array.isArray(c.members) || c.members.some((m) => !MEMBER_KINDS.includes(m)) || new Set(c.members).size !== c.members.length) {
+    throw new Error(`${where}: members must be distinct model kinds among ${MEMBER_KINDS.join(', ')}, got ${JSON.stringify(c.members)}`);
+  }
+  if (c.model === 'ensemble' && c.members.length === 0) c.members = ['hybrid', 'window'];
+  if (c.members.length && c.model !== 'ensemble') throw new Error(`${where}: members apply to model 'ensemble', not '${c.model}'`);
+  if (c.model === 'ensemble' && c.members.length < 2) throw new Error(`${where}: an ensemble needs at least 2 members, got ${JSON.stringify(c.members)}`);
   f.choice('strategy', ['direct', 'recursive']);
   f.choice('head', ['quantile', 'gaussian', 'point']);
   f.choice('transform', ['auto', 'none', 'log', 'box-cox']);
@@ -98,7 +112,7 @@ export function normalizeForecastConfig(partial: Partial<ForecastConfig> = {}): 
   }
   if (c.head === 'quantile' && !q.includes(0.5)) c.quantiles = [...q, 0.5].sort((a, b) => a - b);
   if (c.dropout > 0 && c.numLayers === 1) throw new Error(`${where}: dropout applies between recurrent layers, and numLayers 1 has none`);
-  if (c.covariates.length && (c.model === 'seq2seq' || c.strategy === 'recursive')) {
+  if (c.covariates.length && (c.model === 'seq2seq' || c.members.includes('seq2seq') || c.strategy === 'recursive')) {
     throw new Error(`${where}: covariates need a direct forecast (their future values are unknown when predictions are fed back); use model hybrid or window with strategy direct`);
   }
   return checkTrainConfig(c, where, FORECAST_MAX_TIME_MS);

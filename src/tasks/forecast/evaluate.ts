@@ -76,17 +76,18 @@ export interface EvaluateOptions {
 }
 
 export function evaluateForecastModel(fm: Omit<ForecastModel, 'path'>, backend: Backend, csv: TimeSeriesData, options: EvaluateOptions = {}): ForecastEvaluation {
-  const { spec, season } = fm.meta.pipeline;
+  const { spec, season } = fm.meta.pipelines[0]!;
   const H = spec.horizon, holdout = options.holdout ?? H, K = options.backtest ?? 1;
   if (K > 1 && holdout !== H) throw new Error(`forecast eval: --backtest scores origins a horizon (${H}) apart; leave --holdout at the horizon`);
   const series = seriesForModel(fm.meta, csv);
   const origins: { series: number; origin: number }[] = [];
-  series.forEach((s, i) => {
+  const lookback = Math.max(...fm.meta.pipelines.map((p) => p.spec.lookback));
+  series[0]!.forEach((s, i) => {
     const n = s.source.times.length;
     for (let j = K - 1; j >= 0; j--) {
       const origin = n - holdout - j * H;
-      if (origin < spec.lookback + 1) {
-        throw new Error(`forecast eval: series${s.id ? ` '${s.id}'` : ''} has ${n} steps; an origin ${holdout + j * H} steps before its end leaves ${origin} steps of history, fewer than the model's lookback ${spec.lookback} + 1`);
+      if (origin < lookback + 1) {
+        throw new Error(`forecast eval: series${s.id ? ` '${s.id}'` : ''} has ${n} steps; an origin ${holdout + j * H} steps before its end leaves ${origin} steps of history, fewer than the model's lookback ${lookback} + 1`);
       }
       origins.push({ series: i, origin });
     }
@@ -98,7 +99,7 @@ export function evaluateForecastModel(fm: Omit<ForecastModel, 'path'>, backend: 
   const fc = forecastAt(fm, backend, csv, series, origins);
   let plot: ForecastChartInput | undefined;
   fc.forEach((r) => {
-    const s = series[r.series]!;
+    const s = series[0]![r.series]!;
     r.values.forEach((v, k) => {
       const y = s.source.targets[k]!;
       const len = Math.min(holdout, y.length - r.origin);
@@ -126,10 +127,10 @@ export function evaluateForecastModel(fm: Omit<ForecastModel, 'path'>, backend: 
       }
     });
   });
-  const model = fm.meta.pipeline;
+  const model = { model: fm.meta.pipelines.map((p) => p.model).join(' + ') };
   return {
     description: `${csv.source}: ${series.length} series, ${K > 1 ? `${K} rolling origins a horizon (${H}) apart` : `the last ${holdout} steps`}, ` +
-      `${level ? `${Math.round(level * 100)}% intervals` : 'no intervals'}; recur ${model.model} (lookback ${spec.lookback}, horizon ${H}, season ${season})`,
+      `${level ? `${Math.round(level * 100)}% intervals` : 'no intervals'}; recur ${model.model} (horizon ${H}, season ${season})`,
     holdout, origins: K, level,
     methods: [recur.score(`recur ${model.model}`), ...baselines.map((b) => b.totals.score(b.name))],
     plot: plot!,

@@ -9,7 +9,7 @@
 
 /** A normaliser's fitted state, by kind. */
 export type NormalizerState =
-  | { kind: 'scale'; mode: 'standardize' | 'min-max' | 'none'; center: number; spread: number; difference: number }
+  | { kind: 'scale'; mode: 'standardize' | 'min-max' | 'none'; center: number; spread: number; difference: number; relative?: number }
   | { kind: 'smoothing'; season: number; alpha: number; gamma: number; spread: number };
 
 /** Level and seasonal components of a series after exponential smoothing, step by step. */
@@ -86,8 +86,13 @@ export function meanStd(x: ArrayLike<number>, end = x.length, start = 0): { mean
 }
 
 /** Fits per-series scaling (optionally of differences) on steps [0, trainEnd) of each target and covariate. */
-export function fitScaling(s: NormSeries, trainEnd: number, mode: 'standardize' | 'min-max' | 'none', difference: number): NormalizerState[] {
-  const fit = (x: Float64Array, lag: number): NormalizerState => {
+export function fitScaling(s: NormSeries, trainEnd: number, mode: 'standardize' | 'min-max' | 'none', difference: number, relative = 0): NormalizerState[] {
+  const fit = (x: Float64Array, lag: number, rel = 0): NormalizerState => {
+    const state = fitColumn(x, lag);
+    // Relative targets (not differenced: differences are already level-free) are centred per window.
+    return rel > 0 && lag === 0 ? { ...state, center: 0, relative: rel } : state;
+  };
+  const fitColumn = (x: Float64Array, lag: number): Extract<NormalizerState, { kind: 'scale' }> => {
     let values: ArrayLike<number> = x.subarray(0, trainEnd);
     if (lag > 0) values = Float64Array.from({ length: Math.max(0, trainEnd - lag) }, (_, i) => x[i + lag]! - x[i]!);
     if (mode === 'none') return { kind: 'scale', mode, center: 0, spread: 1, difference: lag };
@@ -99,30 +104,45 @@ export function fitScaling(s: NormSeries, trainEnd: number, mode: 'standardize' 
     const { mean, std } = meanStd(values);
     return { kind: 'scale', mode, center: mean, spread: std, difference: lag };
   };
-  return [...s.z.map((x) => fit(x, difference)), ...s.covariates.map((x) => fit(x, 0))];
+  return [...s.z.map((x) => fit(x, difference, relative)), ...s.covariates.map((x) => fit(x, 0))];
 }
 
-/** Window and sequence models: (x - center) / spread per column, of lag-`difference` differences for targets. */
+/**
+ * Window and sequence models: (x - center) / spread per column, of lag-`difference` differences
+ * for targets. A `relative` column is centred on the mean of its last `relative` values before
+ * the origin instead of a fixed center, so that a window at a level never seen in training (a
+ * trend) looks like the windows the model learnt from (a mean rather than the last value, whose
+ * noise every input would carry).
+ */
 export function scalingNormalizer(state: NormalizerState[]): Normalizer {
   const st = state as Extract<NormalizerState, { kind: 'scale' }>[];
-  const valueAt = (x: Float64Array, col: Extract<NormalizerState, { kind: 'scale' }>, t: number) =>
-    ((col.difference > 0 ? x[t]! - (t >= col.difference ? x[t - col.difference]! : x[t]!) : x[t]!) - col.center) / col.spread;
+  const centerOf = (x: Float64Array, col: Extract<NormalizerState, { kind: 'scale' }>, origin: number) => {
+    if (!col.relative) return col.center;
+    let sum = 0;
+    for (let t = origin - col.relative; t < origin; t++) sum += x[t]!;
+    return sum / col.relative;
+  };
+  const valueAt = (x: Float64Array, col: Extract<NormalizerState, { kind: 'scale' }>, t: number, origin: number, center = centerOf(x, col, origin)) =>
+    ((col.difference > 0 ? x[t]! - (t >= col.difference ? x[t - col.difference]! : x[t]!) : x[t]!) - center) / col.spread;
   return {
     state,
-    encode(s, origin, L, out, offset) {
+    encode(s, o, L, out, offset) {
       const cols = [...s.z, ...s.covariates];
       const F = cols.length;
-      for (let i = 0; i < L; i++) for (let c = 0; c < F; c++) out[offset + i * F + c] = valueAt(cols[c]!, st[c]!, origin - L + i);
+      for (let c = 0; c < F; c++) {
+        const center = centerOf(cols[c]!, st[c]!, o);
+        for (let i = 0; i < L; i++) out[offset + i * F + c] = valueAt(cols[c]!, st[c]!, o - L + i, o, center);
+      }
     },
-    target: (s, _origin, k, t) => valueAt(s.z[k]!, st[k]!, t),
-    decode(s, origin, k, v) {
+    target: (s, o, k, t) => valueAt(s.z[k]!, st[k]!, t, o),
+    decode(s, o, k, v) {
       const col = st[k]!, x = s.z[k]!;
       const out = new Float64Array(v.length);
       for (let h = 0; h < v.length; h++) {
-        const step = v[h]! * col.spread + col.center;
+        const step = v[h]! * col.spread + centerOf(x, col, o);
         const lag = col.difference;
         // A difference adds to the value `lag` steps back: known history, or a forecast made earlier.
-        out[h] = lag > 0 ? step + (h >= lag ? out[h - lag]! : x[origin + h - lag]!) : step;
+        out[h] = lag > 0 ? step + (h >= lag ? out[h - lag]! : x[o + h - lag]!) : step;
       }
       return out;
     },

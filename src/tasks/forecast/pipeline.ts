@@ -76,13 +76,15 @@ export interface NormalizerFit {
   scale: 'standardize' | 'min-max' | 'none';
   difference: number;
   season: number;
+  /** Window and sequence models centre each window on the mean of its last `lookback` values. */
+  lookback: number;
   /** Fits the hybrid's smoothing parameters on the training part of a transformed target. */
   fitSmoothing: (z: Float64Array, trainEnd: number, season: number) => { alpha: number; gamma: number };
 }
 
 /** Fits a normaliser on steps [0, trainEnd) of a transformed series. */
 export function fitNormalizer(norm: NormSeries, trainEnd: number, o: NormalizerFit): NormalizerState[] {
-  if (o.model !== 'hybrid') return fitScaling(norm, trainEnd, o.scale, o.difference);
+  if (o.model !== 'hybrid') return fitScaling(norm, trainEnd, o.scale, o.difference, o.lookback);
   const covariates = fitScaling({ z: [], covariates: norm.covariates }, trainEnd, 'standardize', 0);
   const targets: NormalizerState[] = norm.z.map((z) => {
     const { alpha, gamma } = o.fitSmoothing(z, trainEnd, o.season);

@@ -5,26 +5,29 @@
  */
 import { type LoadedModel, loadModel } from '../../io/model-file.js';
 import type { Backend } from '../../kernels/backend.js';
-import type { RecurrentModel } from '../../nn/recurrent-model.js';
+import type { SavedModule } from '../../nn/model-kinds.js';
 import { type TimeSeriesData, parseTimeSeriesCsv, loadTimeSeriesCsv } from '../../data/time-series-csv.js';
 import { formatFrequency, futureTimes } from '../../data/time-axis.js';
+import { memberModels } from './ensemble.js';
 import { forecastItems } from './forecaster.js';
 import { type PreparedSeries, prepareSeries, toDataUnits } from './pipeline.js';
+import { averageForecasts } from './scoring.js';
 import { FORECAST_METADATA_KEY, type ForecastMetadata } from './task.js';
 
 export interface ForecastModel {
-  model: RecurrentModel;
+  /** A RecurrentModel, or an ensemble of them. */
+  model: SavedModule;
   meta: ForecastMetadata;
   path: string;
 }
 
 /** Loads a model file and checks that the forecast task wrote it. */
 export async function loadForecastModel(path: string): Promise<ForecastModel> {
-  const loaded: LoadedModel = await loadModel(path);
+  const loaded = await loadModel<SavedModule>(path, { kind: 'any' });
   return { ...forecastModelOf(loaded, path), path };
 }
 
-export function forecastModelOf(loaded: LoadedModel, source: string): Omit<ForecastModel, 'path'> {
+export function forecastModelOf(loaded: LoadedModel<SavedModule>, source: string): Omit<ForecastModel, 'path'> {
   if (loaded.task !== 'forecast') {
     throw new Error(`${source} is ${loaded.task ? `a '${loaded.task}' model` : 'not a model trained by recur forecast train'}, not a forecasting model`);
   }
@@ -35,7 +38,10 @@ export function forecastModelOf(loaded: LoadedModel, source: string): Omit<Forec
   } catch {
     throw new Error(`${source}: its forecasting metadata ('${FORECAST_METADATA_KEY}') is missing or not valid JSON`);
   }
-  if (!meta?.pipeline?.spec || !Array.isArray(meta.pipeline.series) || !meta.data?.targets) throw new Error(`${source}: its forecasting metadata lacks the pipeline or the data settings`);
+  const members = memberModels(loaded.model);
+  if (!Array.isArray(meta?.pipelines) || meta.pipelines.length !== members.length || !meta.pipelines.every((p) => p?.spec && Array.isArray(p.series)) || !meta.data?.targets) {
+    throw new Error(`${source}: its forecasting metadata lacks a pipeline per model (${members.length}) or the data settings`);
+  }
   return { model: loaded.model, meta };
 }
 
@@ -52,15 +58,17 @@ export async function readModelData(meta: ForecastMetadata, input: { path?: stri
   return csv;
 }
 
-/** The data's series, each prepared with its own fitted pipeline; a series the model never saw is an error. */
-export function seriesForModel(meta: ForecastMetadata, csv: TimeSeriesData): PreparedSeries[] {
-  const states = new Map(meta.pipeline.series.map((s) => [s.id, s]));
-  return csv.series.map((s) => {
-    const state = states.get(s.id);
-    if (!state) {
-      throw new Error(`${csv.source}: series '${s.id}' was not in the training data (the model knows ${[...states.keys()].map((k) => `'${k}'`).slice(0, 5).join(', ')}${states.size > 5 ? ', ...' : ''})`);
-    }
-    return prepareSeries(s, state);
+/** The data's series prepared for each member with its fitted pipeline ([member][series]); a series the model never saw is an error. */
+export function seriesForModel(meta: ForecastMetadata, csv: TimeSeriesData): PreparedSeries[][] {
+  return meta.pipelines.map((pipeline) => {
+    const states = new Map(pipeline.series.map((s) => [s.id, s]));
+    return csv.series.map((s) => {
+      const state = states.get(s.id);
+      if (!state) {
+        throw new Error(`${csv.source}: series '${s.id}' was not in the training data (the model knows ${[...states.keys()].map((k) => `'${k}'`).slice(0, 5).join(', ')}${states.size > 5 ? ', ...' : ''})`);
+      }
+      return prepareSeries(s, state);
+    });
   });
 }
 
@@ -76,18 +84,24 @@ export interface OriginForecast {
  * Forecasts each (series, origin): the steps [origin, origin + H) from the history before it.
  * `origin` may be the series' length (the future: timestamps continue the series).
  */
-export function forecastAt(fm: Omit<ForecastModel, 'path'>, backend: Backend, csv: TimeSeriesData, series: PreparedSeries[], origins: { series: number; origin: number }[]): OriginForecast[] {
-  const spec = fm.meta.pipeline.spec;
-  for (const o of origins) {
-    const s = series[o.series]!;
-    if (o.origin < spec.lookback) throw new Error(`forecast: series${s.id ? ` '${s.id}'` : ''} has ${o.origin} steps before the forecast origin, fewer than the model's lookback ${spec.lookback}`);
-  }
-  const fc = forecastItems(fm.model, backend, spec, origins.map((o) => ({ series: series[o.series]!.norm, norm: series[o.series]!.normalizer, origin: o.origin })));
+export function forecastAt(fm: Omit<ForecastModel, 'path'>, backend: Backend, csv: TimeSeriesData, members: PreparedSeries[][], origins: { series: number; origin: number }[]): OriginForecast[] {
+  const models = memberModels(fm.model);
+  const perMember = fm.meta.pipelines.map((pipeline, i) => {
+    const spec = pipeline.spec, series = members[i]!;
+    for (const o of origins) {
+      const s = series[o.series]!;
+      if (o.origin < spec.lookback) throw new Error(`forecast: series${s.id ? ` '${s.id}'` : ''} has ${o.origin} steps before the forecast origin, fewer than the model's lookback ${spec.lookback}`);
+    }
+    const fc = forecastItems(models[i]!, backend, spec, origins.map((o) => ({ series: series[o.series]!.norm, norm: series[o.series]!.normalizer, origin: o.origin })));
+    return fc.map((f, j) => toDataUnits(series[origins[j]!.series]!, f));
+  });
+  const values = averageForecasts(perMember);
+  const spec = fm.meta.pipelines[0]!.spec;
   return origins.map((o, j) => {
-    const s = series[o.series]!, n = s.source.times.length;
+    const s = members[0]![o.series]!, n = s.source.times.length;
     const times = Array.from({ length: spec.horizon }, (_, h) => o.origin + h);
     const known = times.filter((t) => t < n).map((t) => s.source.times[t]!);
     const future = times.length > known.length ? futureTimes(s.source.times[n - 1]!, csv.frequency, times.length - known.length) : [];
-    return { series: o.series, origin: o.origin, times: [...known, ...future], values: toDataUnits(s, fc[j]!) };
+    return { series: o.series, origin: o.origin, times: [...known, ...future], values: values[j]! };
   });
 }
