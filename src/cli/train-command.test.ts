@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadModel } from '../io/model-file.js';
+import { runLive as runLiveCli } from '../testing/run-live.js';
 import { tempDir } from '../testing/temp-dir.js';
 
 // The toy copy task (src/testing/copy-task: ~55 lines of task code on the framework) behind the shared train command.
@@ -17,19 +18,7 @@ const losses = (events: Ev[]) => events.filter((e) => e.type === 'step').map((e)
 const ARGS = ['--max-steps', '40', '--eval-every', '10', '--checkpoint-every', '15', '--json'];
 
 /** Runs the toy command and calls `onLine` with every JSON line until it exits. */
-function runLive(args: string[], onLine: (e: Ev, child: ChildProcess) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [bin, 'copy', 'train', '--threads', '1', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '', stderr = '', pending = '';
-  child.stderr!.on('data', (d) => { stderr += d; });
-  child.stdout!.on('data', (d) => {
-    stdout += d;
-    pending += d;
-    const lines = pending.split('\n');
-    pending = lines.pop()!;
-    for (const l of lines) if (l.trim()) onLine(JSON.parse(l) as Ev, child);
-  });
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
+const runLive = (args: string[], onLine: (e: Ev, child: ChildProcess) => void) => runLiveCli<Ev>(bin, ['copy', 'train', '--threads', '1', ...args], onLine);
 
 test('a toy task of ~55 lines trains through the shared command: Ctrl-C -> checkpoint, exit 130 -> --resume gives the losses of an uninterrupted run', async () => {
   const taskLines = readFileSync(fileURLToPath(new URL('../../src/testing/copy-task/task.ts', import.meta.url)), 'utf8').trimEnd().split('\n').length;

@@ -87,7 +87,7 @@ export function evaluateForecastModel(fm: Omit<ForecastModel, 'path'>, backend: 
     for (let j = K - 1; j >= 0; j--) {
       const origin = n - holdout - j * H;
       if (origin < lookback + 1) {
-        throw new Error(`forecast eval: series${s.id ? ` '${s.id}'` : ''} has ${n} steps; an origin ${holdout + j * H} steps before its end leaves ${origin} steps of history, fewer than the model's lookback ${lookback} + 1`);
+        throw new Error(`forecast eval: ${s.id ? `series '${s.id}'` : 'the series'} has ${n} steps; an origin ${holdout + j * H} steps before its end leaves ${origin} steps of history, fewer than the model's lookback ${lookback} + 1`);
       }
       origins.push({ series: i, origin });
     }

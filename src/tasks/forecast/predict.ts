@@ -90,7 +90,7 @@ export function forecastAt(fm: Omit<ForecastModel, 'path'>, backend: Backend, cs
     const spec = pipeline.spec, series = members[i]!;
     for (const o of origins) {
       const s = series[o.series]!;
-      if (o.origin < spec.lookback) throw new Error(`forecast: series${s.id ? ` '${s.id}'` : ''} has ${o.origin} steps before the forecast origin, fewer than the model's lookback ${spec.lookback}`);
+      if (o.origin < spec.lookback) throw new Error(`forecast: ${s.id ? `series '${s.id}'` : 'the series'} has ${o.origin} steps before the forecast origin, fewer than the model's lookback ${spec.lookback}`);
     }
     const fc = forecastItems(models[i]!, backend, spec, origins.map((o) => ({ series: series[o.series]!.norm, norm: series[o.series]!.normalizer, origin: o.origin })));
     return fc.map((f, j) => toDataUnits(series[origins[j]!.series]!, f));

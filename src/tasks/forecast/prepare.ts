@@ -90,13 +90,13 @@ function prepareMember(config: ForecastConfig, csv: TimeSeriesData, kind: Member
   for (const s of csv.series) {
     const n = s.times.length, need = L + ahead + V + lag;
     if (n < need) {
-      throw new Error(`forecast: series${s.id ? ` '${s.id}'` : ''} has ${n} steps, too few for the ${kind} model's lookback ${L} + horizon ${ahead} + validation ${V}` +
+      throw new Error(`forecast: ${s.id ? `series '${s.id}'` : 'the series'} has ${n} steps, too few for the ${kind} model's lookback ${L} + horizon ${ahead} + validation ${V}` +
         `${lag ? ` + differencing ${lag}` : ''} = ${need}; use a shorter --lookback, --horizon or --validation-size`);
     }
   }
   const spec: ForecastSpec = { lookback: L, horizon: H, layout, head: config.head, quantiles: config.head === 'point' ? [0.5] : config.quantiles };
   const series = csv.series.map((s, i) => {
-    const what = `series${s.id ? ` '${s.id}'` : ''}`;
+    const what = s.id ? `series '${s.id}'` : 'the series';
     const transforms: TargetTransform[] = s.targets.map((y) => fitTargetTransform(config.transform, y.subarray(0, trainEnds[i]!), season, what));
     const provisional = prepareSeries(s, { id: s.id, transforms, normalizer: [], maseScale: [] });
     const normalizer = fitNormalizer(provisional.norm, trainEnds[i]!, { model: kind, scale: config.scale, difference: lag, season, lookback: L, fitSmoothing });
