@@ -163,7 +163,10 @@ export const forecastTask: Task<ForecastConfig, ForecastInput, ForecastData, Sav
       data: data.csv.source,
       batch: String(config.batchSize),
       series: data.csv.series.length,
-      facts: [['series', data.csv.series.length], ['frequency', formatFrequency(data.csv.frequency)], ['season', data.season], ['transform', describeTransforms(data)]],
+      facts: [
+        ['series', data.csv.series.length], ['frequency', formatFrequency(data.csv.frequency)], ['season', data.season], ['transform', describeTransforms(data)],
+        ...(data.csv.filled.cells || data.csv.filled.rows ? [['filled', `${data.csv.filled.rows} missing rows and ${data.csv.filled.cells} missing cells (--fill ${config.fill})`] as [string, string]] : []),
+      ],
     };
   },
 };
