@@ -25,11 +25,14 @@ const dir = tempDir('recur-forecast-');
 
 test('transforms invert exactly: log and Box-Cox round trips to 1e-12', () => {
   const y = Float64Array.from({ length: 50 }, (_, i) => 10 + i * 3.7 + Math.sin(i));
-  for (const t of [{ kind: 'log' as const }, { kind: 'box-cox' as const, lambda: -0.31 }, { kind: 'box-cox' as const, lambda: 0.5 }, { kind: 'box-cox' as const, lambda: 0 }]) {
+  for (const t of [{ kind: 'log' as const }, { kind: 'box-cox' as const, lambda: -0.31, chosenBy: 'given' as const }, { kind: 'box-cox' as const, lambda: 0.5, chosenBy: 'given' as const }, { kind: 'box-cox' as const, lambda: 0, chosenBy: 'given' as const }]) {
     const back = invertTransform(t, applyTransform(t, y, 'y'));
     back.forEach((v, i) => assert.ok(Math.abs(v - y[i]!) <= 1e-12 * y[i]!, `${JSON.stringify(t)} at ${i}: ${v} vs ${y[i]}`));
   }
   assert.throws(() => applyTransform({ kind: 'log' }, Float64Array.of(1, 0, 2), "series 'a'"), /series 'a': a log transform needs values > 0, but step 1 is 0/);
+  // A forecast beyond Box-Cox's range comes back at its edge, not as an error.
+  assert.deepEqual(Array.from(invertTransform({ kind: 'box-cox', lambda: 0.5, chosenBy: 'given' }, Float64Array.of(-3))).map((v) => Math.round(v * 1e6)), [0]);
+  assert.ok(Number.isFinite(invertTransform({ kind: 'box-cox', lambda: -0.5, chosenBy: 'given' }, Float64Array.of(3))[0]!));
 });
 
 test('forecast: train (auto settings) -> predict -> eval on a monthly series; predict is the model decoded and inverted exactly', async () => {
