@@ -4,7 +4,8 @@
  * same history: naive, seasonal naive, drift and Holt-Winters (damped trend, additive or
  * multiplicative season by AICc, least squares). Every method is scored the same way: MAE, RMSE,
  * MAPE, sMAPE and MASE over all forecast values, and the coverage of the interval at the level
- * of the model's outermost quantiles.
+ * of the model's outermost quantiles. Forecasts of the same origins made elsewhere (a peer
+ * framework's, from the same windows) can be scored beside them with the same code.
  */
 import type { TimeSeriesData } from '../../data/time-series-csv.js';
 import type { Backend } from '../../kernels/backend.js';
@@ -15,6 +16,7 @@ import { forecastMetrics } from './metrics.js';
 import type { Forecast } from './prediction-intervals.js';
 import { type ForecastModel, forecastAt, seriesForModel } from './predict.js';
 import { medianIndex } from './scoring.js';
+import type { ForecastMetadata } from './task.js';
 
 export interface MethodScore {
   name: string;
@@ -73,17 +75,25 @@ export interface EvaluateOptions {
   holdout?: number;
   /** Rolling origins, a horizon apart, ending with the hold-out's (default 1). */
   backtest?: number;
+  /**
+   * Forecasts of the same origins by other methods, scored as rows of their own after the model's:
+   * per origin of `evaluationOrigins` (in its order), per target H x Q values in the data's units.
+   */
+  others?: { name: string; forecasts: Float64Array[][] }[];
 }
 
-export function evaluateForecastModel(fm: Omit<ForecastModel, 'path'>, backend: Backend, csv: TimeSeriesData, options: EvaluateOptions = {}): ForecastEvaluation {
-  const { spec, season } = fm.meta.pipelines[0]!;
-  const H = spec.horizon, holdout = options.holdout ?? H, K = options.backtest ?? 1;
+/**
+ * The origins an evaluation forecasts from, series by series, earliest first: the start of the
+ * last `holdout` steps, or K origins a horizon apart ending there. Each leaves the longest
+ * lookback of the model's members and one step of history.
+ */
+export function evaluationOrigins(meta: ForecastMetadata, csv: TimeSeriesData, options: EvaluateOptions = {}): { series: number; origin: number }[] {
+  const H = meta.pipelines[0]!.spec.horizon, holdout = options.holdout ?? H, K = options.backtest ?? 1;
   if (K > 1 && holdout !== H) throw new Error(`forecast eval: --backtest scores origins a horizon (${H}) apart; leave --holdout at the horizon`);
-  const series = seriesForModel(fm.meta, csv);
+  const lookback = Math.max(...meta.pipelines.map((p) => p.spec.lookback));
   const origins: { series: number; origin: number }[] = [];
-  const lookback = Math.max(...fm.meta.pipelines.map((p) => p.spec.lookback));
-  series[0]!.forEach((s, i) => {
-    const n = s.source.times.length;
+  csv.series.forEach((s, i) => {
+    const n = s.times.length;
     for (let j = K - 1; j >= 0; j--) {
       const origin = n - holdout - j * H;
       if (origin < lookback + 1) {
@@ -92,22 +102,34 @@ export function evaluateForecastModel(fm: Omit<ForecastModel, 'path'>, backend: 
       origins.push({ series: i, origin });
     }
   });
+  return origins;
+}
+
+export function evaluateForecastModel(fm: Omit<ForecastModel, 'path'>, backend: Backend, csv: TimeSeriesData, options: EvaluateOptions = {}): ForecastEvaluation {
+  const { spec, season } = fm.meta.pipelines[0]!;
+  const H = spec.horizon, holdout = options.holdout ?? H, K = options.backtest ?? 1;
+  const series = seriesForModel(fm.meta, csv);
+  const origins = evaluationOrigins(fm.meta, csv, options);
+  const others = (options.others ?? []).map((o) => {
+    if (o.forecasts.length !== origins.length) throw new Error(`evaluateForecastModel: ${o.name} has forecasts of ${o.forecasts.length} origins, expected ${origins.length}`);
+    return { ...o, totals: new Totals() };
+  });
   const Q = spec.quantiles.length, mid = medianIndex(spec.quantiles);
   const level = Q > 1 ? Number((spec.quantiles[Q - 1]! - spec.quantiles[0]!).toFixed(6)) : 0;
   const recur = new Totals();
   const baselines = ['naive', ...(season > 1 ? [`seasonal naive (${season})`] : []), 'drift', 'Holt-Winters'].map((name) => ({ name, totals: new Totals() }));
   const fc = forecastAt(fm, backend, csv, series, origins);
   let plot: ForecastChartInput | undefined;
-  fc.forEach((r) => {
+  fc.forEach((r, j) => {
     const s = series[0]![r.series]!;
     r.values.forEach((v, k) => {
       const y = s.source.targets[k]!;
       const len = Math.min(holdout, y.length - r.origin);
       const truth = y.slice(r.origin, r.origin + len);
       const history = y.slice(0, r.origin);
-      const col = (q: number) => Float64Array.from({ length: len }, (_, h) => v[h * Q + q]!);
-      const ours: Forecast = { mean: col(mid), intervals: Q > 1 ? [{ level, lower: col(0), upper: col(Q - 1) }] : [] };
+      const ours = asForecast(v, len, Q, mid, level);
       recur.add(truth, ours, history, season);
+      for (const o of others) o.totals.add(truth, asForecast(o.forecasts[j]![k]!, len, Q, mid, level), history, season);
       for (const b of baselines) {
         if (b.totals.skipped) continue;
         try {
@@ -120,7 +142,7 @@ export function evaluateForecastModel(fm: Omit<ForecastModel, 'path'>, backend: 
         plot = {
           title: `${fm.meta.data.targets[0]}${s.id ? ` (${s.id})` : ''}: forecast of the last ${len} steps`,
           history: { times: s.source.times.slice(0, r.origin), values: Array.from(history) },
-          forecast: { times: r.times.slice(0, len), values: Array.from(ours.mean), ...(Q > 1 ? { lower: Array.from(col(0)), upper: Array.from(col(Q - 1)), level } : {}) },
+          forecast: { times: r.times.slice(0, len), values: Array.from(ours.mean), ...(Q > 1 ? { lower: Array.from(ours.intervals[0]!.lower), upper: Array.from(ours.intervals[0]!.upper), level } : {}) },
           truth: { times: r.times.slice(0, len), values: Array.from(truth) },
           yLabel: fm.meta.data.targets[0],
         };
@@ -129,12 +151,18 @@ export function evaluateForecastModel(fm: Omit<ForecastModel, 'path'>, backend: 
   });
   const model = { model: fm.meta.pipelines.map((p) => p.model).join(' + ') };
   return {
-    description: `${csv.source}: ${series.length} series, ${K > 1 ? `${K} rolling origins a horizon (${H}) apart` : `the last ${holdout} steps`}, ` +
+    description: `${csv.source}: ${csv.series.length} series, ${K > 1 ? `${K} rolling origins a horizon (${H}) apart` : `the last ${holdout} steps`}, ` +
       `${level ? `${Math.round(level * 100)}% intervals` : 'no intervals'}; recur ${model.model} (horizon ${H}, season ${season})`,
     holdout, origins: K, level,
-    methods: [recur.score(`recur ${model.model}`), ...baselines.map((b) => b.totals.score(b.name))],
+    methods: [recur.score(`recur ${model.model}`), ...others.map((o) => o.totals.score(o.name)), ...baselines.map((b) => b.totals.score(b.name))],
     plot: plot!,
   };
+}
+
+/** The first `len` steps of H x Q quantile values as a point forecast (the median) and the outermost quantiles' interval at `level`. */
+function asForecast(v: Float64Array, len: number, Q: number, mid: number, level: number): Forecast {
+  const col = (q: number) => Float64Array.from({ length: len }, (_, h) => v[h * Q + q]!);
+  return { mean: col(mid), intervals: Q > 1 ? [{ level, lower: col(0), upper: col(Q - 1) }] : [] };
 }
 
 /** A classical forecast of `h` steps after `history`, with an interval at `level` (none when level is 0). */

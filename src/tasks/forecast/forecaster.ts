@@ -33,8 +33,12 @@ export interface ForecastItem {
 /** Per item, per target: H x Q values (row h holds the quantiles of step origin + h), in the series' transformed units. */
 export type QuantileForecast = Float64Array[];
 
-/** Runs the model on the windows before each item's origin: [T, B, F] in, its outputs out. */
-function runWindows(model: RecurrentModel, backend: Backend, spec: ForecastSpec, items: readonly ForecastItem[], origins: readonly number[], series: readonly NormSeries[]): Float32Array {
+/**
+ * The windows before `origins` (default: each item's own) of `series` (default: each item's),
+ * encoded by each item's normaliser into one time-major batch [T, B, F] (T = lookback): what the
+ * model reads, and what a peer framework is given to read.
+ */
+export function windowBatch(spec: ForecastSpec, items: readonly ForecastItem[], origins: readonly number[] = items.map((it) => it.origin), series: readonly NormSeries[] = items.map((it) => it.series)): Tensor {
   const L = spec.lookback, B = items.length, F = featuresOf(series[0]!);
   const step = new Float32Array(L * F);
   const x = Tensor.zeros([L, B, F]);
@@ -42,6 +46,13 @@ function runWindows(model: RecurrentModel, backend: Backend, spec: ForecastSpec,
     it.norm.encode(series[b]!, origins[b]!, L, step, 0);
     for (let t = 0; t < L; t++) x.data.set(step.subarray(t * F, (t + 1) * F), (t * B + b) * F);
   });
+  return x;
+}
+
+/** Runs the model on the windows before each item's origin: [T, B, F] in, its outputs out. */
+function runWindows(model: RecurrentModel, backend: Backend, spec: ForecastSpec, items: readonly ForecastItem[], origins: readonly number[], series: readonly NormSeries[]): Float32Array {
+  const L = spec.lookback, B = items.length;
+  const x = windowBatch(spec, items, origins, series);
   const tape = Tape.inference(backend);
   try {
     const { logits } = model.forward(tape, x);
@@ -65,9 +76,17 @@ export function forecastItems(model: RecurrentModel, backend: Backend, spec: For
 }
 
 function direct(model: RecurrentModel, backend: Backend, spec: ForecastSpec, items: readonly ForecastItem[]): QuantileForecast[] {
+  return decodeDirect(spec, items, runWindows(model, backend, spec, items, items.map((it) => it.origin), items.map((it) => it.series)));
+}
+
+/**
+ * A direct model's outputs for a batch of items (row b: H x K x W values, as the head writes them)
+ * decoded by each item's normaliser into quantiles of its (transformed) series: per item, per
+ * target, H x Q. The same decoding for recur's outputs and for a peer's given the same windows.
+ */
+export function decodeDirect(spec: ForecastSpec, items: readonly ForecastItem[], out: ArrayLike<number>): QuantileForecast[] {
   const { horizon: H, head, quantiles } = spec;
   const Q = quantiles.length, W = headWidth(head, quantiles);
-  const out = runWindows(model, backend, spec, items, items.map((it) => it.origin), items.map((it) => it.series));
   return items.map((it, b) => {
     const K = it.series.z.length, O = H * K * W;
     return Array.from({ length: K }, (_, k) => {
