@@ -15,6 +15,7 @@ import { checkOutFile } from '../check-out-file.js';
 import { choiceFlag, integerFlag, numberFlag } from '../flag-parsers.js';
 import { resolveModelPath } from '../model-path.js';
 import { stdout } from '../output.js';
+import { medianIndex } from '../../tasks/forecast/heads.js';
 import { registerTrainCommand } from '../train-command.js';
 
 const D = FORECAST_DEFAULTS;
@@ -117,11 +118,6 @@ function forecastCsv(rows: OriginForecast[], ids: string[], targets: string[], q
 const fmt = (x: number) => String(Number(x.toPrecision(10)));
 const csvCell = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
-/** Writes the rendered chart of the first series' first target. */
-async function writePlot(path: string, force: boolean, inputs: { path: string; name: string }[], svg: string): Promise<void> {
-  await checkOutFile(path, { inputs, force });
-  await writeFileAtomic(path, svg);
-}
 
 function registerPredict(forecast: Command): void {
   forecast.command('predict')
@@ -141,7 +137,7 @@ function registerPredict(forecast: Command): void {
       const series = seriesForModel(fm.meta, csv);
       const backend = await createBackend('wasm');
       const rows = forecastAt(fm, backend, csv, series, series[0]!.map((s, i) => ({ series: i, origin: s.source.times.length })));
-      const spec = fm.meta.pipelines[0]!.spec, mid = spec.quantiles.indexOf(0.5) >= 0 ? spec.quantiles.indexOf(0.5) : Math.floor(spec.quantiles.length / 2);
+      const spec = fm.meta.pipelines[0]!.spec, mid = medianIndex(spec.quantiles);
       const json = f.json || (f.out !== undefined && extname(f.out).toLowerCase() === '.json');
       const ids = series[0]!.map((s) => s.id);
       const text = json
@@ -151,7 +147,7 @@ function registerPredict(forecast: Command): void {
       else stdout.write(text);
       if (f.plot) {
         const s = series[0]![0]!, r = rows[0]!, Q = spec.quantiles.length;
-        await writePlot(f.plot, f.force === true, inputs, await forecastChart({
+        await writeFileAtomic(f.plot, await forecastChart({
           title: `${fm.meta.data.targets[0]}${s.id ? ` (${s.id})` : ''}: forecast of ${spec.horizon} steps`,
           history: { times: s.source.times, values: Array.from(s.source.targets[0]!) },
           forecast: { times: r.times, values: Array.from({ length: spec.horizon }, (_, h) => r.values[0]![h * Q + mid]!),
@@ -184,7 +180,7 @@ function registerEval(forecast: Command): void {
       const ev = evaluateForecastModel(fm, backend, csv, { holdout: f.holdout, backtest: f.backtest });
       if (f.json) stdout.write(`${JSON.stringify(ev)}\n`);
       else stdout.write(renderEvaluation(ev));
-      if (f.plot) await writePlot(f.plot, f.force === true, inputs, await forecastChart(ev.plot));
+      if (f.plot) await writeFileAtomic(f.plot, await forecastChart(ev.plot)); // checked before anything ran
     });
 }
 

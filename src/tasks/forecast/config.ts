@@ -41,7 +41,7 @@ export interface ForecastConfig extends TrainConfig {
   /** Window model: H outputs at once ('direct') or one step fed back H times ('recursive'). */
   strategy: ForecastStrategy;
   head: ForecastHead;
-  /** Quantile levels of the quantile head (0.5 is added for the point forecast when missing). */
+  /** Quantile levels reported by the quantile and Gaussian heads (0.5, the point forecast, is added when missing). */
   quantiles: number[];
   /** Applied before everything else; 'auto' takes log for a positive series whose spread grows with its level. */
   transform: ForecastTransform;
@@ -110,7 +110,8 @@ export function normalizeForecastConfig(partial: Partial<ForecastConfig> = {}): 
   if (!Array.isArray(q) || q.length === 0 || !q.every((x) => typeof x === 'number' && x > 0 && x < 1) || q.some((x, i) => i > 0 && x <= q[i - 1]!)) {
     throw new Error(`${where}: quantiles must be increasing levels in (0, 1), e.g. 0.1,0.5,0.9, got ${JSON.stringify(q)}`);
   }
-  if (c.head === 'quantile' && !q.includes(0.5)) c.quantiles = [...q, 0.5].sort((a, b) => a - b);
+  // The point forecast is the median: a quantile or Gaussian head always reports it.
+  if (c.head !== 'point' && !q.includes(0.5)) c.quantiles = [...q, 0.5].sort((a, b) => a - b);
   if (c.dropout > 0 && c.numLayers === 1) throw new Error(`${where}: dropout applies between recurrent layers, and numLayers 1 has none`);
   if (c.covariates.length && (c.model === 'seq2seq' || c.members.includes('seq2seq') || c.strategy === 'recursive')) {
     throw new Error(`${where}: covariates need a direct forecast (their future values are unknown when predictions are fed back); use model hybrid or window with strategy direct`);

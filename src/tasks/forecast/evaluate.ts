@@ -15,7 +15,7 @@ import { selectHoltWinters } from './holt-winters-fit.js';
 import { forecastMetrics } from './metrics.js';
 import type { Forecast } from './prediction-intervals.js';
 import { type ForecastModel, forecastAt, seriesForModel } from './predict.js';
-import { medianIndex } from './scoring.js';
+import { medianIndex } from './heads.js';
 import type { ForecastMetadata } from './task.js';
 
 export interface MethodScore {
@@ -149,12 +149,12 @@ export function evaluateForecastModel(fm: Omit<ForecastModel, 'path'>, backend: 
       }
     });
   });
-  const model = { model: fm.meta.pipelines.map((p) => p.model).join(' + ') };
+  const models = fm.meta.pipelines.map((p) => p.model).join(' + ');
   return {
     description: `${csv.source}: ${csv.series.length} series, ${K > 1 ? `${K} rolling origins a horizon (${H}) apart` : `the last ${holdout} steps`}, ` +
-      `${level ? `${Math.round(level * 100)}% intervals` : 'no intervals'}; recur ${model.model} (horizon ${H}, season ${season})`,
+      `${level ? `${Math.round(level * 100)}% intervals` : 'no intervals'}; recur ${models} (horizon ${H}, season ${season})`,
     holdout, origins: K, level,
-    methods: [recur.score(`recur ${model.model}`), ...others.map((o) => o.totals.score(o.name)), ...baselines.map((b) => b.totals.score(b.name))],
+    methods: [recur.score(`recur ${models}`), ...others.map((o) => o.totals.score(o.name)), ...baselines.map((b) => b.totals.score(b.name))],
     plot: plot!,
   };
 }

@@ -10,7 +10,7 @@ import type { Backend } from '../../kernels/backend.js';
 import type { RecurrentModel } from '../../nn/recurrent-model.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { ForecastHead } from './config.js';
-import { headWidth, quantilesOf } from './heads.js';
+import { headWidth, medianIndex, quantilesOf } from './heads.js';
 import { type NormSeries, type Normalizer, featuresOf } from './normalizers.js';
 import type { TargetLayout } from './windows.js';
 
@@ -107,7 +107,7 @@ export function decodeDirect(spec: ForecastSpec, items: readonly ForecastItem[],
 function recursive(model: RecurrentModel, backend: Backend, spec: ForecastSpec, items: readonly ForecastItem[]): QuantileForecast[] {
   const { horizon: H, head, quantiles } = spec;
   const Q = quantiles.length, W = headWidth(head, quantiles);
-  const median = quantiles.reduce((best, tau, q) => (Math.abs(tau - 0.5) < Math.abs(quantiles[best]! - 0.5) ? q : best), 0);
+  const median = medianIndex(quantiles);
   // Each item's targets extended by H steps; each step's median is written there and read back as history.
   const extended: NormSeries[] = items.map((it) => ({
     z: it.series.z.map((z) => { const e = new Float64Array(it.origin + H); e.set(z.subarray(0, it.origin)); return e; }),

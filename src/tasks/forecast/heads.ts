@@ -6,7 +6,7 @@
  */
 import { gaussianNll, mseLoss, pinballLoss, reshape } from '../../autograd/ops/index.js';
 import type { Tape } from '../../autograd/tape.js';
-import { Tensor } from '../../tensor/tensor.js';
+import type { Tensor } from '../../tensor/tensor.js';
 import type { ForecastHead } from './config.js';
 import { normalQuantile } from './prediction-intervals.js';
 
@@ -37,5 +37,7 @@ export function quantilesOf(head: ForecastHead, quantiles: readonly number[], ou
   return Float64Array.from(quantiles, () => out[offset]!);
 }
 
-/** A Tensor [N] of the values, for losses. */
-export const targetTensor = (values: Float32Array) => new Tensor(values, [values.length]);
+/** The index of the quantile level closest to the median (the point forecast). */
+export function medianIndex(quantiles: readonly number[]): number {
+  return quantiles.reduce((best, tau, q) => (Math.abs(tau - 0.5) < Math.abs(quantiles[best]! - 0.5) ? q : best), 0);
+}

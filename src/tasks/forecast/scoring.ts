@@ -9,7 +9,7 @@ import type { Backend } from '../../kernels/backend.js';
 import type { RecurrentModel } from '../../nn/recurrent-model.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { MetricSpec } from '../../train/events.js';
-import { headLoss, headWidth } from './heads.js';
+import { headLoss, headWidth, medianIndex } from './heads.js';
 import type { ForecastData, MemberData } from './prepare.js';
 
 export const FORECAST_METRICS: MetricSpec[] = [
@@ -19,11 +19,6 @@ export const FORECAST_METRICS: MetricSpec[] = [
   { name: 'mase', label: 'MASE', format: 'decimal', digits: 4, better: 'min' },
   { name: 'coverage', label: 'interval coverage', format: 'percent', digits: 1, better: 'max' },
 ];
-
-/** The index of the quantile closest to the median. */
-export function medianIndex(quantiles: readonly number[]): number {
-  return quantiles.reduce((best, tau, q) => (Math.abs(tau - 0.5) < Math.abs(quantiles[best]! - 0.5) ? q : best), 0);
-}
 
 /** The mean of the members' forecasts, value by value (quantile averaging): [member][origin][target] -> [origin][target]. */
 export function averageForecasts(perMember: Float64Array[][][]): Float64Array[][] {
