@@ -22,6 +22,12 @@ export function clip(text: string, max = 40): string {
   return cut.replace(/[\r\n\t]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\t'));
 }
 
+/** A header's names for a message: quoted where spaces at the ends (or a comma) would hide them, at most 30. */
+export function columnList(header: readonly string[]): string {
+  const shown = header.slice(0, 30).map((h) => (h === '' || h.trim() !== h || h.includes(',') ? `'${clip(h)}'` : clip(h)));
+  return shown.join(', ') + (header.length > 30 ? `, … (${header.length} in all)` : '');
+}
+
 /**
  * The separator the header line uses, counting outside quotes: the most frequent of ',' ';' and
  * tab (',' when there is only one column). Two of them equally frequent is an error: no guess.
@@ -62,11 +68,14 @@ export class CsvReader {
   /** The record `next()` fills: a million rows should not be two million short-lived objects. */
   private readonly record: CsvRecord = { line: 0, cells: [] };
 
-  /** Throws naming `source` for text with no header (empty, or only blank lines). */
-  constructor(text: string, source: string) {
+  /**
+   * Throws naming `source` for text with no header (empty, or only blank lines). `separator`,
+   * when given, is used as it is; otherwise the header line decides (`detectSeparator`).
+   */
+  constructor(text: string, source: string, separator?: CsvSeparator) {
     this.text = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
     this.source = source;
-    this.separator = detectSeparator(this.text, source);
+    this.separator = separator ?? detectSeparator(this.text, source);
     this.sep = this.separator.charCodeAt(0);
     const header = this.next();
     if (header === null) throw new Error(`${source} is empty`);

@@ -46,16 +46,22 @@ export function decodeText(bytes: Uint8Array, source: string): string {
   return text;
 }
 
-/** Reads a UTF-8 text file with the checks of `decodeText`; a missing file or a directory is an error too. */
-export async function loadTextFile(path: string): Promise<string> {
-  let bytes: Uint8Array;
+/**
+ * The bytes of a file, or an error naming it: missing, a directory, unreadable. `kind` says what
+ * the file was meant to be in those messages ('text file', 'IDX file').
+ */
+export async function readFileBytes(path: string, kind: string): Promise<Uint8Array> {
   try {
-    bytes = await readFile(path);
+    return await readFile(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new Error(`text file not found: ${path}`);
-    if (code === 'EISDIR') throw new Error(`${path} is a directory, not a text file`);
-    throw new Error(`cannot read text file ${path}: ${(e as Error).message}`);
+    if (code === 'ENOENT') throw new Error(`${kind} not found: ${path}`);
+    if (code === 'EISDIR') throw new Error(`${path} is a directory, not ${/^[aeiou]/i.test(kind) ? 'an' : 'a'} ${kind}`);
+    throw new Error(`cannot read ${kind} ${path}: ${(e as Error).message}`);
   }
-  return decodeText(bytes, path);
+}
+
+/** Reads a UTF-8 text file with the checks of `decodeText`; a missing file or a directory is an error too. */
+export async function loadTextFile(path: string): Promise<string> {
+  return decodeText(await readFileBytes(path, 'text file'), path);
 }

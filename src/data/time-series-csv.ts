@@ -5,7 +5,7 @@
  * counted. Not preprocessing or windowing: scaling, transforms and batches are the forecast task's.
  */
 import { loadTextFile } from './text-file.js';
-import { CsvReader, clip } from './csv-reader.js';
+import { CsvReader, clip, columnList } from './csv-reader.js';
 import { compatibleFormats, formatFrequency, inferTimeGrid, joinFormats, mostCommonDifference, parseTime, timeText, type Frequency, type TimeFormat, type TimeGrid } from './time-axis.js';
 import { fillSeriesColumn, type FillMethod } from './series-fill.js';
 
@@ -74,12 +74,6 @@ function checkOptions(options: TimeSeriesCsvOptions): void {
   if (options.fill !== undefined && !['none', 'linear', 'previous'].includes(options.fill)) {
     throw new Error(`${fn}: options.fill must be 'none', 'linear' or 'previous', got ${JSON.stringify(options.fill)}`);
   }
-}
-
-/** The header's names for a message: quoted where spaces at the ends would hide them, at most 30. */
-function columnList(header: string[]): string {
-  const shown = header.slice(0, 30).map((h) => (h === '' || h.trim() !== h || h.includes(',') ? `'${clip(h)}'` : clip(h)));
-  return shown.join(', ') + (header.length > 30 ? `, … (${header.length} in all)` : '');
 }
 
 /** Selected columns by role, as header indices. */
