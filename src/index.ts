@@ -70,13 +70,16 @@ export {
   exportOnnx, ONNX_OPSETS, type OnnxExportOptions, writeFileAtomic,
 } from './io/index.js';
 
-// Data: tokenizers, validated text loading, time-series CSV files, stream batching for truncated BPTT, labelled sequences.
+// Data: tokenizers, validated text loading, time-series CSV files, classification inputs, stream batching for truncated BPTT, labelled sequences.
 export {
   CharTokenizer, describeChar, loadTextFile, decodeText, firstInvalidUtf8,
   parseTimeSeriesCsv, loadTimeSeriesCsv, MAX_INSERTED_ROWS, type TimeSeriesCsvOptions, type TimeSeries, type TimeSeriesData, type FillMethod,
   futureTimes, formatFrequency, parseTime,
   type TimeUnit, type Frequency, type TimeFormat, type ParsedTime,
   CsvReader, detectSeparator, type CsvRecord, type CsvSeparator,
+  parseIdx, idxImageSequences, loadIdx, loadIdxImageSequences, type IdxArray, type IdxType, type IdxImageSequences,
+  parseLabelledTable, parseClassFiles, parseSequenceJsonl, loadLabelledTable, loadClassFiles, loadSequenceJsonl,
+  type LabelledTexts, type LabelledTableOptions, type ClassFile, type LabelledSequences,
   StreamBatcher, splitContiguous, type StreamBatcherOptions, type StreamPosition, type StreamWindow,
   SequenceBatcher, makeSequenceBatch, checkSequenceDataset, PAD_LABEL,
   type SequenceDataset, type SequenceBatch, type SequenceBatcherOptions, type SequencePosition, type LabelKind,

@@ -1,6 +1,7 @@
 /**
  * Public door of data: tokenizers, text loading with validation, time-series CSV files (times,
- * frequencies, gaps, fills), and the batching of token streams into windows for truncated
+ * frequencies, gaps, fills), classification inputs (IDX images, labelled text tables, class
+ * files, JSON Lines sequences), and the batching of token streams into windows for truncated
  * BPTT. Knows nothing of models or training.
  */
 export { CharTokenizer, describeChar } from './char-tokenizer.js';
@@ -22,3 +23,8 @@ export {
   type TimeUnit, type Frequency, type TimeFormat, type ParsedTime,
 } from './time-axis.js';
 export { CsvReader, detectSeparator, type CsvRecord, type CsvSeparator } from './csv-reader.js';
+export { parseIdx, idxImageSequences, type IdxArray, type IdxType, type IdxImageSequences } from './idx.js';
+export { loadIdx, loadIdxImageSequences } from './idx-file.js';
+export { parseLabelledTable, parseClassFiles, type LabelledTexts, type LabelledTableOptions, type ClassFile } from './labelled-text.js';
+export { parseSequenceJsonl, type LabelledSequences } from './sequence-jsonl.js';
+export { loadLabelledTable, loadClassFiles, loadSequenceJsonl } from './labelled-text-file.js';
