@@ -24,6 +24,7 @@ test('word level: punctuation marks and symbols are tokens, apostrophes inside w
   const tok = Tokenizer.fit(['x']);
   assert.deepEqual(tok.tokenize("Don't stop—it's great!!! (really) :-) $5 😀"),
     ["don't", 'stop', '—', "it's", 'great', '!', '!', '!', '(', 'really', ')', ':', '-', ')', '$', '[NUM]', '😀']);
+  assert.deepEqual(tok.tokenize('I ❤️ NY 👍🏽👍 🇫🇷 👨‍👩‍👧!'), ['i', '❤️', 'ny', '👍🏽', '👍', '🇫🇷', '👨‍👩‍👧', '!']);
   const ws = Tokenizer.fit(['x'], { splitPunctuation: false });
   assert.deepEqual(ws.tokenize("Don't stop—it's great!!!  (really)\n"), ["don't", "stop—it's", 'great!!!', '(really)']);
 });

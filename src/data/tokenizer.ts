@@ -28,9 +28,9 @@ export interface TokenizerOptions {
   /** Lower-case the text (outside specials). Default true at word level, false at char level. */
   lowercase?: boolean;
   /**
-   * Word level: each punctuation mark or symbol (Unicode P and S) is a token of its own, and an
-   * apostrophe between letters stays inside its word (don't, l'amour), as in Keras. False: split
-   * on whitespace only. Default true.
+   * Word level: each punctuation mark or symbol (Unicode P and S; an emoji with its modifiers) is
+   * a token of its own, and an apostrophe between letters stays inside its word (don't, l'amour),
+   * as in Keras. False: split on whitespace only. Default true.
    */
   splitPunctuation?: boolean;
   /**
@@ -306,8 +306,11 @@ function normalizeTokenizerOptions(options: TokenizerOptions, where: string, pre
 }
 
 // Token patterns (Unicode-aware, flag 'u'). Punctuation is Unicode P and S: marks, brackets,
-// currency, maths and emoji symbols, one code point per token.
+// currency, maths and emoji symbols, one per token, with what draws an emoji as one picture
+// (variation selectors, skin tones, zero-width-joiner sequences, two-letter flags).
 const PUNCT = String.raw`\p{P}\p{S}`;
+const SYMBOL_PART = String.raw`[${PUNCT}][\p{M}\p{Emoji_Modifier}]*`;
+const SYMBOL = String.raw`\p{Regional_Indicator}{2}|${SYMBOL_PART}(?:\u200D${SYMBOL_PART})*`;
 const WORD = String.raw`[^\s${PUNCT}]+(?:['’][^\s${PUNCT}]+)*`;
 /** A URL ends before the trailing punctuation that ends its word ("see www.x.org." -> [URL] .). */
 const URL = String.raw`(?:[hH][tT][tT][pP][sS]?:\/\/|[wW][wW][wW]\.)\S+?(?=[.,;:!?'"’”)\]}>]*(?:\s|$))`;
@@ -331,7 +334,7 @@ function makeSplitter(o: NormalizedTokenizerOptions): Splitter {
   if (o.level === 'char') {
     plain = (segment, out) => { for (const ch of segment) out.push(ch); };
   } else if (o.splitPunctuation) {
-    const parts = [o.urls ? `(?<url>${URL})` : '', o.numbers ? `(?<num>${NUMBER})` : '', `(?<word>${WORD})`, `[${PUNCT}]`];
+    const parts = [o.urls ? `(?<url>${URL})` : '', o.numbers ? `(?<num>${NUMBER})` : '', WORD, SYMBOL];
     const re = new RegExp(parts.filter(Boolean).join('|'), 'gu');
     plain = (segment, out) => {
       for (const m of segment.matchAll(re)) {
