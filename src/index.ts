@@ -70,9 +70,14 @@ export {
   exportOnnx, ONNX_OPSETS, type OnnxExportOptions, writeFileAtomic,
 } from './io/index.js';
 
-// Data: tokenizers, validated text loading, time-series CSV files, classification inputs, stream batching for truncated BPTT, labelled sequences.
+// Data: tokenizers, padding, splits, word vectors, validated text loading, time-series CSV files, classification inputs, stream batching for truncated BPTT, labelled sequences.
 export {
-  CharTokenizer, describeChar, loadTextFile, decodeText, firstInvalidUtf8,
+  CharTokenizer, describeChar, loadTextFile, readTextChunks, decodeText, firstInvalidUtf8,
+  Tokenizer, PAD_ID, UNK_ID, PAD_TOKEN, UNK_TOKEN, NUM_TOKEN, URL_TOKEN,
+  type TokenizerOptions, type NormalizedTokenizerOptions, type TokenizerJson, type TokenizerLevel,
+  padSequences, truncateSequences, type PadSequencesOptions, type PaddedSequences, type TruncateSequencesOptions, type SequenceSide,
+  stratifiedSplit, shuffledSplit, type ValidationSize, type SplitOptions, type IndexSplit, type StratifiedSplit,
+  parseWordVectors, loadWordVectors, embeddingMatrix, type WordVectors, type WordVectorsOptions, type EmbeddingMatrixOptions, type EmbeddingMatrix,
   parseTimeSeriesCsv, loadTimeSeriesCsv, MAX_INSERTED_ROWS, type TimeSeriesCsvOptions, type TimeSeries, type TimeSeriesData, type FillMethod,
   futureTimes, formatFrequency, parseTime,
   type TimeUnit, type Frequency, type TimeFormat, type ParsedTime,

@@ -1,11 +1,24 @@
 /**
- * Public door of data: tokenizers, text loading with validation, time-series CSV files (times,
- * frequencies, gaps, fills), classification inputs (IDX images, labelled text tables, class
- * files, JSON Lines sequences), and the batching of token streams into windows for truncated
- * BPTT. Knows nothing of models or training.
+ * Public door of data: tokenizers, padding, train/validation splits, pre-trained word vectors,
+ * text loading with validation, time-series CSV files (times, frequencies, gaps, fills),
+ * classification inputs (IDX images, labelled text tables, class files, JSON Lines sequences),
+ * and the batching of token streams into windows for truncated BPTT. Knows nothing of models or training.
  */
 export { CharTokenizer, describeChar } from './char-tokenizer.js';
-export { loadTextFile, decodeText, firstInvalidUtf8 } from './text-file.js';
+export {
+  Tokenizer, PAD_ID, UNK_ID, PAD_TOKEN, UNK_TOKEN, NUM_TOKEN, URL_TOKEN,
+  type TokenizerOptions, type NormalizedTokenizerOptions, type TokenizerJson, type TokenizerLevel,
+} from './tokenizer.js';
+export {
+  padSequences, truncateSequences,
+  type PadSequencesOptions, type PaddedSequences, type TruncateSequencesOptions, type SequenceSide,
+} from './padding.js';
+export { stratifiedSplit, shuffledSplit, type ValidationSize, type SplitOptions, type IndexSplit, type StratifiedSplit } from './split.js';
+export {
+  parseWordVectors, loadWordVectors, embeddingMatrix,
+  type WordVectors, type WordVectorsOptions, type EmbeddingMatrixOptions, type EmbeddingMatrix,
+} from './word-vectors.js';
+export { loadTextFile, readTextChunks, decodeText, firstInvalidUtf8 } from './text-file.js';
 export {
   StreamBatcher, splitContiguous,
   type StreamBatcherOptions, type StreamPosition, type StreamWindow,
