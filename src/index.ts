@@ -155,3 +155,10 @@ export {
   type SeasonalFrequency, type SeasonalityResult, type SeasonalityCandidate, type DetectSeasonalityOptions,
   rollingOrigins, type BacktestSplit, type RollingOriginOptions,
 } from './tasks/index.js';
+
+// Classification: the bag-of-words logistic-regression baseline.
+export {
+  bagOfWords, logisticRegressionObjective, trainLogisticRegression, LogisticRegressionModel, bowBaselineAccuracy,
+  type CsrMatrix, type BagOfWordsOptions, type BagOfWords, type LogisticRegressionOptions,
+  type LabelledTokens, type BowBaselineInput, type BowBaselineResult,
+} from './tasks/index.js';

@@ -25,7 +25,8 @@ import { loadForecastModel, readModelData } from '../tasks/forecast/predict.js';
 import { forecastTask } from '../tasks/forecast/task.js';
 import type { TrainEvent } from '../train/events.js';
 import { QUALITY_SERIES, type QualityKey, type QualitySeries, noiseFloor, noisySine, qualityLimit, trainingPart } from './forecast-quality-series.js';
-import { decodeTorchOutputs, findTorchPython, holdoutOf, torchExport, torchUnsupported, trainTorch } from './peers/torch-forecast.js';
+import { findTorchPython } from './peers/python.js';
+import { decodeTorchOutputs, holdoutOf, torchExport, torchUnsupported, trainTorch } from './peers/torch-forecast.js';
 
 /** The shared series, beside the checkout (as src/testing/timeseries.ts finds them). */
 const SHARED_DATA = fileURLToPath(new URL('../../../shared/data/timeseries', import.meta.url));

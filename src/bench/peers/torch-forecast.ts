@@ -6,11 +6,8 @@
  * Direct layouts only. Dev-only: needs a Python with torch; nothing here runs in `npm test`
  * except the export and decoding, which need no Python.
  */
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { TimeSeriesData } from '../../data/time-series-csv.js';
 import type { ForecastConfig } from '../../tasks/forecast/config.js';
 import { type ForecastItem, decodeDirect, windowBatch } from '../../tasks/forecast/forecaster.js';
@@ -20,10 +17,9 @@ import { seriesForModel } from '../../tasks/forecast/predict.js';
 import type { ForecastData } from '../../tasks/forecast/prepare.js';
 import { averageForecasts } from '../../tasks/forecast/scoring.js';
 import type { ForecastMetadata } from '../../tasks/forecast/task.js';
+import { lastLine, runProcess, scriptPath } from './python.js';
 
-/** The repository's root (dist/bench/peers -> ../../..). */
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-export const TORCH_SCRIPT = join(ROOT, 'scripts', 'forecast_torch.py');
+export const TORCH_SCRIPT = scriptPath('forecast_torch.py');
 
 /** Cells PyTorch has as nn.LSTM, nn.GRU and nn.RNN (recur's rnn-sigmoid has no counterpart). */
 const TORCH_CELLS = ['lstm', 'gru', 'rnn-tanh', 'rnn-relu'];
@@ -132,17 +128,6 @@ export function decodeTorchOutputs(meta: ForecastMetadata, holdout: Holdout, out
   return averageForecasts(perMember);
 }
 
-/** A Python that imports torch: `RECUR_PYTHON`, else `.venv-torch/bin/python` in the checkout; or why there is none. */
-export async function findTorchPython(): Promise<{ python: string; version: string } | { skip: string }> {
-  const given = process.env.RECUR_PYTHON;
-  const local = join(ROOT, '.venv-torch', 'bin', 'python');
-  const python = given || (existsSync(local) ? local : null);
-  if (!python) return { skip: 'no Python with PyTorch (set RECUR_PYTHON, or make .venv-torch in the checkout: see the README\'s Scripts table)' };
-  const r = await run(python, ['-c', 'import torch; print(torch.__version__)'], 60_000);
-  if (r.code !== 0) return { skip: `${python} cannot import torch (${lastLine(r.stderr) || `exit code ${r.code}`})` };
-  return { python, version: r.stdout.trim() };
-}
-
 export interface TorchRun {
   /** Per member, [B, outputs] row-major. */
   outputs: Float32Array[];
@@ -156,7 +141,7 @@ export async function trainTorch(python: string, dir: string, exported: { manife
   const manifestPath = join(dir, 'torch-manifest.json'), outPath = join(dir, 'torch-outputs.f32');
   await writeFile(exported.manifest.data, exported.blob);
   await writeFile(manifestPath, JSON.stringify(exported.manifest));
-  const r = await run(python, [TORCH_SCRIPT, manifestPath, outPath], Math.ceil(exported.manifest.seconds * 1000) + 600_000);
+  const r = await runProcess(python, [TORCH_SCRIPT, manifestPath, outPath], Math.ceil(exported.manifest.seconds * 1000) + 600_000);
   if (r.code !== 0) throw new Error(`${TORCH_SCRIPT} failed: ${lastLine(r.stderr) || `exit code ${r.code}`}`);
   const report = JSON.parse(lastLine(r.stdout)) as { steps: number; seconds: number; loss: number };
   const bytes = await readFile(outPath);
@@ -170,17 +155,4 @@ export async function trainTorch(python: string, dir: string, exported: { manife
   });
   if (at !== all.length) throw new Error(`${outPath} holds ${all.length} values, expected ${at}`);
   return { outputs, ...report };
-}
-
-const lastLine = (s: string) => s.trim().split('\n').at(-1) ?? '';
-
-function run(cmd: string, args: string[], timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.on('error', (e) => resolve({ code: -1, stdout, stderr: e.message }));
-    child.on('close', (code, signal) => resolve({ code: code ?? -1, stdout, stderr: signal ? `${stderr}\nkilled by ${signal}` : stderr }));
-  });
 }

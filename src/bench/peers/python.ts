@@ -1,0 +1,44 @@
+/**
+ * The Python of the PyTorch peers (dev-only, never in `npm test`'s required path): finding one
+ * that imports torch, and running a script of `scripts/` with a time limit. Knows nothing of
+ * what the scripts compute.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository's root (dist/bench/peers -> ../../..). */
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** The path of a script in the repository's `scripts/` folder. */
+export const scriptPath = (name: string): string => join(ROOT, 'scripts', name);
+
+/** A Python that imports torch: `RECUR_PYTHON`, else `.venv-torch/bin/python` in the checkout; or why there is none. */
+export async function findTorchPython(): Promise<{ python: string; version: string } | { skip: string }> {
+  const given = process.env.RECUR_PYTHON;
+  const local = join(ROOT, '.venv-torch', 'bin', 'python');
+  const python = given || (existsSync(local) ? local : null);
+  if (!python) return { skip: 'no Python with PyTorch (set RECUR_PYTHON, or make .venv-torch in the checkout: see the README\'s Scripts table)' };
+  const r = await runProcess(python, ['-c', 'import torch; print(torch.__version__)'], 60_000);
+  if (r.code !== 0) return { skip: `${python} cannot import torch (${lastLine(r.stderr) || `exit code ${r.code}`})` };
+  return { python, version: r.stdout.trim() };
+}
+
+/** The last non-blank line of a process's output ('' when there is none). */
+export const lastLine = (s: string): string => s.trim().split('\n').at(-1) ?? '';
+
+/**
+ * Runs `cmd args` with stdin closed, collecting stdout and stderr; killed after `timeoutMs`
+ * (stderr then ends with "killed by SIGTERM"). Never rejects: a failure to start is code -1.
+ */
+export function runProcess(cmd: string, args: string[], timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.on('error', (e) => resolve({ code: -1, stdout, stderr: e.message }));
+    child.on('close', (code, signal) => resolve({ code: code ?? -1, stdout, stderr: signal ? `${stderr}\nkilled by ${signal}` : stderr }));
+  });
+}
