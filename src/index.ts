@@ -49,8 +49,8 @@ export {
   type RecurrentOptions, type RecurrentState, type RecurrentForwardOptions, type RecurrentOutput,
   inputGradientNorms,
   CELL_KINDS, type CellKind, type CellKindInfo, type OnnxCell, cellKind, cellKindAliases, cellKindsHelp, isCellKind,
-  RecurrentModel, normalizeModelConfig, MAX_NUM_LAYERS, MAX_SIZE, MAX_PARAMETERS, MAX_PARAMETER_TENSORS,
-  type RecurrentModelConfig, type RecurrentModelConfigInput, type InputConfig, type ModelOutput,
+  RecurrentModel, normalizeModelConfig, MAX_NUM_LAYERS, MAX_SIZE, MAX_PARAMETERS, MAX_PARAMETER_TENSORS, POOLINGS, AttentionPooling,
+  type RecurrentModelConfig, type RecurrentModelConfigInput, type InputConfig, type ModelOutput, type Pooling,
   registerModelKind, modelKinds, modelKindOf, MAX_MODEL_TENSORS, type ModelKind, type ModelConfig, type SavedModule, type TensorShapeInfo,
 } from './nn/index.js';
 
