@@ -96,8 +96,9 @@ export {
   type BatchSource, type SourcedBatch, type Objective, type ObjectiveInput, type ObjectiveOutput, type Evaluation,
   trainLoop, type TrainLoopOptions, type TrainLoopResult, type LoopProgress,
   fit, type FitOptions, type FitResult, type FitCallbacks, type History,
-  sequenceObjective, evaluateSequences,
-  confusionMatrix, classificationReport, METRIC_SPECS, type MetricName, type ClassificationReport, type ClassScores,
+  sequenceObjective, evaluateSequences, type SequenceObjectiveOptions, type EvaluateSequencesOptions, type SequenceEvaluation,
+  confusionMatrix, classificationReport, multiLabelReport, balancedClassWeights, METRIC_SPECS,
+  type MetricName, type ClassificationReport, type MultiLabelReport, type ClassScores,
   encodeCheckpoint, decodeCheckpoint, writeCheckpointFiles, readCheckpointFile,
   MODEL_FILE_NAME, CHECKPOINT_FILE_NAME, CHECKPOINT_VERSION, type CheckpointContents, type DecodedCheckpoint, type CarriedState,
 } from './train/index.js';
