@@ -28,6 +28,7 @@ export {
 export {
   linear, matmul, type MatmulOptions, add, mul, scale, activation, tanh, sigmoid, relu, softmax, sum, mean,
   reshape, transpose01, select, stack, concatLast, embedding, dropout,
+  maskedMeanPool, maskedMaxPool, attentionPool, type AttentionPoolResult,
   lstmCell, type LstmState, gruCell,
   recurrentLayer, type RecurrentWeights, type RecurrentLayerOptions, type RecurrentLayerResult,
 } from './autograd/index.js';
@@ -48,8 +49,8 @@ export {
   type RecurrentOptions, type RecurrentState, type RecurrentForwardOptions, type RecurrentOutput,
   inputGradientNorms,
   CELL_KINDS, type CellKind, type CellKindInfo, type OnnxCell, cellKind, cellKindAliases, cellKindsHelp, isCellKind,
-  RecurrentModel, normalizeModelConfig, MAX_NUM_LAYERS, MAX_SIZE, MAX_PARAMETERS, MAX_PARAMETER_TENSORS,
-  type RecurrentModelConfig, type RecurrentModelConfigInput, type InputConfig, type ModelOutput,
+  RecurrentModel, normalizeModelConfig, MAX_NUM_LAYERS, MAX_SIZE, MAX_PARAMETERS, MAX_PARAMETER_TENSORS, POOLINGS, AttentionPooling,
+  type RecurrentModelConfig, type RecurrentModelConfigInput, type InputConfig, type ModelOutput, type Pooling,
   registerModelKind, modelKinds, modelKindOf, MAX_MODEL_TENSORS, type ModelKind, type ModelConfig, type SavedModule, type TensorShapeInfo,
 } from './nn/index.js';
 
@@ -103,8 +104,9 @@ export {
   type BatchSource, type SourcedBatch, type Objective, type ObjectiveInput, type ObjectiveOutput, type Evaluation,
   trainLoop, type TrainLoopOptions, type TrainLoopResult, type LoopProgress,
   fit, type FitOptions, type FitResult, type FitCallbacks, type History,
-  sequenceObjective, evaluateSequences,
-  confusionMatrix, classificationReport, METRIC_SPECS, type MetricName, type ClassificationReport, type ClassScores,
+  sequenceObjective, evaluateSequences, type SequenceObjectiveOptions, type EvaluateSequencesOptions, type SequenceEvaluation,
+  confusionMatrix, classificationReport, multiLabelReport, balancedClassWeights, METRIC_SPECS,
+  type MetricName, type ClassificationReport, type MultiLabelReport, type ClassScores,
   encodeCheckpoint, decodeCheckpoint, writeCheckpointFiles, readCheckpointFile,
   MODEL_FILE_NAME, CHECKPOINT_FILE_NAME, CHECKPOINT_VERSION, type CheckpointContents, type DecodedCheckpoint, type CarriedState,
 } from './train/index.js';

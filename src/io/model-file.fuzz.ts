@@ -41,6 +41,7 @@ const SEEDS: { label: string; weight: number; config: Partial<RecurrentModelConf
     extras: { vocabulary: [...'abcdef'], normalization: { scale: 2 } } },
   { label: 'birnn-tanh-2', weight: 15, config: { input: { kind: 'embedding', vocabSize: 5, embeddingDim: 3, paddingIdx: 0 }, cell: 'rnn-tanh', hiddenSize: 3, numLayers: 2, bidirectional: true, dropout: 0.25, outputSize: 4 },
     extras: { vocabulary: ['<pad>', 'a', 'b', 'c', 'd'] } },
+  { label: 'bilstm-attention', weight: 10, config: { input: { kind: 'dense', size: 2 }, cell: 'lstm', hiddenSize: 3, bidirectional: true, outputSize: 3, output: 'last', pooling: 'attention' } },
   { label: 'rnn-sigmoid-dense', weight: 10, config: { input: { kind: 'dense', size: 2 }, cell: 'rnn-sigmoid', hiddenSize: 2, outputSize: 1 } },
   { label: 'pytorch-bilstm', weight: 15, pytorch: true, config: { input: { kind: 'one-hot', vocabSize: 4 }, cell: 'lstm', hiddenSize: 3, bidirectional: true, outputSize: 4 } },
 ];
@@ -61,9 +62,9 @@ type Verdict = { mustReject?: boolean; mustLoad?: boolean } | void;
 
 /** Sizes that decide the shapes of the weights. */
 const SHAPE_FIELDS = ['hiddenSize', 'numLayers', 'outputSize', 'input.vocabSize', 'input.embeddingDim', 'input.size'];
-const CONFIG_FIELDS = [...SHAPE_FIELDS, 'cell', 'bidirectional', 'dropout', 'bias', 'output', 'input.kind', 'input.paddingIdx', 'kind', 'batchFirst'];
+const CONFIG_FIELDS = [...SHAPE_FIELDS, 'cell', 'bidirectional', 'dropout', 'bias', 'output', 'input.kind', 'input.paddingIdx', 'kind', 'batchFirst', 'pooling'];
 const HOSTILE_VALUES: unknown[] = [2e9, 2 ** 31, 2 ** 31 - 1, 2 ** 53, 1e308, 100_000, 256, 257, -1, -0, 0, 1.5, 0.999, '8', '', null, true, false, [], {}, [8], { kind: 'dense' },
-  ...CELL_KINDS, 'transformer', 'recurrent', 'sequence', 'last', 'dense', 'one-hot', 'embedding', '__proto__', 'x'.repeat(100_000)];
+  ...CELL_KINDS, 'transformer', 'recurrent', 'sequence', 'last', 'mean', 'max', 'attention', 'dense', 'one-hot', 'embedding', '__proto__', 'x'.repeat(100_000)];
 const HUGE_CONFIGS: Record<string, unknown>[] = [
   { hiddenSize: 600, numLayers: 256 }, { numLayers: 256 }, { hiddenSize: 16_000 }, { hiddenSize: 100_000, numLayers: 100_000 }, { numLayers: 100_000 },
   { input: { kind: 'embedding', vocabSize: 1_000_000, embeddingDim: 1000 } }, { input: { kind: 'one-hot', vocabSize: 2 ** 31 - 1 } }, { input: { kind: 'dense', size: 1e9 } },
@@ -192,7 +193,7 @@ function modelEdit(rng: Rng, base: ModelBase): ModelMutation {
       return v === '1' || v === undefined ? { mustLoad: true } : { mustReject: true };
     },
     'many-tensors': () => {
-      const n = pick(rng, [1, 10, 100, 2000, 2051, 2052, 5000]);
+      const n = pick(rng, [1, 10, 100, 2000, 2054, 2055, 5000]);
       const name = pick(rng, ['extra.', 'rnn.weight_ih_l', 'head.weight', '']);
       const end = data.length;
       for (let i = 0; i < n; i++) members.push({ key: JSON.stringify(`${name}${i + 10}`), fields: [['"dtype"', '"F32"'], ['"shape"', pick(rng, ['[0]', '[0,4]', '[3,0]'])], ['"data_offsets"', `[${end},${end}]`]] });

@@ -104,3 +104,34 @@ test('a model file written before model kinds existed (no kind in its config) lo
   assert.deepEqual(loaded.vocabulary, ['a', 'b', 'c', 'd']);
   assert.deepEqual(loaded.model.stateDict(), model.stateDict());
 });
+
+test('a pooled model (mean, max, attention) round-trips through a file with identical logits; a file without pooling loads as before', async () => {
+  const backend = await WasmBackend.create({ threads: 1 });
+  const x = new Tensor(Float32Array.from({ length: 4 * 3 * 2 }, (_, k) => Math.sin(k)), [4, 3, 2]);
+  const lengths = [4, 1, 3];
+  for (const pooling of ['mean', 'max', 'attention', 'last'] as const) {
+    const model = new RecurrentModel({ input: { kind: 'dense', size: 2 }, cell: 'lstm', hiddenSize: 3, bidirectional: true, outputSize: 2, output: 'last', pooling }, { rng: new Rng(8) }).to(backend);
+    const path = join(dir, `pooled-${pooling}.safetensors`);
+    await saveModel(path, model);
+    const loaded = await loadModel(path);
+    assert.equal(loaded.config.pooling, pooling);
+    assert.deepEqual(loaded.model.stateDict(), model.stateDict());
+    const a = model.eval().forward(Tape.inference(backend), x, { lengths });
+    const b = loaded.model.to(backend).eval().forward(Tape.inference(backend), x, { lengths });
+    assert.deepEqual(Array.from(b.logits.data), Array.from(a.logits.data), pooling);
+    if (pooling === 'last') {
+      // Written before the field existed: same weights, no pooling in the config.
+      const { pooling: _, ...old } = model.config;
+      const bytes = encodeSafetensors(model.stateDict(), { format: 'pt', 'recur.format_version': '1', 'recur.config': JSON.stringify(old) });
+      const before = decodeModelFile(bytes).model.to(backend).eval();
+      assert.equal(before.config.pooling, 'last');
+      assert.deepEqual(Array.from(before.forward(Tape.inference(backend), x, { lengths }).logits.data), Array.from(a.logits.data));
+    }
+  }
+  // A file whose attention weights are missing is refused before anything is built.
+  const attention = new RecurrentModel({ input: { kind: 'dense', size: 2 }, hiddenSize: 3, outputSize: 2, output: 'last', pooling: 'attention' }, { rng: new Rng(9) });
+  const dict = attention.stateDict();
+  dict.delete('attention.score.weight');
+  const bytes = encodeSafetensors(dict, { format: 'pt', 'recur.format_version': '1', 'recur.config': JSON.stringify(attention.config) });
+  assert.throws(() => decodeModelFile(bytes), /attention\.score\.weight/);
+});

@@ -19,7 +19,7 @@ test('RecurrentModel.parameterShapes lists exactly the names and shapes of the b
 });
 
 test('RecurrentModel.parameterShapes of a huge config allocates nothing and stays within MAX_PARAMETER_TENSORS', () => {
-  const config = { input: { kind: 'embedding' as const, vocabSize: 30_000, embeddingDim: 30_000 }, hiddenSize: 2, numLayers: MAX_NUM_LAYERS, bidirectional: true, outputSize: 1 };
+  const config = { input: { kind: 'embedding' as const, vocabSize: 30_000, embeddingDim: 30_000 }, hiddenSize: 2, numLayers: MAX_NUM_LAYERS, bidirectional: true, outputSize: 1, output: 'last' as const, pooling: 'attention' as const };
   const before = process.memoryUsage().rss;
   const shapes = RecurrentModel.parameterShapes(config);
   assert.equal(shapes.length, MAX_PARAMETER_TENSORS);

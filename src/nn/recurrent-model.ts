@@ -2,8 +2,10 @@
  * `RecurrentModel`: the whole network most tasks need, described by a plain JSON config so it
  * can be saved, loaded and exported: an input stage (embedding of token ids, one-hot ids, or
  * dense features) -> a stacked, optionally bidirectional Rnn/Lstm/Gru -> a Linear head, applied
- * at every step (`output: 'sequence'`) or to the final state (`output: 'last'`).
- * Parameter names: `embedding.weight`, `rnn.weight_ih_l0` ..., `head.weight`, `head.bias`.
+ * at every step (`output: 'sequence'`) or once per sequence (`output: 'last'`) to the final
+ * state or to the outputs pooled over the valid steps (`pooling`: mean, max or attention).
+ * Parameter names: `embedding.weight`, `rnn.weight_ih_l0` ..., `attention.proj.weight` ...,
+ * `head.weight`, `head.bias`.
  */
 import { Module, checkParametersSet, describe } from './module.js';
 import { Embedding } from './embedding.js';
@@ -13,7 +15,8 @@ import {
 } from './recurrent.js';
 import { CELL_KINDS, type CellKind, isCellKind } from '../kernels/cell-kinds.js';
 import type { Tape } from '../autograd/tape.js';
-import { concatLast, reshape, select } from '../autograd/ops/index.js';
+import { concatLast, maskedMaxPool, maskedMeanPool, reshape, select, transpose01 } from '../autograd/ops/index.js';
+import { AttentionPooling } from './attention-pooling.js';
 import { Rng } from '../random/rng.js';
 import { IntTensor, Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
@@ -22,6 +25,19 @@ export type InputConfig =
   | { kind: 'embedding'; vocabSize: number; embeddingDim: number; paddingIdx?: number }
   | { kind: 'one-hot'; vocabSize: number }
   | { kind: 'dense'; size: number };
+
+/**
+ * What the head of an `output: 'last'` model reads, one vector [B, D*H] per sequence:
+ * - 'last': the last layer's final hidden state, both directions concatenated (the default);
+ * - 'mean' / 'max': the mean / feature-wise maximum of the last layer's outputs over the valid
+ *   steps t < lengths[b] (all T without lengths);
+ * - 'attention': additive attention over the valid steps (`AttentionPooling`, parameters
+ *   `attention.proj.weight` [D*H, D*H], `attention.proj.bias` [D*H], `attention.score.weight` [1, D*H]).
+ */
+export type Pooling = 'last' | 'mean' | 'max' | 'attention';
+
+/** Every `Pooling`, in the order of its documentation. */
+export const POOLINGS: readonly Pooling[] = ['last', 'mean', 'max', 'attention'];
 
 export interface RecurrentModelConfig {
   /** The model kind of saved files ('recurrent'; files written before kinds existed have none). */
@@ -36,8 +52,14 @@ export interface RecurrentModelConfig {
   bias: boolean;
   /** Output features of the Linear head (classes, vocabulary or targets). */
   outputSize: number;
-  /** 'sequence': head at every step -> [T, B, O]; 'last': head on the final state -> [B, O]. */
+  /** 'sequence': head at every step -> [T, B, O]; 'last': head once per sequence (see `pooling`) -> [B, O]. */
   output: 'sequence' | 'last';
+  /**
+   * With output 'last', what the head reads (see `Pooling`). Optional so that configs written
+   * before it existed still load (as 'last'); `normalizeModelConfig` sets it for output
+   * 'last' and leaves it out for 'sequence', where only 'last' (meaning nothing) is accepted.
+   */
+  pooling?: Pooling;
   /**
    * Batch-first input and output ([B, T] ids or [B, T, I] features; logits [B, T, O]) as
    * PyTorch's `batch_first` (default false: time-major). States stay [L*D, B, H]. Optional so
@@ -53,6 +75,11 @@ export interface ModelOutput {
   /** [T, B, O] ([B, T, O] with batchFirst) for output 'sequence', [B, O] for 'last'. */
   logits: Tensor;
   state: RecurrentState;
+  /**
+   * Pooling 'attention' only: the weight of each step, [T, B] ([B, T] with batchFirst), 0 on
+   * padding steps, each sequence's weights summing to 1 (for reading which steps mattered).
+   */
+  attention?: Tensor;
 }
 
 /** Most stacked layers a config may ask for (far beyond practice; bounds what a file can make a loader expect). */
@@ -61,10 +88,10 @@ export const MAX_NUM_LAYERS = 256;
 export const MAX_SIZE = 2 ** 31 - 1;
 /** Most parameters a model may have: 2^30 float32 values are 4 GiB, all of wasm32 memory. */
 export const MAX_PARAMETERS = 2 ** 30;
-/** Most parameter tensors any valid config has: embedding, 4 per layer and direction, head weight and bias. */
-export const MAX_PARAMETER_TENSORS = 1 + MAX_NUM_LAYERS * 2 * 4 + 2;
+/** Most parameter tensors any valid config has: embedding, 4 per layer and direction, 3 of attention pooling, head weight and bias. */
+export const MAX_PARAMETER_TENSORS = 1 + MAX_NUM_LAYERS * 2 * 4 + 3 + 2;
 
-const FIELDS = ['input', 'cell', 'hiddenSize', 'numLayers', 'bidirectional', 'dropout', 'bias', 'outputSize', 'output', 'batchFirst', 'kind'];
+const FIELDS = ['input', 'cell', 'hiddenSize', 'numLayers', 'bidirectional', 'dropout', 'bias', 'outputSize', 'output', 'pooling', 'batchFirst', 'kind'];
 const INPUT_FIELDS: Record<InputConfig['kind'], string[]> = {
   embedding: ['kind', 'vocabSize', 'embeddingDim', 'paddingIdx'], 'one-hot': ['kind', 'vocabSize'], dense: ['kind', 'size'],
 };
@@ -149,6 +176,10 @@ export function normalizeModelConfig(c: RecurrentModelConfigInput): RecurrentMod
   if (typeof out.batchFirst !== 'boolean') throw new Error(`${where}: batchFirst must be true or false, got ${describeJsonValue(out.batchFirst)}`);
   if (!(typeof out.dropout === 'number' && out.dropout >= 0 && out.dropout < 1)) throw new Error(`${where}: dropout must be in [0, 1), got ${describeJsonValue(out.dropout)}`);
   if (out.output !== 'sequence' && out.output !== 'last') throw new Error(`${where}: output must be 'sequence' or 'last', got ${describeJsonValue(out.output)}`);
+  const pooling = or(c.pooling, 'last');
+  if (!POOLINGS.includes(pooling)) throw new Error(`${where}: pooling must be ${POOLINGS.map((p) => `'${p}'`).join(', ')}, got ${describeJsonValue(pooling)}`);
+  if (out.output === 'last') out.pooling = pooling;
+  else if (pooling !== 'last') throw new Error(`${where}: pooling '${pooling}' needs output 'last' (output 'sequence' applies the head at every step, pooling nothing)`);
   let total = 0;
   for (const [, shape] of parameterShapesOf(out)) total += shape.reduce((a, b) => a * b, 1);
   if (total > MAX_PARAMETERS) {
@@ -170,6 +201,7 @@ function parameterShapesOf(c: RecurrentModelConfig): [string, number[]][] {
   const rnn = recurrentParameterShapes(c.cell, { inputSize, hiddenSize: c.hiddenSize, numLayers: c.numLayers, bidirectional: c.bidirectional, bias: c.bias });
   for (const [name, shape] of rnn) out.push([`rnn.${name}`, shape]);
   const F = (c.bidirectional ? 2 : 1) * c.hiddenSize;
+  if (c.pooling === 'attention') for (const [name, shape] of AttentionPooling.parameterShapes(F)) out.push([`attention.${name}`, shape]);
   out.push(['head.weight', [c.outputSize, F]], ['head.bias', [c.outputSize]]);
   return out;
 }
@@ -179,9 +211,13 @@ function parameterShapesOf(c: RecurrentModelConfig): [string, number[]][] {
  *
  * Shapes (time-major; swap the first two axes with `batchFirst: true`): input ids [T, B]
  * (`embedding`, `one-hot`) or features [T, B, I] (`dense`) -> logits [T, B, O]
- * (`output: 'sequence'`) or [B, O] (`output: 'last'`, the head on the last layer's final
- * state, both directions concatenated); state h (and c) [L*D, B, H]. Parameters: `embedding.weight` [V, E],
- * `rnn.*` as the recurrent layer names them, `head.weight` [O, D*H], `head.bias` [O].
+ * (`output: 'sequence'`) or [B, O] (`output: 'last'`: the head on what `pooling` reads, by
+ * default the last layer's final state, both directions concatenated; 'mean', 'max' and
+ * 'attention' pool the last layer's outputs over each sequence's valid steps, so a padded
+ * batch gives each sequence's logits alone); state h (and c) [L*D, B, H]. Parameters:
+ * `embedding.weight` [V, E], `rnn.*` as the recurrent layer names them, with attention
+ * pooling `attention.proj.weight` [D*H, D*H], `attention.proj.bias` [D*H],
+ * `attention.score.weight` [1, D*H], then `head.weight` [O, D*H], `head.bias` [O].
  *
  * ```ts
  * const model = new RecurrentModel({ input: { kind: 'embedding', vocabSize: 65, embeddingDim: 64 },
@@ -193,6 +229,8 @@ export class RecurrentModel extends Module {
   readonly config: RecurrentModelConfig;
   readonly embedding: Embedding | undefined;
   readonly rnn: RecurrentBase;
+  /** The attention of pooling 'attention' (undefined for other poolings). */
+  readonly attention: AttentionPooling | undefined;
   readonly head: Linear;
 
   /**
@@ -225,6 +263,7 @@ export class RecurrentModel extends Module {
     const o = { inputSize, hiddenSize: c.hiddenSize, numLayers: c.numLayers, bidirectional: c.bidirectional, dropout: c.dropout, bias: c.bias, batchFirst: c.batchFirst, rng };
     this.rnn = this.registerModule('rnn', createRecurrent(c.cell, o));
     const D = c.bidirectional ? 2 : 1;
+    if (c.pooling === 'attention') this.attention = this.registerModule('attention', new AttentionPooling(D * c.hiddenSize, { rng }));
     this.head = this.registerModule('head', new Linear(D * c.hiddenSize, c.outputSize, { rng }));
   }
 
@@ -263,10 +302,27 @@ export class RecurrentModel extends Module {
       const logits = this.head.forward(tape, reshape(tape, output, [first * second, F]));
       return { logits: reshape(tape, logits, [first, second, this.config.outputSize]), state };
     }
-    // Final hidden state of the last layer: forward direction (and reverse), concatenated.
-    const L = this.rnn.numLayers, D = this.rnn.numDirections;
-    const finals = Array.from({ length: D }, (_, d) => select(tape, state.h, (L - 1) * D + d));
-    const feat = D === 1 ? finals[0]! : concatLast(tape, finals);
-    return { logits: this.head.forward(tape, feat), state };
+    const pooling = this.config.pooling ?? 'last';
+    if (pooling === 'last') {
+      // Final hidden state of the last layer: forward direction (and reverse), concatenated.
+      const L = this.rnn.numLayers, D = this.rnn.numDirections;
+      const finals = Array.from({ length: D }, (_, d) => select(tape, state.h, (L - 1) * D + d));
+      const feat = D === 1 ? finals[0]! : concatLast(tape, finals);
+      return { logits: this.head.forward(tape, feat), state };
+    }
+    // The pooling ops read time-major [T, B, F]; the layer has checked the lengths.
+    const steps = this.config.batchFirst ? transpose01(tape, output) : output;
+    const lengths = options.lengths instanceof IntTensor ? options.lengths.data : options.lengths;
+    if (pooling === 'attention') {
+      const { pooled, weights } = this.attention!.forward(tape, steps, lengths);
+      return { logits: this.head.forward(tape, pooled), state, attention: this.config.batchFirst ? transpose01(tape, weights) : weights };
+    }
+    const pooled = pooling === 'mean' ? maskedMeanPool(tape, steps, lengths) : maskedMaxPool(tape, steps, lengths);
+    return { logits: this.head.forward(tape, pooled), state };
+  }
+
+  protected override extraRepr(): string {
+    const c = this.config;
+    return `cell=${c.cell}, output=${c.output}${c.output === 'last' ? `, pooling=${c.pooling ?? 'last'}` : ''}${c.batchFirst ? ', batchFirst=true' : ''}`;
   }
 }

@@ -34,8 +34,15 @@ export interface FitOptions<B, S = null> extends Omit<TrainLoopOptions<B, S>, 'm
   objective?: Objective<B, S>;
   /** Validation: labelled sequences (loss and `metrics` computed here) or a function. */
   validation?: SequenceDataset | (() => Evaluation | Promise<Evaluation>);
-  /** Metrics of the validation predictions, by name (labelled sequences with class labels). */
+  /** Metrics of the validation predictions, by name (labelled sequences with class labels or multi-label targets). */
   metrics?: readonly MetricName[] | MetricSpec[];
+  /**
+   * Labelled sequences with class labels: [outputSize] weight of each class in the loss, for
+   * training and validation alike (see `SequenceObjectiveOptions`, `balancedClassWeights`).
+   */
+  classWeights?: ArrayLike<number>;
+  /** Labelled sequences with 0/1 targets per class: train with sigmoid + binary cross-entropy, validate with multi-label metrics. */
+  multiLabel?: boolean;
   /** Default: the backend the model's parameters were moved to (`model.to(backend)`). */
   backend?: Backend;
   /** Default: Adam with `lr`. */
@@ -93,6 +100,7 @@ export async function fit<B = SequenceBatch, S = null>(model: Module, options: F
   if (isBatchSource(o.data)) {
     if (!o.objective) throw new Error('fit: a batch source needs an objective (the loss of a batch)');
     if (names.length) throw new Error(`fit: metrics by name (${names.join(', ')}) are computed on labelled sequences; with a batch source pass a validation function that reports them, and their MetricSpecs`);
+    if (o.classWeights !== undefined || o.multiLabel !== undefined) throw new Error('fit: classWeights and multiLabel shape the loss of labelled sequences; a batch source brings its own objective');
     data = o.data;
     objective = o.objective;
     metrics = (o.metrics ?? []) as MetricSpec[];
@@ -103,7 +111,9 @@ export async function fit<B = SequenceBatch, S = null>(model: Module, options: F
     const kind = checkSequenceDataset(o.data, 'fit: data');
     const batcher = new SequenceBatcher(o.data, { batchSize: o.batchSize ?? 32, shuffle: o.shuffle ?? true, rng: new Rng(o.seed ?? 0) });
     data = batcher as unknown as BatchSource<B>;
-    objective = (o.objective ?? sequenceObjective(model, kind)) as Objective<B, S>;
+    const lossOptions = { classWeights: o.classWeights, multiLabel: o.multiLabel };
+    if (o.objective && o.classWeights !== undefined) throw new Error('fit: classWeights weight the loss fit derives; with your own objective, weight it there');
+    objective = (o.objective ?? sequenceObjective(model, kind, lossOptions)) as Objective<B, S>;
     metrics = names.map((n) => {
       if (!METRIC_SPECS[n]) throw new Error(`fit: unknown metric '${String(n)}' (known: ${Object.keys(METRIC_SPECS).join(', ')})`);
       return METRIC_SPECS[n];
@@ -112,7 +122,7 @@ export async function fit<B = SequenceBatch, S = null>(model: Module, options: F
     if (typeof validation === 'function') evaluate = validation;
     else if (validation) {
       checkSequenceDataset(validation, 'fit: validation');
-      evaluate = () => evaluateSequences(model, backend, validation, { batchSize: o.batchSize ?? 32, metrics: names });
+      evaluate = () => evaluateSequences(model, backend, validation, { batchSize: o.batchSize ?? 32, metrics: names, ...lossOptions });
     }
   }
   const monitor = o.earlyStopping?.monitor

@@ -23,3 +23,4 @@ export { lstmCell, type LstmState } from './lstm-cell.js';
 export { gruCell } from './gru-cell.js';
 export { recurrentLayer, type RecurrentWeights, type RecurrentLayerOptions, type RecurrentLayerResult } from './recurrent-layer.js';
 export { select, stack, concatLast } from './sequence-ops.js';
+export { maskedMeanPool, maskedMaxPool, attentionPool, type AttentionPoolResult } from './sequence-pooling.js';

@@ -156,7 +156,7 @@ test('the optional inputs are graph inputs backed by empty initializers; with op
   await assert.rejects(required.run({ input: floats(x) }), /input 'sequence_lens' is missing in 'feeds'/);
 });
 
-test('exportOnnx rejects an opset outside 14..26, a model without weights, and what is not a model', () => {
+test('exportOnnx rejects an opset outside 14..26, a model without weights, what is not a model, and pooling other than last', () => {
   const model = new RecurrentModel({ input: { kind: 'one-hot', vocabSize: 3 }, outputSize: 3, hiddenSize: 2 }, { rng: new Rng(1) });
   assert.deepEqual(ONNX_OPSETS, { min: 14, max: 26 });
   for (const opset of [13, 27, 99, 14.5]) {
@@ -164,6 +164,10 @@ test('exportOnnx rejects an opset outside 14..26, a model without weights, and w
   }
   assert.throws(() => exportOnnx(new Gru({ inputSize: 2, hiddenSize: 2 })), /^Error: exportOnnx: 4 parameters have no value yet .* pass options\.rng or load weights with loadStateDict$/);
   assert.throws(() => exportOnnx({} as never), { message: 'exportOnnx: model must be a RecurrentModel or an Rnn, Lstm or Gru, got Object' });
+  for (const pooling of ['mean', 'max', 'attention'] as const) {
+    const pooled = new RecurrentModel({ input: { kind: 'one-hot', vocabSize: 3 }, outputSize: 3, hiddenSize: 2, output: 'last', pooling }, { rng: new Rng(1) });
+    assert.throws(() => exportOnnx(pooled), { message: `exportOnnx: ONNX export of pooling '${pooling}' is not supported yet (only pooling 'last' exports)` });
+  }
 });
 
 test('a graph of every accepted opset loads in ONNX Runtime and matches recur; the next opset does not load', async () => {

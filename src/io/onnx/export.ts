@@ -6,7 +6,8 @@
  * A model: input ids -> Gather on the embedding (or an identity table for one-hot input; dense
  * input goes straight in) -> stacked/bidirectional ONNX RNN/LSTM/GRU nodes (GRU with
  * linear_before_reset=1) -> MatMul + Add (the Linear head, every step or on the final state)
- * -> Softmax; outputs `logits`, `probabilities`, `h_n` (and `c_n`). A bare layer: input
+ * -> Softmax; outputs `logits`, `probabilities`, `h_n` (and `c_n`). Models with pooling
+ * other than 'last' (mean, max, attention) are refused for now. A bare layer: input
  * [T, B, I] float -> outputs `output` [T, B, D*H], `h_n` (and `c_n`). Both take the optional
  * inputs `sequence_lens` [B] int32 and `initial_h` (and `initial_c`) [L*D, B, H] (defaults: full
  * length, zeros), and with `batchFirst` read [B, T, ...] and write [B, T, ...] (Transpose nodes
@@ -57,7 +58,8 @@ interface Parts {
  * The ONNX bytes of `model`, a `RecurrentModel` or a bare `Rnn`/`Lstm`/`Gru` (eval mode:
  * no dropout). `session.run({ input })` works in ONNX Runtime; `sequence_lens`, `initial_h`
  * and `initial_c` may be fed as well where the runtime lets a caller override initializers
- * (see `optionalInputs` for onnxruntime-node). Throws if the model's weights are unset.
+ * (see `optionalInputs` for onnxruntime-node). Throws if the model's weights are unset, or
+ * for a `RecurrentModel` whose pooling is not 'last'.
  */
 export function exportOnnx(model: RecurrentModel | RecurrentBase, options: OnnxExportOptions = {}): Uint8Array {
   const opset = options.opset ?? ONNX_OPSETS.min;
@@ -67,6 +69,8 @@ export function exportOnnx(model: RecurrentModel | RecurrentBase, options: OnnxE
   if (!(model instanceof RecurrentModel) && !(model instanceof RecurrentBase)) {
     throw new Error(`exportOnnx: model must be a RecurrentModel or an Rnn, Lstm or Gru, got ${model === null || typeof model !== 'object' ? String(model) : (model as object).constructor.name}`);
   }
+  const pooling = model instanceof RecurrentModel ? model.config.pooling ?? 'last' : 'last';
+  if (pooling !== 'last') throw new Error(`exportOnnx: ONNX export of pooling '${pooling}' is not supported yet (only pooling 'last' exports)`);
   checkParametersSet(model, 'exportOnnx');
   const parts: Parts = { nodes: [], initializers: [], inputs: [], outputs: [] };
   const required = !(options.optionalInputs ?? true);
