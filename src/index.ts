@@ -83,7 +83,7 @@ export {
   futureTimes, formatFrequency, parseTime,
   type TimeUnit, type Frequency, type TimeFormat, type ParsedTime,
   CsvReader, detectSeparator, type CsvRecord, type CsvSeparator,
-  parseIdx, idxImageSequences, loadIdx, loadIdxImageSequences, type IdxArray, type IdxType, type IdxImageSequences,
+  parseIdx, idxImages, idxImageSequences, loadIdx, loadIdxImageSequences, type IdxArray, type IdxType, type IdxImageSequences,
   parseLabelledTable, parseClassFiles, parseSequenceJsonl, loadLabelledTable, loadClassFiles, loadSequenceJsonl,
   type LabelledTexts, type LabelledTableOptions, type ClassFile, type LabelledSequences,
   StreamBatcher, splitContiguous, type StreamBatcherOptions, type StreamPosition, type StreamWindow,
@@ -158,8 +158,15 @@ export {
   rollingOrigins, type BacktestSplit, type RollingOriginOptions,
 } from './tasks/index.js';
 
-// Classification: the bag-of-words logistic-regression baseline.
+// Classification: the task (config, data preparation, record), classifiers loaded from model files, evaluation, and the bag-of-words logistic-regression baseline.
 export {
+  CLASSIFY_DEFAULTS, CLASSIFY_FORMATS, CLASSIFY_MAX_TIME_MS, DEFAULT_EMBEDDING_DIM, normalizeClassifyConfig, type ClassifyConfig, type ClassifyFormat,
+  readExamples, prepareClassify, classList, detectFormat, type ClassifyInput, type ClassifyData, type ClassifyMetadata, type RawExamples,
+  classifyTask, classifierConfig, CLASSIFY_METADATA_KEY, type ClassifyStartDetails,
+  loadClassifier, classifierOf, encodeTexts, checkSequences, classProbabilities, topK, predictedClasses, readPredictInputs,
+  type Classifier, type Ranked, type LengthOptions, type PredictInputs,
+  evaluateClassifier, evaluateClassifierOn, renderClassifyEvaluation, readSettings, probabilitiesOf, type ClassifyEvaluation, type ClassScoreRow,
+
   bagOfWords, logisticRegressionObjective, trainLogisticRegression, LogisticRegressionModel, bowBaselineAccuracy,
   type CsrMatrix, type BagOfWordsOptions, type BagOfWords, type LogisticRegressionOptions,
   type LabelledTokens, type BowBaselineInput, type BowBaselineResult,

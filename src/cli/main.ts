@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
+import { registerClassify } from './commands/classify.js';
 import { registerExport } from './commands/export.js';
 import { registerForecast } from './commands/forecast.js';
 import { registerLm } from './commands/lm.js';
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (text) => stdout.write(text) }) // help and version, quiet on a closed pipe
     .exitOverride();
+  registerClassify(program);
   registerExport(program);
   registerForecast(program);
   registerLm(program);

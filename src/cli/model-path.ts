@@ -2,17 +2,27 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type LoadedModel, loadModel } from '../io/model-file.js';
+import { BEST_MODEL_FILE_NAME } from '../tasks/run-directory.js';
 
 export const MODEL_FILE_NAME = 'model.safetensors';
 
-export async function resolveModelPath(arg: string): Promise<string> {
+/**
+ * A run directory's model file: model.safetensors (the final weights), or with `preferBest` the
+ * best model on validation (best.safetensors) when the run wrote one. A file is taken as it is.
+ */
+export async function resolveModelPath(arg: string, options: { preferBest?: boolean } = {}): Promise<string> {
   let s;
   try {
     s = await stat(arg);
   } catch {
     throw new Error(`model not found: ${arg}`);
   }
-  return s.isDirectory() ? join(arg, MODEL_FILE_NAME) : arg;
+  if (!s.isDirectory()) return arg;
+  if (options.preferBest) {
+    const best = join(arg, BEST_MODEL_FILE_NAME);
+    if (await stat(best).then((b) => b.isFile(), () => false)) return best;
+  }
+  return join(arg, MODEL_FILE_NAME);
 }
 
 export async function readModelFile(arg: string): Promise<LoadedModel & { path: string }> {

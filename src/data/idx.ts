@@ -85,6 +85,23 @@ function fill<A extends Int16Array | Int32Array | Float32Array | Float64Array>(o
 }
 
 /**
+ * Images as sequences without labels (images to classify): image i of `images` ([count, rows,
+ * cols]) becomes `rows` steps of `cols` features, row by row; uint8 pixels are scaled to [0, 1]
+ * (/ 255), other types are kept as they are. `name` says which file the array came from.
+ */
+export function idxImages(images: IdxArray, name = 'images'): Omit<IdxImageSequences, 'labels'> {
+  if (images.dims.length !== 3) throw new Error(`idxImages: ${name} must be 3-D [images, rows, cols], got dims [${images.dims.join(', ')}]`);
+  const [count, rows, cols] = images.dims as [number, number, number];
+  const size = rows * cols;
+  const all = new Float32Array(count * size);
+  if (images.type === 'uint8') for (let k = 0; k < all.length; k++) all[k] = images.data[k]! / 255;
+  else all.set(images.data);
+  const inputs: Float32Array[] = [];
+  for (let i = 0; i < count; i++) inputs.push(all.subarray(i * size, (i + 1) * size));
+  return { inputs, features: cols, steps: rows };
+}
+
+/**
  * Images and their labels as sequences for a recurrent classifier: image i of `images`
  * ([count, rows, cols]) becomes `rows` steps of `cols` features, row by row; uint8 pixels are
  * scaled to [0, 1] (/ 255), other types are kept as they are. `labels` ([count]) must hold
@@ -96,7 +113,7 @@ export function idxImageSequences(images: IdxArray, labels: IdxArray, names: { i
   const fn = 'idxImageSequences';
   if (images.dims.length !== 3) throw new Error(`${fn}: ${imagesName} must be 3-D [images, rows, cols], got dims [${images.dims.join(', ')}]`);
   if (labels.dims.length !== 1) throw new Error(`${fn}: ${labelsName} must be 1-D [labels], got dims [${labels.dims.join(', ')}]`);
-  const [count, rows, cols] = images.dims as [number, number, number];
+  const count = images.dims[0]!;
   if (labels.dims[0] !== count) throw new Error(`${fn}: ${count} images in ${imagesName} but ${labels.dims[0]} labels in ${labelsName}`);
   const ids = new Int32Array(count);
   for (let i = 0; i < count; i++) {
@@ -104,11 +121,5 @@ export function idxImageSequences(images: IdxArray, labels: IdxArray, names: { i
     if (!Number.isInteger(y) || y < 0 || y > 0x7fffffff) throw new Error(`${fn}: label ${i} of ${labelsName} is ${y}, not a class id (an integer >= 0)`);
     ids[i] = y;
   }
-  const size = rows * cols;
-  const all = new Float32Array(count * size);
-  if (images.type === 'uint8') for (let k = 0; k < all.length; k++) all[k] = images.data[k]! / 255;
-  else all.set(images.data);
-  const inputs: Float32Array[] = [];
-  for (let i = 0; i < count; i++) inputs.push(all.subarray(i * size, (i + 1) * size));
-  return { inputs, features: cols, steps: rows, labels: ids };
+  return { ...idxImages(images, imagesName), labels: ids };
 }

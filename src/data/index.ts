@@ -36,7 +36,7 @@ export {
   type TimeUnit, type Frequency, type TimeFormat, type ParsedTime,
 } from './time-axis.js';
 export { CsvReader, detectSeparator, type CsvRecord, type CsvSeparator } from './csv-reader.js';
-export { parseIdx, idxImageSequences, type IdxArray, type IdxType, type IdxImageSequences } from './idx.js';
+export { parseIdx, idxImages, idxImageSequences, type IdxArray, type IdxType, type IdxImageSequences } from './idx.js';
 export { loadIdx, loadIdxImageSequences } from './idx-file.js';
 export { parseLabelledTable, parseClassFiles, type LabelledTexts, type LabelledTableOptions, type ClassFile } from './labelled-text.js';
 export { parseSequenceJsonl, type LabelledSequences } from './sequence-jsonl.js';

@@ -83,8 +83,10 @@ function sequenceOf(value: unknown, where: string, features: number | undefined,
  * fields are ignored. Every line must have the same F. Errors name `source` and the line: not
  * JSON, not an object, a missing field, an empty sequence, steps of different widths, F unlike
  * earlier lines, a value that is not a finite number (or beyond float32), an empty label, no lines.
+ * With `labels: 'optional'` (sequences to classify) a line may lack `label`; its labels are then [].
  */
-export function parseSequenceJsonl(text: string, source = 'JSON Lines'): LabelledSequences {
+export function parseSequenceJsonl(text: string, source = 'JSON Lines', options: { labels?: 'required' | 'optional' } = {}): LabelledSequences {
+  const required = options.labels !== 'optional';
   const out: LabelledSequences = { inputs: [], features: 0, labels: [], lines: [], source };
   let features: number | undefined;
   splitLines(text).forEach((row, i) => {
@@ -98,11 +100,11 @@ export function parseSequenceJsonl(text: string, source = 'JSON Lines'): Labelle
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error(`${where}: expected an object with 'sequence' and 'label', got ${kindOf(value)}`);
     const record = value as Record<string, unknown>;
-    for (const field of ['sequence', 'label']) {
+    for (const field of required ? ['sequence', 'label'] : ['sequence']) {
       if (!(field in record)) throw new Error(`${where}: missing field '${field}'`);
     }
     const sequence = sequenceOf(record.sequence, where, features, out.lines[0] ?? i + 1);
-    const labels = labelsOf(record.label, where);
+    const labels = 'label' in record ? labelsOf(record.label, where) : [];
     features ??= sequence.length / (record.sequence as unknown[]).length;
     out.inputs.push(sequence);
     out.labels.push(labels);

@@ -1,8 +1,7 @@
 /**
  * Public door of tasks: the task record every task fills, `runTask` (the run directory, resume,
  * checkpoints, best model, early stopping, events.jsonl), the shared training settings, and the
- * tasks themselves (char-lm; forecast, so far its classical side; classify, so far its bag-of-words
- * baseline).
+ * tasks themselves (char-lm; forecast; classify with its bag-of-words baseline).
  */
 export type { Task, AnyTask, Prepared, Resumed, SourceRecord, TaskDescription } from './task.js';
 export { runTask, type RunTaskOptions, type RunTaskResult } from './run-task.js';
