@@ -114,7 +114,7 @@ export {
 // Tasks: the task record, runTask (run directory, resume, best model, events.jsonl), shared training settings.
 export {
   type Task, type AnyTask, type Prepared, type Resumed, type SourceRecord, type TaskDescription,
-  runTask, type RunTaskOptions, type RunTaskResult, type TrainConfig, SHARED_RUN_CONTROL, checkTrainConfig, fieldChecks,
+  runTask, type RunTaskOptions, type RunTaskResult, type TrainConfig, type Cadence, SHARED_RUN_CONTROL, checkTrainConfig, fieldChecks, cadenceSteps,
   EVENTS_FILE_NAME, BEST_MODEL_FILE_NAME,
 } from './tasks/index.js';
 

@@ -11,6 +11,19 @@ export function integerFlag(flag: string, min: number): (v: string) => number {
   };
 }
 
+/** Every n steps (an integer >= 0) or once an epoch ('epoch'). */
+export function cadenceFlag(flag: string): (v: string) => number | 'epoch' {
+  const steps = integerFlag(flag, 0);
+  return (v) => {
+    if (v.trim() === 'epoch') return 'epoch';
+    try {
+      return steps(v);
+    } catch {
+      throw new Error(`${flag} must be an integer >= 0 or 'epoch', got '${v}'`);
+    }
+  };
+}
+
 /** A finite number in the range (`lo`, `hi`) with the given openness. */
 export function numberFlag(flag: string, lo: number, hi: number, { loOpen = false, hiOpen = false } = {}): (v: string) => number {
   return (v) => {

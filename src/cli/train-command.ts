@@ -10,9 +10,9 @@ import type { Command } from 'commander';
 import type { SavedModule } from '../nn/model-kinds.js';
 import { runTask } from '../tasks/run-task.js';
 import type { Task } from '../tasks/task.js';
-import type { TrainConfig } from '../tasks/train-config.js';
+import type { Cadence, TrainConfig } from '../tasks/train-config.js';
 import type { StartDetails, TrainEvent } from '../train/events.js';
-import { durationFlag, integerFlag, numberFlag } from './flag-parsers.js';
+import { cadenceFlag, durationFlag, integerFlag, numberFlag } from './flag-parsers.js';
 import { stdout } from './output.js';
 import { createTrainRenderer } from './train-progress.js';
 
@@ -24,8 +24,8 @@ export interface SharedTrainFlags {
   maxSteps?: number;
   maxEpochs?: number;
   maxTime?: number;
-  evalEvery?: number;
-  checkpointEvery?: number;
+  evalEvery?: Cadence;
+  checkpointEvery?: Cadence;
   seed?: number;
   threads?: number;
   json?: boolean;
@@ -75,8 +75,8 @@ export function registerTrainCommand<C extends TrainConfig, In, F>(parent: Comma
     .option('--max-steps <n>', 'stop after this many steps in total (the learning-rate decay ends here)', integerFlag('--max-steps', 1))
     .option('--max-epochs <n>', 'stop after this many passes over the training data', integerFlag('--max-epochs', 1))
     .option('--max-time <duration>', 'stop after this much training time in total, e.g. 30m, 1h30m, 90s (the default limit when no other is given)', durationFlag('--max-time'))
-    .option('--eval-every <n>', spec.help?.evalEvery ?? `validate every n steps, 0 = only at the end (default ${D.evalEvery})`, integerFlag('--eval-every', 0))
-    .option('--checkpoint-every <n>', `write a checkpoint every n steps, 0 = only at the end (default ${D.checkpointEvery})`, integerFlag('--checkpoint-every', 0))
+    .option('--eval-every <n>', spec.help?.evalEvery ?? `validate every n steps, or once an epoch with "epoch"; 0 = only at the end (default ${D.evalEvery})`, cadenceFlag('--eval-every'))
+    .option('--checkpoint-every <n>', `write a checkpoint every n steps, or once an epoch with "epoch"; 0 = only at the end (default ${D.checkpointEvery})`, cadenceFlag('--checkpoint-every'))
     .option('--patience <n>', `stop early after n validations in a row without improvement (default ${D.patience ?? 'never'})`, integerFlag('--patience', 1))
     .option('--reduce-lr-patience <n>', `halve the learning rate after n validations in a row without improvement (default ${D.reduceLrPatience ?? 'never'})`, integerFlag('--reduce-lr-patience', 1))
     .option('--lr <rate>', spec.help?.lr ?? `peak learning rate of Adam (default ${D.lr}; warm-up, then cosine decay to ${D.minLrRatio} of it)`, numberFlag('--lr', 0, Infinity, { loOpen: true }))

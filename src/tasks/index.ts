@@ -5,7 +5,7 @@
  */
 export type { Task, AnyTask, Prepared, Resumed, SourceRecord, TaskDescription } from './task.js';
 export { runTask, type RunTaskOptions, type RunTaskResult } from './run-task.js';
-export { type TrainConfig, SHARED_RUN_CONTROL, checkTrainConfig, fieldChecks } from './train-config.js';
+export { type TrainConfig, type Cadence, SHARED_RUN_CONTROL, checkTrainConfig, fieldChecks, cadenceSteps } from './train-config.js';
 export { EVENTS_FILE_NAME, BEST_MODEL_FILE_NAME } from './run-directory.js';
 export * from './char-lm/index.js';
 export * from './forecast/index.js';

@@ -24,7 +24,7 @@ import { fit } from '../train/fit.js';
 import type { LoopProgress, TrainLoopResult } from '../train/train-loop.js';
 import { BEST_MODEL_FILE_NAME, EventsLog, checkRunDirectory, makeRunDirectory, removeStaleTempFiles } from './run-directory.js';
 import type { Prepared, SourceRecord, Task } from './task.js';
-import { SHARED_RUN_CONTROL, STOPPING_FIELDS, type TrainConfig } from './train-config.js';
+import { SHARED_RUN_CONTROL, STOPPING_FIELDS, type TrainConfig, cadenceSteps } from './train-config.js';
 
 export interface RunTaskOptions<C extends TrainConfig, In> {
   /** The task's inputs (files, in-memory data); when resuming, absent parts come from the checkpoint's record. */
@@ -210,7 +210,8 @@ export async function runTask<C extends TrainConfig, In, D, M extends SavedModul
       data: batches, objective: task.objective(model, config, prepared, objectiveRng), backend, optimizer, schedule,
       unit: task.unit, task: task.name, details, clipNorm: config.clipNorm, accumulate: config.accumulate,
       maxSteps: config.maxSteps, epochs: config.maxEpochs, maxTimeMs: config.maxTimeMs,
-      evalEvery: config.evalEvery, checkpointEvery: config.checkpointEvery,
+      evalEvery: cadenceSteps(config.evalEvery, batches.batchesPerEpoch, config.accumulate),
+      checkpointEvery: cadenceSteps(config.checkpointEvery, batches.batchesPerEpoch, config.accumulate),
       validation: task.evaluate ? () => task.evaluate!(model, prepared, backend, config) : undefined,
       metrics: task.metrics ?? [], monitor: task.monitor, patience: config.patience,
       reduceLrOnPlateau: config.reduceLrPatience ? { factor: 0.5, patience: config.reduceLrPatience } : undefined,

@@ -5,6 +5,14 @@
  * shared flags (`--lr`, `--batch-size` ...) here once.
  */
 
+/** How often something happens during training: every n optimizer steps (0: only at the end), or once an epoch. */
+export type Cadence = number | 'epoch';
+
+/** The steps of a cadence: 'epoch' is the optimizer steps of one pass (batches / accumulate, rounded up). */
+export function cadenceSteps(every: Cadence, batchesPerEpoch: number, accumulate: number): number {
+  return every === 'epoch' ? Math.max(1, Math.ceil(batchesPerEpoch / accumulate)) : every;
+}
+
 export interface TrainConfig {
   /** Peak learning rate of Adam. */
   lr: number;
@@ -26,10 +34,10 @@ export interface TrainConfig {
   maxEpochs?: number;
   /** Stop after this much wall time in total (the decay horizon is then estimated from the measured speed). */
   maxTimeMs?: number;
-  /** Validate every this many steps (0: only at the end). */
-  evalEvery: number;
-  /** Write a checkpoint every this many steps (0: only at the end). */
-  checkpointEvery: number;
+  /** Validate every this many steps, or once an epoch ('epoch'; 0: only at the end). */
+  evalEvery: Cadence;
+  /** Write a checkpoint every this many steps, or once an epoch ('epoch'; 0: only at the end). */
+  checkpointEvery: Cadence;
   /** Stop after this many validations in a row without improvement (absent: never). */
   patience?: number;
   /** Halve the learning rate after this many validations in a row without improvement (absent: never). */
@@ -75,7 +83,9 @@ export function fieldChecks<C extends object>(c: C, where: string): FieldChecks<
  */
 export function checkTrainConfig<C extends TrainConfig>(c: C, where: string, defaultMaxTimeMs: number): C {
   const f = fieldChecks<TrainConfig>(c, where);
-  f.int('batchSize', 1); f.int('accumulate', 1); f.int('warmupSteps', 0); f.int('seed', 0); f.int('evalEvery', 0); f.int('checkpointEvery', 0);
+  f.int('batchSize', 1); f.int('accumulate', 1); f.int('warmupSteps', 0); f.int('seed', 0);
+  if (c.evalEvery !== 'epoch') f.int('evalEvery', 0);
+  if (c.checkpointEvery !== 'epoch') f.int('checkpointEvery', 0);
   f.num('lr', 0, Infinity, true, true);
   f.num('minLrRatio', 0, 1, false, false);
   if (c.clipNorm !== undefined) f.num('clipNorm', 0, Infinity, true, true);

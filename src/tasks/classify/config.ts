@@ -72,7 +72,7 @@ export const CLASSIFY_DEFAULTS: Readonly<ClassifyConfig> = Object.freeze({
   validation: 0.1, classWeights: 'none',
   cell: 'lstm', embeddingDim: 0, hiddenSize: 128, numLayers: 1, bidirectional: true, pooling: 'max', dropout: 0,
   lr: 3e-3, minLrRatio: 0.05, warmupSteps: 50, clipNorm: 1, batchSize: 64, accumulate: 1, seed: 1,
-  maxEpochs: 30, evalEvery: 0, checkpointEvery: 0, patience: 3,
+  maxEpochs: 30, evalEvery: 'epoch', checkpointEvery: 'epoch', patience: 3,
 } satisfies ClassifyConfig);
 
 /** The embedding width when neither the config nor a vectors file sets one. */

@@ -14,6 +14,7 @@ import type { ForecastConfig, MemberKind } from './config.js';
 import { type ForecastData, prepareForecast } from './prepare.js';
 import { AUTO_BOX_COX_DISTANCE } from './target-transform.js';
 import { describeTransforms, forecastTask, preparedOf } from './task.js';
+import { cadenceSteps } from '../train-config.js';
 
 /** Validation MASEs within this ratio are a tie: the run trains an ensemble of both. */
 export const TIE = 1.1;
@@ -40,11 +41,12 @@ export async function selectSettings(config: ForecastConfig, prepared: Prepared<
     const p = preparedOf(d, prepared.source, c);
     const rng = new Rng(c.seed);
     const model = forecastTask.buildModel(c, p, rng).to(backend);
+    const batches = forecastTask.batches(c, p, new Rng(c.seed + 2));
     const r = await fit(model, {
-      data: forecastTask.batches(c, p, new Rng(c.seed + 2)), objective: forecastTask.objective(model, c, p, rng),
+      data: batches, objective: forecastTask.objective(model, c, p, rng),
       backend, lr: c.lr, clipNorm: c.clipNorm, unit: 'windows', metrics: forecastTask.metrics ?? [], monitor: forecastTask.monitor,
       validation: () => forecastTask.evaluate!(model, p, backend, c),
-      epochs: c.maxEpochs, maxSteps: c.maxSteps, maxTimeMs: c.maxTimeMs, evalEvery: c.evalEvery, patience: c.patience,
+      epochs: c.maxEpochs, maxSteps: c.maxSteps, maxTimeMs: c.maxTimeMs, evalEvery: cadenceSteps(c.evalEvery, batches.batchesPerEpoch, 1), patience: c.patience,
       reduceLrOnPlateau: c.reduceLrPatience ? { factor: 0.5, patience: c.reduceLrPatience } : undefined,
     });
     scored.push({ kind, mase: r.best?.value ?? Infinity });
