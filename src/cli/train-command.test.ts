@@ -87,6 +87,20 @@ test('train command: bad flags and run-directory problems are one line, exit non
   assert.match(jsonLines(j.stdout)[0]!.message!, /already holds a training run/);
 });
 
+test('train command: --eval-every and --checkpoint-every "epoch" validate and checkpoint after each pass (optimizer steps, with --accumulate)', () => {
+  // 400 examples in batches of 16: 25 batches an epoch; with --accumulate 2, ceil(25 / 2) = 13 optimizer steps.
+  for (const [extra, every] of [[[], 25], [['--accumulate', '2'], 13]] as const) {
+    const r = copy('--max-steps', String(2 * every + 3), '--eval-every', 'epoch', '--checkpoint-every', 'epoch', ...extra, '--json', '--out', join(dir, `epoch-${every}`));
+    assert.equal(r.status, 0, r.stderr);
+    const events = jsonLines(r.stdout);
+    assert.deepEqual(events.filter((e) => e.type === 'eval').map((e) => e.step), [every, 2 * every, 2 * every + 3]);
+    assert.deepEqual(events.filter((e) => e.type === 'checkpoint').map((e) => e.step), [every, 2 * every, 2 * every + 3]);
+  }
+  const bad = copy('--eval-every', 'often', '--out', join(dir, 'epoch-bad'));
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr.trimEnd(), /^recur: --eval-every must be an integer >= 0 or 'epoch', got 'often'$/);
+});
+
 test('train command: temporary files of killed checkpoint writes are removed by the next run; live writers are left alone', () => {
   const run = join(dir, 'stale');
   assert.equal(copy('--max-steps', '3', '--out', run).status, 0);
