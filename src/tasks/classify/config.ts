@@ -51,7 +51,11 @@ export interface ClassifyConfig extends TrainConfig {
 
   /** Fraction of the training data held out for validation, stratified by class, drawn with the seed. */
   validation: number;
-  /** 'auto': weights inversely proportional to class frequency (scikit-learn's 'balanced'). */
+  /**
+   * 'auto': weights inversely proportional to class frequency (scikit-learn's 'balanced'), for
+   * single-label data; with `multiLabel` it is an error (each class there is its own yes/no
+   * question, which one weight per class in a softmax does not describe).
+   */
   classWeights: 'none' | 'auto';
 
   cell: CellKind;
@@ -113,6 +117,7 @@ export function normalizeClassifyConfig(partial: Partial<ClassifyConfig> = {}): 
   f.num('dropout', 0, 1, false, true);
   if (c.maxVocab > 0 && c.maxVocab < 3) throw new Error(`${where}: maxVocab must leave room for [PAD], [UNK] and a token (at least 3), got ${c.maxVocab}`);
   if (c.dropout > 0 && c.numLayers === 1) throw new Error(`${where}: dropout applies between recurrent layers, and numLayers 1 has none`);
+  if (c.classWeights === 'auto' && c.multiLabel) throw new Error(`${where}: classWeights 'auto' weighs the classes of single-label data; with multiLabel (a sigmoid per class) use classWeights 'none'`);
   if (c.freezeVectors && c.vectors === undefined) throw new Error(`${where}: freezeVectors needs vectors (a GloVe or word2vec text file)`);
   return checkTrainConfig(c, where, CLASSIFY_MAX_TIME_MS);
 }

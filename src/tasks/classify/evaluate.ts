@@ -9,7 +9,7 @@ import { type ClassificationReport, classificationReport } from '../../train/met
 import { multiLabelReport } from '../../train/metrics.js';
 import { type ClassifyConfig, normalizeClassifyConfig } from './config.js';
 import { type Classifier, checkSequences, classProbabilities, encodeTexts, predictedClasses } from './predict.js';
-import { type RawExamples, readExamples } from './prepare.js';
+import { type RawExamples, exampleName, readExamples } from './prepare.js';
 
 export interface ClassScoreRow {
   label: string;
@@ -51,10 +51,10 @@ export function readSettings(c: Classifier, overrides: Partial<Pick<ClassifyConf
 function truthOf(c: Classifier, raw: RawExamples): number[][] {
   const index = new Map(c.meta.classes.map((k, i) => [k, i]));
   return raw.labels.map((ls, i) => {
-    if (!c.meta.multiLabel && ls.length !== 1) throw new Error(`${raw.source}: example ${i + 1} has ${ls.length} labels but the model is single-label`);
+    if (!c.meta.multiLabel && ls.length !== 1) throw new Error(`${raw.source}: ${exampleName(raw, i)} has ${ls.length} labels but the model is single-label`);
     return ls.map((l) => {
       const id = index.get(l);
-      if (id === undefined) throw new Error(`${raw.source}: example ${i + 1} has label '${l}', which the model does not know (its classes: ${c.meta.classes.slice(0, 20).join(', ')}${c.meta.classes.length > 20 ? ', ...' : ''})`);
+      if (id === undefined) throw new Error(`${raw.source}: ${exampleName(raw, i)} has label '${l}', which the model does not know (its classes: ${c.meta.classes.slice(0, 20).join(', ')}${c.meta.classes.length > 20 ? ', ...' : ''})`);
       return id;
     });
   });
@@ -63,7 +63,7 @@ function truthOf(c: Classifier, raw: RawExamples): number[][] {
 /** The model's class probabilities for raw examples ([N, C]). */
 export function probabilitiesOf(c: Classifier, backend: Backend, raw: RawExamples, options: { truncate?: boolean } = {}): Float32Array {
   const inputs = raw.kind === 'text'
-    ? encodeTexts(c, raw.texts, { truncate: options.truncate, where: (i) => `${raw.source}: example ${i + 1}` })
+    ? encodeTexts(c, raw.texts, { truncate: options.truncate, where: (i) => `${raw.source}: ${exampleName(raw, i)}` })
     : checkSequences(c, raw.inputs, raw.features, { truncate: options.truncate, source: raw.source });
   return classProbabilities(c, backend, inputs);
 }

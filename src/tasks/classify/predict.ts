@@ -129,6 +129,7 @@ export interface Ranked {
 
 /** The k most probable classes of row `n` of [N, C] probabilities, most probable first (ties: lower class first). */
 export function topK(probabilities: Float32Array, classes: readonly string[], n: number, k: number): Ranked[] {
+  if (!(Number.isInteger(k) && k >= 1)) throw new Error(`topK: k must be an integer >= 1 (how many classes to show), got ${k}`);
   const C = classes.length;
   const row = probabilities.subarray(n * C, (n + 1) * C);
   return Array.from(row.keys()).sort((a, b) => row[b]! - row[a]! || a - b).slice(0, Math.min(k, C)).map((i) => ({ label: classes[i]!, probability: row[i]! }));

@@ -32,10 +32,20 @@ export interface ClassifyInput {
   text?: string;
 }
 
-/** Examples as read: texts (tokenized later) or vector sequences, each with its label strings. */
+/**
+ * Examples as read: texts (tokenized later) or vector sequences, each with its label strings.
+ * `lines`: the 1-based line of each example in its file (tables, class files, JSON Lines), for
+ * messages; absent for IDX images and examples made in memory (they are then named by number).
+ */
 export type RawExamples =
-  | { kind: 'text'; texts: string[]; labels: string[][]; source: string; skippedEmpty: number }
-  | { kind: 'vectors'; inputs: Float32Array[]; features: number; labels: string[][]; source: string; skippedEmpty: 0 };
+  | { kind: 'text'; texts: string[]; labels: string[][]; source: string; skippedEmpty: number; lines?: number[] }
+  | { kind: 'vectors'; inputs: Float32Array[]; features: number; labels: string[][]; source: string; skippedEmpty: 0; lines?: number[] };
+
+/** Where example `i` of `raw` is, for a message: `line 12` of its file, else `example 3` (1-based). */
+export function exampleName(raw: RawExamples, i: number): string {
+  const line = raw.lines?.[i];
+  return line === undefined ? `example ${i + 1}` : `line ${line}`;
+}
 
 /** The settings a model file keeps so that predict and eval read and tokenize as train did. */
 export interface ClassifyMetadata {
@@ -59,7 +69,10 @@ export interface ClassifyData {
   validation: SequenceDataset;
   /** Per-class weights of the loss, or undefined for none. */
   classWeights?: Float32Array;
-  /** [V, D] rows of pre-trained vectors for the vocabulary, with the width. */
+  /**
+   * [V, D] rows of pre-trained vectors for the vocabulary, with the width; `missing`: the
+   * vocabulary's words (reserved tokens aside) the file lacks, whose rows start at zero.
+   */
   vectors?: { table: Float32Array; dim: number; found: number; missing: string[]; path: string };
   embeddingDim: number;
   /** Facts shown at the start: skipped rows, truncations, unknown tokens, vectors found. */
@@ -107,14 +120,14 @@ export async function readExamples(config: ClassifyConfig, input: { path?: strin
   }
   if (format === 'jsonl') {
     const s = await loadSequenceJsonl(input.path);
-    return { kind: 'vectors', inputs: s.inputs, features: s.features, labels: s.labels, source: input.path, skippedEmpty: 0 };
+    return { kind: 'vectors', inputs: s.inputs, features: s.features, labels: s.labels, source: input.path, skippedEmpty: 0, lines: s.lines };
   }
   if (format === 'class-files') return textExamples(await loadClassFiles(input.path, { strict: config.strict }));
   return textExamples(await loadLabelledTable(input.path, tableOptions(config, config.strict)));
 }
 
 function textExamples(t: LabelledTexts): RawExamples {
-  return { kind: 'text', texts: t.texts, labels: t.labels, source: t.source, skippedEmpty: t.skippedEmpty };
+  return { kind: 'text', texts: t.texts, labels: t.labels, source: t.source, skippedEmpty: t.skippedEmpty, lines: t.lines };
 }
 
 /** Class names in order: numerically when every one is an integer, else by code point. */
@@ -132,14 +145,19 @@ function levelOf(config: ClassifyConfig, format: string): 'word' | 'char' {
   return format === 'class-files' ? 'char' : 'word';
 }
 
-/** Class ids of label strings, each error naming the example. */
-function labelIds(labels: readonly (readonly string[])[], classes: readonly string[], where: string): number[][] {
+/** Class ids of label strings; an unknown label is an error naming `where` and the example (`name(i)`). */
+function labelIds(labels: readonly (readonly string[])[], classes: readonly string[], where: string, name: (i: number) => string): number[][] {
   const index = new Map(classes.map((c, i) => [c, i]));
   return labels.map((ls, i) => ls.map((l) => {
     const id = index.get(l);
-    if (id === undefined) throw new Error(`${where}: example ${i + 1} has label '${l}', which the training data does not have (classes: ${classes.slice(0, 20).join(', ')}${classes.length > 20 ? ', ...' : ''})`);
+    if (id === undefined) throw new Error(`${where}: ${name(i)} has label '${l}', which the training data does not have (classes: ${classes.slice(0, 20).join(', ')}${classes.length > 20 ? ', ...' : ''})`);
     return id;
   }));
+}
+
+/** 'class 'a' has' or 'classes 'a', 'b' have', for messages. */
+function classesHave(names: readonly string[]): string {
+  return names.length === 1 ? `class '${names[0]}' has` : `classes ${names.map((c) => `'${c}'`).join(', ')} have`;
 }
 
 /** A labelled dataset of encoded sequences: one class id per example, or 0/1 rows (multi-label). */
@@ -156,7 +174,8 @@ function datasetOf(inputs: ArrayLike<number>[], features: number | null, ids: nu
  */
 export async function prepareClassify(config: ClassifyConfig, raw: RawExamples, format: string, validationRaw?: RawExamples, saved?: ClassifyMetadata): Promise<ClassifyData> {
   const where = raw.source;
-  if (!config.multiLabel && raw.labels.some((l) => l.length !== 1)) throw new Error(`${where}: an example has ${raw.labels.find((l) => l.length !== 1)!.length} labels; several labels per example need --multi-label`);
+  const several = config.multiLabel ? -1 : raw.labels.findIndex((l) => l.length !== 1);
+  if (several >= 0) throw new Error(`${where}: ${exampleName(raw, several)} has ${raw.labels[several]!.length} labels; several labels per example need --multi-label`);
   const facts: [string, string][] = [];
   if (raw.skippedEmpty) facts.push(['skipped', `${raw.skippedEmpty} empty text rows (--strict makes them an error)`]);
   // Split: by index, stratified on each example's first label.
@@ -167,28 +186,38 @@ export async function prepareClassify(config: ClassifyConfig, raw: RawExamples, 
     valIdx = validationRaw.labels.map((_, i) => i);
     valRaw = validationRaw;
   } else {
-    const provisional = classList(raw.labels);
-    const first = labelIds(raw.labels.map((l) => [l[0]!]), provisional, where).map((l) => l[0]!);
+    // Single-label: every class needs an example on each side, so a class of one example is an
+    // error (as in scikit-learn's train_test_split(stratify=...)), not silently left out of
+    // validation. Multi-label data stratifies on the first label, a key that need not be a
+    // class's only appearance: a key with one example stays in training.
+    const provisional = classList(raw.labels.map((l) => [l[0]!]));
+    const first = labelIds(raw.labels.map((l) => [l[0]!]), provisional, where, (i) => exampleName(raw, i)).map((l) => l[0]!);
+    const sizes = new Array<number>(provisional.length).fill(0);
+    for (const c of first) sizes[c]!++;
+    const lonely = config.multiLabel ? [] : provisional.filter((_, c) => sizes[c]! < 2);
+    if (lonely.length) {
+      throw new Error(`${where}: ${classesHave(lonely)} a single example, and a stratified validation split needs at least 2 of each class ` +
+        '(one for training, one for validation): add examples, leave the class out, or give validation data of your own (--validation-data)');
+    }
     const split = stratifiedSplit(first, { validation: config.validation, seed: config.seed });
     trainIdx = Array.from(split.train);
     valIdx = Array.from(split.validation);
     valRaw = raw;
-    if (split.unsplit.length) facts.push(['single examples', `classes ${split.unsplit.map((c) => provisional[c]).join(', ')} have one example, kept for training`]);
   }
   const trainLabels = trainIdx.map((i) => raw.labels[i]!);
   const classes = saved?.classes ?? classList(trainLabels);
   if (classes.length < 2) throw new Error(`${where}: every example has the label '${classes[0]}'; a classifier needs at least 2 classes`);
   const allClasses = classList(raw.labels);
   const unseen = allClasses.filter((c) => !classes.includes(c));
-  if (unseen.length) throw new Error(`${where}: class${unseen.length > 1 ? 'es' : ''} ${unseen.map((c) => `'${c}'`).join(', ')} ha${unseen.length > 1 ? 've' : 's'} no examples in the training part`);
+  if (unseen.length) throw new Error(`${where}: ${classesHave(unseen)} no examples in the training part`);
   if (config.multiLabel) {
     const counts = new Array<number>(classes.length).fill(0);
     for (const ls of trainLabels) for (const l of ls) counts[classes.indexOf(l)]++;
     const none = classes.filter((_, c) => counts[c] === 0);
-    if (none.length) throw new Error(`${where}: class${none.length > 1 ? 'es' : ''} ${none.map((c) => `'${c}'`).join(', ')} ha${none.length > 1 ? 've' : 's'} no examples in the training part`);
+    if (none.length) throw new Error(`${where}: ${classesHave(none)} no examples in the training part`);
   }
-  const trainIds = labelIds(trainLabels, classes, where);
-  const valIds = labelIds(valIdx.map((i) => valRaw.labels[i]!), classes, validationRaw ? validationRaw.source : where);
+  const trainIds = labelIds(trainLabels, classes, where, (k) => exampleName(raw, trainIdx[k]!));
+  const valIds = labelIds(valIdx.map((i) => valRaw.labels[i]!), classes, valRaw.source, (k) => exampleName(valRaw, valIdx[k]!));
 
   let tokenizer: Tokenizer | null = null;
   let trainInputs: (Int32Array | Float32Array)[], valInputs: (Int32Array | Float32Array)[];
@@ -225,17 +254,18 @@ export async function prepareClassify(config: ClassifyConfig, raw: RawExamples, 
   if (config.vectors !== undefined) {
     if (!tokenizer) throw new Error(`--vectors applies to text; ${where} holds vector sequences`);
     if (tokenizer.options.level !== 'word') throw new Error('--vectors holds word vectors and needs --tokenizer word');
-    const wv = await loadWordVectors(config.vectors);
+    // Only the vocabulary's vectors are kept (every line is still checked): glove.6B.300d holds 400,000.
+    const wv = await loadWordVectors(config.vectors, { keep: tokenizer.vocabulary });
     if (config.embeddingDim && config.embeddingDim !== wv.dim) throw new Error(`${config.vectors}: the vectors have ${wv.dim} dimensions but --embedding-dim is ${config.embeddingDim}`);
-    const m = embeddingMatrix(wv, tokenizer.vocabulary, { dim: wv.dim, skip: ['[PAD]'] });
+    // The reserved tokens ([PAD] [UNK] [NUM] [URL]) are not looked up and start at zero; user specials are.
+    const m = embeddingMatrix(wv, tokenizer.vocabulary, { dim: wv.dim });
     embeddingDim = wv.dim;
     vectors = { table: m.table, dim: wv.dim, found: m.found, missing: m.missing, path: config.vectors };
-    const words = tokenizer.size - 1;
+    const words = m.found + m.missing.length;
     facts.push(['vectors', `${m.found} of ${words} vocabulary tokens found in ${config.vectors} (${wv.dim} dimensions${config.freezeVectors ? ', frozen' : ''}); ${m.missing.length} out of vocabulary${m.missing.length ? `, e.g. ${m.missing.slice(0, 5).join(' ')}` : ''}`]);
   }
 
-  const classWeights = config.classWeights === 'auto' && !config.multiLabel ? balancedClassWeights(trainIds.map((l) => l[0]!), classes.length) : undefined;
-  if (config.classWeights === 'auto' && config.multiLabel) throw new Error('--class-weights auto applies to single-label data (one class per example)');
+  const classWeights = config.classWeights === 'auto' ? balancedClassWeights(trainIds.map((l) => l[0]!), classes.length) : undefined;
   const meta: ClassifyMetadata = {
     classes, multiLabel: config.multiLabel, tokenizer: tokenizer ? tokenizer.toJSON() : null, features, maxLength: config.maxLength,
     data: { format: format as ClassifyFormat, textColumn: config.textColumn, labelColumn: config.labelColumn, header: config.header, separator: config.separator, labelSeparator: config.labelSeparator },
