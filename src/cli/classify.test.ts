@@ -76,7 +76,11 @@ test('recur classify: names (one file per class, characters), IDX images and JSO
   assert.match(p.stdout, /^Alpha\t/);
 
   const images = fixture('tiny-images-idx3-ubyte.gz'), labels = fixture('tiny-labels-idx1-ubyte.gz');
-  const idx = recur(['classify', 'train', '--data', images, '--labels', labels, '--out', join(dir, 'idx'), ...FAST, '--lr', '0.02', '--max-epochs', '20', '--validation', '0.25']);
+  const idx = recur(['classify', 'train', '--data', images, '--labels', labels, '--out', join(dir, 'idx'), ...FAST, '--lr', '0.02', '--max-epochs', '20', '--validation', '0.25',
+    // Validated once an epoch (the default), six validation images would stop the run in its
+    // warm-up (patience 3 with accuracy stuck at 50%), or keep as best the first model to score
+    // 100% on them; validating at the end keeps the model of all 20 epochs (so with the next run).
+    '--eval-every', '0']);
   assert.equal(idx.status, 0, idx.stderr);
   const ie = JSON.parse(recur(['classify', 'eval', '--model', join(dir, 'idx'), '--data', images, '--labels', labels, '--json']).stdout);
   assert.ok(ie.accuracy > 0.9, JSON.stringify(ie));
@@ -84,7 +88,7 @@ test('recur classify: names (one file per class, characters), IDX images and JSO
   assert.equal(ip.stdout.trim().split('\n').length, 24);
 
   const seqs = fixture('sequences-tiny.jsonl');
-  const sq = recur(['classify', 'train', '--data', seqs, '--out', join(dir, 'seq'), ...FAST, '--lr', '0.02', '--max-epochs', '20', '--pooling', 'attention']);
+  const sq = recur(['classify', 'train', '--data', seqs, '--out', join(dir, 'seq'), ...FAST, '--lr', '0.02', '--max-epochs', '20', '--pooling', 'attention', '--eval-every', '0']);
   assert.equal(sq.status, 0, sq.stderr);
   const se = JSON.parse(recur(['classify', 'eval', '--model', join(dir, 'seq'), '--data', seqs, '--json']).stdout);
   assert.ok(se.accuracy > 0.9, JSON.stringify(se));
