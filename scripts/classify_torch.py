@@ -26,6 +26,7 @@ JOB.json (all fields required unless marked optional; unknown fields are an erro
          | { kind: "dense", size }            (size = the splits' features)
     cell: "lstm" | "gru" | "rnn-tanh" | "rnn-relu"
     hiddenSize, numLayers, bidirectional, dropout (between stacked layers, as nn.LSTM's)
+    headDropout (optional, 0): nn.Dropout on the pooled vector before the head
     pooling: what the head reads, one vector [B, D*H] per sequence, as recur's RecurrentModel:
       "last"       the last layer's final hidden state (both directions concatenated), each
                    sequence's own (the forward direction at its last valid step)
@@ -54,8 +55,8 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence, pad_sequence
 
 FIELDS = {"data", "input", "cell", "hiddenSize", "numLayers", "bidirectional", "dropout", "pooling", "outputSize",
-          "lr", "batchSize", "clipNorm", "seconds", "threads", "seed", "evalSeconds", "classWeights"}
-OPTIONAL = {"evalSeconds", "classWeights"}
+          "lr", "batchSize", "clipNorm", "seconds", "threads", "seed", "evalSeconds", "classWeights", "headDropout"}
+OPTIONAL = {"evalSeconds", "classWeights", "headDropout"}
 CELLS = {"lstm": (nn.LSTM, {}), "gru": (nn.GRU, {}), "rnn-tanh": (nn.RNN, {"nonlinearity": "tanh"}), "rnn-relu": (nn.RNN, {"nonlinearity": "relu"})}
 POOLINGS = ("last", "mean", "max", "attention")
 EVAL_BATCH = 512
@@ -162,6 +163,7 @@ class Classifier(nn.Module):
             self.attention = nn.Module()
             self.attention.proj = nn.Linear(width, width)
             self.attention.score = nn.Linear(width, 1, bias=False)
+        self.head_dropout = nn.Dropout(job.get("headDropout") or 0.0)
         self.head = nn.Linear(width, job["outputSize"])
 
     def forward(self, x, lengths):
@@ -174,7 +176,7 @@ class Classifier(nn.Module):
         out, state = self.rnn(packed)
         h = state[0] if isinstance(state, tuple) else state  # [L*D, B, H], in the batch's order
         if self.pooling == "last":
-            return self.head(torch.cat([h[-self.directions + d] for d in range(self.directions)], dim=1))
+            return self.head(self.head_dropout(torch.cat([h[-self.directions + d] for d in range(self.directions)], dim=1)))
         o, _ = pad_packed_sequence(out, batch_first=True)  # [B, T, D*H], zeros past each length
         valid = torch.arange(o.shape[1])[None, :] < lengths[:, None]  # [B, T]
         if self.pooling == "mean":
@@ -185,7 +187,7 @@ class Classifier(nn.Module):
             e = self.attention.score(torch.tanh(self.attention.proj(o))).squeeze(2)  # [B, T]
             w = torch.softmax(e.masked_fill(~valid, float("-inf")), dim=1)
             pooled = (w[:, :, None] * o).sum(dim=1)
-        return self.head(pooled)
+        return self.head(self.head_dropout(pooled))
 
 
 def predictions(model, split):

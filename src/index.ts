@@ -160,7 +160,7 @@ export {
 
 // Classification: the task (config, data preparation, record), classifiers loaded from model files, evaluation, and the bag-of-words logistic-regression baseline.
 export {
-  CLASSIFY_DEFAULTS, CLASSIFY_FORMATS, CLASSIFY_MAX_TIME_MS, DEFAULT_EMBEDDING_DIM, normalizeClassifyConfig, type ClassifyConfig, type ClassifyFormat,
+  CLASSIFY_DEFAULTS, CLASSIFY_FORMATS, CLASSIFY_MAX_TIME_MS, DEFAULT_EMBEDDING_DIM, normalizeClassifyConfig, classifierArchitecture, type ClassifyConfig, type ClassifyFormat,
   readExamples, prepareClassify, classList, detectFormat, type ClassifyInput, type ClassifyData, type ClassifyMetadata, type RawExamples,
   classifyTask, classifierConfig, CLASSIFY_METADATA_KEY, type ClassifyStartDetails,
   loadClassifier, classifierOf, encodeTexts, checkSequences, classProbabilities, topK, predictedClasses, readPredictInputs,

@@ -24,7 +24,7 @@ import { WasmBackend } from '../kernels/wasm/wasm-backend.js';
 import { runTask } from '../tasks/run-task.js';
 import { BEST_MODEL_FILE_NAME } from '../tasks/run-directory.js';
 import { bowBaselineAccuracy } from '../tasks/classify/bow-baseline.js';
-import { type ClassifyConfig, normalizeClassifyConfig } from '../tasks/classify/config.js';
+import { type ClassifyConfig, classifierArchitecture, normalizeClassifyConfig } from '../tasks/classify/config.js';
 import { evaluateClassifierOn } from '../tasks/classify/evaluate.js';
 import { encodeTexts, loadClassifier } from '../tasks/classify/predict.js';
 import { type ClassifyInput, classList, detectFormat, prepareClassify, readExamples } from '../tasks/classify/prepare.js';
@@ -179,8 +179,8 @@ async function runDataset(ds: Dataset, dataDir: string, work: string, backend: W
         test: torchSplit(testInputs, testLabels, F),
       },
       input: mc.input.kind === 'embedding' ? { kind: 'embedding', vocabSize: mc.input.vocabSize, embeddingDim: mc.input.embeddingDim } : mc.input as TorchClassifyJob['input'],
-      cell: config.cell as TorchClassifyJob['cell'], hiddenSize: config.hiddenSize, numLayers: config.numLayers, bidirectional: config.bidirectional,
-      dropout: config.dropout, pooling: config.pooling, outputSize: data.classes.length,
+      cell: mc.cell as TorchClassifyJob['cell'], hiddenSize: config.hiddenSize, numLayers: config.numLayers, bidirectional: mc.bidirectional!,
+      dropout: config.dropout, headDropout: mc.headDropout ?? 0, pooling: config.pooling, outputSize: data.classes.length,
       lr: config.lr, batchSize: config.batchSize, clipNorm: config.clipNorm ?? null, seconds: trainMs / 1000, threads: backend.threads, seed: config.seed,
       classWeights: data.classWeights ? Array.from(data.classWeights) : null,
     };
@@ -230,7 +230,8 @@ async function main(): Promise<void> {
   const torch = await findTorchPython();
   const work = f.keep ? resolve(f.keep) : await mkdtemp(join(tmpdir(), 'recur-classify-quality-'));
   const defaults = normalizeClassifyConfig({});
-  log(`classify quality: recur with default settings (${defaults.numLayers}×${defaults.hiddenSize} ${defaults.bidirectional ? 'bidirectional ' : ''}${defaults.cell}, ` +
+  const arch = (text: boolean) => { const a = classifierArchitecture(defaults, text); return `${defaults.numLayers}×${defaults.hiddenSize} ${a.bidirectional ? 'bidirectional ' : ''}${a.cell}${a.headDropout ? `, head dropout ${a.headDropout}` : ''}`; };
+  log(`classify quality: recur with default settings (${arch(true)} for text, ${arch(false)} for images, ` +
     `${defaults.pooling} pooling, batch ${defaults.batchSize}, lr ${defaults.lr}, validation ${defaults.validation} of the training part picks the best epoch) ` +
     `under a wall-time limit per dataset, ${backend.description}; data ${dataDir}; ${'skip' in torch ? 'no PyTorch row' : `PyTorch ${torch.version} (${torch.python})`}`);
   if ('skip' in torch) log(`PyTorch rows skipped: ${torch.skip}`);

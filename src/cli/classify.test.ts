@@ -17,7 +17,7 @@ const FAST = ['--threads', '1', '--json', '--hidden-size', '16', '--batch-size',
 const file = (name: string, text: string) => { writeFileSync(join(dir, name), text); return join(dir, name); };
 
 test('recur classify: sentiment table -> train, resume bit-exact, eval with a confusion matrix and plot, predict from arguments, stdin, --top-k, --json', () => {
-  const train = (out: string, ...more: string[]) => recur(['classify', 'train', '--data', SENTIMENT, '--out', out, ...FAST, '--lr', '0.02', ...more]);
+  const train = (out: string, ...more: string[]) => recur(['classify', 'train', '--data', SENTIMENT, '--out', out, ...FAST, '--lr', '0.02', '--patience', '50', ...more]);
   const straight = train(join(dir, 'sent'), '--max-epochs', '12');
   assert.equal(straight.status, 0, straight.stderr);
   const events = jsonLines(straight.stdout);
@@ -25,7 +25,10 @@ test('recur classify: sentiment table -> train, resume bit-exact, eval with a co
   assert.match(String(facts.classes), /^2: 0, 1$/);
   assert.ok(Number(facts.vocabulary) > 20, JSON.stringify(facts));
   const want = events.filter((e) => e.type === 'step').map((e) => e.loss);
-  assert.ok(want.at(-1)! < want[0]! * 0.5, `loss ${want[0]} -> ${want.at(-1)}`);
+  // Mean loss of the first and the last quarter of the step lines (head dropout makes single steps noisy).
+  const mean = (l: number[]) => l.reduce((a, b) => a + b, 0) / l.length;
+  const q = Math.floor(want.length / 4);
+  assert.ok(q >= 3 && mean(want.slice(-q)) < mean(want.slice(0, q)) * 0.5, `loss ${want.join(' ')}`);
 
   // Stopped after 5 epochs and resumed to 12: the same losses as the straight run.
   const half = train(join(dir, 'half'), '--max-epochs', '5');

@@ -41,10 +41,10 @@ test('normalizeModelConfig: pooling defaults to last for output last, is left ou
   assert.throws(() => normalizeModelConfig({ ...base, output: 'last', pooling: 'sum' as never }),
     { message: "RecurrentModel config: pooling must be 'last', 'mean', 'max', 'attention', got \"sum\"" });
   assert.throws(() => normalizeModelConfig({ ...base, output: 'last', pooling: null as never }), /pooling must be .*, got null$/);
-  assert.throws(() => normalizeModelConfig({ ...base, poolng: 'max' } as never), /unknown field "poolng"; the fields are .*output, pooling, batchFirst/);
+  assert.throws(() => normalizeModelConfig({ ...base, poolng: 'max' } as never), /unknown field "poolng"; the fields are .*output, pooling, headDropout, batchFirst/);
   // A config saved before the field existed loads as pooling 'last'.
   const old = JSON.parse(JSON.stringify({ ...base, kind: 'recurrent', cell: 'lstm', hiddenSize: 2, numLayers: 1, bidirectional: false, dropout: 0, bias: true, output: 'last', batchFirst: false }));
-  assert.deepEqual(normalizeModelConfig(old), { ...old, pooling: 'last' });
+  assert.deepEqual(normalizeModelConfig(old), { ...old, pooling: 'last', headDropout: 0 });
 });
 
 test('parameterShapes lists the attention parameters (PyTorch names) exactly as the built model', () => {
@@ -131,4 +131,27 @@ test('the model summary names the pooling', () => {
   assert.match(String(model('attention')), /\(attention\): AttentionPooling\(\n {4}features=4\n {4}\(proj\): Linear\(inFeatures=4, outFeatures=4, bias=true\)/);
   assert.match(String(model('last')), /pooling=last/);
   assert.doesNotMatch(String(new RecurrentModel({ input: { kind: 'dense', size: 2 }, outputSize: 2, hiddenSize: 2 })), /pooling/);
+});
+
+test('headDropout: checked, only with output last; zeroes pooled features in training, is the identity in eval mode', () => {
+  const base = { input: { kind: 'dense' as const, size: I }, outputSize: O };
+  assert.equal(normalizeModelConfig({ ...base, output: 'last' }).headDropout, 0);
+  assert.ok(!('headDropout' in normalizeModelConfig(base)), 'output sequence: no headDropout field');
+  assert.throws(() => normalizeModelConfig({ ...base, headDropout: 0.5 }), { message: "RecurrentModel config: headDropout needs output 'last' (the vector one head reads per sequence)" });
+  assert.throws(() => normalizeModelConfig({ ...base, output: 'last', headDropout: 1 }), { message: 'RecurrentModel config: headDropout must be in [0, 1), got 1' });
+  const x = new Tensor(randomFloats(new Rng(3), 5 * 6 * I), [5, 6, I]);
+  const withDrop = model('max', { headDropout: 0.5 }, 7), plain = model('max', {}, 7);
+  const logits = (m: RecurrentModel) => Array.from(m.forward(new Tape(backend), x).logits.data);
+  withDrop.eval(); plain.eval();
+  assert.deepEqual(logits(withDrop), logits(plain), 'eval mode: the same logits as without head dropout');
+  withDrop.train(); plain.train();
+  const a = logits(withDrop), b = logits(withDrop);
+  assert.notDeepEqual(a, logits(plain), 'training mode: dropped features change the logits');
+  assert.notDeepEqual(a, b, 'a new mask each forward');
+  const unseeded = new RecurrentModel(withDrop.config);
+  unseeded.loadStateDict(withDrop.stateDict());
+  unseeded.to(backend);
+  assert.throws(() => unseeded.forward(new Tape(backend), x), /headDropout 0.5 in training mode draws masks from an Rng/);
+  unseeded.eval();
+  assert.deepEqual(Array.from(unseeded.forward(new Tape(backend), x).logits.data), logits(plain));
 });

@@ -15,7 +15,7 @@ import {
 } from './recurrent.js';
 import { CELL_KINDS, type CellKind, isCellKind } from '../kernels/cell-kinds.js';
 import type { Tape } from '../autograd/tape.js';
-import { concatLast, maskedMaxPool, maskedMeanPool, reshape, select, transpose01 } from '../autograd/ops/index.js';
+import { concatLast, dropout, maskedMaxPool, maskedMeanPool, reshape, select, transpose01 } from '../autograd/ops/index.js';
 import { AttentionPooling } from './attention-pooling.js';
 import { Rng } from '../random/rng.js';
 import { IntTensor, Tensor } from '../tensor/tensor.js';
@@ -61,6 +61,13 @@ export interface RecurrentModelConfig {
    */
   pooling?: Pooling;
   /**
+   * With output 'last', inverted dropout on the vector the head reads, in training mode (as a
+   * Keras `Dropout` before the `Dense` layer, or `nn.Dropout` before `nn.Linear`). Optional so
+   * that configs written before it existed still load (as 0); `normalizeModelConfig` sets it for
+   * output 'last' and leaves it out for 'sequence'.
+   */
+  headDropout?: number;
+  /**
    * Batch-first input and output ([B, T] ids or [B, T, I] features; logits [B, T, O]) as
    * PyTorch's `batch_first` (default false: time-major). States stay [L*D, B, H]. Optional so
    * that configs written before it existed still load; `normalizeModelConfig` always sets it.
@@ -91,7 +98,7 @@ export const MAX_PARAMETERS = 2 ** 30;
 /** Most parameter tensors any valid config has: embedding, 4 per layer and direction, 3 of attention pooling, head weight and bias. */
 export const MAX_PARAMETER_TENSORS = 1 + MAX_NUM_LAYERS * 2 * 4 + 3 + 2;
 
-const FIELDS = ['input', 'cell', 'hiddenSize', 'numLayers', 'bidirectional', 'dropout', 'bias', 'outputSize', 'output', 'pooling', 'batchFirst', 'kind'];
+const FIELDS = ['input', 'cell', 'hiddenSize', 'numLayers', 'bidirectional', 'dropout', 'bias', 'outputSize', 'output', 'pooling', 'headDropout', 'batchFirst', 'kind'];
 const INPUT_FIELDS: Record<InputConfig['kind'], string[]> = {
   embedding: ['kind', 'vocabSize', 'embeddingDim', 'paddingIdx'], 'one-hot': ['kind', 'vocabSize'], dense: ['kind', 'size'],
 };
@@ -180,6 +187,10 @@ export function normalizeModelConfig(c: RecurrentModelConfigInput): RecurrentMod
   if (!POOLINGS.includes(pooling)) throw new Error(`${where}: pooling must be ${POOLINGS.map((p) => `'${p}'`).join(', ')}, got ${describeJsonValue(pooling)}`);
   if (out.output === 'last') out.pooling = pooling;
   else if (pooling !== 'last') throw new Error(`${where}: pooling '${pooling}' needs output 'last' (output 'sequence' applies the head at every step, pooling nothing)`);
+  const headDropout = or(c.headDropout, 0);
+  if (!(typeof headDropout === 'number' && headDropout >= 0 && headDropout < 1)) throw new Error(`${where}: headDropout must be in [0, 1), got ${describeJsonValue(headDropout)}`);
+  if (out.output === 'last') out.headDropout = headDropout;
+  else if (headDropout !== 0) throw new Error(`${where}: headDropout needs output 'last' (the vector one head reads per sequence)`);
   let total = 0;
   for (const [, shape] of parameterShapesOf(out)) total += shape.reduce((a, b) => a * b, 1);
   if (total > MAX_PARAMETERS) {
@@ -232,6 +243,8 @@ export class RecurrentModel extends Module {
   /** The attention of pooling 'attention' (undefined for other poolings). */
   readonly attention: AttentionPooling | undefined;
   readonly head: Linear;
+  /** Draws headDropout's masks (undefined for a model rebuilt to load a file). */
+  private readonly rng: Rng | undefined;
 
   /**
    * The names and shapes of the parameters a config gives, in `namedParameters()` order,
@@ -265,6 +278,17 @@ export class RecurrentModel extends Module {
     const D = c.bidirectional ? 2 : 1;
     if (c.pooling === 'attention') this.attention = this.registerModule('attention', new AttentionPooling(D * c.hiddenSize, { rng }));
     this.head = this.registerModule('head', new Linear(D * c.hiddenSize, c.outputSize, { rng }));
+    this.rng = rng;
+  }
+
+  /** The head on one pooled vector per sequence [B, F], after headDropout in training mode. */
+  private headOn(tape: Tape, pooled: Tensor): Tensor {
+    const p = this.config.headDropout ?? 0;
+    if (p > 0 && this.training) {
+      if (!this.rng) throw new Error(`RecurrentModel.forward: headDropout ${p} in training mode draws masks from an Rng, and this model was made without one; pass options.rng, or call eval() for inference`);
+      return this.head.forward(tape, dropout(tape, pooled, p, this.rng));
+    }
+    return this.head.forward(tape, pooled);
   }
 
   /**
@@ -308,21 +332,21 @@ export class RecurrentModel extends Module {
       const L = this.rnn.numLayers, D = this.rnn.numDirections;
       const finals = Array.from({ length: D }, (_, d) => select(tape, state.h, (L - 1) * D + d));
       const feat = D === 1 ? finals[0]! : concatLast(tape, finals);
-      return { logits: this.head.forward(tape, feat), state };
+      return { logits: this.headOn(tape, feat), state };
     }
     // The pooling ops read time-major [T, B, F]; the layer has checked the lengths.
     const steps = this.config.batchFirst ? transpose01(tape, output) : output;
     const lengths = options.lengths instanceof IntTensor ? options.lengths.data : options.lengths;
     if (pooling === 'attention') {
       const { pooled, weights } = this.attention!.forward(tape, steps, lengths);
-      return { logits: this.head.forward(tape, pooled), state, attention: this.config.batchFirst ? transpose01(tape, weights) : weights };
+      return { logits: this.headOn(tape, pooled), state, attention: this.config.batchFirst ? transpose01(tape, weights) : weights };
     }
     const pooled = pooling === 'mean' ? maskedMeanPool(tape, steps, lengths) : maskedMaxPool(tape, steps, lengths);
-    return { logits: this.head.forward(tape, pooled), state };
+    return { logits: this.headOn(tape, pooled), state };
   }
 
   protected override extraRepr(): string {
     const c = this.config;
-    return `cell=${c.cell}, output=${c.output}${c.output === 'last' ? `, pooling=${c.pooling ?? 'last'}` : ''}${c.batchFirst ? ', batchFirst=true' : ''}`;
+    return `cell=${c.cell}, output=${c.output}${c.output === 'last' ? `, pooling=${c.pooling ?? 'last'}` : ''}${c.headDropout ? `, headDropout=${c.headDropout}` : ''}${c.batchFirst ? ', batchFirst=true' : ''}`;
   }
 }

@@ -31,6 +31,8 @@ export interface TorchClassifyJob {
   bidirectional: boolean;
   /** Between stacked layers, as nn.LSTM's dropout. */
   dropout: number;
+  /** Dropout on the pooled vector before the head (nn.Dropout before nn.Linear); absent: 0. */
+  headDropout?: number;
   /** What the head reads, as recur's RecurrentModel pooling: last | mean | max | attention. */
   pooling: 'last' | 'mean' | 'max' | 'attention';
   /** Classes. */

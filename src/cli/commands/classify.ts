@@ -34,7 +34,7 @@ interface ClassifyTrainFlags extends DataFlags {
   maxLength?: number; stripAccents?: boolean; vectors?: string; freezeVectors?: boolean;
   validation?: number; classWeights?: ClassifyConfig['classWeights'];
   cell?: ClassifyConfig['cell']; embeddingDim?: number; hiddenSize?: number; numLayers?: number; bidirectional?: boolean;
-  pooling?: ClassifyConfig['pooling']; dropout?: number;
+  pooling?: ClassifyConfig['pooling']; dropout?: number; headDropout?: number;
 }
 
 /** The flags that say how a table is read, shared by train and eval. */
@@ -73,13 +73,15 @@ function registerTrain(classify: Command): void {
       .option('--freeze-vectors', 'keep the pre-trained vectors fixed')
       .option('--validation <fraction>', `share of the training data held out for validation, stratified by class (default ${D.validation})`, numberFlag('--validation', 0, 0.5, { loOpen: true }))
       .option('--class-weights <w>', 'none, or auto: weigh each class inversely to its frequency (imbalanced data)', choiceFlag('--class-weights', ['none', 'auto'] as const))
-      .option('--cell <type>', `recurrent cell: ${CELL_KINDS.join(', ')} (default ${D.cell})`, choiceFlag('--cell', CELL_KINDS))
+      .option('--cell <type>', `recurrent cell: ${CELL_KINDS.join(', ')}, or auto (default auto: lstm for text, gru for sequences of vectors)`, choiceFlag('--cell', ['auto', ...CELL_KINDS] as const))
       .option('--embedding-dim <n>', 'token embedding width (default 64, or the vectors\' own)', integerFlag('--embedding-dim', 1))
       .option('--hidden-size <n>', `hidden units per layer and direction (default ${D.hiddenSize})`, integerFlag('--hidden-size', 1))
       .option('--num-layers <n>', `stacked recurrent layers (default ${D.numLayers})`, integerFlag('--num-layers', 1))
-      .option('--no-bidirectional', 'read each sequence forwards only (default: both directions)')
+      .option('--bidirectional', 'read each sequence in both directions (default for text)')
+      .option('--no-bidirectional', 'read each sequence forwards only (default for sequences of vectors)')
       .option('--pooling <p>', `how the steps become one vector: ${POOLINGS.join(', ')} (default ${D.pooling})`, choiceFlag('--pooling', POOLINGS))
-      .option('--dropout <p>', 'dropout between recurrent layers, in [0, 1)', numberFlag('--dropout', 0, 1, { hiOpen: true })),
+      .option('--dropout <p>', 'dropout between recurrent layers, in [0, 1)', numberFlag('--dropout', 0, 1, { hiOpen: true }))
+      .option('--head-dropout <p>', 'dropout on the pooled vector the output layer reads, in [0, 1) (default auto: 0.5 for text, 0 for sequences of vectors)', numberFlag('--head-dropout', 0, 1, { hiOpen: true })),
     config(f) {
       if (!f.resume && !f.data) throw new Error('--data is required (a table, a directory of one file per class, a .jsonl file or IDX images with --labels)');
       return {
@@ -87,8 +89,8 @@ function registerTrain(classify: Command): void {
         multiLabel: f.multiLabel, labelSeparator: f.labelSeparator, strict: f.strict,
         tokenizer: f.tokenizer, lowercase: f.lowercase, specials: f.specials, minCount: f.minCount, maxVocab: f.maxVocab, maxLength: f.maxLength,
         stripAccents: f.stripAccents, vectors: f.vectors, freezeVectors: f.freezeVectors, validation: f.validation, classWeights: f.classWeights,
-        cell: f.cell, embeddingDim: f.embeddingDim, hiddenSize: f.hiddenSize, numLayers: f.numLayers, bidirectional: f.bidirectional === false ? false : undefined,
-        pooling: f.pooling, dropout: f.dropout,
+        cell: f.cell, embeddingDim: f.embeddingDim, hiddenSize: f.hiddenSize, numLayers: f.numLayers, bidirectional: f.bidirectional,
+        pooling: f.pooling, dropout: f.dropout, headDropout: f.headDropout,
       };
     },
     input: (f) => (f.data === undefined ? undefined

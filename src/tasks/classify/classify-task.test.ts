@@ -200,7 +200,7 @@ test("class weights 'auto' are inverse class frequency (scikit-learn's balanced)
   assert.equal((await prepare({ validation: 0.2 }, { text: rows.join('\n') })).data.classWeights, undefined);
 
   // The objective weighs each example's cross-entropy by its class: sum(w * loss) / sum(w), as PyTorch.
-  const model = classifierOf(config, prepared).model;
+  const model = classifierOf(config, prepared).model.eval(); // no head dropout: the loss of the logits below
   const batch = makeSequenceBatch(data.train, Int32Array.from({ length: 12 }, (_, i) => i * 3));
   const objective = classifyTask.objective(model, config, prepared, new Rng(0));
   const got = objective({ tape: new Tape(backend), batch, carried: null, step: 0 }).loss.data[0]!;
@@ -230,14 +230,14 @@ test('multi-label: 0/1 targets, sigmoid + binary cross-entropy, label sets predi
   assert.ok(data.train.targets!.some((t) => Array.from(t).filter((v) => v === 1).length > 1), 'examples with several labels');
 
   // The loss is the mean over examples and classes of sigmoid + binary cross-entropy, not a softmax.
-  const model = classifierOf(config, prepared).model;
+  const model = classifierOf(config, prepared).model.eval(); // no head dropout: the loss of the logits below
   const batch = makeSequenceBatch(data.train, Int32Array.of(0, 1, 2, 3, 4, 5, 6));
   const got = classifyTask.objective(model, config, prepared, new Rng(0))({ tape: new Tape(backend), batch, carried: null, step: 0 }).loss.data[0]!;
   const logits = model.forward(Tape.inference(backend), batch.inputs, { lengths: batch.lengths }).logits.data;
   const bce = Array.from(logits, (z, i) => Math.max(z, 0) - z * batch.targets!.data[i]! + Math.log1p(Math.exp(-Math.abs(z))));
   assert.ok(Math.abs(got - mean(bce)) < 1e-5, `${got} vs ${mean(bce)}`);
 
-  const r = await runTask(classifyTask, { backend, input: { text }, config: { ...QUICK, multiLabel: true, validation: 0.2, lr: 0.03, maxSteps: 60 } });
+  const r = await runTask(classifyTask, { backend, input: { text }, config: { ...QUICK, multiLabel: true, validation: 0.2, lr: 0.03, maxSteps: 60, headDropout: 0 } });
   assert.ok(mean(r.losses.slice(-5)) < 0.3 * mean(r.losses.slice(0, 3)), `${r.losses[0]} -> ${r.losses.at(-1)}`);
   const c: Classifier = { model: r.model, meta: r.prepared.data.meta, tokenizer: r.prepared.data.tokenizer };
   const probs = classProbabilities(c, backend, encodeTexts(c, ['apricot cherry and more', 'banana and more', 'apple blueberry coconut and more']));
@@ -249,7 +249,7 @@ test('every pooling with every cell trains: the loss falls on a separable toy pr
   const text = separableTable(7);
   for (const cell of CELL_KINDS) {
     for (const pooling of POOLINGS) {
-      const r = await runTask(classifyTask, { backend, input: { text }, config: { ...QUICK, cell, pooling, embeddingDim: 8, batchSize: 16, lr: 0.03, warmupSteps: 0, maxSteps: 40 } });
+      const r = await runTask(classifyTask, { backend, input: { text }, config: { ...QUICK, cell, pooling, embeddingDim: 8, batchSize: 16, lr: 0.03, warmupSteps: 0, maxSteps: 40, headDropout: 0 } });
       const first = mean(r.losses.slice(0, 3)), last = mean(r.losses.slice(-5));
       assert.ok(last < 0.7 * first, `${cell} ${pooling}: loss ${first.toFixed(3)} -> ${last.toFixed(3)}`);
     }
@@ -300,4 +300,21 @@ test('bad input: each error names the file, the row and the problem', async () =
   assert.deepEqual(topK(p, ['a', 'b', 'c'], 0, 2).map((r) => r.label), ['b', 'a']);
   assert.equal(topK(p, ['a', 'b', 'c'], 0, 9).length, 3);
   for (const k of [0, -1, 1.5, Number.NaN]) assert.throws(() => topK(p, ['a', 'b', 'c'], 0, k), /^Error: topK: k must be an integer >= 1/);
+});
+
+test("cell, bidirectional and headDropout 'auto': a bidirectional LSTM with head dropout 0.5 for text, a forwards GRU without for vectors; given values win, bad ones are named", async () => {
+  const arch = async (config: Partial<ClassifyConfig>, input: ClassifyInput) => {
+    const { config: c, prepared } = await prepare(config, input);
+    const m = classifyTask.buildModel(c, prepared, new Rng(1)).config;
+    return [m.cell, m.bidirectional, m.headDropout, classifyTask.describe!(c, prepared, classifyTask.buildModel(c, prepared, new Rng(1))).facts.find(([k]) => k === 'architecture')?.[1]];
+  };
+  assert.deepEqual(await arch({}, { dataPath: SENTIMENT }),
+    ['lstm', true, 0.5, 'bidirectional lstm, head dropout 0.5, chosen for text (--cell, --bidirectional or --no-bidirectional, --head-dropout to set)']);
+  assert.deepEqual(await arch({}, { dataPath: IMAGES, labelsPath: LABELS }),
+    ['gru', false, 0, 'forwards gru, head dropout 0, chosen for sequences of vectors (--cell, --bidirectional or --no-bidirectional, --head-dropout to set)']);
+  assert.deepEqual(await arch({ cell: 'rnn-tanh', bidirectional: true, headDropout: 0.25 }, { dataPath: SEQUENCES }), ['rnn-tanh', true, 0.25, undefined]);
+  assert.deepEqual(await arch({ bidirectional: false }, { dataPath: SENTIMENT }), ['lstm', false, 0.5, 'forwards lstm, head dropout 0.5, chosen for text (--cell, --bidirectional or --no-bidirectional, --head-dropout to set)']);
+  assert.throws(() => normalizeClassifyConfig({ bidirectional: 'yes' as never }), { message: 'classify config: bidirectional must be true, false or \'auto\', got "yes"' });
+  assert.throws(() => normalizeClassifyConfig({ cell: 'transformer' as never }), /classify config: cell must be .*auto.*lstm/);
+  assert.throws(() => normalizeClassifyConfig({ headDropout: 1 }), /classify config: headDropout must be/);
 });

@@ -58,15 +58,25 @@ export interface ClassifyConfig extends TrainConfig {
    */
   classWeights: 'none' | 'auto';
 
-  cell: CellKind;
+  /**
+   * The recurrent cell; 'auto': LSTM for text (tokens), GRU for sequences of vectors (see
+   * `classifierArchitecture`).
+   */
+  cell: CellKind | 'auto';
   /** Width of the token embedding (0: 64, or a vectors file's own dimension; another value than the file's is an error). */
   embeddingDim: number;
   hiddenSize: number;
   numLayers: number;
-  bidirectional: boolean;
+  /** Read each sequence in both directions; 'auto': yes for text, no for sequences of vectors. */
+  bidirectional: boolean | 'auto';
   pooling: Pooling;
   /** Dropout between stacked recurrent layers. */
   dropout: number;
+  /**
+   * Dropout on the pooled vector the output layer reads (Keras: `Dropout` before `Dense`);
+   * 'auto': 0.5 for text, 0 for sequences of vectors.
+   */
+  headDropout: number | 'auto';
 }
 
 /** Defaults that reach the issue's quality targets on this machine's two cores. */
@@ -74,7 +84,7 @@ export const CLASSIFY_DEFAULTS: Readonly<ClassifyConfig> = Object.freeze({
   format: 'auto', header: 'auto', separator: 'auto', multiLabel: false, labelSeparator: ',', strict: false,
   tokenizer: 'auto', lowercase: 'auto', specials: [], minCount: 1, maxVocab: 20000, maxLength: 0, stripAccents: false, freezeVectors: false,
   validation: 0.1, classWeights: 'none',
-  cell: 'lstm', embeddingDim: 0, hiddenSize: 128, numLayers: 1, bidirectional: true, pooling: 'max', dropout: 0,
+  cell: 'auto', embeddingDim: 0, hiddenSize: 128, numLayers: 1, bidirectional: 'auto', pooling: 'max', dropout: 0, headDropout: 'auto',
   lr: 3e-3, minLrRatio: 0.05, warmupSteps: 50, clipNorm: 1, batchSize: 64, accumulate: 1, seed: 1,
   maxEpochs: 30, evalEvery: 'epoch', checkpointEvery: 'epoch', patience: 3,
 } satisfies ClassifyConfig);
@@ -99,9 +109,10 @@ export function normalizeClassifyConfig(partial: Partial<ClassifyConfig> = {}): 
   f.choice('tokenizer', ['auto', 'word', 'char']);
   f.choice('lowercase', ['auto', 'yes', 'no']);
   f.choice('classWeights', ['none', 'auto']);
-  f.choice('cell', CELL_KINDS);
+  f.choice('cell', ['auto', ...CELL_KINDS]);
   f.choice('pooling', POOLINGS);
-  for (const name of ['multiLabel', 'strict', 'stripAccents', 'freezeVectors', 'bidirectional'] as const) {
+  if (c.bidirectional !== 'auto' && typeof c.bidirectional !== 'boolean') throw new Error(`${where}: bidirectional must be true, false or 'auto', got ${JSON.stringify(c.bidirectional)}`);
+  for (const name of ['multiLabel', 'strict', 'stripAccents', 'freezeVectors'] as const) {
     if (typeof c[name] !== 'boolean') throw new Error(`${where}: ${name} must be true or false, got ${JSON.stringify(c[name])}`);
   }
   for (const name of ['textColumn', 'labelColumn', 'vectors'] as const) {
@@ -115,9 +126,26 @@ export function normalizeClassifyConfig(partial: Partial<ClassifyConfig> = {}): 
   f.int('embeddingDim', 0); f.int('hiddenSize', 1); f.int('numLayers', 1);
   f.num('validation', 0, 0.5, true, false);
   f.num('dropout', 0, 1, false, true);
+  if (c.headDropout !== 'auto') f.num('headDropout', 0, 1, false, true);
   if (c.maxVocab > 0 && c.maxVocab < 3) throw new Error(`${where}: maxVocab must leave room for [PAD], [UNK] and a token (at least 3), got ${c.maxVocab}`);
   if (c.dropout > 0 && c.numLayers === 1) throw new Error(`${where}: dropout applies between recurrent layers, and numLayers 1 has none`);
   if (c.classWeights === 'auto' && c.multiLabel) throw new Error(`${where}: classWeights 'auto' weighs the classes of single-label data; with multiLabel (a sigmoid per class) use classWeights 'none'`);
   if (c.freezeVectors && c.vectors === undefined) throw new Error(`${where}: freezeVectors needs vectors (a GloVe or word2vec text file)`);
   return checkTrainConfig(c, where, CLASSIFY_MAX_TIME_MS);
+}
+
+/**
+ * The cell, direction and head dropout a run uses: the config's, or for 'auto' what validation
+ * accuracy favoured in the quality runs' time budgets (`npm run quality:classify`): text
+ * (thousands of short token sequences) as a bidirectional LSTM with dropout 0.5 before the
+ * output layer; sequences of vectors (60,000 images row by row) as a forwards GRU without it,
+ * about twice as fast per epoch, so that a budget buys more passes.
+ */
+export function classifierArchitecture(config: Pick<ClassifyConfig, 'cell' | 'bidirectional' | 'headDropout'>, text: boolean): { cell: CellKind; bidirectional: boolean; headDropout: number; auto: boolean } {
+  return {
+    cell: config.cell === 'auto' ? (text ? 'lstm' : 'gru') : config.cell,
+    bidirectional: config.bidirectional === 'auto' ? text : config.bidirectional,
+    headDropout: config.headDropout === 'auto' ? (text ? 0.5 : 0) : config.headDropout,
+    auto: config.cell === 'auto' || config.bidirectional === 'auto' || config.headDropout === 'auto',
+  };
 }

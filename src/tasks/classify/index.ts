@@ -4,7 +4,7 @@
  * record, prediction and evaluation; and the bag-of-words logistic-regression baseline the quality run prints beside it.
  */
 export {
-  CLASSIFY_DEFAULTS, CLASSIFY_FORMATS, CLASSIFY_MAX_TIME_MS, DEFAULT_EMBEDDING_DIM, normalizeClassifyConfig,
+  CLASSIFY_DEFAULTS, CLASSIFY_FORMATS, CLASSIFY_MAX_TIME_MS, DEFAULT_EMBEDDING_DIM, normalizeClassifyConfig, classifierArchitecture,
   type ClassifyConfig, type ClassifyFormat,
 } from './config.js';
 export {

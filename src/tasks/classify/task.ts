@@ -13,7 +13,7 @@ import type { StartDetails } from '../../train/events.js';
 import { METRIC_SPECS } from '../../train/metrics.js';
 import { evaluateSequences, sequenceObjective } from '../../train/sequence-objectives.js';
 import type { Prepared, Task } from '../task.js';
-import { CLASSIFY_DEFAULTS, CLASSIFY_RUN_CONTROL, type ClassifyConfig, normalizeClassifyConfig } from './config.js';
+import { CLASSIFY_DEFAULTS, CLASSIFY_RUN_CONTROL, type ClassifyConfig, classifierArchitecture, normalizeClassifyConfig } from './config.js';
 import { type ClassifyData, type ClassifyInput, type ClassifyMetadata, type RawExamples, detectFormat, prepareClassify, readExamples } from './prepare.js';
 
 /** The model-file metadata key of this task's settings (`ClassifyMetadata` as JSON). */
@@ -28,9 +28,10 @@ export function classifierConfig(config: ClassifyConfig, data: Pick<ClassifyData
   const input = data.tokenizer
     ? { kind: 'embedding' as const, vocabSize: data.tokenizer.size, embeddingDim: data.embeddingDim, paddingIdx: 0 }
     : { kind: 'dense' as const, size: data.features! };
+  const { cell, bidirectional, headDropout } = classifierArchitecture(config, data.tokenizer !== null);
   return {
-    input, cell: config.cell, hiddenSize: config.hiddenSize, numLayers: config.numLayers, bidirectional: config.bidirectional,
-    dropout: config.dropout, outputSize: data.classes.length, output: 'last', pooling: config.pooling,
+    input, cell, bidirectional, hiddenSize: config.hiddenSize, numLayers: config.numLayers,
+    dropout: config.dropout, outputSize: data.classes.length, output: 'last', pooling: config.pooling, headDropout,
   };
 }
 
@@ -119,6 +120,8 @@ export const classifyTask: Task<ClassifyConfig, ClassifyInput, ClassifyData, Rec
       classes: data.classes.length,
       facts: [
         ['classes', `${data.classes.length}${config.multiLabel ? ' (multi-label)' : ''}: ${data.classes.slice(0, 8).join(', ')}${data.classes.length > 8 ? ', ...' : ''}`],
+        ...(classifierArchitecture(config, data.tokenizer !== null).auto
+          ? [['architecture', `${c.bidirectional ? 'bidirectional ' : 'forwards '}${c.cell}, head dropout ${c.headDropout}, chosen for ${data.tokenizer ? 'text' : 'sequences of vectors'} (--cell, --bidirectional or --no-bidirectional, --head-dropout to set)`] as [string, string]] : []),
         ...(data.tokenizer ? [['vocabulary', data.tokenizer.size] as [string, number]] : []),
         ...(data.classWeights ? [['class weights', `balanced, ${Math.min(...data.classWeights).toFixed(2)} to ${Math.max(...data.classWeights).toFixed(2)}`] as [string, string]] : []),
         ...data.facts,
