@@ -132,11 +132,16 @@ test('recur classify: bad input is one clear line, a non-zero exit, and touches 
   const before = readdirSync(run).map((f) => [f, statSync(join(run, f)).mtimeMs, readFileSync(join(run, f))] as const);
   const lm = join(dir, 'lm-run');
   assert.equal(recur(['lm', 'train', '--text', SENTIMENT, '--out', lm, '--max-steps', '1', '--threads', '1', '--hidden-size', '8', '--batch-size', '2', '--seq-len', '16', '--json']).status, 0);
+  // An IDX images file whose header counts 24 images of 28x28 but whose data stops after 100 bytes.
+  const idxShort = join(dir, 'short-images-idx3-ubyte');
+  writeFileSync(idxShort, Uint8Array.from([0, 0, 8, 3, 0, 0, 0, 24, 0, 0, 0, 28, 0, 0, 0, 28, ...new Array<number>(100).fill(7)]));
   const cases: [string[], RegExp, string?][] = [
     [['--label-column', 'sentiment'], /column 'sentiment' not found in .*sentiment-tiny.tsv; the columns are/],
     [['--data', file('one-class.tsv', 'good\t1\nfine\t1\nnice\t1\n')], /at least 2 classes/],
     [['--data', file('empty-row.tsv', 'good\t1\n\t0\nbad\t0\n'), '--strict'], /line 2.*empty/i],
     [['--data', fixture('tiny-images-idx3-ubyte.gz'), '--labels', fixture('tiny-labels-bad-count-idx1-ubyte.gz')], /24 images .* 20 labels/],
+    [['--data', idxShort, '--labels', fixture('tiny-labels-idx1-ubyte.gz')], /dims \[24, 28, 28\] needs 18816 bytes after the 16-byte header, got 100/],
+    [['--data', file('ragged.jsonl', '{"sequence": [[1, 2], [3, 4]], "label": "a"}\n{"sequence": [[1, 2], [3]], "label": "b"}\n')], /line 2.*step 1 has 1 values but step 0 has 2/],
     [['--vectors', file('ragged.txt', 'good 1 2 3\nbad 1 2\n')], /line 2 has 2 values/],
     [['--vectors', fixture('vectors-tiny.txt'), '--embedding-dim', '5'], /8 dimensions but --embedding-dim is 5/],
     [['--validation-data', file('unseen.tsv', 'good\t1\nbad\t0\nmeh\t2\n')], /label '2'.*training data does not have/],
