@@ -28,7 +28,7 @@ export {
 export {
   linear, matmul, type MatmulOptions, add, mul, scale, activation, tanh, sigmoid, relu, softmax, sum, mean,
   reshape, transpose01, select, stack, concatLast, embedding, dropout,
-  maskedMeanPool, maskedMaxPool, attentionPool, type AttentionPoolResult,
+  maskedMeanPool, maskedMaxPool, attentionPool, type AttentionPoolResult, stepDot, addToSteps,
   lstmCell, type LstmState, gruCell,
   recurrentLayer, type RecurrentWeights, type RecurrentLayerOptions, type RecurrentLayerResult,
 } from './autograd/index.js';
@@ -170,4 +170,19 @@ export {
   bagOfWords, logisticRegressionObjective, trainLogisticRegression, LogisticRegressionModel, bowBaselineAccuracy,
   type CsrMatrix, type BagOfWordsOptions, type BagOfWords, type LogisticRegressionOptions,
   type LabelledTokens, type BowBaselineInput, type BowBaselineResult,
+} from './tasks/index.js';
+
+// Sequence to sequence: the encoder-decoder model kind, decoding (greedy, sampling, beam search), the task, translation, sacreBLEU-exact BLEU and chrF, and the date-normalisation generator.
+export {
+  EncoderDecoder, normalizeEncoderDecoderConfig, encoderDecoderParameterShapes, encoderDecoderKind, ATTENTION_KINDS, MAX_SEQ2SEQ_LAYERS,
+  type EncoderDecoderConfig, type EncoderDecoderConfigInput, type AttentionKind, type Encoded, type DecoderStep,
+  decode, type DecodeOptions, type DecodeMethod, type Hypothesis,
+  SEQ2SEQ_DEFAULTS, SEQ2SEQ_MAX_TIME_MS, normalizeSeq2seqConfig, teacherForcingAt, type Seq2seqConfig, type Seq2seqTokenizerLevel,
+  PairBatcher, makePairBatch, type PairSet, type PairBatch,
+  parsePairs, splitBySource, prepareSeq2seq, tokenizersOf, GO_TOKEN, EOS_TOKEN, type RawPairs, type Seq2seqData, type Seq2seqMetadata,
+  seq2seqTask, encoderDecoderConfig, pairLoss, greedyScore, normalizeReference, SEQ2SEQ_METADATA_KEY, SEQ2SEQ_METRICS, type Seq2seqInput,
+  loadTranslator, translatorOf, encodeSources, translate, evaluateTranslatorOn, renderSeq2seqEvaluation,
+  type Translator, type UnknownPolicy, type EncodeOptions, type EncodedSources, type Translation, type Seq2seqEvaluation,
+  tokenize13a, corpusBleu, corpusChrf, type BleuOptions, type BleuScore, type ChrfOptions, type ChrfScore,
+  generateDatePairs, writeDatePairsTsv, formatDate, DATE_FORMATS, type DatePair, type CalendarDate, type DatePairOptions,
 } from './tasks/index.js';

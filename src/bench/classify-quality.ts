@@ -14,9 +14,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { loadClassFiles, loadLabelledTable } from '../data/labelled-text-file.js';
 import { stratifiedSplit } from '../data/split.js';
 import { Tokenizer } from '../data/tokenizer.js';
@@ -32,8 +31,9 @@ import { classifierConfig, classifyTask } from '../tasks/classify/task.js';
 import { classificationReport } from '../train/metrics.js';
 import { findTorchPython } from './peers/python.js';
 import { type TorchClassifyJob, runTorchPeer, torchSplit } from './peers/torch-classify.js';
+import { markdownTable } from './markdown-table.js';
+import { qualityArgs } from './quality-args.js';
 
-const SHARED_DATA = fileURLToPath(new URL('../../../shared/data', import.meta.url));
 
 type Key = 'fashion' | 'names' | 'sentiment';
 interface Dataset {
@@ -204,31 +204,18 @@ function printTable(results: Result[]): void {
   const sc = (s: Scores) => `${pct(s.accuracy)} (F1 ${s.macroF1.toFixed(3)})`;
   const head = ['data', 'split', 'target', 'recur: accuracy (macro-F1)', 'epochs (best)', 'PyTorch, same time', 'bag-of-words LR', 'majority', 'result'];
   const rows = results.map((x) => [
-    x.title, x.split, `≥ ${pct(x.target)}`, sc(x.recur), `${x.recur.epochs} (${x.recur.bestEpoch})`,
+    x.title, x.split, `≥ ${pct(x.target)}`, sc(x.recur), `${x.recur.epochs.toFixed(1)} (${x.recur.bestEpoch})`,
     'skipped' in x.torch ? '-' : `${sc(x.torch)}, ${x.torch.epochs.toFixed(1)} ep`, x.bagOfWords ? sc(x.bagOfWords) : '-', pct(x.majority), x.pass ? 'PASS' : 'MISS',
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-  console.log(`\n${line(head)}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|\n${rows.map(line).join('\n')}`);
+  console.log(`\n${markdownTable(head, rows)}`);
 }
 
 async function main(): Promise<void> {
-  const { values: f } = parseArgs({
-    options: { data: { type: 'string' }, only: { type: 'string' }, json: { type: 'boolean' }, keep: { type: 'string' }, threads: { type: 'string' } },
-    strict: true, allowPositionals: false,
-  });
-  const dataDir = resolve(f.data ?? SHARED_DATA);
-  const keys = DATASETS.map((d) => d.key);
-  const only = f.only === undefined ? keys : f.only.split(',').map((k) => k.trim());
-  const unknown = only.find((k) => !keys.includes(k as Key));
-  if (unknown !== undefined) throw new Error(`--only takes ${keys.join(', ')} (comma-separated), got '${unknown}'`);
-  const threads = f.threads === undefined ? undefined : Number(f.threads);
-  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) throw new Error(`--threads must be an integer >= 1, got '${f.threads}'`);
-  const json = f.json === true;
-  const log = (s: string) => { if (!json) console.log(s); };
+  const args = qualityArgs(DATASETS.map((d) => d.key));
+  const { dataDir, only, json, threads, log } = args;
   const backend = await WasmBackend.create(threads === undefined ? {} : { threads });
   const torch = await findTorchPython();
-  const work = f.keep ? resolve(f.keep) : await mkdtemp(join(tmpdir(), 'recur-classify-quality-'));
+  const work = args.keep ?? await mkdtemp(join(tmpdir(), 'recur-classify-quality-'));
   const defaults = normalizeClassifyConfig({});
   const arch = (text: boolean) => { const a = classifierArchitecture(defaults, text); return `${defaults.numLayers}×${defaults.hiddenSize} ${a.bidirectional ? 'bidirectional ' : ''}${a.cell}${a.headDropout ? `, head dropout ${a.headDropout}` : ''}`; };
   log(`classify quality: recur with default settings (${arch(true)} for text, ${arch(false)} for images, ` +
@@ -254,13 +241,13 @@ async function main(): Promise<void> {
       results.push(r);
       if (json) console.log(JSON.stringify(r));
       else {
-        log(`  recur ${r.recur.model}: ${r.recur.epochs} epochs (${r.recur.steps} steps, ${r.recur.seconds.toFixed(0)} s, stopped by ${r.recur.reason}); ` +
+        log(`  recur ${r.recur.model}: ${r.recur.epochs.toFixed(1)} epochs (${r.recur.steps} steps, ${r.recur.seconds.toFixed(0)} s, stopped by ${r.recur.reason}); ` +
           `test accuracy ${pct(r.recur.accuracy)}, macro-F1 ${r.recur.macroF1.toFixed(4)}`);
         if (!('skipped' in r.torch)) log(`  PyTorch ${r.torch.version}: ${r.torch.epochs.toFixed(1)} epochs (${r.torch.steps} steps, ${r.torch.seconds.toFixed(0)} s); test accuracy ${pct(r.torch.accuracy)}, macro-F1 ${r.torch.macroF1.toFixed(4)}`);
       }
     }
   } finally {
-    if (!f.keep) await rm(work, { recursive: true, force: true });
+    if (!args.keep) await rm(work, { recursive: true, force: true });
   }
   if (!json && results.length) printTable(results);
   if (failed) process.exitCode = 1;

@@ -14,9 +14,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { renderEvaluation } from '../cli/commands/forecast.js';
 import { WasmBackend } from '../kernels/wasm/wasm-backend.js';
 import { runTask } from '../tasks/run-task.js';
@@ -27,9 +26,10 @@ import type { TrainEvent } from '../train/events.js';
 import { QUALITY_SERIES, type QualityKey, type QualitySeries, noiseFloor, noisySine, qualityLimit, trainingPart } from './forecast-quality-series.js';
 import { findTorchPython } from './peers/python.js';
 import { decodeTorchOutputs, holdoutOf, torchExport, torchUnsupported, trainTorch } from './peers/torch-forecast.js';
+import { markdownTable } from './markdown-table.js';
+import { qualityArgs } from './quality-args.js';
 
 /** The shared series, beside the checkout (as src/testing/timeseries.ts finds them). */
-const SHARED_DATA = fileURLToPath(new URL('../../../shared/data/timeseries', import.meta.url));
 
 interface TorchResult {
   version: string;
@@ -166,38 +166,25 @@ function printSummary(results: SeriesResult[]): void {
     fig(x, x.methods[0]), 'skipped' in x.torch ? '-' : fig(x, x.torch.score), fig(x, pick(x, 'seasonal naive')), fig(x, pick(x, 'Holt-Winters')),
     x.pass ? 'PASS' : 'MISS', secs(x.ms.total),
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-  console.log(`\n${line(head)}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|\n${rows.map(line).join('\n')}`);
+  console.log(`\n${markdownTable(head, rows)}`);
 }
 
 async function main(): Promise<void> {
-  const { values: f } = parseArgs({
-    options: { data: { type: 'string' }, only: { type: 'string' }, json: { type: 'boolean' }, keep: { type: 'string' }, threads: { type: 'string' } },
-    strict: true, allowPositionals: false,
-  });
-  const dataDir = resolve(f.data ?? SHARED_DATA);
-  const keys = QUALITY_SERIES.map((s) => s.key);
-  const only = f.only === undefined ? keys : f.only.split(',').map((k) => k.trim());
-  const unknown = only.find((k) => !keys.includes(k as QualityKey));
-  if (unknown !== undefined) throw new Error(`--only takes ${keys.join(', ')} (comma-separated), got '${unknown}'`);
-  const threads = f.threads === undefined ? undefined : Number(f.threads);
-  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) throw new Error(`--threads must be an integer >= 1, got '${f.threads}'`);
-  const json = f.json === true;
-  const log = (s: string) => { if (!json) console.log(s); };
+  const args = qualityArgs(QUALITY_SERIES.map((s) => s.key), { dataSubdir: 'timeseries' });
+  const { dataDir, only, json, threads, log } = args;
 
   const backend = await WasmBackend.create(threads === undefined ? {} : { threads });
   const torch = await findTorchPython();
-  const work = f.keep ? resolve(f.keep) : await mkdtemp(join(tmpdir(), 'recur-forecast-quality-'));
+  const work = args.keep ?? await mkdtemp(join(tmpdir(), 'recur-forecast-quality-'));
   log(`forecast quality: recur with default settings, ${backend.description}; data ${dataDir}; ` +
-    `${'skip' in torch ? 'no PyTorch row' : `PyTorch ${torch.version} (${torch.python})`}${f.keep ? `; runs kept in ${work}` : ''}`);
+    `${'skip' in torch ? 'no PyTorch row' : `PyTorch ${torch.version} (${torch.python})`}${args.keep ? `; runs kept in ${work}` : ''}`);
   if ('skip' in torch) log(`PyTorch rows skipped: ${torch.skip}`);
   else {
     log('PyTorch rows: the network select chose (cell, size, head, loss; ensembles summed) on recur\'s windows, Adam at recur\'s learning rate, batch size ' +
       'and clipping, for recur\'s training wall time (its validations and checkpoints included); a constant learning rate where recur warms up, ' +
       'decays, halves on plateaus and stops early; the last weights, as recur\'s model.safetensors');
   }
-  if (json) console.log(JSON.stringify({ run: { backend: backend.description, threads: backend.threads, data: dataDir, torch, kept: f.keep ? work : null } }));
+  if (json) console.log(JSON.stringify({ run: { backend: backend.description, threads: backend.threads, data: dataDir, torch, kept: args.keep ? work : null } }));
   const results: SeriesResult[] = [];
   let failed = false;
   try {
@@ -225,7 +212,7 @@ async function main(): Promise<void> {
       } else printSeries(r);
     }
   } finally {
-    if (!f.keep) await rm(work, { recursive: true, force: true });
+    if (!args.keep) await rm(work, { recursive: true, force: true });
   }
   if (!json && results.length) printSummary(results);
   if (failed) process.exitCode = 1;

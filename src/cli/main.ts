@@ -8,6 +8,7 @@ import { registerClassify } from './commands/classify.js';
 import { registerExport } from './commands/export.js';
 import { registerForecast } from './commands/forecast.js';
 import { registerLm } from './commands/lm.js';
+import { registerSeq2seq } from './commands/seq2seq.js';
 import { stdout } from './output.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerExport(program);
   registerForecast(program);
   registerLm(program);
+  registerSeq2seq(program);
   return program;
 }
 

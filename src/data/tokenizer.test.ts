@@ -36,6 +36,9 @@ test('word level: numbers become [NUM] (signs only at a word start), other digit
   assert.deepEqual(tok.tokenize('x.5 -.5'), ['x', '.', '[NUM]', '[NUM]']);
   const off = Tokenizer.fit(['x'], { numbers: false });
   assert.deepEqual(off.tokenize('3.5 -7'), ['3', '.', '5', '-', '7']);
+  // Neither numbers nor URLs: plain words and punctuation (translation keeps both as written).
+  const neither = Tokenizer.fit(['x'], { numbers: false, urls: false });
+  assert.deepEqual(neither.tokenize('See www.x.org, 3 times!'), ['see', 'www', '.', 'x', '.', 'org', ',', '3', 'times', '!']);
   const ws = Tokenizer.fit(['x'], { splitPunctuation: false });
   assert.deepEqual(ws.tokenize('-7 1,000 3.5. 12th'), ['[NUM]', '[NUM]', '3.5.', '12th']);
   // [NUM] has its id whatever the texts hold

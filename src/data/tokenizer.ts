@@ -338,8 +338,8 @@ function makeSplitter(o: NormalizedTokenizerOptions): Splitter {
     const re = new RegExp(parts.filter(Boolean).join('|'), 'gu');
     plain = (segment, out) => {
       for (const m of segment.matchAll(re)) {
-        const g = m.groups!;
-        out.push(g.url !== undefined ? URL_TOKEN : g.num !== undefined ? NUM_TOKEN : m[0]);
+        const g = m.groups; // absent when neither urls nor numbers adds a named group
+        out.push(g?.url !== undefined ? URL_TOKEN : g?.num !== undefined ? NUM_TOKEN : m[0]);
       }
     };
   } else {

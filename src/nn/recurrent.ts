@@ -13,7 +13,7 @@ import { recurrentLayer } from '../autograd/ops/recurrent-layer.js';
 import type { Activation } from '../kernels/backend.js';
 import { CELL_KINDS, type CellKind, cellKind } from '../kernels/cell-kinds.js';
 import { concatLast, select, stack } from '../autograd/ops/sequence-ops.js';
-import { dropout, transpose01 } from '../autograd/ops/index.js';
+import { dropout, reshape, transpose01 } from '../autograd/ops/index.js';
 import { uniform } from './init.js';
 import { Rng } from '../random/rng.js';
 import { IntTensor, Tensor } from '../tensor/tensor.js';
@@ -209,8 +209,9 @@ export abstract class RecurrentBase extends Module {
     const B = x.shape[0]!;
     if (state) this.checkState(where, 'state', state, B);
     const steps = this.batchFirst ? [B, 1, this.inputSize] : [1, B, this.inputSize];
-    const { output, state: next } = this.forward(tape, x.reshape(steps), state ? { initialState: state } : {});
-    return { y: output.reshape([B, this.hiddenSize]), state: next };
+    // Reshapes on the tape, so that a step inside a training loop (a decoder) carries gradients.
+    const { output, state: next } = this.forward(tape, reshape(tape, x, steps), state ? { initialState: state } : {});
+    return { y: reshape(tape, output, [B, this.hiddenSize]), state: next };
   }
 
   private dropoutRng(where: string): Rng {

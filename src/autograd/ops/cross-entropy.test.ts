@@ -86,3 +86,25 @@ test('crossEntropy: argument errors', () => {
   const mask = tape.watch(Tensor.from([1, 1, 1]));
   assert.throws(() => crossEntropy(tape, logits(), targets, { mask }), /crossEntropy: mask is treated as a constant/);
 });
+
+test('crossEntropy: label smoothing by hand (PyTorch label_smoothing), its gradient, ignored rows, and its range', () => {
+  const tape = new Tape(new ReferenceBackend());
+  const e = 0.1;
+  // Row 0: p = [1/4, 3/4], y = 0: -(1 - e) log(1/4) - (e/2)(log(1/4) + log(3/4)).
+  // Row 1: p = [1/4, 3/4], y = 1: -(1 - e) log(3/4) - (e/2)(log(1/4) + log(3/4)). Row 2 ignored.
+  const both = Math.log(1 / 4) + Math.log(3 / 4);
+  const r0 = -(1 - e) * Math.log(1 / 4) - (e / 2) * both;
+  const r1 = -(1 - e) * Math.log(3 / 4) - (e / 2) * both;
+  assertClose(crossEntropy(tape, logits(), targets, { reduction: 'none', labelSmoothing: e }).data, [r0, r1, 0], {}, 'none');
+  assertClose(crossEntropy(tape, logits(), targets, { labelSmoothing: e }).data, [(r0 + r1) / 2], {}, 'mean');
+  const rng = new Rng(5);
+  const x = new Tensor(randomFloats(rng, 4 * 5, -2, 2), [4, 5]);
+  const y = IntTensor.from([3, -100, 0, 4]);
+  for (const reduction of ['mean', 'sum', 'none'] as const) {
+    gradcheck((t, [xi]) => crossEntropy(t, xi!, y, { labelSmoothing: 0.25, reduction }), [x]);
+  }
+  gradcheck((t, [xi]) => crossEntropy(t, xi!, y, { labelSmoothing: 0.25, mask: Tensor.from([1, 1, 0.5, 2]) }), [x]);
+  for (const bad of [-0.1, 1, Number.NaN]) {
+    assert.throws(() => crossEntropy(tape, logits(), targets, { labelSmoothing: bad }), /crossEntropy: labelSmoothing must be a number in \[0, 1\)/);
+  }
+});

@@ -16,6 +16,11 @@ export interface CrossEntropyOptions {
   mask?: Tensor;
   /** 'mean' (default), 'sum', or 'none' for the [N] per-row losses. */
   reduction?: Reduction;
+  /**
+   * Label smoothing in [0, 1) (PyTorch's `label_smoothing`, default 0): the target is the mix
+   * (1 - e) onehot(y) + e / V of the one-hot and the uniform distribution.
+   */
+  labelSmoothing?: number;
 }
 
 /**
@@ -23,9 +28,10 @@ export interface CrossEntropyOptions {
  * 0 where targets[r] = ignoreIndex:
  *   'none': out[r] = w_r l_r;   'sum': out = sum_r w_r l_r;   'mean': out = sum_r w_r l_r / sum_r w_r.
  * 'mean' without a mask divides by the number of non-ignored rows (PyTorch). When every row is
- * ignored or masked, 'mean' returns 0 and the gradients are 0 (not NaN).
+ * ignored or masked, 'mean' returns 0 and the gradients are 0 (not NaN). With label smoothing e,
+ * l_r = -(1 - e) log p[y] - (e / V) sum_v log p[v] = -log p[y] + e (logits[r, y] - mean_v logits[r, v]).
  *
- * Backward (fused): dlogits[r, :] += s_r (p - onehot(targets[r])) with s_r = w_r dout[r] for
+ * Backward (fused): dlogits[r, :] += s_r (p - (1 - e) onehot(targets[r]) - e / V) with s_r = w_r dout[r] for
  * 'none', w_r dout for 'sum', w_r dout / sum_r w_r for 'mean'. No gradient flows into the mask.
  *
  * @param logits - [N, V] unnormalised scores.
@@ -38,6 +44,8 @@ export function crossEntropy(tape: Tape, logits: Tensor, targets: IntTensor, opt
   const ignoreIndex = options.ignoreIndex ?? -100;
   const reduction = checkReduction(where, options.reduction ?? 'mean');
   const mask = options.mask;
+  const smoothing = options.labelSmoothing ?? 0;
+  if (typeof smoothing !== 'number' || !(smoothing >= 0 && smoothing < 1)) throw new Error(`${where}: labelSmoothing must be a number in [0, 1), got ${String(smoothing)}`);
   if (!Number.isInteger(ignoreIndex)) throw new Error(`${where}: ignoreIndex must be an integer, got ${ignoreIndex}`);
   checkFloatTensor(where, 'logits', logits);
   checkClassIds(where, targets);
@@ -55,6 +63,15 @@ export function crossEntropy(tape: Tape, logits: Tensor, targets: IntTensor, opt
   const probs = tape.tensor([rows, classes]);
   const losses = tape.tensor([rows]);
   be.softmaxCrossEntropyForward(rows, classes, logits.data, savedTargets.data, ignoreIndex, probs.data, losses.data);
+  if (smoothing > 0) {
+    for (let r = 0; r < rows; r++) {
+      const y = savedTargets.data[r]!;
+      if (y === ignoreIndex) continue;
+      let total = 0;
+      for (let v = 0; v < classes; v++) total += logits.data[r * classes + v]!;
+      losses.data[r]! += smoothing * (logits.data[r * classes + y]! - total / classes);
+    }
+  }
 
   // w_r: the row's weight, 0 for ignored rows.
   const weights = tape.tensor([rows]);
@@ -84,6 +101,16 @@ export function crossEntropy(tape: Tape, logits: Tensor, targets: IntTensor, opt
     else be.axpy(rows, dout.data[0]! * factor, weights.data, rowScale.data);
     const sink = gradSink(tape, logits);
     be.softmaxCrossEntropyBackward(rows, classes, probs.data, savedTargets.data, ignoreIndex, rowScale.data, sink.data);
+    if (smoothing > 0) {
+      for (let r = 0; r < rows; r++) {
+        const y = savedTargets.data[r]!;
+        const sr = rowScale.data[r]!;
+        if (y === ignoreIndex || sr === 0) continue;
+        const row = sink.data.subarray(r * classes, (r + 1) * classes);
+        for (let v = 0; v < classes; v++) row[v]! -= (sr * smoothing) / classes;
+        row[y]! += sr * smoothing;
+      }
+    }
     sink.flush();
   });
   return out;

@@ -24,3 +24,4 @@ export { gruCell } from './gru-cell.js';
 export { recurrentLayer, type RecurrentWeights, type RecurrentLayerOptions, type RecurrentLayerResult } from './recurrent-layer.js';
 export { select, stack, concatLast } from './sequence-ops.js';
 export { maskedMeanPool, maskedMaxPool, attentionPool, type AttentionPoolResult } from './sequence-pooling.js';
+export { stepDot, addToSteps } from './step-broadcast.js';

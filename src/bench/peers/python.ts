@@ -5,6 +5,8 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -41,4 +43,30 @@ export function runProcess(cmd: string, args: string[], timeoutMs: number): Prom
     child.on('error', (e) => resolve({ code: -1, stdout, stderr: e.message }));
     child.on('close', (code, signal) => resolve({ code: code ?? -1, stdout, stderr: signal ? `${stderr}\nkilled by ${signal}` : stderr }));
   });
+}
+
+/**
+ * Runs a peer script on a job: finds a Python with torch (or takes `torch`, what
+ * `findTorchPython` found), lets `writeJob` write the job into a temporary folder (returning the
+ * job file's path), runs `script JOB` with a time limit, parses its last stdout line as JSON and
+ * removes the folder. `{ skipped: why }` when there is no such Python; throws, naming `who` and
+ * the script's last line of stderr, when the script fails or prints no JSON.
+ */
+export async function runPeerScript<R>(who: string, script: string, writeJob: (dir: string) => Promise<string>, timeoutMs: number,
+  torch?: Awaited<ReturnType<typeof findTorchPython>>): Promise<{ report: R; python: string } | { skipped: string }> {
+  const found = torch ?? await findTorchPython();
+  if ('skip' in found) return { skipped: found.skip };
+  const dir = await mkdtemp(join(tmpdir(), 'recur-peer-'));
+  try {
+    const r = await runProcess(found.python, [script, await writeJob(dir)], timeoutMs);
+    if (r.code !== 0) throw new Error(`${who}: ${script} failed: ${lastLine(r.stderr) || `exit code ${r.code}`}`);
+    const line = lastLine(r.stdout);
+    try {
+      return { report: JSON.parse(line) as R, python: found.python };
+    } catch {
+      throw new Error(`${who}: ${script} printed no JSON line, its last line is '${line.slice(0, 200)}'`);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

@@ -5,10 +5,9 @@
  * budget, and its one JSON line read back. Dev-only: needs a Python with torch (see python.ts);
  * what it writes is tested without one.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { findTorchPython, lastLine, runProcess, scriptPath } from './python.js';
+import { type findTorchPython, runPeerScript, scriptPath } from './python.js';
 
 export const CLASSIFY_TORCH_SCRIPT = scriptPath('classify_torch.py');
 
@@ -138,26 +137,13 @@ export async function writeTorchJob(job: TorchClassifyJob, dir: string): Promise
 export async function runTorchPeer(
   job: TorchClassifyJob, options: { timeoutMs?: number; torch?: Awaited<ReturnType<typeof findTorchPython>> } = {},
 ): Promise<TorchPeerResult | { skipped: string }> {
-  const torch = options.torch ?? await findTorchPython();
-  if ('skip' in torch) return { skipped: torch.skip };
-  const dir = await mkdtemp(join(tmpdir(), 'recur-classify-torch-'));
-  try {
-    const jobPath = await writeTorchJob(job, dir);
-    const r = await runProcess(torch.python, [CLASSIFY_TORCH_SCRIPT, jobPath], options.timeoutMs ?? Math.ceil(job.seconds * 1000) + 300_000);
-    if (r.code !== 0) throw new Error(`runTorchPeer: ${CLASSIFY_TORCH_SCRIPT} failed: ${lastLine(r.stderr) || `exit code ${r.code}`}`);
-    const line = lastLine(r.stdout);
-    let report: Omit<TorchPeerResult, 'testPredictions' | 'python'> & { testPredictions: number[] };
-    try {
-      report = JSON.parse(line) as typeof report;
-    } catch {
-      throw new Error(`runTorchPeer: ${CLASSIFY_TORCH_SCRIPT} printed no JSON line, its last line is '${line.slice(0, 200)}'`);
-    }
-    const tests = job.data.test.labels.length;
-    if (!Array.isArray(report.testPredictions) || report.testPredictions.length !== tests) {
-      throw new Error(`runTorchPeer: ${CLASSIFY_TORCH_SCRIPT} reported ${Array.isArray(report.testPredictions) ? report.testPredictions.length : 'no'} test predictions for ${tests} test sequences`);
-    }
-    return { ...report, testPredictions: Int32Array.from(report.testPredictions), python: torch.python };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+  const r = await runPeerScript<Omit<TorchPeerResult, 'testPredictions' | 'python'> & { testPredictions: number[] }>('runTorchPeer', CLASSIFY_TORCH_SCRIPT,
+    (dir) => writeTorchJob(job, dir), options.timeoutMs ?? Math.ceil(job.seconds * 1000) + 300_000, options.torch);
+  if ('skipped' in r) return r;
+  const report = r.report;
+  const tests = job.data.test.labels.length;
+  if (!Array.isArray(report.testPredictions) || report.testPredictions.length !== tests) {
+    throw new Error(`runTorchPeer: ${CLASSIFY_TORCH_SCRIPT} reported ${Array.isArray(report.testPredictions) ? report.testPredictions.length : 'no'} test predictions for ${tests} test sequences`);
   }
+  return { ...report, testPredictions: Int32Array.from(report.testPredictions), python: r.python };
 }
