@@ -124,7 +124,7 @@ test('recur seq2seq: bad input is one clear line, a non-zero exit, and touches n
   const translate: [string[], RegExp][] = [
     [['--model', lm, 'one'], /'char-lm' model, not an encoder-decoder/],
     [['--model', run, 'one two three'], /text 1: 3 source tokens, more than the model's bound of 2 \(its training length limit, else twice its longest training source\); --truncate cuts it to 2/],
-    [['--model', run, '--beam-width', '0', 'one'], /--beam-width/],
+    [['--model', run, '--beam-width', '0', 'one'], /^recur: --beam-width must be an integer >= 1, got '0'$/],
     [['--model', run, '--unknown', 'unk', 'seven'], /--unknown unk: this model never read \[UNK\] in training/],
     [['--model', run, 'seven'], /text 1: no source token is in the model's vocabulary/],
     [['--model', run, '--decode', 'greedy', '--beam-width', '3', 'one'], /--beam-width and --length-penalty steer beam search, and --decode is greedy/],

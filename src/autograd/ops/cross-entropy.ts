@@ -60,16 +60,18 @@ export function crossEntropy(tape: Tape, logits: Tensor, targets: IntTensor, opt
   const be = tape.backend;
   const savedTargets = tape.ints([rows]);
   savedTargets.data.set(targets.data);
-  const probs = tape.tensor([rows, classes]);
+  const probs = tape.scratch([rows, classes]); // the kernel writes every row
   const losses = tape.tensor([rows]);
   be.softmaxCrossEntropyForward(rows, classes, logits.data, savedTargets.data, ignoreIndex, probs.data, losses.data);
-  if (smoothing > 0) {
+  // Label smoothing: l_r += e (logits[r, y] - mean_v logits[r, v]); the row means as one GEMM with a ones vector.
+  const ones = smoothing > 0 ? tape.tensor([classes]) : undefined;
+  if (ones) {
+    be.fill(classes, 1, ones.data);
+    const means = tape.scratch([rows]);
+    be.gemm(false, false, rows, 1, classes, 1 / classes, logits.data, classes, ones.data, 1, 0, means.data, 1);
     for (let r = 0; r < rows; r++) {
       const y = savedTargets.data[r]!;
-      if (y === ignoreIndex) continue;
-      let total = 0;
-      for (let v = 0; v < classes; v++) total += logits.data[r * classes + v]!;
-      losses.data[r]! += smoothing * (logits.data[r * classes + y]! - total / classes);
+      if (y !== ignoreIndex) losses.data[r]! += smoothing * (logits.data[r * classes + y]! - means.data[r]!);
     }
   }
 
@@ -101,14 +103,12 @@ export function crossEntropy(tape: Tape, logits: Tensor, targets: IntTensor, opt
     else be.axpy(rows, dout.data[0]! * factor, weights.data, rowScale.data);
     const sink = gradSink(tape, logits);
     be.softmaxCrossEntropyBackward(rows, classes, probs.data, savedTargets.data, ignoreIndex, rowScale.data, sink.data);
-    if (smoothing > 0) {
+    if (ones) {
+      // dlogits[r, :] += s_r e (onehot(y_r) - 1 / V): a rank-one GEMM for the uniform part (s_r is 0 on ignored rows).
+      be.gemm(false, false, rows, classes, 1, -smoothing / classes, rowScale.data, 1, ones.data, classes, 1, sink.data, classes);
       for (let r = 0; r < rows; r++) {
         const y = savedTargets.data[r]!;
-        const sr = rowScale.data[r]!;
-        if (y === ignoreIndex || sr === 0) continue;
-        const row = sink.data.subarray(r * classes, (r + 1) * classes);
-        for (let v = 0; v < classes; v++) row[v]! -= (sr * smoothing) / classes;
-        row[y]! += sr * smoothing;
+        if (y !== ignoreIndex) sink.data[r * classes + y]! += rowScale.data[r]! * smoothing;
       }
     }
     sink.flush();

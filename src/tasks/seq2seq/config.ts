@@ -56,7 +56,7 @@ export const SEQ2SEQ_DEFAULTS: Readonly<Seq2seqConfig> = Object.freeze({
   minCount: 1, maxVocab: 30000, maxSourceLength: 0, maxTargetLength: 0, validation: 0.1,
   cell: 'gru', embeddingDim: 128, hiddenSize: 256, numLayers: 1, bidirectional: true, reverseSource: false, attention: 'general',
   inputFeeding: true, dropout: 0.1, teacherForcing: 1, labelSmoothing: 0.1,
-  lr: 2e-3, minLrRatio: 0.05, warmupSteps: 100, clipNorm: 1, batchSize: 64, accumulate: 1, seed: 1,
+  lr: 2e-3, minLrRatio: 0.05, warmupSteps: 100, clipNorm: 1, batchSize: 32, accumulate: 1, seed: 1,
   evalEvery: 'epoch', checkpointEvery: 'epoch', patience: 5,
 } satisfies Seq2seqConfig);
 

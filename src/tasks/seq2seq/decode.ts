@@ -6,8 +6,11 @@
  *
  * Beam search keeps `beamWidth` hypotheses per source. Each step extends every live one by every
  * token, keeps the best `beamWidth` extensions by total log-probability, and sets aside those
- * that end in `[EOS]`; a source is done when `beamWidth` hypotheses have ended (or at the maximum
- * length, where the live ones count as unfinished). Finished hypotheses are ranked by
+ * among them that end in `[EOS]`; a source is done when the best extension of a step is an
+ * `[EOS]` (no live hypothesis can then reach a higher total log-probability) and `nBest` have
+ * ended, or at the maximum length. (Stopping once `beamWidth` hypotheses have ended instead lets
+ * early `[EOS]`s of a model trained with label smoothing end the search before its best
+ * hypothesis is complete.) Finished hypotheses are ranked by
  * score / length^alpha (`lengthPenalty` alpha; 0 ranks by total log-probability, which favours
  * short outputs; 1, the default, by mean log-probability per token, `[EOS]` counted). A
  * hypothesis still live at the maximum length ends there, scored with `[EOS]` next, and is
@@ -135,14 +138,16 @@ export function decode(model: EncoderDecoder, backend: Backend, sources: readonl
   const wasTraining = model.training;
   model.eval();
   try {
-    const out: Hypothesis[][] = [];
-    const perBatch = o.batchSize;
-    for (let i = 0; i < sources.length; i += perBatch) {
-      const chunk = sources.slice(i, i + perBatch);
-      if (o.method === 'beam') out.push(...beamSearch(model, backend, chunk, o));
+    const out: Hypothesis[][] = new Array(sources.length);
+    // Sources of similar length decode together (less padding, and rows finish at similar steps); results go back in order.
+    const order = Array.from(sources.keys()).sort((a, b) => sources[a]!.length - sources[b]!.length);
+    for (let i = 0; i < order.length; i += o.batchSize) {
+      const idx = order.slice(i, i + o.batchSize);
+      const chunk = idx.map((k) => sources[k]!);
+      if (o.method === 'beam') beamSearch(model, backend, chunk, o).forEach((list, b) => { out[idx[b]!] = list; });
       else for (let n = 0; n < o.nBest; n++) {
         const got = sampleOrGreedy(model, backend, chunk, o);
-        got.forEach((h, b) => { (out[i + b] ??= []).push(h); });
+        got.forEach((h, b) => { (out[idx[b]!] ??= []).push(h); });
       }
     }
     if (o.method === 'sample') for (const list of out) list.sort((a, b) => b.score - a.score);
@@ -269,14 +274,14 @@ function beamSearch(model: EncoderDecoder, backend: Backend, sources: readonly A
         const att = parent.attention && r.weights ? [...parent.attention, attentionRow(r.weights, row, enc.lengths[row]!, c.reverseSource)] : undefined;
         if (v === c.eosId) {
           finished[b]!.push({ tokens: parent.tokens, logProb: total, score: rank(total, parent.tokens.length + 1), finished: true, attention: att });
-          if (finished[b]!.length >= K) break;
           continue;
         }
         parents.push(row);
         nextBeams.push({ tokens: [...parent.tokens, v], logProb: total, attention: att });
         kept++;
       }
-      if (finished[b]!.length >= K || t === o.maxLength) done[b] = true;
+      const bestEnded = cands.length > 0 && cands[0]![2] === c.eosId;
+      if ((bestEnded && finished[b]!.length >= o.nBest) || t === o.maxLength || kept === 0) done[b] = true;
       for (; kept < K; kept++) { parents.push(b * K); nextBeams.push(null); }
       if (done[b]) for (let k = 0; k < K; k++) nextBeams[nextBeams.length - 1 - k] = null;
     }

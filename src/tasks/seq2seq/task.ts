@@ -58,10 +58,11 @@ export function pairLoss(model: EncoderDecoder, backend: Backend, set: PairSet, 
   model.eval();
   const tape = Tape.inference(backend);
   let total = 0, tokens = 0;
+  // By length, so that batches hold little padding (the sum does not depend on the order).
+  const order = Array.from(set.sources.keys()).sort((a, b) => set.targets[a]!.length - set.targets[b]!.length || set.sources[a]!.length - set.sources[b]!.length);
   try {
-    for (let lo = 0; lo < set.sources.length; lo += batchSize) {
-      const idx = Int32Array.from({ length: Math.min(batchSize, set.sources.length - lo) }, (_, i) => lo + i);
-      const b = makePairBatch(set, idx, goId, eosId);
+    for (let lo = 0; lo < order.length; lo += batchSize) {
+      const b = makePairBatch(set, order.slice(lo, lo + batchSize), goId, eosId);
       const enc = model.encode(tape, b.sources);
       const logits = model.forwardTeacher(tape, enc, b.decoderInputs);
       const [Td, B, V] = logits.shape as [number, number, number];
@@ -78,15 +79,19 @@ export function pairLoss(model: EncoderDecoder, backend: Backend, set: PairSet, 
 
 /** Greedy translations of the validation sources, scored: BLEU and exact match against the references. */
 export function greedyScore(model: EncoderDecoder, backend: Backend, data: Pick<Seq2seqData, 'validation' | 'validationTexts' | 'targetTokenizer'>): { bleu: number; exact: number; hypotheses: string[] } {
-  const hyps = decode(model, backend, data.validation.sources, { method: 'greedy' }).map((list) => detokenize(data.targetTokenizer, list[0]!.tokens));
+  const hyps = decode(model, backend, data.validation.sources, { method: 'greedy', batchSize: 256 }).map((list) => detokenize(data.targetTokenizer, list[0]!.tokens));
   const refs = data.validationTexts.targets;
   const exact = hyps.filter((h, i) => h === normalizeReference(data.targetTokenizer, refs[i]!)).length / hyps.length;
   return { bleu: corpusBleu(hyps, refs).score, exact, hypotheses: hyps };
 }
 
-/** A reference as the model could produce it: tokenized and joined back (lower-cased when the tokenizer lower-cases). */
+/**
+ * A reference in the form translations take: its tokens (lower-cased when the tokenizer
+ * lower-cases) joined as `decode` joins them. Words outside the vocabulary stay as they are, so
+ * an output of [UNK] never matches them.
+ */
 export function normalizeReference(target: Tokenizer, text: string): string {
-  return target.decode(target.encode(text));
+  return target.tokenize(text).join(target.options.level === 'word' ? ' ' : '');
 }
 
 export const seq2seqTask: Task<Seq2seqConfig, Seq2seqInput, Seq2seqData, EncoderDecoder, PairBatch, null, StartDetails> = {
