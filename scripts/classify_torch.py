@@ -43,7 +43,6 @@ Prints one JSON line to stdout:
       (passes over the training set, fractional), "steps", "seconds" (of training),
       "validations", "bestStep", "testPredictions" (one class per test sequence), "torch", "threads" }
 """
-import array
 import copy
 import json
 import os
@@ -53,6 +52,8 @@ import time
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence, pad_sequence
+
+from peer_io import read_array
 
 FIELDS = {"data", "input", "cell", "hiddenSize", "numLayers", "bidirectional", "dropout", "pooling", "outputSize",
           "lr", "batchSize", "clipNorm", "seconds", "threads", "seed", "evalSeconds", "classWeights", "headDropout"}
@@ -66,26 +67,6 @@ def fail(message):
     sys.exit(f"classify_torch: {message}")
 
 
-def read_array(value, code, where, base):
-    """An int32 ('i') or float32 ('f') tensor from an inline JSON array or a little-endian binary file."""
-    if isinstance(value, list):
-        return torch.tensor(value, dtype=torch.int32 if code == "i" else torch.float32)
-    if not isinstance(value, str):
-        fail(f"{where} must be an array of numbers or the path of a binary file, got {type(value).__name__}")
-    path = os.path.join(base, value)
-    with open(path, "rb") as f:
-        raw = f.read()
-    a = array.array(code)
-    if a.itemsize != 4:
-        fail(f"array '{code}' has {a.itemsize}-byte items here, not 4")
-    if len(raw) % 4:
-        fail(f"{where}: {path} holds {len(raw)} bytes, not a whole number of 4-byte values")
-    a.frombytes(raw)
-    if sys.byteorder != "little":
-        a.byteswap()
-    return torch.frombuffer(a, dtype=torch.int32 if code == "i" else torch.float32) if len(a) else torch.zeros(0, dtype=torch.int32 if code == "i" else torch.float32)
-
-
 class Split:
     """One split: padded inputs [N, Tmax] (ids) or [N, Tmax, F] (features), lengths [N], labels [N]."""
 
@@ -94,8 +75,8 @@ class Split:
         keys = {"ids", "lengths", "labels"} if tokens else {"values", "lengths", "features", "labels"}
         if not isinstance(spec, dict) or set(spec) != keys:
             fail(f"data.{name} must have exactly the fields {sorted(keys)} for input '{job['input']['kind']}', got {sorted(spec) if isinstance(spec, dict) else spec}")
-        self.lengths = read_array(spec["lengths"], "i", f"data.{name}.lengths", base).long()
-        self.labels = read_array(spec["labels"], "i", f"data.{name}.labels", base).long()
+        self.lengths = read_array(spec["lengths"], "i", f"data.{name}.lengths", base, fail).long()
+        self.labels = read_array(spec["labels"], "i", f"data.{name}.labels", base, fail).long()
         n = self.lengths.numel()
         if n == 0:
             fail(f"data.{name} has no sequences")
@@ -107,7 +88,7 @@ class Split:
             fail(f"data.{name}.labels must lie in [0, {job['outputSize']}), got {int(self.labels.min())}..{int(self.labels.max())}")
         steps = int(self.lengths.sum())
         if tokens:
-            flat = read_array(spec["ids"], "i", f"data.{name}.ids", base).long()
+            flat = read_array(spec["ids"], "i", f"data.{name}.ids", base, fail).long()
             if flat.numel() != steps:
                 fail(f"data.{name}.ids holds {flat.numel()} ids, but the lengths add up to {steps}")
             vocab = job["input"]["vocabSize"]
@@ -117,7 +98,7 @@ class Split:
             f = spec["features"]
             if f != job["input"]["size"]:
                 fail(f"data.{name}.features is {f}, but input.size is {job['input']['size']}")
-            flat = read_array(spec["values"], "f", f"data.{name}.values", base)
+            flat = read_array(spec["values"], "f", f"data.{name}.values", base, fail)
             if flat.numel() != steps * f:
                 fail(f"data.{name}.values holds {flat.numel()} values, but the lengths add up to {steps} steps of {f} features")
             flat = flat.reshape(steps, f)

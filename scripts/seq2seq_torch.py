@@ -88,7 +88,6 @@ Prints one JSON line to stdout:
       "validations", "bestStep", "greedy" and "beam" (per test source, its target ids without
       EOS), "torch", "threads" }
 """
-import array
 import copy
 import json
 import math
@@ -99,6 +98,8 @@ import time
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence, pad_sequence
+
+from peer_io import read_array
 
 FIELDS = {"data", "sourceVocabSize", "targetVocabSize", "embeddingDim", "cell", "encoderHiddenSize", "decoderHiddenSize", "numLayers",
           "bidirectional", "reverseSource", "attention", "attentionSize", "inputFeeding", "dropout", "labelSmoothing", "goId", "eosId",
@@ -116,30 +117,10 @@ def fail(message):
     sys.exit(f"seq2seq_torch: {message}")
 
 
-def read_ints(value, where, base):
-    """An int32 tensor from an inline JSON array or a little-endian binary file."""
-    if isinstance(value, list):
-        return torch.tensor(value, dtype=torch.int32)
-    if not isinstance(value, str):
-        fail(f"{where} must be an array of numbers or the path of a binary file, got {type(value).__name__}")
-    path = os.path.join(base, value)
-    with open(path, "rb") as f:
-        raw = f.read()
-    a = array.array("i")
-    if a.itemsize != 4:
-        fail(f"array 'i' has {a.itemsize}-byte items here, not 4")
-    if len(raw) % 4:
-        fail(f"{where}: {path} holds {len(raw)} bytes, not a whole number of 4-byte values")
-    a.frombytes(raw)
-    if sys.byteorder != "little":
-        a.byteswap()
-    return torch.frombuffer(a, dtype=torch.int32) if len(a) else torch.zeros(0, dtype=torch.int32)
-
-
 def read_sequences(spec, ids_key, lengths_key, min_length, vocab, where, base):
     """The split's sequences of one side as a list of int64 tensors."""
-    lengths = read_ints(spec[lengths_key], f"{where}.{lengths_key}", base).long()
-    flat = read_ints(spec[ids_key], f"{where}.{ids_key}", base).long()
+    lengths = read_array(spec[lengths_key], "i", f"{where}.{lengths_key}", base, fail).long()
+    flat = read_array(spec[ids_key], "i", f"{where}.{ids_key}", base, fail).long()
     if lengths.numel() == 0:
         fail(f"{where} has no pairs")
     if int(lengths.min()) < min_length:

@@ -180,7 +180,7 @@ export {
   SEQ2SEQ_DEFAULTS, SEQ2SEQ_MAX_TIME_MS, normalizeSeq2seqConfig, teacherForcingAt, type Seq2seqConfig, type Seq2seqTokenizerLevel,
   PairBatcher, makePairBatch, type PairSet, type PairBatch,
   parsePairs, splitBySource, prepareSeq2seq, tokenizersOf, GO_TOKEN, EOS_TOKEN, type RawPairs, type Seq2seqData, type Seq2seqMetadata,
-  seq2seqTask, encoderDecoderConfig, pairLoss, greedyScore, normalizeReference, SEQ2SEQ_METADATA_KEY, SEQ2SEQ_METRICS, type Seq2seqInput,
+  seq2seqTask, encoderDecoderConfig, pairLoss, greedyScore, normalizeReference, exactMatches, SEQ2SEQ_METADATA_KEY, SEQ2SEQ_METRICS, type Seq2seqInput,
   loadTranslator, translatorOf, encodeSources, translate, evaluateTranslatorOn, renderSeq2seqEvaluation,
   type Translator, type UnknownPolicy, type EncodeOptions, type EncodedSources, type Translation, type Seq2seqEvaluation,
   tokenize13a, corpusBleu, corpusChrf, type BleuOptions, type BleuScore, type ChrfOptions, type ChrfScore,

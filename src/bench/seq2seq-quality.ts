@@ -28,10 +28,10 @@ import { parsePairs, splitBySource } from '../tasks/seq2seq/prepare.js';
 import { seq2seqTask } from '../tasks/seq2seq/task.js';
 import { type Seq2seqEvaluation, type Translator, encodeSources, evaluateTranslatorOn, loadTranslator } from '../tasks/seq2seq/translate.js';
 import { corpusBleu, corpusChrf } from '../tasks/seq2seq/bleu.js';
-import { normalizeReference } from '../tasks/seq2seq/task.js';
+import { exactMatches } from '../tasks/seq2seq/task.js';
 import type { Seq2seqData } from '../tasks/seq2seq/prepare.js';
 import { findTorchPython } from './peers/python.js';
-import { runTorchSeq2seq, torchPairs } from './peers/torch-seq2seq.js';
+import { runTorchSeq2seq, torchPairs, torchSources } from './peers/torch-seq2seq.js';
 import { markdownTable } from './markdown-table.js';
 import { qualityArgs } from './quality-args.js';
 
@@ -91,7 +91,7 @@ async function torchRows(name: string, trained: Trained, testPath: string, torch
   const m = t.model.config;
   log(`  PyTorch: the same network for ${trained.seconds.toFixed(0)} s ...`);
   const r = await runTorchSeq2seq({
-    data: { train: torchPairs(data.train.sources, data.train.targets), validation: torchPairs(data.validation.sources, data.validation.targets), test: { sourceIds: concat(enc.ids), sourceLengths: Int32Array.from(enc.ids, (s) => s.length) } },
+    data: { train: torchPairs(data.train.sources, data.train.targets), validation: torchPairs(data.validation.sources, data.validation.targets), test: torchSources(enc.ids) },
     sourceVocabSize: m.sourceVocabSize, targetVocabSize: m.targetVocabSize, embeddingDim: m.embeddingDim, cell: m.cell as 'gru',
     encoderHiddenSize: m.encoderHiddenSize, decoderHiddenSize: m.decoderHiddenSize, numLayers: m.numLayers, bidirectional: m.bidirectional, reverseSource: m.reverseSource,
     attention: m.attention, attentionSize: m.attentionSize, inputFeeding: m.inputFeeding, dropout: m.dropout, labelSmoothing: c.labelSmoothing, goId: m.goId, eosId: m.eosId,
@@ -103,18 +103,11 @@ async function torchRows(name: string, trained: Trained, testPath: string, torch
   for (const [decoding, outs] of [['beam 5, length penalty 1', r.beam], ['greedy', r.greedy]] as const) {
     const hyps = outs.map((ids) => t.target.decode(ids));
     const bleu = corpusBleu(hyps, raw.targets), chrf = corpusChrf(hyps, raw.targets);
-    const exact = hyps.filter((h, i) => h === normalizeReference(t.target, raw.targets[i]!)).length / hyps.length;
+    const exact = exactMatches(t.target, hyps, raw.targets).filter(Boolean).length / hyps.length;
     log(`  PyTorch ${r.torch}, ${decoding}: BLEU ${bleu.score.toFixed(2)}, chrF ${chrf.score.toFixed(2)}, exact match ${(100 * exact).toFixed(2)}% (${r.epochs.toFixed(1)} epochs, ${r.steps} steps, ${r.seconds.toFixed(0)} s)`);
     rows.push({ data: `${name} (PyTorch ${r.torch})`, model: 'the same network', decoding, pairs: hyps.length, bleu: bleu.score, chrf: chrf.score, exact, epochs: r.epochs, steps: r.steps, seconds: r.seconds, reason: 'max-time' });
   }
   return rows;
-}
-
-function concat(rows: readonly Int32Array[]): Int32Array {
-  const out = new Int32Array(rows.reduce((n, r) => n + r.length, 0));
-  let o = 0;
-  for (const r of rows) { out.set(r, o); o += r.length; }
-  return out;
 }
 
 function printTable(rows: Row[]): void {

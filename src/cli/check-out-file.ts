@@ -4,7 +4,7 @@
  * without `--force`, never into a directory that is not there. It writes nothing itself.
  */
 import { lstat, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, extname } from 'node:path';
 
 export interface OutFileCheck {
   /** Files the command reads, each named for the message (`model`); `--out` may be none of them, even with `--force`. */
@@ -37,4 +37,10 @@ export async function checkOutFile(out: string, check: OutFileCheck): Promise<vo
     }
   }
   if (!check.force) throw new Error(`--out ${out} already exists; add --force to overwrite it`);
+}
+
+/** `checkOutFile` for a chart: `flag` (e.g. '--plot') must name a file ending in .svg. */
+export async function checkSvgOutFile(flag: string, out: string, check: OutFileCheck): Promise<void> {
+  if (extname(out).toLowerCase() !== '.svg') throw new Error(`${flag} writes SVG: give a file name ending in .svg, got ${out}`);
+  await checkOutFile(out, check);
 }

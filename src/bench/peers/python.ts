@@ -70,3 +70,14 @@ export async function runPeerScript<R>(who: string, script: string, writeJob: (d
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+/** values as raw little-endian int32 or float32: the binary files a peer job names. */
+export function littleEndian(values: ArrayLike<number>, kind: 'int32' | 'float32'): Buffer {
+  const out = Buffer.alloc(4 * values.length);
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  for (let i = 0; i < values.length; i++) {
+    if (kind === 'int32') view.setInt32(4 * i, values[i]!, true);
+    else view.setFloat32(4 * i, values[i]!, true);
+  }
+  return out;
+}

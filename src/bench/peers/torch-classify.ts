@@ -7,7 +7,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type findTorchPython, runPeerScript, scriptPath } from './python.js';
+import { type findTorchPython, littleEndian, runPeerScript, scriptPath } from './python.js';
 
 export const CLASSIFY_TORCH_SCRIPT = scriptPath('classify_torch.py');
 
@@ -88,17 +88,6 @@ export function torchSplit(inputs: readonly ArrayLike<number>[], labels: ArrayLi
   for (const s of inputs) { flat.set(s, at); at += s.length; }
   const labelArray = Int32Array.from(labels);
   return features === undefined ? { ids: flat, lengths, labels: labelArray } : { values: flat, features, lengths, labels: labelArray };
-}
-
-/** values as raw little-endian int32 or float32. */
-function littleEndian(values: ArrayLike<number>, kind: 'int32' | 'float32'): Buffer {
-  const out = Buffer.alloc(4 * values.length);
-  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
-  for (let i = 0; i < values.length; i++) {
-    if (kind === 'int32') view.setInt32(4 * i, values[i]!, true);
-    else view.setFloat32(4 * i, values[i]!, true);
-  }
-  return out;
 }
 
 /**

@@ -8,7 +8,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type findTorchPython, runPeerScript, scriptPath } from './python.js';
+import { type findTorchPython, littleEndian, runPeerScript, scriptPath } from './python.js';
 
 export const SEQ2SEQ_TORCH_SCRIPT = scriptPath('seq2seq_torch.py');
 
@@ -98,22 +98,18 @@ export interface TorchSeq2seqResult {
 export function torchPairs(sources: readonly Int32Array[], targets: readonly Int32Array[]): Required<TorchSeq2seqSplit> {
   if (targets.length !== sources.length) throw new Error(`torchPairs: ${targets.length} targets for ${sources.length} sources`);
   sources.forEach((s, i) => { if (s.length === 0) throw new Error(`torchPairs: source ${i} is empty`); });
-  const flat = (seqs: readonly Int32Array[]) => {
-    const out = new Int32Array(seqs.reduce((n, s) => n + s.length, 0));
-    let at = 0;
-    for (const s of seqs) { out.set(s, at); at += s.length; }
-    return out;
-  };
-  return {
-    sourceIds: flat(sources), sourceLengths: Int32Array.from(sources, (s) => s.length),
-    targetIds: flat(targets), targetLengths: Int32Array.from(targets, (t) => t.length),
-  };
+  return { ...torchSources(sources), targetIds: concatIds(targets), targetLengths: Int32Array.from(targets, (t) => t.length) };
 }
 
-/** values as raw little-endian int32. */
-function littleEndianInt32(values: ArrayLike<number>): Buffer {
-  const out = Buffer.alloc(4 * values.length);
-  for (let i = 0; i < values.length; i++) out.writeInt32LE(values[i]!, 4 * i);
+/** A test split: sources only (the peer never sees test targets). */
+export function torchSources(sources: readonly Int32Array[]): TorchSeq2seqSplit {
+  return { sourceIds: concatIds(sources), sourceLengths: Int32Array.from(sources, (s) => s.length) };
+}
+
+function concatIds(seqs: readonly Int32Array[]): Int32Array {
+  const out = new Int32Array(seqs.reduce((n, s) => n + s.length, 0));
+  let at = 0;
+  for (const s of seqs) { out.set(s, at); at += s.length; }
   return out;
 }
 
@@ -131,7 +127,7 @@ export async function writeTorchSeq2seqJob(job: TorchSeq2seqJob, dir: string): P
       const values = split[field];
       if (values === undefined) throw new Error(`writeTorchSeq2seqJob: data.${name}.${field} is missing`);
       const file = `${name}-${field}.bin`;
-      await writeFile(join(dir, file), littleEndianInt32(values));
+      await writeFile(join(dir, file), littleEndian(values, 'int32'));
       out[field] = file;
     }
     data[name] = out;

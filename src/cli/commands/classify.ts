@@ -4,7 +4,6 @@
  * maps flags to the task's config and renders results; the work is in `tasks/classify`.
  */
 import type { Command } from 'commander';
-import { extname } from 'node:path';
 import { createBackend } from '../../kernels/index.js';
 import { CELL_KINDS } from '../../kernels/cell-kinds.js';
 import { POOLINGS } from '../../nn/index.js';
@@ -14,10 +13,11 @@ import {
 } from '../../tasks/classify/index.js';
 import { heatmapChart } from '../../plot/index.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
-import { checkOutFile } from '../check-out-file.js';
+import { checkSvgOutFile } from '../check-out-file.js';
 import { choiceFlag, integerFlag, numberFlag } from '../flag-parsers.js';
 import { resolveModelPath } from '../model-path.js';
 import { stdout } from '../output.js';
+import { readStdin } from '../stdin.js';
 import { registerTrainCommand } from '../train-command.js';
 
 const D = CLASSIFY_DEFAULTS;
@@ -99,12 +99,6 @@ function registerTrain(classify: Command): void {
   });
 }
 
-/** Reads all of stdin as UTF-8. */
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 function registerPredict(classify: Command): void {
   classify.command('predict')
@@ -154,8 +148,7 @@ function registerEval(classify: Command): void {
     .action(async (f: DataFlags & { model: string; data: string; labels?: string; plot?: string; force?: boolean; truncate?: boolean; threshold?: number; json?: boolean }) => {
       const modelPath = await resolveModelPath(f.model, { preferBest: true });
       if (f.plot) {
-        if (extname(f.plot).toLowerCase() !== '.svg') throw new Error(`--plot writes SVG: give a file name ending in .svg, got ${f.plot}`);
-        await checkOutFile(f.plot, { inputs: [{ path: modelPath, name: 'model' }, { path: f.data, name: 'data' }, ...(f.labels ? [{ path: f.labels, name: 'labels' }] : [])], force: f.force === true });
+        await checkSvgOutFile('--plot', f.plot, { inputs: [{ path: modelPath, name: 'model' }, { path: f.data, name: 'data' }, ...(f.labels ? [{ path: f.labels, name: 'labels' }] : [])], force: f.force === true });
       }
       const c = await loadClassifier(modelPath);
       if (f.plot && c.meta.multiLabel) throw new Error('--plot draws a confusion matrix, which a multi-label model does not have');

@@ -4,7 +4,6 @@
  * results; the work is in `tasks/seq2seq`.
  */
 import type { Command } from 'commander';
-import { extname } from 'node:path';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { createBackend } from '../../kernels/index.js';
 import { CELL_KINDS } from '../../kernels/cell-kinds.js';
@@ -15,10 +14,11 @@ import {
   ATTENTION_KINDS, type DecodeOptions, SEQ2SEQ_DEFAULTS, type Seq2seqConfig, type Seq2seqInput, type Translation, type Translator, type UnknownPolicy,
   encodeSources, evaluateTranslatorOn, generateDatePairs, loadTranslator, renderSeq2seqEvaluation, seq2seqTask, translate, writeDatePairsTsv,
 } from '../../tasks/seq2seq/index.js';
-import { checkOutFile } from '../check-out-file.js';
+import { checkOutFile, checkSvgOutFile } from '../check-out-file.js';
 import { choiceFlag, integerFlag, numberFlag } from '../flag-parsers.js';
 import { resolveModelPath } from '../model-path.js';
 import { stdout } from '../output.js';
+import { readStdin } from '../stdin.js';
 import { registerTrainCommand } from '../train-command.js';
 
 const D = SEQ2SEQ_DEFAULTS;
@@ -111,11 +111,6 @@ function decodeOptions(f: DecodeFlags, defaultMethod: 'beam' | 'greedy', extra: 
   return { method, beamWidth: f.beamWidth, lengthPenalty: f.lengthPenalty, maxLength: f.maxLength, temperature: f.temperature, rng: method === 'sample' ? new Rng(f.seed ?? 1) : undefined, ...extra };
 }
 
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 /** The attention heatmap of one translation: target tokens (and [EOS]) down, source tokens across. */
 async function attentionSvg(t: Translator, tr: Translation): Promise<string> {
@@ -132,8 +127,7 @@ async function attentionSvg(t: Translator, tr: Translation): Promise<string> {
 
 async function checkPlot(plot: string | undefined, inputs: { path: string; name: string }[], force: boolean | undefined): Promise<void> {
   if (!plot) return;
-  if (extname(plot).toLowerCase() !== '.svg') throw new Error(`--plot-attention writes SVG: give a file name ending in .svg, got ${plot}`);
-  await checkOutFile(plot, { inputs, force: force === true });
+  await checkSvgOutFile('--plot-attention', plot, { inputs, force: force === true });
 }
 
 function registerTranslate(seq2seq: Command): void {

@@ -47,7 +47,7 @@ export interface OnnxExportOptions {
 }
 
 /** Nodes, initializers and declarations collected while a graph is built. */
-interface Parts {
+export interface Parts {
   nodes: NodeProto[];
   initializers: TensorProto[];
   inputs: ValueInfoProto[];
@@ -166,16 +166,7 @@ function modelGraph(model: RecurrentModel, parts: Parts, required: boolean): voi
     nodes.push(node('Reshape', ['last_h_t', 'last_shape'], ['features']));
     features = 'features';
   }
-  const head = weight('head.weight'); // [O, D*H]
-  inits.push(floatTensor('head_weight_t', [D * H, O], transpose(head.data, O, D * H)));
-  nodes.push(node('MatMul', [features, 'head_weight_t'], ['head_mm']));
-  const bias = params.get('head.bias');
-  if (bias) {
-    inits.push(floatTensor('head_bias', [O], bias.data));
-    nodes.push(node('Add', ['head_mm', 'head_bias'], ['logits']));
-  } else {
-    nodes.push(node('Identity', ['head_mm'], ['logits']));
-  }
+  linearNodes(parts, 'head', weight('head.weight'), params.get('head.bias'), features, 'logits'); // [O, D*H]
   nodes.push(node('Softmax', ['logits'], ['probabilities'], { axis: -1 }));
   const outShape = c.output === 'sequence' ? [...axes, O] : ['B', O];
   parts.outputs.unshift(valueInfo('logits', FLOAT, outShape), valueInfo('probabilities', FLOAT, outShape));
@@ -185,6 +176,24 @@ function identity(n: number): Float32Array {
   const m = new Float32Array(n * n);
   for (let i = 0; i < n; i++) m[i * n + i] = 1;
   return m;
+}
+
+/**
+ * out = x W^T (+ b) for a Linear's weight [O, I] (and bias [O]) under `name`: MatMul with the
+ * transposed weight (initializer `<name>_wt`), then Add (`<name>_b`); x is [..., I].
+ */
+export function linearNodes(parts: Pick<Parts, 'nodes' | 'initializers'>, name: string, weight: { data: Float32Array; shape: readonly number[] },
+  bias: { data: Float32Array } | undefined, x: string, out: string): string {
+  const [O, I] = weight.shape as [number, number];
+  parts.initializers.push(floatTensor(`${name}_wt`, [I, O], transpose(weight.data, O, I)));
+  if (!bias) {
+    parts.nodes.push(node('MatMul', [x, `${name}_wt`], [out]));
+    return out;
+  }
+  parts.nodes.push(node('MatMul', [x, `${name}_wt`], [`${out}_mm`]));
+  parts.initializers.push(floatTensor(`${name}_b`, [O], bias.data));
+  parts.nodes.push(node('Add', [`${out}_mm`, `${name}_b`], [out]));
+  return out;
 }
 
 function transpose(a: Float32Array, rows: number, cols: number): Float32Array {

@@ -18,7 +18,8 @@
  */
 import { Tape } from '../../autograd/tape.js';
 import type { Backend } from '../../kernels/backend.js';
-import type { RecurrentState } from '../../nn/recurrent.js';
+import { type RecurrentState, detachState } from '../../nn/recurrent.js';
+import { drawIndex } from '../char-lm/sample.js';
 import type { Rng } from '../../random/rng.js';
 import { IntTensor, Tensor } from '../../tensor/tensor.js';
 import type { EncoderDecoder, Encoded } from './model.js';
@@ -160,10 +161,7 @@ export function decode(model: EncoderDecoder, backend: Backend, sources: readonl
 /** Encodes on the tape, then copies the result to the heap (the tape is reset after). */
 function encodeToHeap(model: EncoderDecoder, tape: Tape, sources: readonly ArrayLike<number>[]): Encoded {
   const e = model.encode(tape, sources);
-  const heap: Encoded = {
-    memory: e.memory.clone(), keys: e.keys?.clone(), lengths: e.lengths,
-    state: e.state.c ? { h: e.state.h.clone(), c: e.state.c.clone() } : { h: e.state.h.clone() },
-  };
+  const heap: Encoded = { memory: e.memory.clone(), keys: e.keys?.clone(), lengths: e.lengths, state: detachState(e.state) };
   tape.reset();
   return heap;
 }
@@ -179,6 +177,7 @@ function sampleOrGreedy(model: EncoderDecoder, backend: Backend, sources: readon
   let prev = IntTensor.from(new Array<number>(B).fill(c.goId));
   const hyps: Hypothesis[] = Array.from({ length: B }, () => ({ tokens: [], logProb: 0, score: 0, finished: false, attention: o.attention ? [] : undefined }));
   const logp = new Float64Array(V);
+  const p = new Float64Array(V);
   for (let t = 0; t <= o.maxLength && hyps.some((h) => !h.finished); t++) {
     const r = model.decodeStep(tape, enc, prev, state, feed);
     const logits = model.output.forward(tape, r.vector).data;
@@ -191,10 +190,8 @@ function sampleOrGreedy(model: EncoderDecoder, backend: Backend, sources: readon
       if (t === o.maxLength) continue; // out of room: stays unfinished
       let id = 0;
       if (o.method === 'sample') {
-        let u = o.rng!.uniform();
-        id = V - 1;
-        for (let v = 0; v < V; v++) { u -= Math.exp(logp[v]!); if (u <= 0) { id = v; break; } }
-        while (id > 0 && logp[id] === -Infinity) id--;
+        for (let v = 0; v < V; v++) p[v] = Math.exp(logp[v]!);
+        id = drawIndex(p, o.rng!);
       } else {
         for (let v = 1; v < V; v++) if (logp[v]! > logp[id]!) id = v;
       }
@@ -204,7 +201,7 @@ function sampleOrGreedy(model: EncoderDecoder, backend: Backend, sources: readon
       else h.tokens.push(id);
       next[b] = id;
     }
-    state = r.state.c ? { h: r.state.h.clone(), c: r.state.c.clone() } : { h: r.state.h.clone() };
+    state = detachState(r.state);
     feed = feed ? r.vector.clone() : undefined;
     prev = new IntTensor(next, [B]);
     tape.reset();

@@ -11,7 +11,7 @@ export { decode, type DecodeOptions, type DecodeMethod, type Hypothesis } from '
 export { SEQ2SEQ_DEFAULTS, SEQ2SEQ_MAX_TIME_MS, normalizeSeq2seqConfig, teacherForcingAt, type Seq2seqConfig, type Seq2seqTokenizerLevel } from './config.js';
 export { PairBatcher, makePairBatch, type PairSet, type PairBatch } from './batches.js';
 export { parsePairs, splitBySource, prepareSeq2seq, tokenizersOf, GO_TOKEN, EOS_TOKEN, type RawPairs, type Seq2seqData, type Seq2seqMetadata } from './prepare.js';
-export { seq2seqTask, encoderDecoderConfig, pairLoss, greedyScore, normalizeReference, SEQ2SEQ_METADATA_KEY, SEQ2SEQ_METRICS, type Seq2seqInput } from './task.js';
+export { seq2seqTask, encoderDecoderConfig, pairLoss, greedyScore, normalizeReference, exactMatches, SEQ2SEQ_METADATA_KEY, SEQ2SEQ_METRICS, type Seq2seqInput } from './task.js';
 export {
   loadTranslator, translatorOf, encodeSources, translate, evaluateTranslatorOn, renderSeq2seqEvaluation,
   type Translator, type UnknownPolicy, type EncodeOptions, type EncodedSources, type Translation, type Seq2seqEvaluation,

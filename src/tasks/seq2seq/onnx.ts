@@ -18,38 +18,14 @@
  */
 import { checkParametersSet } from '../../nn/module.js';
 import { cellKind } from '../../kernels/cell-kinds.js';
-import { ONNX_OPSETS } from '../../io/onnx/export.js';
-import { FLOAT, INT32, INT64, type NodeProto, type TensorProto, type ValueInfoProto, encodeModel, floatTensor, int64Tensor, node, valueInfo } from '../../io/onnx/proto.js';
+import { ONNX_OPSETS, type Parts, linearNodes } from '../../io/onnx/export.js';
+import { FLOAT, INT32, INT64, encodeModel, floatTensor, int64Tensor, node, valueInfo } from '../../io/onnx/proto.js';
 import { recurrentGraph } from '../../io/onnx/recurrent-graph.js';
 import type { EncoderDecoder } from './model.js';
 
-interface Parts {
-  nodes: NodeProto[];
-  initializers: TensorProto[];
-  inputs: ValueInfoProto[];
-  outputs: ValueInfoProto[];
-}
-
-function transpose(a: Float32Array, rows: number, cols: number): Float32Array {
-  const t = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = a[r * cols + c]!;
-  return t;
-}
-
-/** x [..., in] -> x W^T (+ b): a MatMul with the transposed weight, then Add. */
+/** A Linear of the model by its module name ('combine', 'attention.query', ...) as MatMul (+ Add) nodes. */
 function linear(p: Parts, params: Map<string, { data: Float32Array; shape: readonly number[] }>, name: string, x: string, out: string): string {
-  const w = params.get(`${name}.weight`)!;
-  const [O, I] = w.shape as [number, number];
-  p.initializers.push(floatTensor(`${name}_wt`, [I, O], transpose(w.data, O, I)));
-  const b = params.get(`${name}.bias`);
-  if (!b) {
-    p.nodes.push(node('MatMul', [x, `${name}_wt`], [out]));
-    return out;
-  }
-  p.nodes.push(node('MatMul', [x, `${name}_wt`], [`${out}_mm`]));
-  p.initializers.push(floatTensor(`${name}_b`, [O], b.data));
-  p.nodes.push(node('Add', [`${out}_mm`, `${name}_b`], [out]));
-  return out;
+  return linearNodes(p, name.replace(/\./g, '_'), params.get(`${name}.weight`)!, params.get(`${name}.bias`), x, out);
 }
 
 export interface EncoderDecoderOnnx {

@@ -47,11 +47,6 @@ export function encoderDecoderConfig(c: Seq2seqConfig, data: Pick<Seq2seqData, '
   };
 }
 
-/** Detokenized text of target ids: words joined by spaces, characters as they are. */
-export function detokenize(target: Tokenizer, ids: readonly number[]): string {
-  return target.decode(ids);
-}
-
 /** Teacher-forced loss (nats per target token) and token count over a set of pairs. */
 export function pairLoss(model: EncoderDecoder, backend: Backend, set: PairSet, goId: number, eosId: number, batchSize = 128): { loss: number; tokens: number } {
   const wasTraining = model.training;
@@ -79,9 +74,9 @@ export function pairLoss(model: EncoderDecoder, backend: Backend, set: PairSet, 
 
 /** Greedy translations of the validation sources, scored: BLEU and exact match against the references. */
 export function greedyScore(model: EncoderDecoder, backend: Backend, data: Pick<Seq2seqData, 'validation' | 'validationTexts' | 'targetTokenizer'>): { bleu: number; exact: number; hypotheses: string[] } {
-  const hyps = decode(model, backend, data.validation.sources, { method: 'greedy', batchSize: 256 }).map((list) => detokenize(data.targetTokenizer, list[0]!.tokens));
+  const hyps = decode(model, backend, data.validation.sources, { method: 'greedy', batchSize: 256 }).map((list) => data.targetTokenizer.decode(list[0]!.tokens));
   const refs = data.validationTexts.targets;
-  const exact = hyps.filter((h, i) => h === normalizeReference(data.targetTokenizer, refs[i]!)).length / hyps.length;
+  const exact = exactMatches(data.targetTokenizer, hyps, refs).filter(Boolean).length / hyps.length;
   return { bleu: corpusBleu(hyps, refs).score, exact, hypotheses: hyps };
 }
 
@@ -92,6 +87,11 @@ export function greedyScore(model: EncoderDecoder, backend: Backend, data: Pick<
  */
 export function normalizeReference(target: Tokenizer, text: string): string {
   return target.tokenize(text).join(target.options.level === 'word' ? ' ' : '');
+}
+
+/** Whether each translation equals its reference (as `normalizeReference` writes it). */
+export function exactMatches(target: Tokenizer, hypotheses: readonly string[], references: readonly string[]): boolean[] {
+  return hypotheses.map((h, i) => h === normalizeReference(target, references[i]!));
 }
 
 export const seq2seqTask: Task<Seq2seqConfig, Seq2seqInput, Seq2seqData, EncoderDecoder, PairBatch, null, StartDetails> = {
@@ -156,7 +156,7 @@ export const seq2seqTask: Task<Seq2seqConfig, Seq2seqInput, Seq2seqData, Encoder
   sample(model, { data }, backend) {
     const i = 0;
     const [h] = decode(model, backend, [data.validation.sources[i]!], { method: 'greedy' })[0]!;
-    return `${data.validationTexts.sources[i]} -> ${detokenize(data.targetTokenizer, h!.tokens)}`;
+    return `${data.validationTexts.sources[i]} -> ${data.targetTokenizer.decode(h!.tokens)}`;
   },
 
   describe(config, { data }, model) {

@@ -16,7 +16,7 @@ import type { Seq2seqConfig } from './config.js';
 import { type DecodeOptions, type Hypothesis, decode } from './decode.js';
 import { EncoderDecoder } from './model.js';
 import { type Seq2seqMetadata, parsePairs, tokenizersOf } from './prepare.js';
-import { SEQ2SEQ_METADATA_KEY, normalizeReference } from './task.js';
+import { SEQ2SEQ_METADATA_KEY, exactMatches } from './task.js';
 
 export interface Translator {
   model: EncoderDecoder;
@@ -141,7 +141,7 @@ export async function evaluateTranslatorOn(t: Translator, backend: Backend, path
   const hyps = translations.map((tr) => tr.hypotheses[0]!.text);
   const bleu = corpusBleu(hyps, raw.targets);
   const chrf = corpusChrf(hyps, raw.targets);
-  const right = hyps.map((h, i) => h === normalizeReference(t.target, raw.targets[i]!));
+  const right = exactMatches(t.target, hyps, raw.targets);
   const buckets = new Map<string, { pairs: number; right: number; order: number }>();
   enc.ids.forEach((ids, i) => {
     const L = ids.length;
