@@ -28,7 +28,7 @@ export {
 export {
   linear, matmul, type MatmulOptions, add, mul, scale, activation, tanh, sigmoid, relu, softmax, sum, mean,
   reshape, transpose01, select, stack, concatLast, embedding, dropout,
-  maskedMeanPool, maskedMaxPool, attentionPool, type AttentionPoolResult, stepDot, addToSteps,
+  maskedMeanPool, maskedMaxPool, attentionPool, dotAttention, type AttentionPoolResult, stepDot, addToSteps,
   lstmCell, type LstmState, gruCell,
   recurrentLayer, type RecurrentWeights, type RecurrentLayerOptions, type RecurrentLayerResult,
 } from './autograd/index.js';

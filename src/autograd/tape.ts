@@ -75,6 +75,8 @@ export class Tape {
   /** Tensors produced by recorded ops or watched: they carry gradients. */
   private tracked = new Set<Tensor>();
   private grads = new Map<Tensor, Tensor>();
+  /** Tensors the caller asked gradients of with `watch()`: their gradients are never lent out. */
+  private watched = new Set<Tensor>();
 
   constructor(backend: Backend, options: TapeOptions = {}) {
     this.backend = backend;
@@ -127,7 +129,7 @@ export class Tape {
 
   /** Asks for dLoss/dt of a tensor that no parameter produced (an input, say). */
   watch(t: Tensor): Tensor {
-    if (this.recording) this.tracked.add(t);
+    if (this.recording) { this.tracked.add(t); this.watched.add(t); }
     return t;
   }
 
@@ -167,6 +169,22 @@ export class Tape {
       this.grads.set(t, g);
     }
     return g;
+  }
+
+  /**
+   * dLoss/dto += dLoss/dfrom, for an op whose output `from` is a view of `to` with the same
+   * elements in the same order (reshape). When `to` has no gradient yet, `from`'s gradient
+   * buffer becomes `to`'s (no copy): `from`'s consumers have all run by then, so nothing reads it
+   * as `from`'s again, unless the caller watched `from`, which keeps its own.
+   */
+  passGrad(from: Tensor, to: Tensor): void {
+    const g = this.gradIfAny(from);
+    if (!g || !this.needsGrad(to)) return;
+    if (!(to instanceof Parameter) && !(from instanceof Parameter) && !this.grads.has(to) && !this.watched.has(from)) {
+      this.grads.set(to, g.reshape(to.shape));
+      return;
+    }
+    this.backend.axpy(to.size, 1, g.data, this.grad(to).data);
   }
 
   /** The gradient of `t` if one has been created, else undefined (no allocation). */
@@ -212,6 +230,7 @@ export class Tape {
     this.generation = { live: true, guardData: this.checkStaleData };
     this.entries = [];
     this.tracked = new Set();
+    this.watched = new Set();
     this.grads = new Map();
     this.arena.reset();
   }

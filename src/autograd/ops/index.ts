@@ -23,5 +23,5 @@ export { lstmCell, type LstmState } from './lstm-cell.js';
 export { gruCell } from './gru-cell.js';
 export { recurrentLayer, type RecurrentWeights, type RecurrentLayerOptions, type RecurrentLayerResult } from './recurrent-layer.js';
 export { select, stack, concatLast } from './sequence-ops.js';
-export { maskedMeanPool, maskedMaxPool, attentionPool, type AttentionPoolResult } from './sequence-pooling.js';
+export { maskedMeanPool, maskedMaxPool, attentionPool, dotAttention, type AttentionPoolResult } from './sequence-pooling.js';
 export { stepDot, addToSteps } from './step-broadcast.js';

@@ -9,7 +9,7 @@ import type { Tape } from '../tape.js';
 /**
  * out = x viewed as `shape` (same elements, same row-major order, shared memory).
  *
- * Backward: dx += dout (viewed back as x's shape).
+ * Backward: dx += dout (viewed back as x's shape; dout's buffer itself when dx has none yet).
  *
  * @param x - any shape.
  * @param shape - any shape with as many elements as x.
@@ -20,10 +20,6 @@ export function reshape(tape: Tape, x: Tensor, shape: Shape): Tensor {
     throw new Error(`reshape: shape must have ${x.size} elements to view ${formatShape(x.shape)}, got ${formatShape(shape)}`);
   }
   const out = x.reshape(shape);
-  tape.record('reshape', { x }, { out }, () => {
-    const dout = tape.gradIfAny(out);
-    if (!dout) return;
-    if (tape.needsGrad(x)) tape.backend.axpy(x.size, 1, dout.data, tape.grad(x).data);
-  });
+  tape.record('reshape', { x }, { out }, () => tape.passGrad(out, x));
   return out;
 }

@@ -12,8 +12,9 @@ import { assertClose, randomFloats } from '../../testing/compare.js';
 import { gradcheck } from '../gradcheck.js';
 import { Tape } from '../tape.js';
 import { mul } from './elementwise.js';
-import { concatLast } from './sequence-ops.js';
-import { attentionPool, maskedMaxPool, maskedMeanPool } from './sequence-pooling.js';
+import { attentionPool, dotAttention, maskedMaxPool, maskedMeanPool } from './sequence-pooling.js';
+import { concatLast, select, stack } from './sequence-ops.js';
+import { stepDot } from './step-broadcast.js';
 import { sum } from './sum-mean.js';
 import { transpose01 } from './transpose.js';
 
@@ -129,6 +130,31 @@ test('pooling: the wasm backend (its arena, float32) gives the reference numbers
   const ref = run(new Tape(new ReferenceBackend()));
   const got = run(new Tape(await WasmBackend.create({ poisonScratch: true, threads: 1 })));
   for (let i = 0; i < ref.length; i++) assertClose(got[i]!, ref[i]!, { rtol: 1e-6, atol: 1e-7 }, ['y', 'dx', 'dscores'][i]!);
+});
+
+test('dotAttention: equals stepDot then attentionPool at every query step, values and gradients; gradcheck with garbage in padding', async () => {
+  const rng = new Rng(12);
+  const lengths = [5, 1, 3];
+  const memory = rand(rng, [5, 3, 7]), queries = rand(rng, [4, 3, 7]), w = rand(rng, [4, 3, 7]);
+  memory.data.fill(1e30, 3 * 7 + 7, 3 * 7 + 14); // step 1 of sequence 1, past its length
+  const run = (tape: Tape, batched: boolean) => {
+    const m = tape.watch(tape.copy(memory)), q = tape.watch(tape.copy(queries));
+    const y = batched ? dotAttention(tape, m, q, lengths)
+      : stack(tape, [0, 1, 2, 3].map((d) => attentionPool(tape, m, stepDot(tape, m, select(tape, q, d)), lengths).pooled));
+    tape.backward(sum(tape, mul(tape, y, tape.copy(w))));
+    return [y.toArray(), tape.grad(m).toArray(), tape.grad(q).toArray()];
+  };
+  const want = run(new Tape(new ReferenceBackend()), false);
+  for (const tape of [new Tape(new ReferenceBackend()), new Tape(await WasmBackend.create({ poisonScratch: true, threads: 2 }))]) {
+    const got = run(tape, true);
+    for (let i = 0; i < want.length; i++) assertClose(got[i]!, want[i]!, { rtol: 1e-5, atol: 1e-6 }, ['pooled', 'dmemory', 'dqueries'][i]!);
+  }
+  const small = rand(rng, [4, 2, 3]);
+  small.data.fill(50, 2 * 6, 4 * 6); // steps 2..3 of both sequences lie past length 2 of sequence 1 ...
+  small.data.set(rand(rng, [2, 1, 3]).data, 2 * 6); // ... and sequence 0 (length 4) holds real values there
+  small.data.set(rand(rng, [1, 1, 3]).data, 3 * 6);
+  gradcheck((t, [mi, qi]) => dotAttention(t, mi!, qi!, [4, 2]), [small, rand(rng, [3, 2, 3])], { names: ['memory', 'queries'] });
+  assert.throws(() => dotAttention(new Tape(new ReferenceBackend()), memory, Tensor.zeros([4, 3, 6])), { message: 'dotAttention: queries must be [Td, B, F] with B = 3 and F = 7 like memory [5, 3, 7], got [4, 3, 6]' });
 });
 
 test('pooling: clear errors for shapes and lengths', () => {

@@ -142,21 +142,22 @@ export function attentionPool(tape: Tape, x: Tensor, scores: Tensor, lengths?: A
   }
   const weights = tape.tensor([T, B]);
   const pooled = tape.tensor([B, F]);
+  const xd = x.data, sd = scores.data, wd = weights.data, pd = pooled.data; // locals: the loops below are hot
   for (let b = 0; b < B; b++) {
     const L = lens[b]!;
     let top = -Infinity;
-    for (let t = 0; t < L; t++) top = Math.max(top, scores.data[t * B + b]!);
+    for (let t = 0; t < L; t++) top = Math.max(top, sd[t * B + b]!);
     let z = 0;
-    for (let t = 0; t < L; t++) z += (weights.data[t * B + b] = Math.exp(scores.data[t * B + b]! - top));
+    for (let t = 0; t < L; t++) z += (wd[t * B + b] = Math.exp(sd[t * B + b]! - top));
     for (let t = 0; t < L; t++) {
-      const w = (weights.data[t * B + b]! /= z);
-      const row = (t * B + b) * F;
-      for (let f = 0; f < F; f++) pooled.data[b * F + f]! += w * x.data[row + f]!;
+      const w = (wd[t * B + b]! /= z);
+      const row = (t * B + b) * F, out = b * F;
+      for (let f = 0; f < F; f++) pd[out + f]! += w * xd[row + f]!;
     }
   }
   tape.record(where, { x, scores }, { pooled, weights }, () => {
-    const dp = tape.gradIfAny(pooled);
-    const dw = tape.gradIfAny(weights);
+    const dp = tape.gradIfAny(pooled)?.data;
+    const dw = tape.gradIfAny(weights)?.data;
     if (!dp && !dw) return;
     const dx = tape.needsGrad(x) ? tape.grad(x).data : undefined;
     const ds = tape.needsGrad(scores) ? tape.grad(scores).data : undefined;
@@ -165,20 +166,85 @@ export function attentionPool(tape: Tape, x: Tensor, scores: Tensor, lengths?: A
       const L = lens[b]!;
       let expected = 0; // sum_t weights[t, b] g[t]
       for (let t = 0; t < L; t++) {
-        const row = (t * B + b) * F;
-        const w = weights.data[t * B + b]!;
-        let s = dw ? dw.data[t * B + b]! : 0;
+        const row = (t * B + b) * F, pr = b * F;
+        const w = wd[t * B + b]!;
+        let s = dw ? dw[t * B + b]! : 0;
         if (dp) {
-          for (let f = 0; f < F; f++) {
-            s += dp.data[b * F + f]! * x.data[row + f]!;
-            if (dx) dx[row + f]! += w * dp.data[b * F + f]!;
-          }
+          for (let f = 0; f < F; f++) s += dp[pr + f]! * xd[row + f]!;
+          if (dx) for (let f = 0; f < F; f++) dx[row + f]! += w * dp[pr + f]!;
         }
         g[t] = s;
         expected += w * s;
       }
-      if (ds) for (let t = 0; t < L; t++) ds[t * B + b]! += weights.data[t * B + b]! * (g[t]! - expected);
+      if (ds) for (let t = 0; t < L; t++) ds[t * B + b]! += wd[t * B + b]! * (g[t]! - expected);
     }
   });
   return { pooled, weights };
+}
+
+/**
+ * Dot-product attention of many queries at once (Luong's dot and general scores, for every
+ * decoder step of a teacher-forced batch): for each query step d and sequence b,
+ *   weights[d, t, b] = softmax over t < L_b of memory[t, b, :] . queries[d, b, :]
+ *   pooled[d, b, :]  = sum_{t < L_b} weights[d, t, b] memory[t, b, :]
+ * the same as `stepDot` then `attentionPool` at each step, in six small GEMMs per sequence
+ * (two forward, four backward) instead of per-step loops.
+ *
+ * Backward, with G = dpooled memory^T and dS = weights * (G - rowsum(weights * G)):
+ *   dmemory += weights^T dpooled + dS^T queries,  dqueries += dS memory
+ * (per sequence, over its valid steps; padding steps of memory get nothing).
+ *
+ * @param memory - [Ts, B, F] time-major values (and keys).
+ * @param queries - [Td, B, F] one query per step and sequence.
+ * @param lengths - [B] valid memory lengths, each 1..Ts; copied at call time.
+ * @returns pooled [Td, B, F].
+ */
+export function dotAttention(tape: Tape, memory: Tensor, queries: Tensor, lengths?: ArrayLike<number>): Tensor {
+  const where = 'dotAttention';
+  const { T: Ts, B, F, lens } = poolingInput(where, memory, lengths);
+  checkFloatTensor(where, 'queries', queries);
+  const Td = queries.shape[0]!;
+  if (queries.rank !== 3 || Td === 0 || queries.shape[1] !== B || queries.shape[2] !== F) {
+    throw new Error(`${where}: queries must be [Td, B, F] with B = ${B} and F = ${F} like memory ${formatShape(memory.shape)}, got ${formatShape(queries.shape)}`);
+  }
+  const be = tape.backend;
+  const ld = B * F; // memory, queries and pooled rows of one sequence are ld apart
+  const md = memory.data, qd = queries.data;
+  const weights = tape.tensor([B, Td, Ts]); // per sequence a [Td, Ts] block; columns past L_b stay 0
+  const wd = weights.data;
+  const pooled = tape.tensor([Td, B, F]);
+  for (let b = 0; b < B; b++) {
+    const L = lens[b]!, w = wd.subarray(b * Td * Ts);
+    be.gemm(false, true, Td, L, F, 1, qd.subarray(b * F), ld, md.subarray(b * F), ld, 0, w, Ts);
+    for (let d = 0; d < Td; d++) {
+      const r = d * Ts;
+      let top = -Infinity;
+      for (let t = 0; t < L; t++) top = Math.max(top, w[r + t]!);
+      let z = 0;
+      for (let t = 0; t < L; t++) z += (w[r + t] = Math.exp(w[r + t]! - top));
+      for (let t = 0; t < L; t++) w[r + t]! /= z;
+    }
+    be.gemm(false, false, Td, F, L, 1, w, Ts, md.subarray(b * F), ld, 0, pooled.data.subarray(b * F), ld);
+  }
+  tape.record(where, { memory, queries }, { pooled }, () => {
+    const dp = tape.gradIfAny(pooled)?.data;
+    if (!dp) return;
+    const dm = tape.needsGrad(memory) ? tape.grad(memory).data : undefined;
+    const dq = tape.needsGrad(queries) ? tape.grad(queries).data : undefined;
+    const ds = tape.scratch([Td, Ts]).data; // G, then dS, of the current sequence
+    for (let b = 0; b < B; b++) {
+      const L = lens[b]!, w = wd.subarray(b * Td * Ts), dpb = dp.subarray(b * F), mb = md.subarray(b * F);
+      be.gemm(false, true, Td, L, F, 1, dpb, ld, mb, ld, 0, ds, Ts);
+      if (dm) be.gemm(true, false, L, F, Td, 1, w, Ts, dpb, ld, 1, dm.subarray(b * F), ld);
+      for (let d = 0; d < Td; d++) {
+        const r = d * Ts;
+        let expected = 0;
+        for (let t = 0; t < L; t++) expected += w[r + t]! * ds[r + t]!;
+        for (let t = 0; t < L; t++) ds[r + t] = w[r + t]! * (ds[r + t]! - expected);
+      }
+      if (dq) be.gemm(false, false, Td, F, L, 1, ds, Ts, mb, ld, 1, dq.subarray(b * F), ld);
+      if (dm) be.gemm(true, false, L, F, Td, 1, ds, Ts, qd.subarray(b * F), ld, 1, dm.subarray(b * F), ld);
+    }
+  });
+  return pooled;
 }

@@ -31,26 +31,27 @@ export function stepDot(tape: Tape, x: Tensor, q: Tensor): Tensor {
   const where = 'stepDot';
   const { T, B, F } = stepAndVector(where, x, q);
   const scores = tape.tensor([T, B]);
+  const xd = x.data, qd = q.data, sd = scores.data; // locals: the loops below are hot
   for (let t = 0; t < T; t++) {
     for (let b = 0; b < B; b++) {
       const row = (t * B + b) * F, qr = b * F;
       let s = 0;
-      for (let f = 0; f < F; f++) s += x.data[row + f]! * q.data[qr + f]!;
-      scores.data[t * B + b] = s;
+      for (let f = 0; f < F; f++) s += xd[row + f]! * qd[qr + f]!;
+      sd[t * B + b] = s;
     }
   }
   tape.record(where, { x, q }, { scores }, () => {
-    const ds = tape.gradIfAny(scores);
+    const ds = tape.gradIfAny(scores)?.data;
     if (!ds) return;
     const dx = tape.needsGrad(x) ? tape.grad(x).data : undefined;
     const dq = tape.needsGrad(q) ? tape.grad(q).data : undefined;
     for (let t = 0; t < T; t++) {
       for (let b = 0; b < B; b++) {
-        const g = ds.data[t * B + b]!;
+        const g = ds[t * B + b]!;
         if (g === 0) continue;
         const row = (t * B + b) * F, qr = b * F;
-        if (dx) for (let f = 0; f < F; f++) dx[row + f]! += g * q.data[qr + f]!;
-        if (dq) for (let f = 0; f < F; f++) dq[qr + f]! += g * x.data[row + f]!;
+        if (dx) for (let f = 0; f < F; f++) dx[row + f]! += g * qd[qr + f]!;
+        if (dq) for (let f = 0; f < F; f++) dq[qr + f]! += g * xd[row + f]!;
       }
     }
   });

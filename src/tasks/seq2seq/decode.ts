@@ -59,6 +59,25 @@ export interface Hypothesis {
   attention?: number[][];
 }
 
+/**
+ * log sum_v exp(logits[r, v]) of every row of [rows, V] logits (on the tape's arena), from the
+ * backend's softmax: with the row's largest logit l and its probability p (at least 1/V, so
+ * never underflowing), the log-normaliser is l - log p. A token's log-probability is then
+ * logits[r, v] minus it, and the best tokens are those with the largest logits: greedy and beam
+ * search never exponentiate a whole row in JavaScript.
+ */
+function logNormalizers(tape: Tape, logits: Float32Array, rows: number, V: number): Float64Array {
+  const probs = tape.scratch([rows, V]).data;
+  tape.backend.softmax(rows, V, logits, probs);
+  const out = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let top = r * V;
+    for (let i = r * V + 1; i < (r + 1) * V; i++) if (logits[i]! > logits[top]!) top = i;
+    out[r] = logits[top]! - Math.log(probs[top]!);
+  }
+  return out;
+}
+
 /** Log-softmax of row r of [rows, V] logits, divided by `temperature`, into `out`. */
 function logSoftmaxRow(logits: Float32Array, r: number, V: number, temperature: number, out: Float64Array): void {
   let top = -Infinity;
@@ -178,24 +197,26 @@ function sampleOrGreedy(model: EncoderDecoder, backend: Backend, sources: readon
   const hyps: Hypothesis[] = Array.from({ length: B }, () => ({ tokens: [], logProb: 0, score: 0, finished: false, attention: o.attention ? [] : undefined }));
   const logp = new Float64Array(V);
   const p = new Float64Array(V);
-  for (let t = 0; t <= o.maxLength && hyps.some((h) => !h.finished); t++) {
+  // Rows still unfinished after maxLength tokens stay so.
+  for (let t = 0; t < o.maxLength && hyps.some((h) => !h.finished); t++) {
     const r = model.decodeStep(tape, enc, prev, state, feed);
     const logits = model.output.forward(tape, r.vector).data;
     const next = new Int32Array(B);
+    const lz = o.method === 'greedy' ? logNormalizers(tape, logits, B, V) : undefined;
     for (let b = 0; b < B; b++) {
       const h = hyps[b]!;
       if (h.finished) continue;
-      logSoftmaxRow(logits, b, V, o.method === 'sample' ? o.temperature : 1, logp);
-      logp[0] = -Infinity; // never [PAD]
-      if (t === o.maxLength) continue; // out of room: stays unfinished
-      let id = 0;
-      if (o.method === 'sample') {
+      let id = 1; // never [PAD] (0)
+      if (lz) {
+        for (let v = 2; v < V; v++) if (logits[b * V + v]! > logits[b * V + id]!) id = v;
+        h.logProb += logits[b * V + id]! - lz[b]!;
+      } else {
+        logSoftmaxRow(logits, b, V, o.temperature, logp);
+        logp[0] = -Infinity;
         for (let v = 0; v < V; v++) p[v] = Math.exp(logp[v]!);
         id = drawIndex(p, o.rng!);
-      } else {
-        for (let v = 1; v < V; v++) if (logp[v]! > logp[id]!) id = v;
+        h.logProb += logp[id]!;
       }
-      h.logProb += logp[id]!;
       if (r.weights && h.attention) h.attention.push(attentionRow(r.weights, b, enc.lengths[b]!, c.reverseSource));
       if (id === c.eosId) h.finished = true;
       else h.tokens.push(id);
@@ -230,11 +251,11 @@ function beamSearch(model: EncoderDecoder, backend: Backend, sources: readonly A
   const finished: Hypothesis[][] = Array.from({ length: B }, () => []);
   const done = new Array<boolean>(B).fill(false);
   const rank = (logProb: number, length: number) => logProb / Math.pow(Math.max(1, length), o.lengthPenalty);
-  const logp = new Float64Array(V);
   for (let t = 0; t <= o.maxLength && done.includes(false); t++) {
     const prev = IntTensor.from(beams.map((bm) => (bm === null ? c.goId : bm.tokens.length ? bm.tokens[bm.tokens.length - 1]! : c.goId)));
     const r = model.decodeStep(tape, enc, prev, state, feed);
     const logits = model.output.forward(tape, r.vector).data;
+    const lz = logNormalizers(tape, logits, B * K, V);
     const parents: number[] = [];
     const nextBeams: (Beam | null)[] = [];
     for (let b = 0; b < B; b++) {
@@ -245,22 +266,21 @@ function beamSearch(model: EncoderDecoder, backend: Backend, sources: readonly A
           const row = b * K + k;
           const bm = beams[row];
           if (!bm) continue;
-          logSoftmaxRow(logits, row, V, 1, logp);
-          logp[0] = -Infinity;
+          const base = row * V;
           if (t === o.maxLength) {
             // Out of room: the hypothesis ends here, scored with [EOS] as the next token, and marked as cut.
-            const total = bm.logProb + logp[c.eosId]!;
+            const total = bm.logProb + logits[base + c.eosId]! - lz[row]!;
             const att = bm.attention && r.weights ? [...bm.attention, attentionRow(r.weights, row, enc.lengths[row]!, c.reverseSource)] : undefined;
             finished[b]!.push({ tokens: bm.tokens, logProb: total, score: rank(total, bm.tokens.length + 1), finished: false, attention: att });
             continue;
           }
           // The K best tokens of this beam are enough: the K best extensions overall are among them.
-          const top: [number, number][] = [];
+          const top: [number, number][] = []; // (logit, token), never [PAD]
           for (let v = 1; v < V; v++) {
-            const lp = logp[v]!;
-            if (top.length < K) { top.push([lp, v]); top.sort((x, y) => y[0] - x[0]); } else if (lp > top[K - 1]![0]) { top[K - 1] = [lp, v]; top.sort((x, y) => y[0] - x[0]); }
+            const l = logits[base + v]!;
+            if (top.length < K) { top.push([l, v]); top.sort((x, y) => y[0] - x[0]); } else if (l > top[K - 1]![0]) { top[K - 1] = [l, v]; top.sort((x, y) => y[0] - x[0]); }
           }
-          for (const [lp, v] of top) cands.push([bm.logProb + lp, row, v]);
+          for (const [l, v] of top) cands.push([bm.logProb + l - lz[row]!, row, v]);
         }
         cands.sort((x, y) => y[0] - x[0]);
       }

@@ -22,7 +22,7 @@
  * Target ids: the task's target vocabulary, whose `[GO]` starts every decoder input and whose
  * `[EOS]` ends every target; `goId` and `eosId` are stored in the config.
  */
-import { addToSteps, attentionPool, concatLast, dropout, reshape, select, stack, stepDot, tanh } from '../../autograd/ops/index.js';
+import { addToSteps, attentionPool, concatLast, crossEntropy, dotAttention, dropout, embedding, reshape, select, stack, stepDot, tanh } from '../../autograd/ops/index.js';
 import type { Tape } from '../../autograd/tape.js';
 import { CELL_KINDS, type CellKind, cellKind, isCellKind } from '../../kernels/cell-kinds.js';
 import { Embedding } from '../../nn/embedding.js';
@@ -311,15 +311,19 @@ export class EncoderDecoder extends Module implements SavedModule<EncoderDecoder
    * Teacher-forced decoding for training: `inputs` [Td, B] ([GO] then the target, padded with 0)
    * -> logits [Td, B, V]. With `teacherForcing` < 1, each row's input at each step after the
    * first is, with probability 1 - teacherForcing, the model's own previous argmax instead
-   * (scheduled sampling; `rng` draws the choice).
+   * (scheduled sampling; `rng` draws the choice). With `rows` (positions t * B + b of the
+   * flattened steps), only those rows' logits: [rows, V].
    */
-  forwardTeacher(tape: Tape, enc: Encoded, inputs: IntTensor, teacherForcing = 1, rng?: Rng): Tensor {
+  forwardTeacher(tape: Tape, enc: Encoded, inputs: IntTensor, teacherForcing = 1, rng?: Rng, rows?: IntTensor): Tensor {
     const [Td, B] = inputs.shape as [number, number];
+    // embedding() gathers rows of any [N, D] tensor, and scatters their gradient back.
+    const pick = (x: Tensor): Tensor => (rows ? embedding(tape, rows, reshape(tape, x, [Td * B, x.shape[2]!])) : x);
+    const mixing = teacherForcing < 1;
+    if (!mixing && !this.config.inputFeeding) return this.output.forward(tape, pick(this.teacherVectors(tape, enc, inputs)));
     let state = enc.state;
     let feed = this.initialFeed(B);
     const vectors: Tensor[] = [];
     const logitsPerStep: Tensor[] = [];
-    const mixing = teacherForcing < 1;
     if (mixing && !rng) throw new Error('EncoderDecoder.forwardTeacher: teacherForcing < 1 draws from an Rng; pass one');
     const V = this.config.targetVocabSize;
     for (let t = 0; t < Td; t++) {
@@ -339,8 +343,47 @@ export class EncoderDecoder extends Module implements SavedModule<EncoderDecoder
       if (mixing) logitsPerStep.push(this.output.forward(tape, r.vector));
       else vectors.push(r.vector);
     }
-    if (mixing) return stack(tape, logitsPerStep);
-    return this.output.forward(tape, stack(tape, vectors)); // one GEMM for all steps
+    if (mixing) return pick(stack(tape, logitsPerStep));
+    return this.output.forward(tape, pick(stack(tape, vectors))); // one GEMM for all steps
+  }
+
+  /**
+   * The attentional vectors [Td, B, Hd] of teacher-forced steps without input feeding, where no
+   * step waits for another's output: the decoder runs over all steps in one fused recurrent call,
+   * and dot or general attention scores every step at once (additive attention still attends
+   * step by step). The same numbers as `decodeStep` at each step.
+   */
+  private teacherVectors(tape: Tape, enc: Encoded, inputs: IntTensor): Tensor {
+    const emb = this.drop(tape, this.tgtEmbed.forward(tape, inputs)); // [Td, B, Emb]
+    const { output: h } = this.decoder.forward(tape, emb, { initialState: enc.state }); // [Td, B, Hd]
+    if (this.config.attention === 'none') return this.drop(tape, h);
+    let pooled: Tensor;
+    if (this.attention instanceof AdditiveAttention) {
+      const [Ts, B] = enc.memory.shape as [number, number];
+      const att = this.attention;
+      pooled = stack(tape, Array.from({ length: inputs.shape[0]! }, (_, t) => {
+        const e = att.score.forward(tape, tanh(tape, addToSteps(tape, enc.keys!, att.query.forward(tape, select(tape, h, t)))));
+        return attentionPool(tape, enc.memory, reshape(tape, e, [Ts, B]), enc.lengths).pooled;
+      }));
+    } else {
+      pooled = dotAttention(tape, enc.memory, this.attention instanceof GeneralAttention ? this.attention.query.forward(tape, h) : h, enc.lengths);
+    }
+    return this.drop(tape, tanh(tape, this.combine!.forward(tape, concatLast(tape, [pooled, h]))));
+  }
+
+  /**
+   * The cross-entropy of teacher-forced decoding (`inputs` as for `forwardTeacher`) against
+   * `targets` [Td, B] (the target then [EOS], 0 past each length). The output layer, most of the
+   * cost, runs only on the rows that have a target, so padding costs nothing; the mean is per
+   * target token.
+   */
+  teacherLoss(tape: Tape, enc: Encoded, inputs: IntTensor, targets: IntTensor, options: { labelSmoothing?: number; reduction?: 'mean' | 'sum'; teacherForcing?: number; rng?: Rng } = {}): Tensor {
+    if (targets.shape.join() !== inputs.shape.join()) throw new Error(`EncoderDecoder.teacherLoss: targets must be shaped like inputs [${inputs.shape.join(', ')}], got [${targets.shape.join(', ')}]`);
+    const rows: number[] = [];
+    for (let i = 0; i < targets.size; i++) if (targets.data[i] !== 0) rows.push(i);
+    if (rows.length === 0) throw new Error('EncoderDecoder.teacherLoss: no target token (every target is padding)');
+    const logits = this.forwardTeacher(tape, enc, inputs, options.teacherForcing ?? 1, options.rng, IntTensor.from(rows));
+    return crossEntropy(tape, logits, IntTensor.from(rows.map((i) => targets.data[i]!)), { labelSmoothing: options.labelSmoothing, reduction: options.reduction });
   }
 }
 

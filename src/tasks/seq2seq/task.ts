@@ -5,7 +5,6 @@
  * BLEU (which decides the best model) and exact match.
  */
 import { resolve } from 'node:path';
-import { crossEntropy, reshape } from '../../autograd/ops/index.js';
 import { Tape } from '../../autograd/tape.js';
 import type { Backend } from '../../kernels/backend.js';
 import { Tokenizer } from '../../data/tokenizer.js';
@@ -59,9 +58,7 @@ export function pairLoss(model: EncoderDecoder, backend: Backend, set: PairSet, 
     for (let lo = 0; lo < order.length; lo += batchSize) {
       const b = makePairBatch(set, order.slice(lo, lo + batchSize), goId, eosId);
       const enc = model.encode(tape, b.sources);
-      const logits = model.forwardTeacher(tape, enc, b.decoderInputs);
-      const [Td, B, V] = logits.shape as [number, number, number];
-      const l = crossEntropy(tape, reshape(tape, logits, [Td * B, V]), b.decoderTargets.reshape([Td * B]), { ignoreIndex: 0, reduction: 'sum' });
+      const l = model.teacherLoss(tape, enc, b.decoderInputs, b.decoderTargets, { reduction: 'sum' });
       total += l.item();
       tokens += b.tokens;
       tape.reset();
@@ -140,9 +137,7 @@ export const seq2seqTask: Task<Seq2seqConfig, Seq2seqInput, Seq2seqData, Encoder
     return ({ tape, batch, step }) => {
       const ratio = teacherForcingAt(config, step, total ?? 1);
       const enc = model.encode(tape, batch.sources);
-      const logits = model.forwardTeacher(tape, enc, batch.decoderInputs, ratio, rng);
-      const [Td, B, V] = logits.shape as [number, number, number];
-      const loss = crossEntropy(tape, reshape(tape, logits, [Td * B, V]), batch.decoderTargets.reshape([Td * B]), { ignoreIndex: 0, labelSmoothing: config.labelSmoothing });
+      const loss = model.teacherLoss(tape, enc, batch.decoderInputs, batch.decoderTargets, { labelSmoothing: config.labelSmoothing, teacherForcing: ratio, rng });
       return { loss, items: batch.tokens };
     };
   },
