@@ -36,7 +36,7 @@ export {
 // Losses (autograd ops too).
 export {
   crossEntropy, type CrossEntropyOptions, mseLoss, type MseLossOptions, bceWithLogits, type BceWithLogitsOptions, type Reduction,
-  pinballLoss, gaussianNll, LOG_STD_RANGE,
+  pinballLoss, gaussianNll, LOG_STD_RANGE, crfNll, crfViterbi, type CrfReduction, type CrfNllOptions, type CrfViterbiResult,
 } from './autograd/index.js';
 
 // Layers: the Module base, initialisers, feed-forward layers, recurrent layers and the model.
@@ -74,7 +74,7 @@ export {
 // Data: tokenizers, padding, splits, word vectors, validated text loading, time-series CSV files, classification inputs, stream batching for truncated BPTT, labelled sequences.
 export {
   CharTokenizer, describeChar, loadTextFile, readTextChunks, decodeText, firstInvalidUtf8,
-  Tokenizer, PAD_ID, UNK_ID, PAD_TOKEN, UNK_TOKEN, NUM_TOKEN, URL_TOKEN,
+  Tokenizer, splitText, PAD_ID, UNK_ID, PAD_TOKEN, UNK_TOKEN, NUM_TOKEN, URL_TOKEN,
   type TokenizerOptions, type NormalizedTokenizerOptions, type TokenizerJson, type TokenizerLevel,
   padSequences, truncateSequences, type PadSequencesOptions, type PaddedSequences, type TruncateSequencesOptions, type SequenceSide,
   stratifiedSplit, shuffledSplit, type ValidationSize, type SplitOptions, type IndexSplit, type StratifiedSplit,
@@ -89,6 +89,9 @@ export {
   StreamBatcher, splitContiguous, type StreamBatcherOptions, type StreamPosition, type StreamWindow,
   SequenceBatcher, makeSequenceBatch, checkSequenceDataset, PAD_LABEL,
   type SequenceDataset, type SequenceBatch, type SequenceBatcherOptions, type SequencePosition, type LabelKind,
+  BucketBatcher, type BucketPosition,
+  readTagged, writeTagged, parseTagColumn, detectTaggedFormat,
+  type TaggedFormat, type TagColumn, type TaggedSentence, type TaggedDocument, type ReadTaggedOptions,
 } from './data/index.js';
 
 // Charts: Vega-Lite specs from plain arrays, and standalone SVG documents rendered from them in Node.
@@ -185,4 +188,17 @@ export {
   type Translator, type UnknownPolicy, type EncodeOptions, type EncodedSources, type Translation, type Seq2seqEvaluation,
   tokenize13a, corpusBleu, corpusChrf, type BleuOptions, type BleuScore, type ChrfOptions, type ChrfScore,
   generateDatePairs, writeDatePairsTsv, formatDate, DATE_FORMATS, type DatePair, type CalendarDate, type DatePairOptions,
+} from './tasks/index.js';
+
+// Tagging every token: the tagger model kind (word + character features, BiLSTM, softmax or CRF), the task, tagging files, and the metrics.
+export {
+  Tagger, normalizeTaggerConfig, taggerParameterShapes, taggerKind, MAX_TAGGER_LAYERS, type TaggerConfig, type TaggerConfigInput, type TagBatch,
+  TAG_DEFAULTS, TAG_MAX_TIME_MS, normalizeTagConfig, type TagConfig,
+  TagBatcher, makeTagBatch, type SentenceSet,
+  TagVocabulary, prepareTag, readTaggedFile, TAG_METADATA_KEY, MAX_FORM_CHARS, type TagData, type TagInput, type TagMetadata,
+  tagTask, taggerConfig, tagSets, scoreTags, TAG_METRICS,
+  loadTagger, taggerOf, tagSentences, tagDocument, splitWords, evaluateTagger, renderTagEvaluation,
+  type LoadedTagger, type TaggedOutput, type TagEvaluation,
+  taggingMetrics, chunkMetrics, extractChunks, isChunkScheme,
+  type TaggingMetrics, type ChunkMetrics, type TagScore, type ChunkTypeScore, type Chunk,
 } from './tasks/index.js';

@@ -9,6 +9,7 @@ import { registerExport } from './commands/export.js';
 import { registerForecast } from './commands/forecast.js';
 import { registerLm } from './commands/lm.js';
 import { registerSeq2seq } from './commands/seq2seq.js';
+import { registerTag } from './commands/tag.js';
 import { stdout } from './output.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerForecast(program);
   registerLm(program);
   registerSeq2seq(program);
+  registerTag(program);
   return program;
 }
 

@@ -6,7 +6,7 @@
  */
 export { CharTokenizer, describeChar } from './char-tokenizer.js';
 export {
-  Tokenizer, PAD_ID, UNK_ID, PAD_TOKEN, UNK_TOKEN, NUM_TOKEN, URL_TOKEN,
+  Tokenizer, splitText, PAD_ID, UNK_ID, PAD_TOKEN, UNK_TOKEN, NUM_TOKEN, URL_TOKEN,
   type TokenizerOptions, type NormalizedTokenizerOptions, type TokenizerJson, type TokenizerLevel,
 } from './tokenizer.js';
 export {
@@ -41,3 +41,8 @@ export { loadIdx, loadIdxImageSequences } from './idx-file.js';
 export { parseLabelledTable, parseClassFiles, type LabelledTexts, type LabelledTableOptions, type ClassFile } from './labelled-text.js';
 export { parseSequenceJsonl, type LabelledSequences } from './sequence-jsonl.js';
 export { loadLabelledTable, loadClassFiles, loadSequenceJsonl } from './labelled-text-file.js';
+export { BucketBatcher, type BucketPosition } from './bucket-batcher.js';
+export {
+  readTagged, writeTagged, parseTagColumn, detectTaggedFormat,
+  type TaggedFormat, type TagColumn, type TaggedSentence, type TaggedDocument, type ReadTaggedOptions,
+} from './tagged-text.js';

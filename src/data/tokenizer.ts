@@ -256,6 +256,15 @@ export class Tokenizer {
   }
 }
 
+/**
+ * The tokens of `text` as a tokenizer with `options` splits and normalises it, without a
+ * vocabulary (e.g. to split plain sentences into words for a tagger).
+ */
+export function splitText(text: string, options: TokenizerOptions = {}): string[] {
+  if (typeof text !== 'string') throw new Error(`splitText: text must be a string, got ${describeValue(text)}`);
+  return makeSplitter(normalizeTokenizerOptions(options, 'splitText'))(text);
+}
+
 /** The reserved tokens in id order: [PAD], [UNK], at word level [NUM] and [URL], then the specials. */
 function reservedTokens(o: NormalizedTokenizerOptions): string[] {
   return [PAD_TOKEN, UNK_TOKEN, ...(o.level === 'word' ? [NUM_TOKEN, URL_TOKEN] : []), ...o.specials];

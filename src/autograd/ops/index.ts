@@ -25,3 +25,4 @@ export { recurrentLayer, type RecurrentWeights, type RecurrentLayerOptions, type
 export { select, stack, concatLast } from './sequence-ops.js';
 export { maskedMeanPool, maskedMaxPool, attentionPool, dotAttention, type AttentionPoolResult } from './sequence-pooling.js';
 export { stepDot, addToSteps } from './step-broadcast.js';
+export { crfNll, crfViterbi, type CrfReduction, type CrfNllOptions, type CrfViterbiResult } from './crf.js';

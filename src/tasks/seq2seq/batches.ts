@@ -1,13 +1,11 @@
 /**
- * Training batches of source/target pairs, bucketed by length: each epoch shuffles the pairs
- * (seeded), cuts them into pools of 50 batches, sorts each pool by source then target length and
- * cuts it into batches, then shuffles the batches. Pairs of a batch are thus of similar length
- * (little padding), while batches still come in a random order. Resumable: an epoch's order is a
- * function of the seed and the epoch number.
+ * Training batches of source/target pairs, bucketed by length (data/bucket-batcher.ts): pairs
+ * of a batch are of similar source then target length (little padding), while batches still come
+ * in a random order. Resumable: an epoch's order is a function of the seed and the epoch number.
  */
-import { Rng } from '../../random/rng.js';
+import { BucketBatcher } from '../../data/bucket-batcher.js';
+import type { Rng } from '../../random/rng.js';
 import { IntTensor } from '../../tensor/tensor.js';
-import type { BatchSource, SourcedBatch } from '../../train/objective.js';
 
 /** Token ids of a set of pairs (targets without [GO] or [EOS]). */
 export interface PairSet {
@@ -28,7 +26,6 @@ export interface PairBatch {
   indices: Int32Array;
 }
 
-const POOL = 50;
 
 /** A batch of the pairs at `indices`: decoder inputs and targets padded to the longest target + 1. */
 export function makePairBatch(set: PairSet, indices: ArrayLike<number>, goId: number, eosId: number): PairBatch {
@@ -54,61 +51,10 @@ export function makePairBatch(set: PairSet, indices: ArrayLike<number>, goId: nu
   return { sources, decoderInputs, decoderTargets, tokens, indices: Int32Array.from(indices) };
 }
 
-export interface PairPosition {
-  epoch: number;
-  index: number;
-}
-
-export class PairBatcher implements BatchSource<PairBatch> {
-  readonly batchesPerEpoch: number;
-  private readonly seed: number;
-  private epoch = 0;
-  private index = 0;
-  private batches: Int32Array[];
-
-  constructor(readonly set: PairSet, readonly batchSize: number, readonly goId: number, readonly eosId: number, rng: Rng) {
+/** Training batches of pairs, bucketed by source then target length. */
+export class PairBatcher extends BucketBatcher<PairBatch> {
+  constructor(readonly set: PairSet, batchSize: number, readonly goId: number, readonly eosId: number, rng: Rng) {
     if (set.sources.length === 0) throw new Error('PairBatcher: there are no training pairs');
-    if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new Error(`PairBatcher: batchSize must be a positive integer, got ${batchSize}`);
-    this.batchesPerEpoch = Math.ceil(set.sources.length / batchSize);
-    this.seed = rng.nextU32();
-    this.batches = this.batchesOf(0);
-  }
-
-  /** The batches of an epoch (pair indices), the same whenever asked for. */
-  private batchesOf(epoch: number): Int32Array[] {
-    const N = this.set.sources.length, B = this.batchSize;
-    const rng = new Rng(this.seed * 4096 + epoch);
-    const order = rng.shuffle(Int32Array.from({ length: N }, (_, i) => i)) as Int32Array;
-    const len = (i: number) => this.set.sources[i]!.length * 4096 + this.set.targets[i]!.length;
-    const out: Int32Array[] = [];
-    for (let lo = 0; lo < N; lo += B * POOL) {
-      const pool = Array.from(order.subarray(lo, Math.min(N, lo + B * POOL))).sort((a, b) => len(a) - len(b));
-      for (let i = 0; i < pool.length; i += B) out.push(Int32Array.from(pool.slice(i, i + B)));
-    }
-    return rng.shuffle(out) as Int32Array[];
-  }
-
-  position(): PairPosition {
-    return { epoch: this.epoch, index: this.index };
-  }
-
-  seek(position: unknown): void {
-    const p = position as PairPosition;
-    if (!p || !Number.isInteger(p.epoch) || p.epoch < 0 || !Number.isInteger(p.index) || p.index < 0 || p.index >= this.batchesPerEpoch) {
-      throw new Error(`PairBatcher.seek: expected { epoch >= 0, index in [0, ${this.batchesPerEpoch}) }, got ${JSON.stringify(position)}`);
-    }
-    this.epoch = p.epoch;
-    this.index = p.index;
-    this.batches = this.batchesOf(p.epoch);
-  }
-
-  next(): SourcedBatch<PairBatch> {
-    const { epoch, index } = this;
-    const batch = makePairBatch(this.set, this.batches[index]!, this.goId, this.eosId);
-    if (++this.index === this.batchesPerEpoch) {
-      this.index = 0;
-      this.batches = this.batchesOf(++this.epoch);
-    }
-    return { batch, epoch, index, startsEpoch: index === 0 };
+    super(set.sources.length, (i) => set.sources[i]!.length * 4096 + set.targets[i]!.length, batchSize, (idx) => makePairBatch(set, idx, goId, eosId), rng, 'PairBatcher');
   }
 }
