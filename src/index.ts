@@ -121,13 +121,17 @@ export {
   EVENTS_FILE_NAME, BEST_MODEL_FILE_NAME,
 } from './tasks/index.js';
 
-// The character language model task (what `recur lm` runs).
+// The language model tasks (what `recur lm` runs): characters, or words with autocomplete.
 export {
   CHAR_LM_DEFAULTS, CHAR_LM_CELLS, type CharLmCell, DEFAULT_MAX_TIME_MS, RUN_CONTROL_FIELDS, BUNDLED_TEXT_PATH, normalizeCharLmConfig, modelConfigOf, type CharLmConfig,
-  trainCharLm, type TrainCharLmOptions, type TrainCharLmResult, charLmTask, type CharLmInput, type CharLmData, type CharLmStartDetails,
+  WORD_LM_DEFAULTS, normalizeWordLmConfig, type WordLmConfig, wordLmTask, type WordLmData,
+  trainCharLm, type TrainCharLmOptions, type TrainCharLmResult, charLmTask, windowSource, type CharLmInput, type CharLmData, type CharLmStartDetails,
   evaluateStream, stateRow, type EvaluateStreamOptions, type StreamLoss,
   samplingDistribution, drawIndex, sampleToken, checkSampling, type SamplingOptions,
-  generateChars, generateText, type GenerateOptions, evaluateCharLm, charLmOf, type CharLmLoss,
+  generateChars, generateText, generateSymbols, type GenerateOptions, evaluateCharLm, charLmOf, lmOf, evaluateLm, type CharLmLoss, type LmLoss, type LoadedLm,
+  CharVocabulary, WordVocabulary, encodeText, unknownNote, lmVocabularyOf, WORD_LM_METADATA_KEY, type LmVocabulary, type LmUnknownPolicy, type EncodedText,
+  complete, type CompleteOptions, type CompleteResult, type Completion,
+  KneserNeyTrigram, modifiedKneserNeyDiscounts, FALLBACK_DISCOUNT, type KneserNeyOptions, type KneserNeyDiscounts,
   explainText, sparkline, type ExplainStep, type ExplainOptions, type HiddenSummary,
 } from './tasks/index.js';
 

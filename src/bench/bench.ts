@@ -9,10 +9,11 @@
  * (simd-ceiling.ts: what any wasm code can multiply per thread). Then a table of throughput with
  * ratios, and the targets of issue #5, each peer-bound one with the ratio recur would reach at
  * that ceiling. First comes the layer section (layers.bench.ts: one LSTM, GRU and Elman
- * layer, forward + backward, wasm against the reference backend).
+ * layer, forward + backward, wasm against the reference backend), then the latency of `recur lm
+ * complete` (complete.bench.ts: one reply of a 2 x 256 LSTM word and character model).
  *
- *   npm run bench [-- --out results.jsonl] [--only layers,W1,W2-b64] [--rounds 6] [--sample-ms 500]
- *                   [--threads N] [--no-layers] [--no-tfjs] [--no-ort] [--profile [--profile-steps 10]]
+ *   npm run bench [-- --out results.jsonl] [--only layers,complete,W1,W2-b64] [--rounds 6] [--sample-ms 500]
+ *                   [--threads N] [--no-layers] [--no-complete] [--no-tfjs] [--no-ort] [--profile [--profile-steps 10]]
  *
  * `--out FILE` writes one JSON line per measurement:
  *   {"workload","impl","backend","threads","metric","value","unit","runs","min","max"}
@@ -25,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { WasmBackend } from '../kernels/wasm/wasm-backend.js';
 import type { ChildReply, ChildRequest } from './bench-child.js';
 import { measureGemmRates } from './gemm-limit.js';
+import { runCompleteBench } from './complete.bench.js';
 import { runLayerBench } from './layers.bench.js';
 import { runProfile } from './profile-run.js';
 import { type SimdCeiling, bestCeiling, measureSimdCeiling } from './simd-ceiling.js';
@@ -34,6 +36,7 @@ interface Options {
   out?: string;
   only: Workload[];
   layers: boolean;
+  complete: boolean;
   rounds: number;
   sampleMs: number;
   threads: number;
@@ -57,7 +60,7 @@ export interface Measurement {
 }
 
 function parseArgs(argv: string[], cores: number): Options {
-  const o: Options = { only: [...WORKLOADS], layers: true, rounds: 6, sampleMs: 500, threads: cores, tfjs: true, ort: true, profile: false, profileSteps: 10 };
+  const o: Options = { only: [...WORKLOADS], layers: true, complete: true, rounds: 6, sampleMs: 500, threads: cores, tfjs: true, ort: true, profile: false, profileSteps: 10 };
   const num = (flag: string, v: string | undefined, min: number): number => {
     const x = Number(v);
     if (!(Number.isInteger(x) && x >= min)) throw new Error(`bench: ${flag} needs an integer >= ${min}, got ${JSON.stringify(v)}`);
@@ -74,8 +77,10 @@ function parseArgs(argv: string[], cores: number): Options {
     else if (a === '--only') {
       const ids = value().split(',').map((id) => id.trim());
       o.layers = ids.includes('layers');
-      o.only = ids.filter((id) => id !== 'layers').map(workloadById);
+      o.complete = ids.includes('complete');
+      o.only = ids.filter((id) => id !== 'layers' && id !== 'complete').map(workloadById);
     } else if (a === '--no-layers') o.layers = false;
+    else if (a === '--no-complete') o.complete = false;
     else if (a === '--rounds') o.rounds = num(a, value(), 1);
     else if (a === '--sample-ms') o.sampleMs = num(a, value(), 1);
     else if (a === '--threads') o.threads = num(a, value(), 1);
@@ -322,6 +327,12 @@ async function main(): Promise<void> {
     for (const r of await runLayerBench(o.threads > 1 ? [1, o.threads] : [1], 10)) {
       all.push({ workload: `layer-${r.layer}`, impl: 'recur', backend: r.backend.startsWith('reference') ? 'reference' : 'wasm', threads: r.threads,
         metric: 'throughput', value: r.tokensPerSecond, unit: 'tokens/s', runs: r.runs, min: r.min, max: r.max });
+    }
+  }
+
+  if (o.complete) {
+    for (const r of await runCompleteBench(o.threads > 1 ? [1, o.threads] : [1])) {
+      all.push({ workload: `complete ${r.model} ${r.request}`, impl: 'recur', backend: 'wasm', threads: r.threads, metric: 'latency', value: r.medianMs, unit: 'ms', runs: r.runs, min: r.medianMs, max: r.p95Ms });
     }
   }
 

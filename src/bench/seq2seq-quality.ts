@@ -66,6 +66,7 @@ async function trainAndScore(name: string, work: string, trainPath: string, test
   });
   const seconds = (performance.now() - t0) / 1000;
   const t = await loadTranslator(join(out, BEST_MODEL_FILE_NAME));
+  t.model.to(backend);
   const d = seq2seqTask.describe(r.config, r.prepared, r.model);
   const rows: Row[] = [];
   for (const o of decodings) {

@@ -84,7 +84,7 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     let epochs = 0;
     await runTask(tagTask, {
-      input: { dataPath: trainPath }, out, config: { maxTimeMs: BUDGET_MS }, threads,
+      input: { dataPath: trainPath }, out, config: { maxTimeMs: BUDGET_MS }, threads, force: true,
       onEvent: (e) => {
         if (e.type === 'step') epochs = e.epoch;
         if (e.type === 'eval') log(`  step ${e.step}: validation loss ${e.valLoss.toFixed(4)}, accuracy ${(100 * e.metrics.accuracy!).toFixed(2)}%, unseen-word ${(100 * e.metrics.unseen!).toFixed(2)}%`);
@@ -92,6 +92,7 @@ async function main(): Promise<void> {
     });
     const seconds = (performance.now() - t0) / 1000;
     const tagger = await loadTagger(join(out, BEST_MODEL_FILE_NAME));
+    tagger.model.to(backend);
     const ev = evaluateTagger(tagger, backend, readTagged(await readFile(testPath, 'utf8'), { format: 'tsv', requireTags: true, source: testPath }));
     const c = tagger.model.config;
     const rows: Row[] = [{

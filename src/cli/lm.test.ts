@@ -16,8 +16,8 @@ const jsonLines = (s: string) => s.trim().split('\n').map((l) => JSON.parse(l) a
 const run = join(dir, 'run');
 
 test('recur lm: --help for every command, unknown flags rejected', () => {
-  assert.match(recur('lm', '--help').stdout, /train[\s\S]*sample[\s\S]*eval[\s\S]*explain/);
-  for (const [cmd, flag] of [['train', '--max-time <duration>'], ['sample', '--top-p <p>'], ['eval', '--text <file>'], ['explain', '--top <k>']]) {
+  assert.match(recur('lm', '--help').stdout, /train[\s\S]*sample[\s\S]*eval[\s\S]*explain[\s\S]*complete/);
+  for (const [cmd, flag] of [['train', '--max-time <duration>'], ['train', '--tokens <level>'], ['sample', '--top-p <p>'], ['eval', '--text <file>'], ['eval', '--unknown <policy>'], ['explain', '--top <k>'], ['complete', '--words <n>']]) {
     const r = recur('lm', cmd!, '--help');
     assert.equal(r.status, 0);
     assert.ok(r.stdout.includes(flag!), `${cmd} --help lists ${flag}`);
@@ -129,11 +129,16 @@ test('recur lm: bad input gives a one-line error, a non-zero exit, and leaves an
     [['lm', 'train', ...SMALL, '--max-steps', '5', '--out', run], /^recur: .* already holds a training run \(checkpoint\.safetensors\); continue it with --resume or start over with --force$/],
     [['lm', 'train', '--resume', '--hidden-size', '64', '--out', run], /^recur: cannot change hiddenSize when resuming: the checkpoint was trained with 24, got 64$/],
     [['lm', 'train', '--resume', '--out', corrupt], /^recur: .*checkpoint\.safetensors is corrupted or not a recur checkpoint: safetensors: /],
-    [['lm', 'sample', '--model', run, '--prime', 'Jack é'], /^recur: the prime contains a character outside the vocabulary of \d+: 'é' \(U\+00E9\) at position 5$/],
+    [['lm', 'sample', '--model', run, '--prime', 'Jack é', '--unknown', 'unk'], /^recur: --unknown unk: this character model has no unknown symbol \(it was trained on every character it knows\); use --unknown skip$/],
+    [['lm', 'sample', '--model', run, '--prime', 'ééé'], /^recur: --prime has no symbol inside the vocabulary to start from$/],
     [['lm', 'sample', '--model', run, '--top-p', '1.5'], /^recur: --top-p must be a number in \(0, 1\], got '1\.5'$/],
     [['lm', 'sample', '--model', otherVersion], /^recur: .*model file format version 7 is not supported by this recur \(expects 1\)$/],
     [['lm', 'sample', '--model', join(dir, 'nowhere')], /^recur: model not found: /],
-    [['lm', 'eval', '--model', run, '--text', file('accents.txt', 'Jack é')], /^recur: .*accents\.txt: contains a character outside the vocabulary of \d+: 'é' \(U\+00E9\) at position 5$/],
+    [['lm', 'eval', '--model', run, '--text', file('accents.txt', 'é')], /^recur: .*accents\.txt: must have at least 2 characters inside the vocabulary to score a prediction, got 0$/],
+    [['lm', 'complete', '--model', run, '--text', '  '], /^recur: --text is empty; type a few words to complete$/],
+    [['lm', 'train', '--resume', '--tokens', 'word', '--out', run], /^recur: --tokens word: the run in .* trains a character-level model; a resumed run keeps its tokens/],
+    [['lm', 'train', '--max-vocab', '100', '--out', run, '--force'], /^recur: --max-vocab applies to --tokens word$/],
+    [['lm', 'train', '--tie-weights', '--embedding-dim', '8', '--out', run, '--force'], /^recur: char-lm config: tieWeights needs embeddingDim equal to hiddenSize/],
     [['lm', 'explain', '--model', run, '--text', ''], /^recur: --text must not be empty$/],
   ];
   for (const [args, want] of cases) {
@@ -145,4 +150,72 @@ test('recur lm: bad input gives a one-line error, a non-zero exit, and leaves an
   }
   assert.deepEqual(readFileSync(join(run, 'checkpoint.safetensors')), before);
   assert.equal(statSync(join(run, 'checkpoint.safetensors')).mtimeMs, mtime);
+});
+
+test('recur lm: a character outside a character model\'s vocabulary is left out and counted, not fatal', () => {
+  const text = join(dir, 'stray.txt');
+  writeFileSync(text, 'Jack and Jill went up the hill 🙂 to fetch a pail of water é\n');
+  const e = recur('lm', 'eval', '--model', run, '--text', text, '--json');
+  assert.equal(e.status, 0, e.stderr);
+  const r = JSON.parse(e.stdout) as { unknown: { policy: string; count: number; examples: string[] }; predictions: number; natsPerChar: number };
+  assert.deepEqual([r.unknown.policy, r.unknown.count], ['skip', 2]);
+  assert.equal(r.predictions, [...readFileSync(text, 'utf8')].length - 2 - 1);
+  assert.ok(Number.isFinite(r.natsPerChar));
+  const plain = recur('lm', 'eval', '--model', run, '--text', text);
+  assert.match(plain.stdout, /stray\.txt: 2 of \d+ characters outside the vocabulary \(.*U\+1F642.*U\+00E9.*\) left out$/m);
+  const s = recur('lm', 'sample', '--model', run, '--prime', 'Jack é', '--length', '5', '--seed', '1');
+  assert.equal(s.status, 0, s.stderr);
+  assert.match(s.stderr, /^note: --prime: 1 of 6 characters outside the vocabulary/);
+  assert.ok(s.stdout.startsWith('Jack é'));
+  // complete: the rest of the word being typed, ranked; probabilities of distinct completions sum to at most 1.
+  const c = recur('lm', 'complete', '--model', run, '--text', 'Jack and Ji', '--top-k', '3', '--json');
+  assert.equal(c.status, 0, c.stderr);
+  const got = JSON.parse(c.stdout) as { prefix: string; completions: { text: string; probability: number }[] };
+  assert.equal(got.prefix, 'Ji');
+  assert.equal(got.completions.length, 3);
+  assert.ok(got.completions.every((x, i) => /^[\p{L}'’-]*$/u.test(x.text) && (i === 0 || x.probability <= got.completions[i - 1]!.probability)), c.stdout);
+  assert.ok(got.completions.reduce((a, x) => a + x.probability, 0) <= 1 + 1e-9);
+});
+
+test('recur lm --tokens word: train, resume keeps the tokens, eval per word with [UNK] counted, sample, complete from stdin', () => {
+  const words = join(dir, 'words');
+  const W = ['--text', RHYMES, '--tokens', 'word', '--hidden-size', '16', '--embedding-dim', '16', '--num-layers', '1', '--batch-size', '4', '--seq-len', '8', '--lr', '0.01', '--threads', '1', '--json'];
+  const t = recur('lm', 'train', ...W, '--tie-weights', '--max-vocab', '60', '--max-steps', '40', '--eval-every', '20', '--out', words);
+  assert.equal(t.status, 0, t.stderr);
+  const ev = jsonLines(t.stdout) as unknown as { type: string; metrics?: { perplexity: number }; details?: { model: string; facts: [string, string][] } }[];
+  assert.match(ev[0]!.details!.model, /^1×16 lstm, embedding 16, tied output layer, words$/);
+  assert.match(ev[0]!.details!.facts.find((f) => f[0] === 'vocabulary')![1], /^60 words/);
+  assert.ok(ev.filter((e) => e.type === 'eval').every((e) => e.metrics!.perplexity > 1), t.stdout);
+  const resumed = recur('lm', 'train', '--resume', '--out', words, '--max-steps', '50', '--json');
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.equal(jsonLines(resumed.stdout).filter((e) => e.type === 'step').length, 10);
+
+  const text = join(dir, 'words-eval.txt');
+  writeFileSync(text, 'Jack and Jill went up the hill to fetch a pail of xyzzy water .\n');
+  const e = recur('lm', 'eval', '--model', words, '--text', text, '--json');
+  assert.equal(e.status, 0, e.stderr);
+  const r = JSON.parse(e.stdout) as { tokens: string; natsPerWord: number; perplexity: number; predictions: number; unknown: { policy: string; count: number; symbols: number } };
+  assert.equal(r.tokens, 'word');
+  assert.equal(r.unknown.policy, 'unk');
+  assert.ok(r.unknown.count >= 1 && r.unknown.symbols === 15, e.stdout);
+  assert.equal(r.predictions, 14);
+  assert.ok(Math.abs(Math.exp(r.natsPerWord) - r.perplexity) < 1e-6 * r.perplexity);
+  const skip = JSON.parse(recur('lm', 'eval', '--model', words, '--text', text, '--json', '--unknown', 'skip').stdout) as { predictions: number; unknown: { count: number } };
+  assert.equal(skip.predictions, 14 - skip.unknown.count);
+
+  const s = recur('lm', 'sample', '--model', words, '--prime', 'Jack and', '--length', '6', '--seed', '2', '--json');
+  assert.equal(s.status, 0, s.stderr);
+  assert.ok((JSON.parse(s.stdout) as { text: string }).text.trim().length > 0);
+  const c = spawnSync(process.execPath, [bin, 'lm', 'complete', '--model', words, '--json', '--top-k', '4'], { encoding: 'utf8', input: 'Jack and \nthe hi\n\nup the hill to fetch a ' });
+  assert.equal(c.status, 0, c.stderr);
+  const lines = c.stdout.trim().split('\n').map((l) => JSON.parse(l) as { text: string; prefix: string; completions: { text: string; probability: number }[] });
+  assert.deepEqual(lines.map((l) => [l.text, l.prefix]), [['Jack and ', ''], ['the hi', 'hi'], ['up the hill to fetch a ', '']]);
+  for (const l of lines) {
+    assert.equal(l.completions.length, l.prefix ? Math.min(4, l.completions.length) : 4, JSON.stringify(l)); // a prefix may start fewer words
+    assert.ok(l.completions.length >= 1 && l.completions.every((x) => !/\[(UNK|PAD|NUM|URL)\]/.test(x.text)), JSON.stringify(l));
+  }
+  const beam = recur('lm', 'complete', '--model', words, '--text', 'Jack and ', '--words', '3', '--top-k', '2', '--json');
+  const b = JSON.parse(beam.stdout) as { completions: { text: string; probability: number }[] };
+  assert.equal(b.completions.length, 2);
+  assert.ok(b.completions.every((x) => x.text.split(' ').filter(Boolean).length >= 1 && x.probability > 0 && x.probability < 1), beam.stdout);
 });

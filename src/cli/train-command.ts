@@ -53,6 +53,12 @@ export interface TrainCommandSpec<C extends TrainConfig, In, F> {
   help?: Partial<Record<'batchSize' | 'evalEvery' | 'lr', string>>;
   /** Added after the options in --help. */
   helpAfter?: string;
+  /**
+   * The task to run when flags choose among several (e.g. `lm train --tokens word`); `spec.task`
+   * (whose defaults --help shows) otherwise. May read the run directory when resuming.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  taskFor?(flags: F & SharedTrainFlags): Promise<Task<C, In, any, any, any, any, any>>;
 }
 
 /** The shared flags' part of a config. */
@@ -115,7 +121,7 @@ async function runTrainCommand<C extends TrainConfig, In, F>(spec: TrainCommandS
   const onEvent = (e: TrainEvent) => { if (!stdout.closed) renderer.onEvent(e); };
   let result;
   try {
-    result = await runTask(spec.task, {
+    result = await runTask(spec.taskFor ? await spec.taskFor(f) : spec.task, {
       input, out: f.out, config, resume: f.resume, force: f.force, threads: f.threads, signal: controller.signal, onEvent,
     });
   } catch (e) {

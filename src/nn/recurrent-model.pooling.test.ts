@@ -41,7 +41,7 @@ test('normalizeModelConfig: pooling defaults to last for output last, is left ou
   assert.throws(() => normalizeModelConfig({ ...base, output: 'last', pooling: 'sum' as never }),
     { message: "RecurrentModel config: pooling must be 'last', 'mean', 'max', 'attention', got \"sum\"" });
   assert.throws(() => normalizeModelConfig({ ...base, output: 'last', pooling: null as never }), /pooling must be .*, got null$/);
-  assert.throws(() => normalizeModelConfig({ ...base, poolng: 'max' } as never), /unknown field "poolng"; the fields are .*output, pooling, headDropout, batchFirst/);
+  assert.throws(() => normalizeModelConfig({ ...base, poolng: 'max' } as never), /unknown field "poolng"; the fields are .*output, pooling, headDropout, inputDropout, batchFirst, tieWeights/);
   // A config saved before the field existed loads as pooling 'last'.
   const old = JSON.parse(JSON.stringify({ ...base, kind: 'recurrent', cell: 'lstm', hiddenSize: 2, numLayers: 1, bidirectional: false, dropout: 0, bias: true, output: 'last', batchFirst: false }));
   assert.deepEqual(normalizeModelConfig(old), { ...old, pooling: 'last', headDropout: 0 });
@@ -133,11 +133,13 @@ test('the model summary names the pooling', () => {
   assert.doesNotMatch(String(new RecurrentModel({ input: { kind: 'dense', size: 2 }, outputSize: 2, hiddenSize: 2 })), /pooling/);
 });
 
-test('headDropout: checked, only with output last; zeroes pooled features in training, is the identity in eval mode', () => {
+test('headDropout: checked; zeroes the head\'s features in training, is the identity in eval mode', () => {
   const base = { input: { kind: 'dense' as const, size: I }, outputSize: O };
   assert.equal(normalizeModelConfig({ ...base, output: 'last' }).headDropout, 0);
-  assert.ok(!('headDropout' in normalizeModelConfig(base)), 'output sequence: no headDropout field');
-  assert.throws(() => normalizeModelConfig({ ...base, headDropout: 0.5 }), { message: "RecurrentModel config: headDropout needs output 'last' (the vector one head reads per sequence)" });
+  assert.ok(!('headDropout' in normalizeModelConfig(base)), 'output sequence without it: no headDropout field (configs stay as they were)');
+  assert.equal(normalizeModelConfig({ ...base, headDropout: 0.5 }).headDropout, 0.5);
+  assert.ok(!('inputDropout' in normalizeModelConfig(base)));
+  assert.throws(() => normalizeModelConfig({ ...base, inputDropout: -0.1 }), { message: 'RecurrentModel config: inputDropout must be in [0, 1), got -0.1' });
   assert.throws(() => normalizeModelConfig({ ...base, output: 'last', headDropout: 1 }), { message: 'RecurrentModel config: headDropout must be in [0, 1), got 1' });
   const x = new Tensor(randomFloats(new Rng(3), 5 * 6 * I), [5, 6, I]);
   const withDrop = model('max', { headDropout: 0.5 }, 7), plain = model('max', {}, 7);
@@ -154,4 +156,13 @@ test('headDropout: checked, only with output last; zeroes pooled features in tra
   assert.throws(() => unseeded.forward(new Tape(backend), x), /headDropout 0.5 in training mode draws masks from an Rng/);
   unseeded.eval();
   assert.deepEqual(Array.from(unseeded.forward(new Tape(backend), x).logits.data), logits(plain));
+  // Output 'sequence' with input and head dropout: identity in eval mode, masks in training.
+  for (const over of [{ headDropout: 0.5 }, { inputDropout: 0.5 }]) {
+    const seqDrop = new RecurrentModel({ ...base, hiddenSize: 4, ...over }, { rng: new Rng(8) }).to(backend);
+    const seqPlain = new RecurrentModel({ ...base, hiddenSize: 4 }, { rng: new Rng(8) }).to(backend);
+    seqDrop.eval(); seqPlain.eval();
+    assert.deepEqual(logits(seqDrop), logits(seqPlain), `${JSON.stringify(over)}: eval mode`);
+    seqDrop.train();
+    assert.notDeepEqual(logits(seqDrop), logits(seqPlain), `${JSON.stringify(over)}: training mode`);
+  }
 });

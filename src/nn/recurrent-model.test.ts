@@ -55,3 +55,26 @@ test('normalizeModelConfig bounds sizes, layers and parameter count, and rejects
   assert.deepEqual(c.input, given);
   assert.deepEqual(normalizeModelConfig(base).input, { kind: 'one-hot', vocabSize: 5 });
 });
+
+test('tieWeights: the head reads the embedding (one [V, E] table, head.bias its own), gradients of both uses reach it; checked configs', async () => {
+  const { Tape } = await import('../autograd/tape.js');
+  const { IntTensor } = await import('../tensor/tensor.js');
+  const { gradcheckModule } = await import('../testing/gradcheck-module.js');
+  const config = { input: { kind: 'embedding' as const, vocabSize: 6, embeddingDim: 4 }, cell: 'lstm' as const, hiddenSize: 4, numLayers: 2, outputSize: 6, tieWeights: true };
+  const m = new RecurrentModel(config, { rng: new Rng(2) });
+  assert.deepEqual([...m.namedParameters()].map(([n]) => n).filter((n) => !n.startsWith('rnn.')), ['embedding.weight', 'head.bias']);
+  assert.deepEqual(RecurrentModel.parameterShapes(config), [...m.namedParameters()].map(([n, p]) => [n, [...p.shape]]));
+  assert.equal(m.head.weight, m.embedding!.weight);
+  const ids = IntTensor.from([1, 2, 3, 4, 5, 0], [3, 2]);
+  // logits = h E^T + b: the same numbers as an untied model whose head weight is a copy of E.
+  const untied = new RecurrentModel({ ...config, tieWeights: false }, { rng: new Rng(2) });
+  untied.loadStateDict(new Map([...m.stateDict(), ['head.weight', m.embedding!.weight.clone()]]));
+  const { ReferenceBackend } = await import('../kernels/reference/reference-backend.js');
+  const be = new ReferenceBackend();
+  assert.deepEqual(m.forward(Tape.inference(be), ids).logits.toArray(), untied.forward(Tape.inference(be), ids).logits.toArray());
+  const report = gradcheckModule(m, (tape) => m.forward(tape, ids).logits, [], { maxElements: 30 });
+  assert.ok(report.inputs.find((r) => r.name === 'embedding.weight')!.maxAbsGradient > 0);
+  assert.throws(() => new RecurrentModel({ ...config, hiddenSize: 5 }), /tieWeights needs input.embeddingDim equal to what the head reads \(5\), got 4/);
+  assert.throws(() => new RecurrentModel({ ...config, outputSize: 3 }), /tieWeights needs the head over the embedding's 6 tokens, got outputSize 3/);
+  assert.throws(() => new RecurrentModel({ ...config, input: { kind: 'one-hot', vocabSize: 6 } }), /tieWeights shares the embedding with the head, and input is one-hot/);
+});

@@ -7,7 +7,8 @@
  * Parameter names: `embedding.weight`, `rnn.weight_ih_l0` ..., `attention.proj.weight` ...,
  * `head.weight`, `head.bias`.
  */
-import { Module, checkParametersSet, describe } from './module.js';
+import { Module, checkParametersSet, describe, initOrLeaveUnset } from './module.js';
+import { Parameter } from '../autograd/parameter.js';
 import { Embedding } from './embedding.js';
 import { Linear } from './linear.js';
 import {
@@ -15,7 +16,7 @@ import {
 } from './recurrent.js';
 import { CELL_KINDS, type CellKind, isCellKind } from '../kernels/cell-kinds.js';
 import type { Tape } from '../autograd/tape.js';
-import { concatLast, dropout, maskedMaxPool, maskedMeanPool, reshape, select, transpose01 } from '../autograd/ops/index.js';
+import { concatLast, dropout, linear, maskedMaxPool, maskedMeanPool, reshape, select, transpose01 } from '../autograd/ops/index.js';
 import { AttentionPooling } from './attention-pooling.js';
 import { Rng } from '../random/rng.js';
 import { IntTensor, Tensor } from '../tensor/tensor.js';
@@ -61,18 +62,33 @@ export interface RecurrentModelConfig {
    */
   pooling?: Pooling;
   /**
-   * With output 'last', inverted dropout on the vector the head reads, in training mode (as a
-   * Keras `Dropout` before the `Dense` layer, or `nn.Dropout` before `nn.Linear`). Optional so
-   * that configs written before it existed still load (as 0); `normalizeModelConfig` sets it for
-   * output 'last' and leaves it out for 'sequence'.
+   * Inverted dropout on what the head reads, in training mode (as a Keras `Dropout` before the
+   * `Dense` layer, or `nn.Dropout` before `nn.Linear`): the pooled vector (output 'last') or the
+   * last layer's output at every step (output 'sequence'). Optional so that configs written
+   * before it existed still load (as 0); `normalizeModelConfig` sets it for output 'last', and
+   * for 'sequence' only when it is not 0.
    */
   headDropout?: number;
+  /**
+   * Inverted dropout on the recurrent stack's input (the embedded tokens, or the features), in
+   * training mode: with `dropout` between layers and `headDropout` before the head, the
+   * dropout of every non-recurrent connection (Zaremba et al. 2014; PyTorch's
+   * word_language_model). Optional: absent means 0.
+   */
+  inputDropout?: number;
   /**
    * Batch-first input and output ([B, T] ids or [B, T, I] features; logits [B, T, O]) as
    * PyTorch's `batch_first` (default false: time-major). States stay [L*D, B, H]. Optional so
    * that configs written before it existed still load; `normalizeModelConfig` always sets it.
    */
   batchFirst?: boolean;
+  /**
+   * Tied input and output embeddings (Press & Wolf 2017; PyTorch's word_language_model
+   * `--tied`): the head multiplies by `embedding.weight` and has only its bias, so a language
+   * model over V tokens stores V x E once. Needs an embedding input over the head's outputs and
+   * an embedding as wide as what the head reads (D*H). Optional: absent means untied.
+   */
+  tieWeights?: boolean;
 }
 
 /** A config as a user writes it: `input` and `outputSize`, every other field optional (defaults filled by `normalizeModelConfig`). */
@@ -98,7 +114,7 @@ export const MAX_PARAMETERS = 2 ** 30;
 /** Most parameter tensors any valid config has: embedding, 4 per layer and direction, 3 of attention pooling, head weight and bias. */
 export const MAX_PARAMETER_TENSORS = 1 + MAX_NUM_LAYERS * 2 * 4 + 3 + 2;
 
-const FIELDS = ['input', 'cell', 'hiddenSize', 'numLayers', 'bidirectional', 'dropout', 'bias', 'outputSize', 'output', 'pooling', 'headDropout', 'batchFirst', 'kind'];
+const FIELDS = ['input', 'cell', 'hiddenSize', 'numLayers', 'bidirectional', 'dropout', 'bias', 'outputSize', 'output', 'pooling', 'headDropout', 'inputDropout', 'batchFirst', 'tieWeights', 'kind'];
 const INPUT_FIELDS: Record<InputConfig['kind'], string[]> = {
   embedding: ['kind', 'vocabSize', 'embeddingDim', 'paddingIdx'], 'one-hot': ['kind', 'vocabSize'], dense: ['kind', 'size'],
 };
@@ -189,8 +205,19 @@ export function normalizeModelConfig(c: RecurrentModelConfigInput): RecurrentMod
   else if (pooling !== 'last') throw new Error(`${where}: pooling '${pooling}' needs output 'last' (output 'sequence' applies the head at every step, pooling nothing)`);
   const headDropout = or(c.headDropout, 0);
   if (!(typeof headDropout === 'number' && headDropout >= 0 && headDropout < 1)) throw new Error(`${where}: headDropout must be in [0, 1), got ${describeJsonValue(headDropout)}`);
-  if (out.output === 'last') out.headDropout = headDropout;
-  else if (headDropout !== 0) throw new Error(`${where}: headDropout needs output 'last' (the vector one head reads per sequence)`);
+  if (out.output === 'last' || headDropout !== 0) out.headDropout = headDropout;
+  const inputDropout = or(c.inputDropout, 0);
+  if (!(typeof inputDropout === 'number' && inputDropout >= 0 && inputDropout < 1)) throw new Error(`${where}: inputDropout must be in [0, 1), got ${describeJsonValue(inputDropout)}`);
+  if (inputDropout !== 0) out.inputDropout = inputDropout;
+  const tie = or(c.tieWeights, false);
+  if (typeof tie !== 'boolean') throw new Error(`${where}: tieWeights must be true or false, got ${describeJsonValue(tie)}`);
+  if (tie) {
+    const F = (out.bidirectional ? 2 : 1) * out.hiddenSize;
+    if (input.kind !== 'embedding') throw new Error(`${where}: tieWeights shares the embedding with the head, and input is ${input.kind}`);
+    if (input.vocabSize !== out.outputSize) throw new Error(`${where}: tieWeights needs the head over the embedding's ${input.vocabSize} tokens, got outputSize ${out.outputSize}`);
+    if (input.embeddingDim !== F) throw new Error(`${where}: tieWeights needs input.embeddingDim equal to what the head reads (${F}${out.bidirectional ? ` = 2 × ${out.hiddenSize}` : ''}), got ${input.embeddingDim}`);
+    out.tieWeights = true;
+  }
   let total = 0;
   for (const [, shape] of parameterShapesOf(out)) total += shape.reduce((a, b) => a * b, 1);
   if (total > MAX_PARAMETERS) {
@@ -213,8 +240,34 @@ function parameterShapesOf(c: RecurrentModelConfig): [string, number[]][] {
   for (const [name, shape] of rnn) out.push([`rnn.${name}`, shape]);
   const F = (c.bidirectional ? 2 : 1) * c.hiddenSize;
   if (c.pooling === 'attention') for (const [name, shape] of AttentionPooling.parameterShapes(F)) out.push([`attention.${name}`, shape]);
-  out.push(['head.weight', [c.outputSize, F]], ['head.bias', [c.outputSize]]);
+  if (!c.tieWeights) out.push(['head.weight', [c.outputSize, F]]);
+  out.push(['head.bias', [c.outputSize]]);
   return out;
+}
+
+/**
+ * The head of a model with tied embeddings: logits = x embedding.weight^T + bias. Only the bias
+ * is its own parameter (`head.bias`, zeros at first as in PyTorch's word_language_model); the
+ * weight is the embedding's, which receives the gradients of both uses.
+ */
+export class TiedHead extends Module {
+  readonly bias: Parameter;
+
+  constructor(private readonly embedding: Embedding, rng?: Rng) {
+    super();
+    this.bias = this.registerParameter('bias', Parameter.zeros([embedding.weight.shape[0]!]));
+    initOrLeaveUnset(this.bias, rng, () => {});
+  }
+
+  /** The weight the head multiplies by: the embedding's (not a parameter of its own). */
+  get weight(): Parameter {
+    return this.embedding.weight;
+  }
+
+  forward(tape: Tape, x: Tensor): Tensor {
+    checkParametersSet(this, 'TiedHead.forward');
+    return linear(tape, x, this.embedding.weight, this.bias);
+  }
 }
 
 /**
@@ -242,7 +295,8 @@ export class RecurrentModel extends Module {
   readonly rnn: RecurrentBase;
   /** The attention of pooling 'attention' (undefined for other poolings). */
   readonly attention: AttentionPooling | undefined;
-  readonly head: Linear;
+  /** The output layer: a Linear, or with tieWeights its bias over the embedding's weight. */
+  readonly head: Linear | TiedHead;
   /** Draws headDropout's masks (undefined for a model rebuilt to load a file). */
   private readonly rng: Rng | undefined;
 
@@ -277,18 +331,20 @@ export class RecurrentModel extends Module {
     this.rnn = this.registerModule('rnn', createRecurrent(c.cell, o));
     const D = c.bidirectional ? 2 : 1;
     if (c.pooling === 'attention') this.attention = this.registerModule('attention', new AttentionPooling(D * c.hiddenSize, { rng }));
-    this.head = this.registerModule('head', new Linear(D * c.hiddenSize, c.outputSize, { rng }));
+    this.head = this.registerModule('head', c.tieWeights ? new TiedHead(this.embedding!, rng) : new Linear(D * c.hiddenSize, c.outputSize, { rng }));
     this.rng = rng;
   }
 
-  /** The head on one pooled vector per sequence [B, F], after headDropout in training mode. */
-  private headOn(tape: Tape, pooled: Tensor): Tensor {
-    const p = this.config.headDropout ?? 0;
-    if (p > 0 && this.training) {
-      if (!this.rng) throw new Error(`RecurrentModel.forward: headDropout ${p} in training mode draws masks from an Rng, and this model was made without one; pass options.rng, or call eval() for inference`);
-      return this.head.forward(tape, dropout(tape, pooled, p, this.rng));
-    }
-    return this.head.forward(tape, pooled);
+  /** The head on what it reads ([B, F] pooled, or [T*B, F] every step), after headDropout in training mode. */
+  private headOn(tape: Tape, features: Tensor): Tensor {
+    return this.head.forward(tape, this.dropped(tape, features, this.config.headDropout ?? 0, 'headDropout'));
+  }
+
+  /** `x` after inverted dropout `p` in training mode (`what` names the setting in errors). */
+  private dropped(tape: Tape, x: Tensor, p: number, what: string): Tensor {
+    if (!(p > 0 && this.training)) return x;
+    if (!this.rng) throw new Error(`RecurrentModel.forward: ${what} ${p} in training mode draws masks from an Rng, and this model was made without one; pass options.rng, or call eval() for inference`);
+    return dropout(tape, x, p, this.rng);
   }
 
   /**
@@ -319,11 +375,11 @@ export class RecurrentModel extends Module {
 
   forward(tape: Tape, input: IntTensor | Tensor, options: RecurrentForwardOptions = {}): ModelOutput {
     checkParametersSet(this, 'RecurrentModel.forward');
-    const x = this.embed(tape, input);
+    const x = this.dropped(tape, this.embed(tape, input), this.config.inputDropout ?? 0, 'inputDropout');
     const { output, state } = this.rnn.forward(tape, x, options);
     const [first, second, F] = output.shape as [number, number, number]; // [T, B, F], or [B, T, F] batch-first
     if (this.config.output === 'sequence') {
-      const logits = this.head.forward(tape, reshape(tape, output, [first * second, F]));
+      const logits = this.headOn(tape, reshape(tape, output, [first * second, F]));
       return { logits: reshape(tape, logits, [first, second, this.config.outputSize]), state };
     }
     const pooling = this.config.pooling ?? 'last';
@@ -347,6 +403,6 @@ export class RecurrentModel extends Module {
 
   protected override extraRepr(): string {
     const c = this.config;
-    return `cell=${c.cell}, output=${c.output}${c.output === 'last' ? `, pooling=${c.pooling ?? 'last'}` : ''}${c.headDropout ? `, headDropout=${c.headDropout}` : ''}${c.batchFirst ? ', batchFirst=true' : ''}`;
+    return `cell=${c.cell}, output=${c.output}${c.output === 'last' ? `, pooling=${c.pooling ?? 'last'}` : ''}${c.inputDropout ? `, inputDropout=${c.inputDropout}` : ''}${c.headDropout ? `, headDropout=${c.headDropout}` : ''}${c.batchFirst ? ', batchFirst=true' : ''}`;
   }
 }

@@ -9,8 +9,11 @@ import { loadTextFile } from '../../data/text-file.js';
 import { type Backend, type WasmBackendOptions, createBackend } from '../../kernels/index.js';
 import { Rng } from '../../random/rng.js';
 import {
-  BUNDLED_TEXT_PATH, CHAR_LM_CELLS, CHAR_LM_DEFAULTS, type CharLmConfig, type CharLmInput, charLmOf, charLmTask, evaluateCharLm, explainText, generateChars,
+  BUNDLED_TEXT_PATH, CHAR_LM_CELLS, CHAR_LM_DEFAULTS, type CharLmConfig, type CharLmInput, type LoadedLm, type LmUnknownPolicy as UnknownPolicy, WORD_LM_DEFAULTS, type WordLmConfig,
+  type CharVocabulary, charLmTask, complete, encodeText, evaluateLm, explainText, generateSymbols, lmOf, unknownNote, wordLmTask,
 } from '../../tasks/char-lm/index.js';
+import { readCheckpointFile } from '../../train/checkpoint.js';
+import { readStdinLines } from '../stdin.js';
 import { cellKindAliases, cellKindsHelp } from '../../nn/index.js';
 import { describeChar } from '../../data/char-tokenizer.js';
 import { readModelFile } from '../model-path.js';
@@ -25,16 +28,26 @@ const D = CHAR_LM_DEFAULTS;
 interface LmTrainFlags {
   text?: string; cell?: CharLmConfig['cell']; hiddenSize?: number; numLayers?: number; dropout?: number;
   input?: CharLmConfig['input']; embeddingDim?: number; seqLen?: number;
+  tokens?: 'char' | 'word'; maxVocab?: number; minCount?: number; lowercase?: boolean; tieWeights?: boolean;
 }
+const W = WORD_LM_DEFAULTS;
 
 async function wasmBackend(threads?: number): Promise<Backend> {
   const options: WasmBackendOptions = threads === undefined ? {} : { threads };
   return createBackend('wasm', options);
 }
 
-async function loadCharLm(arg: string) {
+async function loadLm(arg: string): Promise<LoadedLm & { path: string }> {
   const loaded = await readModelFile(arg);
-  return { ...charLmOf(loaded, loaded.path), path: loaded.path };
+  return { ...lmOf(loaded, loaded.path), path: loaded.path };
+}
+
+const UNKNOWN_HELP = 'symbols outside the vocabulary: unk (read as [UNK], which word models learn in training) or skip (left out); always counted (default: unk for word models, skip for character models)';
+
+function policyOf(lm: LoadedLm, given: UnknownPolicy | undefined): UnknownPolicy {
+  const policy = given ?? (lm.vocab.unkId === undefined ? 'skip' : 'unk');
+  if (policy === 'unk' && lm.vocab.unkId === undefined) throw new Error('--unknown unk: this character model has no unknown symbol (it was trained on every character it knows); use --unknown skip');
+  return policy;
 }
 
 function registerTrain(lm: Command): void {
@@ -51,7 +64,13 @@ function registerTrain(lm: Command): void {
       .option('--dropout <p>', `dropout between recurrent layers, in [0, 1) (default ${D.dropout})`, numberFlag('--dropout', 0, 1, { hiOpen: true }))
       .option('--input <kind>', `embedding or one-hot (default ${D.input})`, choiceFlag('--input', ['embedding', 'one-hot'] as const))
       .option('--embedding-dim <n>', `embedding size for --input embedding (default ${D.embeddingDim})`, integerFlag('--embedding-dim', 1))
-      .option('--seq-len <n>', `window length: steps of backpropagation through time (default ${D.seqLen})`, integerFlag('--seq-len', 1)),
+      .option('--seq-len <n>', `window length: steps of backpropagation through time (default ${D.seqLen}; ${W.seqLen} with --tokens word)`, integerFlag('--seq-len', 1))
+      .option('--tokens <level>', 'char (default) or word: a word-level model over the shared word tokenizer (punctuation apart, [NUM], [URL], the rest [UNK])', choiceFlag('--tokens', ['char', 'word'] as const))
+      .option('--max-vocab <n>', `--tokens word: the most frequent words kept, [PAD] [UNK] [NUM] [URL] included; 0 = no limit (default ${W.maxVocab})`, integerFlag('--max-vocab', 0))
+      .option('--min-count <n>', `--tokens word: words seen fewer times in training are [UNK] (default ${W.minCount})`, integerFlag('--min-count', 1))
+      .option('--lowercase', '--tokens word: lower-case the text first')
+      .option('--tie-weights', 'tie the output layer to the embedding (needs --embedding-dim equal to --hidden-size; the default with --tokens word)')
+      .option('--no-tie-weights', 'an output layer of its own (the default for characters)'),
     help: {
       batchSize: `parallel streams per step (default ${D.batchSize})`,
       evalEvery: `validate and print a sample every n steps, 0 = only at the end (default ${D.evalEvery})`,
@@ -63,11 +82,26 @@ function registerTrain(lm: Command): void {
       if (f.dropout !== undefined && f.dropout > 0 && f.numLayers === 1) {
         throw new Error('--dropout applies between recurrent layers, and --num-layers 1 has none (use --num-layers 2 or more, or leave --dropout out)');
       }
+      const word = f.tokens === 'word';
+      for (const [flag, v] of [['--max-vocab', f.maxVocab], ['--min-count', f.minCount], ['--lowercase', f.lowercase]] as const) {
+        if (v !== undefined && !word && !f.resume) throw new Error(`${flag} applies to --tokens word`);
+      }
       return {
-        cell: f.cell, hiddenSize: f.hiddenSize, numLayers: f.numLayers, input: f.input, embeddingDim: f.embeddingDim, seqLen: f.seqLen,
+        cell: f.cell, hiddenSize: f.hiddenSize, numLayers: f.numLayers, input: f.input, embeddingDim: f.embeddingDim, seqLen: f.seqLen, tieWeights: f.tieWeights,
         // One layer has nowhere to put dropout: record 0 rather than the unused default.
         dropout: f.dropout ?? (f.numLayers === 1 && !f.resume ? 0 : undefined),
-      };
+        ...(word || f.resume ? { maxVocab: f.maxVocab, minCount: f.minCount, lowercase: f.lowercase } : {}),
+      } as Partial<CharLmConfig>;
+    },
+    async taskFor(f) {
+      if (!f.resume) return (f.tokens === 'word' ? wordLmTask : charLmTask) as typeof charLmTask;
+      // A resumed run keeps its tokens: the checkpoint says which.
+      const stored = (await readCheckpointFile(f.out)).task;
+      const level = stored === 'word-lm' ? 'word' : 'char';
+      if (f.tokens !== undefined && f.tokens !== level) {
+        throw new Error(`--tokens ${f.tokens}: the run in ${f.out} trains a ${level === 'word' ? 'word' : 'character'}-level model; a resumed run keeps its tokens (leave --tokens out, or start a new run with --out)`);
+      }
+      return (level === 'word' ? wordLmTask : charLmTask) as typeof charLmTask;
     },
     // No --text: the bundled Tiny Shakespeare, or when resuming the run's own text (the task's prepare decides).
     input: (f) => (f.text === undefined ? undefined : { textPath: f.text }),
@@ -76,61 +110,81 @@ function registerTrain(lm: Command): void {
 
 function registerSample(lm: Command): void {
   lm.command('sample')
-    .description('generate text from a trained character model, streaming characters as they come')
+    .description('generate text from a trained language model (characters or words), streaming it as it comes')
     .requiredOption('--model <dir>', 'run directory (or model .safetensors file) written by recur lm train')
-    .option('--prime <text>', 'text to start from; printed before the generated characters', '')
-    .option('--length <n>', 'characters to generate', integerFlag('--length', 0), 500)
-    .option('--temperature <t>', 'softmax temperature; 0 = greedy (always the most likely character)', numberFlag('--temperature', 0, Infinity), 0.8)
-    .option('--top-k <k>', 'sample only among the k most likely characters', integerFlag('--top-k', 1))
-    .option('--top-p <p>', 'sample only among the most likely characters that together reach probability p (nucleus), in (0, 1]',
+    .option('--prime <text>', 'text to start from; printed before the generated text', '')
+    .option('--length <n>', 'characters (words, for a word model) to generate', integerFlag('--length', 0), 500)
+    .option('--temperature <t>', 'softmax temperature; 0 = greedy (always the most likely symbol)', numberFlag('--temperature', 0, Infinity), 0.8)
+    .option('--top-k <k>', 'sample only among the k most likely symbols', integerFlag('--top-k', 1))
+    .option('--top-p <p>', 'sample only among the most likely symbols that together reach probability p (nucleus), in (0, 1]',
       numberFlag('--top-p', 0, 1, { loOpen: true }))
     .option('--seed <n>', 'seed of the draws (default: a random one, printed with --json)', integerFlag('--seed', 0))
+    .option('--unknown <policy>', UNKNOWN_HELP, choiceFlag('--unknown', ['unk', 'skip'] as const))
     .option('--json', 'print one JSON object with the text and settings at the end instead of streaming')
-    .action(async (f: { model: string; prime: string; length: number; temperature: number; topK?: number; topP?: number; seed?: number; json?: boolean }) => {
-      const { model, tokenizer, path } = await loadCharLm(f.model);
+    .action(async (f: { model: string; prime: string; length: number; temperature: number; topK?: number; topP?: number; seed?: number; unknown?: UnknownPolicy; json?: boolean }) => {
+      const lm = await loadLm(f.model);
+      const { vocab, path } = lm;
+      const policy = policyOf(lm, f.unknown);
+      const enc = encodeText(vocab, f.prime, policy);
+      if (f.prime !== '' && enc.ids.length === 0) throw new Error('--prime has no symbol inside the vocabulary to start from');
+      const note = unknownNote(vocab, enc, policy, '--prime');
+      if (note) process.stderr.write(`note: ${note}\n`);
+      // No prime: start after a line break (or a full stop), as at the start of a text.
+      const start = enc.ids.length ? enc.ids : Int32Array.of(vocab.idOf('\n') ?? vocab.idOf('.') ?? 0);
       const seed = f.seed ?? randomInt(2 ** 31);
       const backend = await wasmBackend();
-      const chars = generateChars(model, tokenizer, backend, {
-        prime: f.prime, length: f.length, temperature: f.temperature, topK: f.topK, topP: f.topP, rng: new Rng(seed),
-      });
+      lm.model.to(backend); // the weights into the backend's memory once, not copied at every step
+      const symbols = generateSymbols(lm.model, (id) => vocab.symbol(id), backend, start, { length: f.length, temperature: f.temperature, topK: f.topK, topP: f.topP, rng: new Rng(seed) });
       if (f.json) {
-        let text = '';
-        for (const ch of chars) text += ch;
-        const summary = { model: path, prime: f.prime, text, length: f.length, temperature: f.temperature, topK: f.topK ?? null, topP: f.topP ?? null, seed };
+        const text = vocab.join([...symbols]);
+        const summary = { model: path, prime: f.prime, text, length: f.length, temperature: f.temperature, topK: f.topK ?? null, topP: f.topP ?? null, seed, unknown: enc.unknown };
         stdout.write(`${JSON.stringify(summary)}\n`);
         return;
       }
-      const first = chars.next(); // checks the prime before anything is printed
       stdout.write(f.prime);
-      if (!first.done) stdout.write(first.value);
-      for (const ch of chars) if (!stdout.write(ch)) return; // the reader has gone (| head): stop generating
+      let previous: string[] = vocab.level === 'word' && f.prime.trim() !== '' ? ['x'] : [];
+      for (const sym of symbols) {
+        // Words are spaced as join() spaces them; characters come as they are.
+        const piece = vocab.level === 'word' ? vocab.join([...previous, sym]).slice(vocab.join(previous).length) : sym;
+        previous = [sym];
+        if (!stdout.write(piece)) return; // the reader has gone (| head): stop generating
+      }
       stdout.write('\n');
     });
 }
 
 function registerEval(lm: Command): void {
   lm.command('eval')
-    .description('loss of a trained character model on a text: nats/char, bits/char and perplexity over every next-character prediction')
+    .description('loss of a trained language model on a text over every next-symbol prediction: nats, bits and perplexity per character (per word for a word model)')
     .requiredOption('--model <dir>', 'run directory (or model .safetensors file) written by recur lm train')
     .requiredOption('--text <file>', 'UTF-8 text to score')
+    .option('--unknown <policy>', UNKNOWN_HELP, choiceFlag('--unknown', ['unk', 'skip'] as const))
     .option('--json', 'print a JSON object instead of text')
-    .action(async (f: { model: string; text: string; json?: boolean }) => {
+    .action(async (f: { model: string; text: string; unknown?: UnknownPolicy; json?: boolean }) => {
       const text = await loadTextFile(f.text);
-      const { model, tokenizer, path } = await loadCharLm(f.model);
+      const lm = await loadLm(f.model);
+      const policy = policyOf(lm, f.unknown);
       const t0 = performance.now();
       let r;
       try {
-        r = evaluateCharLm(model, tokenizer, await wasmBackend(), text);
+        const backend = await wasmBackend();
+        lm.model.to(backend);
+        r = evaluateLm(lm, backend, text, policy);
       } catch (e) {
         throw new Error(`${f.text}: ${(e as Error).message.replace(/^the text /, '')}`);
       }
       const ms = performance.now() - t0;
+      const unit = lm.vocab.level === 'char' ? 'char' : 'word';
+      const unknown = { policy, count: r.encoded.unknown, symbols: r.encoded.symbols, examples: r.encoded.examples };
       if (f.json) {
-        stdout.write(`${JSON.stringify({ model: path, text: f.text, natsPerChar: r.nats, bitsPerChar: r.bits, perplexity: r.perplexity, predictions: r.predictions, ms })}\n`);
+        const per = unit === 'char' ? { natsPerChar: r.nats, bitsPerChar: r.bits } : { natsPerWord: r.nats, bitsPerWord: r.bits };
+        stdout.write(`${JSON.stringify({ model: lm.path, text: f.text, tokens: lm.vocab.level, ...per, perplexity: r.perplexity, predictions: r.predictions, unknown, ms })}\n`);
         return;
       }
-      stdout.write(`${f.text}: ${r.nats.toFixed(4)} nats/char, ${r.bits.toFixed(4)} bits/char, perplexity ${r.perplexity.toFixed(3)} ` +
+      stdout.write(`${f.text}: ${r.nats.toFixed(4)} nats/${unit}, ${r.bits.toFixed(4)} bits/${unit}, perplexity ${r.perplexity.toFixed(3)} ` +
         `(${r.predictions.toLocaleString('en-US')} predictions, ${formatDuration(ms)})\n`);
+      const note = unknownNote(lm.vocab, r.encoded, policy, f.text);
+      stdout.write(note ? `${note}\n` : `${f.text}: every ${unit === 'char' ? 'character' : 'word'} is inside the vocabulary\n`);
     });
 }
 
@@ -144,8 +198,11 @@ function registerExplain(lm: Command): void {
     .option('--json', 'print one JSON object per step instead of text')
     .action(async (f: { model: string; text: string; top: number; json?: boolean }) => {
       if (f.text.length === 0) throw new Error('--text must not be empty');
-      const { model, tokenizer } = await loadCharLm(f.model);
-      const steps = explainText(model, tokenizer, await wasmBackend(), f.text, { topK: f.top });
+      const lm = await loadLm(f.model);
+      if (lm.vocab.level !== 'char') throw new Error(`${lm.path} is a word-level model; explain reads a text character by character (a character model from recur lm train)`);
+      const backend = await wasmBackend();
+      lm.model.to(backend);
+      const steps = explainText(lm.model, (lm.vocab as CharVocabulary).tokenizer, backend, f.text, { topK: f.top });
       for (const s of steps) {
         if (stdout.closed) return;
         if (f.json) { stdout.write(`${JSON.stringify(s)}\n`); continue; }
@@ -158,10 +215,42 @@ function registerExplain(lm: Command): void {
     });
 }
 
+function registerComplete(lm: Command): void {
+  lm.command('complete')
+    .description('autocomplete: the most likely next words (or the rest of the word being typed) after --text, with their probabilities; ' +
+      '--words N completes N words by beam search. Without --text, answers each line of stdin as it arrives (interactive)')
+    .requiredOption('--model <dir>', 'run directory (or model .safetensors file) written by recur lm train (word or character model)')
+    .option('--text <text>', 'the text typed so far (a trailing space means the last word is finished)')
+    .option('--top-k <k>', 'completions to list (and the beam width), 1 to 100 (default 5)', integerFlag('--top-k', 1))
+    .option('--words <n>', 'words each completion holds, 1 to 50 (default 1)', integerFlag('--words', 1))
+    .option('--unknown <policy>', UNKNOWN_HELP, choiceFlag('--unknown', ['unk', 'skip'] as const))
+    .option('--json', 'print one JSON object per text: {"text", "prefix", "completions": [{"text", "probability"}], "unknown", "ms"}')
+    .action(async (f: { model: string; text?: string; topK?: number; words?: number; unknown?: UnknownPolicy; json?: boolean }) => {
+      if (f.text !== undefined && f.text.trim() === '') throw new Error('--text is empty; type a few words to complete');
+      const lm = await loadLm(f.model);
+      const policy = policyOf(lm, f.unknown);
+      const backend = await wasmBackend();
+      lm.model.to(backend);
+      const answer = (text: string) => {
+        const t0 = performance.now();
+        const r = complete(lm, backend, text, { topK: f.topK, words: f.words, unknown: policy });
+        const ms = performance.now() - t0;
+        if (f.json) return `${JSON.stringify({ text, prefix: r.prefix, completions: r.completions.map((c) => ({ text: c.text, probability: Number(c.probability.toPrecision(4)) })), unknown: r.unknown, ms: Number(ms.toFixed(1)) })}\n`;
+        return `${r.completions.map((c) => `${(100 * c.probability).toFixed(2).padStart(6)}%  ${JSON.stringify(text + c.text).slice(1, -1)}`).join('\n')}\n`;
+      };
+      if (f.text !== undefined) { stdout.write(answer(f.text)); return; }
+      for await (const line of readStdinLines()) {
+        if (line.trim() === '') continue;
+        if (!stdout.write(answer(line))) return;
+      }
+    });
+}
+
 export function registerLm(program: Command): void {
-  const lm = program.command('lm').description('character language model: train, sample, eval, explain');
+  const lm = program.command('lm').description('language model (characters or words): train, sample, eval, explain, complete');
   registerTrain(lm);
   registerSample(lm);
   registerEval(lm);
   registerExplain(lm);
+  registerComplete(lm);
 }

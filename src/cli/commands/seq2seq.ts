@@ -152,6 +152,7 @@ function registerTranslate(seq2seq: Command): void {
       if (enc.truncated) process.stderr.write(`warning: ${enc.truncated} source${enc.truncated === 1 ? '' : 's'} cut to ${t.model.config.maxSourceLength} tokens, the model's bound (--truncate)\n`);
       if (enc.unknown) process.stderr.write(`note: ${enc.unknown} source token${enc.unknown === 1 ? '' : 's'} outside the vocabulary, ${enc.unknownPolicy === 'unk' ? 'read as [UNK]' : 'left out'}\n`);
       const backend = await createBackend('wasm');
+      t.model.to(backend); // the weights into the backend's memory once, not copied at every op
       const out = translate(t, backend, lines, enc.ids, options);
       let text = '';
       for (const tr of out) {
@@ -185,6 +186,7 @@ function registerEval(seq2seq: Command): void {
       await checkPlot(f.plotAttention, [{ path: modelPath, name: 'model' }, { path: f.data, name: 'data' }], f.force);
       const t = await loadTranslator(modelPath);
       const backend = await createBackend('wasm');
+      t.model.to(backend); // the weights into the backend's memory once, not copied at every op
       const ev = await evaluateTranslatorOn(t, backend, f.data, {
         ...decodeOptions(f, 'beam', { attention: f.plotAttention !== undefined }), truncate: f.truncate, unknown: f.unknown,
         columns: { sourceColumn: f.sourceColumn, targetColumn: f.targetColumn },

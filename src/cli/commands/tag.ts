@@ -103,6 +103,7 @@ function registerPredict(tag: Command): void {
       if (f.out) await checkOutFile(f.out, { inputs: [{ path: modelPath, name: 'model' }, ...(f.input ? [{ path: f.input, name: 'input' }] : [])], force: f.force === true });
       const t = await loadTagger(modelPath);
       const backend = await createBackend('wasm');
+      t.model.to(backend); // the weights into the backend's memory once, not copied at every op
       if (sentences.length) {
         const parsed: TaggedSentence[] = sentences.map((s, i) => {
           const words = splitWords(s);
@@ -141,6 +142,7 @@ function registerEval(tag: Command): void {
       const t = await loadTagger(modelPath);
       const doc = readWith(t, await loadTextFile(f.data), f.data, f, true);
       const backend = await createBackend('wasm');
+      t.model.to(backend);
       const e = evaluateTagger(t, backend, doc);
       stdout.write(f.json ? `${JSON.stringify(e)}\n` : renderTagEvaluation(e));
     });

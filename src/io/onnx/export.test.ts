@@ -94,6 +94,13 @@ test('ONNX export of RecurrentModel matches recur under ONNX Runtime, with the o
   assert.equal(cases, 5 * 2 * 2 * 2 * 2, 'each cell type x layers x direction x output mode, omitted and fed');
   assert.equal(seen.size, 5 * 2 * 2, 'each cell type and output mode in both layouts');
   t.diagnostic(`${cases} runs of exported models, worst absolute difference ${worst.toExponential(2)}`);
+  // Tied embeddings: the head multiplies by the embedding's table.
+  const tied = new RecurrentModel({ input: { kind: 'embedding', vocabSize: V, embeddingDim: H }, cell: 'gru', hiddenSize: H, outputSize: V, tieWeights: true }, { rng: new Rng(77) }).to(backend);
+  tied.eval();
+  const ids = IntTensor.from(Array.from({ length: T * B }, (_, i) => (i * 5) % V), [T, B]);
+  const ours = tied.forward(Tape.inference(backend), ids);
+  const r = await (await session(exportOnnx(tied))).run({ input: new ort.Tensor('int64', BigInt64Array.from(Array.from(ids.data, BigInt)), [T, B]) });
+  assert.ok(maxAbsDiff(ours.logits.data, r.logits!.data as Float32Array) <= 1e-5, 'tied model logits');
 });
 
 test('ONNX export of a bare Rnn/Lstm/Gru: input [T, B, I] (or [B, T, I]) -> output, h_n, c_n, omitted and fed', async (t) => {

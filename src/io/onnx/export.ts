@@ -166,7 +166,7 @@ function modelGraph(model: RecurrentModel, parts: Parts, required: boolean): voi
     nodes.push(node('Reshape', ['last_h_t', 'last_shape'], ['features']));
     features = 'features';
   }
-  linearNodes(parts, 'head', weight('head.weight'), params.get('head.bias'), features, 'logits'); // [O, D*H]
+  linearNodes(parts, 'head', weight(c.tieWeights ? 'embedding.weight' : 'head.weight'), params.get('head.bias'), features, 'logits'); // [O, D*H] (the embedding's [V, E] when tied)
   nodes.push(node('Softmax', ['logits'], ['probabilities'], { axis: -1 }));
   const outShape = c.output === 'sequence' ? [...axes, O] : ['B', O];
   parts.outputs.unshift(valueInfo('logits', FLOAT, outShape), valueInfo('probabilities', FLOAT, outShape));

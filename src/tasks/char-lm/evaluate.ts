@@ -7,6 +7,7 @@ import type { LoadedModel } from '../../io/model-file.js';
 import type { Backend } from '../../kernels/backend.js';
 import type { RecurrentModel } from '../../nn/recurrent-model.js';
 import { evaluateStream } from './evaluate-stream.js';
+import { type EncodedText, type LmVocabulary, type UnknownPolicy, encodeText, lmVocabularyOf } from './vocab.js';
 
 export interface CharLmLoss {
   /** Mean loss per predicted character, natural log. */
@@ -48,4 +49,43 @@ export function charLmOf(loaded: LoadedModel, source: string): { model: Recurren
       `got input ${config.input.kind}${inV === undefined ? '' : ` of ${inV}`}, output ${config.output} of ${config.outputSize}${config.bidirectional ? ', bidirectional' : ''}`);
   }
   return { model, tokenizer };
+}
+
+/** A loaded language model of either level: the model and its vocabulary. */
+export interface LoadedLm {
+  model: RecurrentModel;
+  vocab: LmVocabulary;
+}
+
+/**
+ * The vocabulary of a loaded model after checking that it is a language model (`recur lm
+ * train`, characters or words): token-id input and a per-step head over the same vocabulary.
+ */
+export function lmOf(loaded: LoadedModel, source: string): LoadedLm {
+  const { model, config } = loaded;
+  if (loaded.task !== undefined && loaded.task !== 'char-lm' && loaded.task !== 'word-lm') {
+    throw new Error(`${source} is a '${loaded.task}' model, not a language model (recur lm train)`);
+  }
+  const vocab = lmVocabularyOf(loaded.extra, loaded.vocabulary, source);
+  const V = vocab.size;
+  const inV = config.input.kind === 'dense' ? undefined : config.input.vocabSize;
+  if (inV !== V || config.outputSize !== V || config.output !== 'sequence' || config.bidirectional) {
+    throw new Error(`${source} is not a language model: it needs token input and a per-step head over its ${V} ${vocab.level === 'char' ? 'characters' : 'words'}, ` +
+      `got input ${config.input.kind}${inV === undefined ? '' : ` of ${inV}`}, output ${config.output} of ${config.outputSize}${config.bidirectional ? ', bidirectional' : ''}`);
+  }
+  return { model, vocab };
+}
+
+export interface LmLoss extends CharLmLoss {
+  /** How the text's symbols were read (counts of symbols outside the vocabulary). */
+  encoded: EncodedText;
+}
+
+/** Loss of a language model of either level on `text` per predicted symbol, unknown symbols read under `policy` (and counted). */
+export function evaluateLm(lm: LoadedLm, backend: Backend, text: string, policy: UnknownPolicy, options: { batchSize?: number; seqLen?: number } = {}): LmLoss {
+  const encoded = encodeText(lm.vocab, text, policy);
+  const unit = lm.vocab.level === 'char' ? 'characters' : 'words';
+  if (encoded.ids.length < 2) throw new Error(`the text must have at least 2 ${unit} ${policy === 'skip' && encoded.unknown ? 'inside the vocabulary ' : ''}to score a prediction, got ${encoded.ids.length}`);
+  const { loss, tokens } = evaluateStream(lm.model, backend, encoded.ids, options);
+  return { nats: loss, bits: loss / Math.LN2, perplexity: Math.exp(loss), predictions: tokens, encoded };
 }

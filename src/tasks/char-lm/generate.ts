@@ -22,12 +22,22 @@ export interface GenerateOptions extends SamplingOptions {
 
 /** Yields `length` generated characters. Throws before generating if the prime has characters outside the vocabulary. */
 export function* generateChars(model: RecurrentModel, tokenizer: CharTokenizer, backend: Backend, options: GenerateOptions): Generator<string, void, void> {
-  checkSampling(options);
-  const { length, rng } = options;
-  if (!(Number.isInteger(length) && length >= 0)) throw new Error(`generateChars: length must be an integer >= 0, got ${String(length)}`);
   const prime = options.prime ?? '';
   const context = prime.length > 0 ? prime : tokenizer.has('\n') ? '\n' : tokenizer.vocabulary[0]!;
   const ids = tokenizer.encode(context, 'the prime');
+  yield* generateSymbols(model, (id) => tokenizer.vocabulary[id]!, backend, ids, options);
+}
+
+/**
+ * Yields `options.length` generated symbols (characters or words, as `symbol` names ids) after
+ * reading the context ids `ids` (at least one) in one forward pass.
+ */
+export function* generateSymbols(model: RecurrentModel, symbol: (id: number) => string, backend: Backend, ids: Int32Array,
+  options: Omit<GenerateOptions, 'prime'>): Generator<string, void, void> {
+  checkSampling(options);
+  const { length, rng } = options;
+  if (!(Number.isInteger(length) && length >= 0)) throw new Error(`generateSymbols: length must be an integer >= 0, got ${String(length)}`);
+  if (ids.length === 0) throw new Error('generateSymbols: needs at least one context id');
   if (length === 0) return;
   const wasTraining = model.training;
   model.eval();
@@ -42,7 +52,7 @@ export function* generateChars(model: RecurrentModel, tokenizer: CharTokenizer, 
       const id = sampleToken(logits.data.subarray((T - 1) * V, T * V), options, rng);
       state = detachState(next);
       input = new IntTensor(Int32Array.of(id), [1, 1]);
-      yield tokenizer.vocabulary[id]!;
+      yield symbol(id);
     }
   } finally {
     tape.reset();

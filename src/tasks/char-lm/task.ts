@@ -37,7 +37,7 @@ export interface CharLmStartDetails extends StartDetails {
 }
 
 /** A `BatchSource` over a `StreamBatcher`'s windows. */
-function windowSource(b: StreamBatcher): BatchSource<StreamWindow> {
+export function windowSource(b: StreamBatcher): BatchSource<StreamWindow> {
   return {
     batchesPerEpoch: b.windowsPerEpoch,
     next() {
