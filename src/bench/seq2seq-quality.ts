@@ -58,7 +58,7 @@ async function trainAndScore(name: string, work: string, trainPath: string, test
   const t0 = performance.now();
   let epochs = 0;
   const r = await runTask(seq2seqTask, {
-    input: { dataPath: trainPath }, out, config, threads,
+    input: { dataPath: trainPath }, out, config, threads, force: true, // the work directory is the bench's own (--keep may point at an earlier one)
     onEvent: (e) => {
       if (e.type === 'step') epochs = e.epoch;
       if (e.type === 'eval') log(`  ${name} step ${e.step}: validation loss ${e.valLoss.toFixed(3)}, greedy BLEU ${e.metrics.bleu!.toFixed(2)}, exact ${(100 * e.metrics.exact!).toFixed(2)}%`);

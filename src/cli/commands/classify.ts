@@ -116,6 +116,7 @@ function registerPredict(classify: Command): void {
       const given = texts.length ? { texts } : f.input ? { path: f.input } : { stdin: await readStdin() };
       const items = await readPredictInputs(c, given, { truncate: f.truncate });
       const backend = await createBackend('wasm');
+      c.model.to(backend); // the weights into the backend's memory once, not copied at every op
       const probs = classProbabilities(c, backend, items.inputs);
       const k = f.topK ?? 1;
       let out = '';
@@ -153,6 +154,7 @@ function registerEval(classify: Command): void {
       const c = await loadClassifier(modelPath);
       if (f.plot && c.meta.multiLabel) throw new Error('--plot draws a confusion matrix, which a multi-label model does not have');
       const backend = await createBackend('wasm');
+      c.model.to(backend);
       const ev = await evaluateClassifierOn(c, backend, { path: f.data, labelsPath: f.labels }, {
         format: f.format, textColumn: f.textColumn, labelColumn: f.labelColumn, header: f.header, separator: f.separator, truncate: f.truncate, threshold: f.threshold,
       });
