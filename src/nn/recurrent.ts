@@ -347,6 +347,25 @@ export function detachState(state: RecurrentState): RecurrentState {
   return state.c ? { h: state.h.clone(), c: state.c.clone() } : { h: state.h.clone() };
 }
 
+/**
+ * A new heap state [L*D, rows, H] holding the batch elements `rows` of `state` (repeats
+ * allowed), e.g. the parents of the hypotheses a beam search keeps.
+ */
+export function selectStateRows(state: RecurrentState, rows: readonly number[]): RecurrentState {
+  const pick = (t: Tensor): Tensor => {
+    const [LD, B, H] = t.shape as [number, number, number];
+    const out = Tensor.zeros([LD, rows.length, H]);
+    for (let l = 0; l < LD; l++) {
+      rows.forEach((r, i) => {
+        if (!(Number.isInteger(r) && r >= 0 && r < B)) throw new Error(`selectStateRows: row ${r} is outside [0, ${B})`);
+        out.data.set(t.data.subarray((l * B + r) * H, (l * B + r + 1) * H), (l * rows.length + i) * H);
+      });
+    }
+    return out;
+  };
+  return state.c ? { h: pick(state.h), c: pick(state.c) } : { h: pick(state.h) };
+}
+
 /** Zeroes batch element `b` of a state in place (a new sequence starts in that slot). */
 export function resetStateRow(state: RecurrentState, b: number): void {
   for (const t of state.c ? [state.h, state.c] : [state.h]) {

@@ -11,8 +11,8 @@
  */
 import { Tape } from '../../autograd/tape.js';
 import type { Backend } from '../../kernels/backend.js';
-import { type RecurrentState, detachState } from '../../nn/recurrent.js';
-import { IntTensor, Tensor } from '../../tensor/tensor.js';
+import { detachState, selectStateRows } from '../../nn/recurrent.js';
+import { IntTensor } from '../../tensor/tensor.js';
 import type { LoadedLm } from './evaluate.js';
 import { type UnknownPolicy, encodeText } from './vocab.js';
 
@@ -63,17 +63,6 @@ function logSoftmax(logits: Float32Array, row: number, V: number): Float64Array 
   const lz = top + Math.log(z);
   for (let v = 0; v < V; v++) out[v] = logits[row * V + v]! - lz;
   return out;
-}
-
-/** Rows of a state [L, B, H] picked into a new heap state [L, rows, H]. */
-function gatherState(s: RecurrentState, rows: readonly number[]): RecurrentState {
-  const pick = (t: Tensor): Tensor => {
-    const [L, B, H] = t.shape as [number, number, number];
-    const out = Tensor.zeros([L, rows.length, H]);
-    for (let l = 0; l < L; l++) rows.forEach((r, i) => out.data.set(t.data.subarray((l * B + r) * H, (l * B + r + 1) * H), (l * rows.length + i) * H));
-    return out;
-  };
-  return s.c ? { h: pick(s.h), c: pick(s.c) } : { h: pick(s.h) };
 }
 
 const WORD_CHAR = /[\p{L}\p{N}\p{M}'’-]/u;
@@ -154,7 +143,7 @@ export function complete(lm: LoadedLm, backend: Backend, text: string, options: 
       }
       if (next.length === 0 || (finished.length >= F && next[0]!.logProb <= finished[F - 1]!.logProb)) break;
       // One step of the model for every live hypothesis, from its parent's state.
-      const s = gatherState(state, next.map((h) => h.row));
+      const s = selectStateRows(state, next.map((h) => h.row));
       const r = model.forward(tape, new IntTensor(Int32Array.from(next, (h) => h.symbols[h.symbols.length - 1]!), [1, next.length]), { initialState: s });
       state = detachState(r.state);
       rowsLogp = next.map((_, i) => logSoftmax(r.logits.data, i, V));

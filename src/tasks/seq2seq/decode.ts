@@ -18,7 +18,7 @@
  */
 import { Tape } from '../../autograd/tape.js';
 import type { Backend } from '../../kernels/backend.js';
-import { type RecurrentState, detachState } from '../../nn/recurrent.js';
+import { type RecurrentState, detachState, selectStateRows } from '../../nn/recurrent.js';
 import { drawIndex } from '../char-lm/sample.js';
 import type { Rng } from '../../random/rng.js';
 import { IntTensor, Tensor } from '../../tensor/tensor.js';
@@ -103,10 +103,6 @@ function gatherRows(t: Tensor, rows: readonly number[], axis: 0 | 1): Tensor {
   return out;
 }
 
-function gatherState(s: RecurrentState, rows: readonly number[]): RecurrentState {
-  return s.c ? { h: gatherRows(s.h, rows, 1), c: gatherRows(s.c, rows, 1) } : { h: gatherRows(s.h, rows, 1) };
-}
-
 /** The encoded batch with row b repeated `k` times (rows b*k .. b*k+k-1), on the heap. */
 function expand(enc: Encoded, k: number): Encoded {
   const B = enc.lengths.length;
@@ -115,7 +111,7 @@ function expand(enc: Encoded, k: number): Encoded {
     memory: gatherRows(enc.memory, rows, 1),
     keys: enc.keys ? gatherRows(enc.keys, rows, 1) : undefined,
     lengths: Int32Array.from(rows, (r) => enc.lengths[r]!),
-    state: gatherState(enc.state, rows),
+    state: selectStateRows(enc.state, rows),
   };
 }
 
@@ -302,7 +298,7 @@ function beamSearch(model: EncoderDecoder, backend: Backend, sources: readonly A
       for (; kept < K; kept++) { parents.push(b * K); nextBeams.push(null); }
       if (done[b]) for (let k = 0; k < K; k++) nextBeams[nextBeams.length - 1 - k] = null;
     }
-    state = gatherState(r.state, parents);
+    state = selectStateRows(r.state, parents);
     feed = feed ? gatherRows(r.vector, parents, 0) : undefined;
     beams = nextBeams;
     tape.reset();

@@ -215,7 +215,12 @@ export class Tagger extends Module implements SavedModule<TaggerConfig> {
    */
   loss(tape: Tape, batch: TagBatch, options: { reduction?: 'mean' | 'sum' } = {}): Tensor {
     if (!batch.tags) throw new Error('Tagger.loss: the batch has no gold tags');
-    const e = this.emissions(tape, batch);
+    return this.lossOf(tape, this.emissions(tape, batch), batch, options);
+  }
+
+  /** `loss` from emissions [T, B, K] already computed for `batch` (validation scores and tags one forward pass). */
+  lossOf(tape: Tape, e: Tensor, batch: TagBatch, options: { reduction?: 'mean' | 'sum' } = {}): Tensor {
+    if (!batch.tags) throw new Error('Tagger.loss: the batch has no gold tags');
     const [T, B, K] = e.shape as [number, number, number];
     const reduction = options.reduction ?? 'mean';
     if (this.crf) return crfNll(tape, e, batch.tags, batch.lengths, this.crf.transitions, this.crf.start, this.crf.end, { reduction: reduction === 'mean' ? 'token-mean' : 'sum' });
@@ -235,7 +240,11 @@ export class Tagger extends Module implements SavedModule<TaggerConfig> {
    * figure only). Run on an inference tape in eval mode.
    */
   predict(tape: Tape, batch: TagBatch): { tags: Int32Array[]; confidence: Float32Array[] } {
-    const e = this.emissions(tape, batch);
+    return this.decode(this.emissions(tape, batch), batch);
+  }
+
+  /** `predict` from emissions [T, B, K] already computed for `batch`. */
+  decode(e: Tensor, batch: TagBatch): { tags: Int32Array[]; confidence: Float32Array[] } {
     const [T, B, K] = e.shape as [number, number, number];
     const d = e.data;
     let paths: Int32Array[];
