@@ -5,6 +5,7 @@
  *
  *   node dist/bench/bench-child.js '{"workload":"W1","impl":"recur","backend":"wasm","threads":2}'
  */
+import './relaxed-simd.js';
 import { recurRunner } from './recur-runners.js';
 import { ortRunner } from './peers/ort-workloads.js';
 import { tfjsRunner } from './peers/tfjs-workloads.js';

@@ -19,6 +19,7 @@
  *   {"workload","impl","backend","threads","metric","value","unit","runs","min","max"}
  * `--profile` prints where the time of a recur W1 step goes instead of racing (profile-run.ts).
  */
+import './relaxed-simd.js';
 import { fork, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';

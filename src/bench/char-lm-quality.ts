@@ -14,6 +14,7 @@
  * recur's clock is wall time with its validations included; the peer's clock stops while it
  * validates (its forward pass is slow), which favours the peer.
  */
+import './relaxed-simd.js';
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CharTokenizer } from '../data/char-tokenizer.js';

@@ -11,6 +11,7 @@
  *   node dist/bench/classify-quality.js [--data DIR] [--only fashion,names,sentiment] [--json]
  *        [--keep DIR] [--threads N]
  */
+import './relaxed-simd.js';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -11,6 +11,7 @@
  *   node dist/bench/forecast-quality.js [--data DIR] [--only airline,melbourne,sine] [--json]
  *        [--keep DIR] [--threads N]
  */
+import './relaxed-simd.js';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -5,6 +5,7 @@
  * reference backend (same weights, same input: output and input gradient). The first section of
  * `npm run bench`; on its own: `node dist/bench/layers.bench.js [--iters N] [--threads N]`.
  */
+import './relaxed-simd.js';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { Tape } from '../autograd/tape.js';

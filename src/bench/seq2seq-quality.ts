@@ -13,6 +13,7 @@
  *
  *   node dist/bench/seq2seq-quality.js [--data DIR] [--only dates,eng-fra] [--json] [--keep DIR] [--threads N]
  */
+import './relaxed-simd.js';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -10,6 +10,7 @@
  *
  *   node dist/bench/tag-quality.js [--data DIR] [--json] [--keep DIR] [--threads N]
  */
+import './relaxed-simd.js';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -31,3 +31,21 @@ test('the relaxed-SIMD build is picked when the engine accepts it, and passes co
   assert.equal(run.status, 0, run.stdout.slice(-3000));
   assert.match(run.stdout, /# fail 0/);
 });
+
+test('enableRelaxedSimd turns the relaxed build on for its process unless RECUR_RELAXED_SIMD=0', () => {
+  const script = `import { enableRelaxedSimd, relaxedSimdAccepted } from ${JSON.stringify(here('./wasm/relaxed-flag.js'))};
+    import { WasmBackend } from ${JSON.stringify(here('./wasm/wasm-backend.js'))};
+    const before = relaxedSimdAccepted(); const on = await enableRelaxedSimd();
+    console.log(JSON.stringify({ before, on, flavour: (await WasmBackend.create({ threads: 1 })).flavour }));`;
+  const run = (extra: Record<string, string>) => {
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...env, ...extra } });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout) as { before: boolean; on: boolean; flavour: string };
+  };
+  const allowed = run({});
+  assert.deepEqual([allowed.on, allowed.flavour], [true, 'relaxed-simd']);
+  const refused = run({ RECUR_RELAXED_SIMD: '0' });
+  // Where the engine accepts relaxed SIMD without a flag, the opt-out has nothing to turn off.
+  if (refused.before) assert.deepEqual([refused.on, refused.flavour], [true, 'relaxed-simd']);
+  else assert.deepEqual([refused.on, refused.flavour], [false, 'simd']);
+});

@@ -1,6 +1,7 @@
 /**
  * Finds, validates and compiles the kernel module: the relaxed-SIMD build when the runtime
- * accepts it (checked with `WebAssembly.validate`, never by flag), else the plain SIMD build;
+ * accepts it (checked with `WebAssembly.validate`; the library sets no engine flag, see
+ * relaxed-flag.ts for recur's own programs), else the plain SIMD build;
  * each exists for a shared memory (threads) and for a memory of its own (a browser page that is
  * not cross-origin isolated). All are compiled from `src/kernels/assembly/` by `npm run build:wasm`.
  */
