@@ -99,8 +99,14 @@ test('ONNX export of RecurrentModel matches recur under ONNX Runtime, with the o
   tied.eval();
   const ids = IntTensor.from(Array.from({ length: T * B }, (_, i) => (i * 5) % V), [T, B]);
   const ours = tied.forward(Tape.inference(backend), ids);
-  const r = await (await session(exportOnnx(tied))).run({ input: new ort.Tensor('int64', BigInt64Array.from(Array.from(ids.data, BigInt)), [T, B]) });
+  const bytes = exportOnnx(tied);
+  const r = await (await session(bytes)).run({ input: new ort.Tensor('int64', BigInt64Array.from(Array.from(ids.data, BigInt)), [T, B]) });
   assert.ok(maxAbsDiff(ours.logits.data, r.logits!.data as Float32Array) <= 1e-5, 'tied model logits');
+  // The table is stored once: the file is smaller than the untied model's by about the head's weight.
+  const big = { input: { kind: 'embedding' as const, vocabSize: 300, embeddingDim: 16 }, cell: 'gru' as const, hiddenSize: 16, outputSize: 300 };
+  const tiedBytes = exportOnnx(new RecurrentModel({ ...big, tieWeights: true }, { rng: new Rng(1) })).length;
+  const untiedBytes = exportOnnx(new RecurrentModel(big, { rng: new Rng(1) })).length;
+  assert.ok(untiedBytes - tiedBytes >= 4 * 300 * 16 - 100, `tied export ${tiedBytes} bytes, untied ${untiedBytes}`);
 });
 
 test('ONNX export of a bare Rnn/Lstm/Gru: input [T, B, I] (or [B, T, I]) -> output, h_n, c_n, omitted and fed', async (t) => {

@@ -166,7 +166,8 @@ function modelGraph(model: RecurrentModel, parts: Parts, required: boolean): voi
     nodes.push(node('Reshape', ['last_h_t', 'last_shape'], ['features']));
     features = 'features';
   }
-  linearNodes(parts, 'head', weight(c.tieWeights ? 'embedding.weight' : 'head.weight'), params.get('head.bias'), features, 'logits'); // [O, D*H] (the embedding's [V, E] when tied)
+  // [O, D*H]; tied: the embedding's [V, E] table, the Gather's initializer, transposed in the graph.
+  linearNodes(parts, 'head', c.tieWeights ? 'input_table' : weight('head.weight'), params.get('head.bias'), features, 'logits');
   nodes.push(node('Softmax', ['logits'], ['probabilities'], { axis: -1 }));
   const outShape = c.output === 'sequence' ? [...axes, O] : ['B', O];
   parts.outputs.unshift(valueInfo('logits', FLOAT, outShape), valueInfo('probabilities', FLOAT, outShape));
@@ -180,18 +181,24 @@ function identity(n: number): Float32Array {
 
 /**
  * out = x W^T (+ b) for a Linear's weight [O, I] (and bias [O]) under `name`: MatMul with the
- * transposed weight (initializer `<name>_wt`), then Add (`<name>_b`); x is [..., I].
+ * transposed weight (initializer `<name>_wt`), then Add (`<name>_b`); x is [..., I]. `weight`
+ * may instead name a [O, I] tensor already in the graph (a tied embedding table): a Transpose
+ * node then makes `<name>_wt`, so the file stores the table once.
  */
-export function linearNodes(parts: Pick<Parts, 'nodes' | 'initializers'>, name: string, weight: { data: Float32Array; shape: readonly number[] },
+export function linearNodes(parts: Pick<Parts, 'nodes' | 'initializers'>, name: string, weight: { data: Float32Array; shape: readonly number[] } | string,
   bias: { data: Float32Array } | undefined, x: string, out: string): string {
-  const [O, I] = weight.shape as [number, number];
-  parts.initializers.push(floatTensor(`${name}_wt`, [I, O], transpose(weight.data, O, I)));
+  if (typeof weight === 'string') {
+    parts.nodes.push(node('Transpose', [weight], [`${name}_wt`], { perm: [1, 0] }));
+  } else {
+    const [O, I] = weight.shape as [number, number];
+    parts.initializers.push(floatTensor(`${name}_wt`, [I, O], transpose(weight.data, O, I)));
+  }
   if (!bias) {
     parts.nodes.push(node('MatMul', [x, `${name}_wt`], [out]));
     return out;
   }
   parts.nodes.push(node('MatMul', [x, `${name}_wt`], [`${out}_mm`]));
-  parts.initializers.push(floatTensor(`${name}_b`, [O], bias.data));
+  parts.initializers.push(floatTensor(`${name}_b`, [bias.data.length], bias.data));
   parts.nodes.push(node('Add', [`${out}_mm`, `${name}_b`], [out]));
   return out;
 }
