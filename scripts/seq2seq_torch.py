@@ -78,6 +78,8 @@ JOB.json (all fields required unless marked optional; unknown fields are an erro
     lr, batchSize, clipNorm (null: no clipping), seconds (training wall time: the loop and its
     validations), threads, seed
     maxLength (most tokens a decoded output has, EOS not counted), beamWidth, lengthPenalty (alpha >= 0)
+    maxSteps (optional, null): train this many steps instead, whatever the time (the
+      learning-rate horizon in steps, as recur's with --max-steps); for tests on a busy machine
     evalSeconds (optional, null): also validate when this many seconds passed since the last
     warmupSteps (optional, 0): linear warm-up steps
     minLrRatio (optional, null): cosine decay to minLrRatio * lr over the budget; null: constant after warm-up
@@ -104,8 +106,8 @@ from peer_io import read_array
 FIELDS = {"data", "sourceVocabSize", "targetVocabSize", "embeddingDim", "cell", "encoderHiddenSize", "decoderHiddenSize", "numLayers",
           "bidirectional", "reverseSource", "attention", "attentionSize", "inputFeeding", "dropout", "labelSmoothing", "goId", "eosId",
           "lr", "batchSize", "clipNorm", "seconds", "threads", "seed", "maxLength", "beamWidth", "lengthPenalty",
-          "evalSeconds", "warmupSteps", "minLrRatio"}
-OPTIONAL = {"evalSeconds", "warmupSteps", "minLrRatio"}
+          "evalSeconds", "warmupSteps", "minLrRatio", "maxSteps"}
+OPTIONAL = {"evalSeconds", "warmupSteps", "minLrRatio", "maxSteps"}
 CELLS = {"lstm": (nn.LSTM, {}), "gru": (nn.GRU, {}), "rnn-tanh": (nn.RNN, {"nonlinearity": "tanh"}), "rnn-relu": (nn.RNN, {"nonlinearity": "relu"})}
 ATTENTIONS = ("none", "dot", "general", "additive")
 EVAL_BATCH = 128  # pairs per validation batch (the loss is a sum over tokens: batching changes nothing but speed)
@@ -447,8 +449,11 @@ def main():
             return job["lr"] * (step + 1) / warmup
         if min_ratio is None:
             return job["lr"]
-        warm_end = warm_end_time if warm_end_time is not None else elapsed
-        p = min(1.0, max(0.0, (elapsed - warm_end) / max(1e-9, job["seconds"] - warm_end)))
+        if max_steps is not None:
+            p = min(1.0, (step - warmup) / max(1, max_steps - warmup))
+        else:
+            warm_end = warm_end_time if warm_end_time is not None else elapsed
+            p = min(1.0, max(0.0, (elapsed - warm_end) / max(1e-9, job["seconds"] - warm_end)))
         return job["lr"] * (min_ratio + (1 - min_ratio) * (1 + math.cos(math.pi * p)) / 2)
 
     model.train()
@@ -456,7 +461,8 @@ def main():
     warm_end_time = 0.0 if warmup == 0 else None
     start = last_eval = time.perf_counter()
     batches, at = [], 0
-    while steps == 0 or time.perf_counter() - start < job["seconds"]:
+    max_steps = job.get("maxSteps")
+    while steps == 0 or (steps < max_steps if max_steps is not None else time.perf_counter() - start < job["seconds"]):
         if at >= len(batches):
             batches, at = epoch_batches(train, job["batchSize"], generator), 0
         idx = batches[at]

@@ -64,6 +64,8 @@ export interface TorchSeq2seqJob {
   beamWidth: number;
   /** Beam ranking: logProb / (tokens + 1)^alpha. */
   lengthPenalty: number;
+  /** Train this many steps instead of for `seconds` (the learning-rate horizon in steps): tests stay independent of the machine's load. */
+  maxSteps?: number;
   /** Also validate when this many seconds passed since the last validation (default: after each epoch only). */
   evalSeconds?: number | null;
   /** Linear warm-up over this many steps, as recur's WarmupCosineLR (default 0). */
