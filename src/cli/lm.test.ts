@@ -110,6 +110,11 @@ test('recur lm: bad input gives a one-line error, a non-zero exit, and leaves an
   mkdirSync(otherVersion, { recursive: true });
   const m = decodeSafetensors(readFileSync(join(run, 'model.safetensors')));
   writeFileSync(join(otherVersion, 'model.safetensors'), encodeSafetensors(m.tensors, { ...m.metadata, 'recur.format_version': '7' }));
+  // A character model from before character vocabularies held the unknown symbol U+FFFD.
+  const legacy = join(dir, 'legacy.safetensors');
+  const vocabulary = (JSON.parse(m.metadata['recur.vocabulary']!) as string[]).map((ch) => (ch === '\uFFFD' ? '~' : ch));
+  assert.ok(!(JSON.parse(m.metadata['recur.vocabulary']!) as string[]).includes('~'));
+  writeFileSync(legacy, encodeSafetensors(m.tensors, { ...m.metadata, 'recur.vocabulary': JSON.stringify(vocabulary) }));
   const corrupt = join(dir, 'corrupt');
   mkdirSync(corrupt, { recursive: true });
   writeFileSync(join(corrupt, 'checkpoint.safetensors'), before.subarray(0, before.length - 100));
@@ -129,12 +134,14 @@ test('recur lm: bad input gives a one-line error, a non-zero exit, and leaves an
     [['lm', 'train', ...SMALL, '--max-steps', '5', '--out', run], /^recur: .* already holds a training run \(checkpoint\.safetensors\); continue it with --resume or start over with --force$/],
     [['lm', 'train', '--resume', '--hidden-size', '64', '--out', run], /^recur: cannot change hiddenSize when resuming: the checkpoint was trained with 24, got 64$/],
     [['lm', 'train', '--resume', '--out', corrupt], /^recur: .*checkpoint\.safetensors is corrupted or not a recur checkpoint: safetensors: /],
-    [['lm', 'sample', '--model', run, '--prime', 'Jack é', '--unknown', 'unk'], /^recur: --unknown unk: this character model has no unknown symbol \(it was trained on every character it knows\); use --unknown skip$/],
-    [['lm', 'sample', '--model', run, '--prime', 'ééé'], /^recur: --prime has no symbol inside the vocabulary to start from$/],
+    [['lm', 'sample', '--model', legacy, '--prime', 'Jack é', '--unknown', 'unk'], /^recur: --unknown unk: this character model has no unknown symbol \(it was trained before recur gave character models one\); use --unknown skip$/],
+    [['lm', 'sample', '--model', run, '--prime', 'ééé', '--unknown', 'skip'], /^recur: --prime has no symbol inside the vocabulary to start from$/],
+    [['lm', 'sample', '--model', legacy, '--prime', 'ééé'], /^recur: --prime has no symbol inside the vocabulary to start from$/],
     [['lm', 'sample', '--model', run, '--top-p', '1.5'], /^recur: --top-p must be a number in \(0, 1\], got '1\.5'$/],
     [['lm', 'sample', '--model', otherVersion], /^recur: .*model file format version 7 is not supported by this recur \(expects 1\)$/],
     [['lm', 'sample', '--model', join(dir, 'nowhere')], /^recur: model not found: /],
-    [['lm', 'eval', '--model', run, '--text', file('accents.txt', 'é')], /^recur: .*accents\.txt: must have at least 2 characters inside the vocabulary to score a prediction, got 0$/],
+    [['lm', 'eval', '--model', run, '--text', file('accents.txt', 'é')], /^recur: .*accents\.txt: must have at least 2 characters to score a prediction, got 1$/],
+    [['lm', 'eval', '--model', run, '--text', file('accents2.txt', 'éé'), '--unknown', 'skip'], /^recur: .*accents2\.txt: must have at least 2 characters inside the vocabulary to score a prediction, got 0$/],
     [['lm', 'complete', '--model', run, '--text', '  '], /^recur: --text is empty; type a few words to complete$/],
     [['lm', 'train', '--resume', '--tokens', 'word', '--out', run], /^recur: --tokens word: the run in .* trains a character-level model; a resumed run keeps its tokens/],
     [['lm', 'train', '--max-vocab', '100', '--out', run, '--force'], /^recur: --max-vocab applies to --tokens word$/],
@@ -152,20 +159,29 @@ test('recur lm: bad input gives a one-line error, a non-zero exit, and leaves an
   assert.equal(statSync(join(run, 'checkpoint.safetensors')).mtimeMs, mtime);
 });
 
-test('recur lm: a character outside a character model\'s vocabulary is left out and counted, not fatal', () => {
+test('recur lm: a character outside a character model\'s vocabulary is read as its unknown symbol (or left out) and counted, not fatal', () => {
   const text = join(dir, 'stray.txt');
   writeFileSync(text, 'Jack and Jill went up the hill 🙂 to fetch a pail of water é\n');
-  const e = recur('lm', 'eval', '--model', run, '--text', text, '--json');
-  assert.equal(e.status, 0, e.stderr);
-  const r = JSON.parse(e.stdout) as { unknown: { policy: string; count: number; examples: string[] }; predictions: number; natsPerChar: number };
-  assert.deepEqual([r.unknown.policy, r.unknown.count], ['skip', 2]);
-  assert.equal(r.predictions, [...readFileSync(text, 'utf8')].length - 2 - 1);
+  const chars = [...readFileSync(text, 'utf8')].length;
+  const evalJson = (...extra: string[]) => {
+    const e = recur('lm', 'eval', '--model', run, '--text', text, '--json', ...extra);
+    assert.equal(e.status, 0, e.stderr);
+    return JSON.parse(e.stdout) as { unknown: { policy: string; count: number; examples: string[] }; predictions: number; natsPerChar: number };
+  };
+  // A new model learned U+FFFD: by default the stray characters are read as it, every character is scored.
+  const r = evalJson();
+  assert.deepEqual([r.unknown.policy, r.unknown.count, r.predictions], ['unk', 2, chars - 1]);
   assert.ok(Number.isFinite(r.natsPerChar));
+  const skipped = evalJson('--unknown', 'skip');
+  assert.deepEqual([skipped.unknown.policy, skipped.unknown.count, skipped.predictions], ['skip', 2, chars - 2 - 1]);
   const plain = recur('lm', 'eval', '--model', run, '--text', text);
-  assert.match(plain.stdout, /stray\.txt: 2 of \d+ characters outside the vocabulary \(.*U\+1F642.*U\+00E9.*\) left out$/m);
+  assert.match(plain.stdout, /stray\.txt: 2 of \d+ characters outside the vocabulary \(.*U\+1F642.*U\+00E9.*\) read as the unknown symbol$/m);
+  // A model without one leaves them out.
+  const legacyEval = recur('lm', 'eval', '--model', join(dir, 'legacy.safetensors'), '--text', text);
+  assert.match(legacyEval.stdout, /stray\.txt: 2 of \d+ characters outside the vocabulary \(.*\) left out$/m);
   const s = recur('lm', 'sample', '--model', run, '--prime', 'Jack é', '--length', '5', '--seed', '1');
   assert.equal(s.status, 0, s.stderr);
-  assert.match(s.stderr, /^note: --prime: 1 of 6 characters outside the vocabulary/);
+  assert.match(s.stderr, /^note: --prime: 1 of 6 characters outside the vocabulary \('é' \(U\+00E9\)\) read as the unknown symbol/);
   assert.ok(s.stdout.startsWith('Jack é'));
   // complete: the rest of the word being typed, ranked; probabilities of distinct completions sum to at most 1.
   const c = recur('lm', 'complete', '--model', run, '--text', 'Jack and Ji', '--top-k', '3', '--json');

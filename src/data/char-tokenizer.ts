@@ -1,7 +1,9 @@
 /**
  * `CharTokenizer`: characters (Unicode code points) <-> ids, char-rnn style: the vocabulary is
- * the sorted set of distinct characters of the data. Not a subword tokenizer, and it never
- * maps an unknown character silently: encoding one is an error that names it.
+ * the sorted set of distinct characters of the data. Not a subword tokenizer. A vocabulary may
+ * hold the unknown symbol U+FFFD (`fit` adds it, as torchtext and Keras add an out-of-vocabulary
+ * entry): `encodeOrUnknown` reads characters outside the vocabulary as it, and counts them.
+ * `encode` never maps an unknown character silently: encoding one is an error that names it.
  */
 
 /** `'a'`, `'\n'`, `'é' (U+00E9)`: a character as error messages and displays show it. */
@@ -10,6 +12,14 @@ export function describeChar(ch: string): string {
   const shown = JSON.stringify(ch).slice(1, -1).replace(/'/g, "\\'");
   const hex = `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
   return cp >= 0x20 && cp < 0x7f ? `'${shown}'` : `'${shown}' (${hex})`;
+}
+
+/** The unknown symbol of character vocabularies: U+FFFD REPLACEMENT CHARACTER. */
+export const UNKNOWN_CHAR = '\uFFFD';
+
+export interface CharFitOptions {
+  /** Characters seen fewer times are left out of the vocabulary (read as the unknown symbol); default 1. */
+  minCount?: number;
 }
 
 export class CharTokenizer {
@@ -40,6 +50,43 @@ export class CharTokenizer {
     const seen = new Set<string>();
     for (const ch of text) seen.add(ch);
     return new CharTokenizer([...seen].sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!));
+  }
+
+  /**
+   * The vocabulary a new model learns from `text` (its training part): the characters seen at
+   * least `minCount` times and the unknown symbol U+FFFD, sorted by code point.
+   */
+  static fit(text: string, options: CharFitOptions = {}): CharTokenizer {
+    const minCount = options.minCount ?? 1;
+    if (!(Number.isInteger(minCount) && minCount >= 1)) throw new Error(`CharTokenizer.fit: minCount must be an integer >= 1, got ${String(minCount)}`);
+    if (typeof text !== 'string' || text.length === 0) throw new Error('CharTokenizer.fit: text must be a non-empty string');
+    const counts = new Map<string, number>();
+    for (const ch of text) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+    const kept = new Set([...counts].filter(([, n]) => n >= minCount).map(([ch]) => ch));
+    kept.add(UNKNOWN_CHAR);
+    return new CharTokenizer([...kept].sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!));
+  }
+
+  /** The id of the unknown symbol U+FFFD, or undefined when the vocabulary has none (models trained before it existed). */
+  get unknownId(): number | undefined {
+    return this.ids.get(UNKNOWN_CHAR);
+  }
+
+  /**
+   * The ids of `text`'s characters, those outside the vocabulary read as the unknown symbol;
+   * `unknown` counts them. An error when the vocabulary has no unknown symbol.
+   */
+  encodeOrUnknown(text: string): { ids: Int32Array; unknown: number } {
+    const unk = this.unknownId;
+    if (unk === undefined) throw new Error('CharTokenizer.encodeOrUnknown: this vocabulary has no unknown symbol (U+FFFD)');
+    const out = new Int32Array(text.length);
+    let n = 0, unknown = 0;
+    for (const ch of text) {
+      const id = this.ids.get(ch);
+      if (id === undefined) unknown++;
+      out[n++] = id ?? unk;
+    }
+    return { ids: n === out.length ? out : out.slice(0, n), unknown };
   }
 
   /** Number of characters (V). */

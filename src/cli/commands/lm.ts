@@ -42,11 +42,11 @@ async function loadLm(arg: string): Promise<LoadedLm & { path: string }> {
   return { ...lmOf(loaded, loaded.path), path: loaded.path };
 }
 
-const UNKNOWN_HELP = 'symbols outside the vocabulary: unk (read as [UNK], which word models learn in training) or skip (left out); always counted (default: unk for word models, skip for character models)';
+const UNKNOWN_HELP = 'symbols outside the vocabulary: unk (read as the unknown symbol the model learned in training: [UNK] for words, U+FFFD for characters) or skip (left out); always counted (default: unk; skip for character models trained before they had U+FFFD)';
 
 function policyOf(lm: LoadedLm, given: UnknownPolicy | undefined): UnknownPolicy {
   const policy = given ?? (lm.vocab.unkId === undefined ? 'skip' : 'unk');
-  if (policy === 'unk' && lm.vocab.unkId === undefined) throw new Error('--unknown unk: this character model has no unknown symbol (it was trained on every character it knows); use --unknown skip');
+  if (policy === 'unk' && lm.vocab.unkId === undefined) throw new Error('--unknown unk: this character model has no unknown symbol (it was trained before recur gave character models one); use --unknown skip');
   return policy;
 }
 
@@ -61,36 +61,38 @@ function registerTrain(lm: Command): void {
       .option('--cell <type>', `${cellKindsHelp(CHAR_LM_CELLS)} (default ${D.cell})`, choiceFlag('--cell', CHAR_LM_CELLS, cellKindAliases(CHAR_LM_CELLS)))
       .option('--hidden-size <n>', `hidden units per layer (default ${D.hiddenSize})`, integerFlag('--hidden-size', 1))
       .option('--num-layers <n>', `stacked recurrent layers (default ${D.numLayers})`, integerFlag('--num-layers', 1))
-      .option('--dropout <p>', `dropout between recurrent layers, in [0, 1) (default ${D.dropout})`, numberFlag('--dropout', 0, 1, { hiOpen: true }))
+      .option('--dropout <p>', `dropout between recurrent layers, in [0, 1) (default ${D.dropout}; ${W.dropout} with --tokens word, also on the embedding and before the output layer)`, numberFlag('--dropout', 0, 1, { hiOpen: true }))
       .option('--input <kind>', `embedding or one-hot (default ${D.input})`, choiceFlag('--input', ['embedding', 'one-hot'] as const))
-      .option('--embedding-dim <n>', `embedding size for --input embedding (default ${D.embeddingDim})`, integerFlag('--embedding-dim', 1))
+      .option('--embedding-dim <n>', `embedding size for --input embedding (default ${D.embeddingDim}; ${W.embeddingDim} with --tokens word)`, integerFlag('--embedding-dim', 1))
       .option('--seq-len <n>', `window length: steps of backpropagation through time (default ${D.seqLen}; ${W.seqLen} with --tokens word)`, integerFlag('--seq-len', 1))
       .option('--tokens <level>', 'char (default) or word: a word-level model over the shared word tokenizer (punctuation apart, [NUM], [URL], the rest [UNK])', choiceFlag('--tokens', ['char', 'word'] as const))
       .option('--max-vocab <n>', `--tokens word: the most frequent words kept, [PAD] [UNK] [NUM] [URL] included; 0 = no limit (default ${W.maxVocab})`, integerFlag('--max-vocab', 0))
-      .option('--min-count <n>', `--tokens word: words seen fewer times in training are [UNK] (default ${W.minCount})`, integerFlag('--min-count', 1))
+      .option('--min-count <n>', `symbols seen fewer times in the training part are left out of the vocabulary and read as the unknown symbol, which the model so learns: U+FFFD for characters, [UNK] for words (default ${D.minCount})`, integerFlag('--min-count', 1))
       .option('--lowercase', '--tokens word: lower-case the text first')
       .option('--tie-weights', 'tie the output layer to the embedding (needs --embedding-dim equal to --hidden-size; the default with --tokens word)')
       .option('--no-tie-weights', 'an output layer of its own (the default for characters)'),
     help: {
-      batchSize: `parallel streams per step (default ${D.batchSize})`,
+      batchSize: `parallel streams per step (default ${D.batchSize}; ${W.batchSize} with --tokens word)`,
       evalEvery: `validate and print a sample every n steps, 0 = only at the end (default ${D.evalEvery})`,
-      lr: `peak learning rate of Adam (default ${D.lr}; cosine decay to a tenth)`,
+      lr: `peak learning rate of Adam (default ${D.lr}; ${W.lr} with --tokens word; cosine decay to a tenth)`,
     },
     config(f) {
       // No flag accepted and then ignored:
       if (f.embeddingDim !== undefined && f.input === 'one-hot') throw new Error('--embedding-dim applies to --input embedding, not one-hot');
-      if (f.dropout !== undefined && f.dropout > 0 && f.numLayers === 1) {
+      const word = f.tokens === 'word';
+      // (A word model's dropout also acts on its embedding and before its output layer.)
+      if (f.dropout !== undefined && f.dropout > 0 && f.numLayers === 1 && !word) {
         throw new Error('--dropout applies between recurrent layers, and --num-layers 1 has none (use --num-layers 2 or more, or leave --dropout out)');
       }
-      const word = f.tokens === 'word';
-      for (const [flag, v] of [['--max-vocab', f.maxVocab], ['--min-count', f.minCount], ['--lowercase', f.lowercase]] as const) {
+      for (const [flag, v] of [['--max-vocab', f.maxVocab], ['--lowercase', f.lowercase]] as const) {
         if (v !== undefined && !word && !f.resume) throw new Error(`${flag} applies to --tokens word`);
       }
       return {
         cell: f.cell, hiddenSize: f.hiddenSize, numLayers: f.numLayers, input: f.input, embeddingDim: f.embeddingDim, seqLen: f.seqLen, tieWeights: f.tieWeights,
-        // One layer has nowhere to put dropout: record 0 rather than the unused default.
-        dropout: f.dropout ?? (f.numLayers === 1 && !f.resume ? 0 : undefined),
-        ...(word || f.resume ? { maxVocab: f.maxVocab, minCount: f.minCount, lowercase: f.lowercase } : {}),
+        // One character layer has nowhere to put dropout: record 0 rather than the unused default.
+        dropout: f.dropout ?? (f.numLayers === 1 && !f.resume && !word ? 0 : undefined),
+        minCount: f.minCount,
+        ...(word || f.resume ? { maxVocab: f.maxVocab, lowercase: f.lowercase } : {}),
       } as Partial<CharLmConfig>;
     },
     async taskFor(f) {

@@ -91,6 +91,26 @@ test('checkpoints are atomic: a write killed before its rename leaves the previo
   assert.equal((await readCheckpointFile(dir)).training.step, 20);
 });
 
+test('a new model learns the unknown symbol U+FFFD: its vocabulary comes from the training part, rarer characters than minCount read as U+FFFD', async () => {
+  const rhymes = readFileSync(RHYMES, 'utf8');
+  const counts = new Map<string, number>();
+  for (const ch of rhymes.slice(0, Math.floor(rhymes.length * 0.9))) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  const once = [...counts].filter(([, n]) => n < 6).map(([ch]) => ch);
+  assert.ok(once.length > 0, 'the fixture has characters seen fewer than 6 times');
+  // '§' only in the validation part (its last 10%).
+  const text = `${rhymes}${'§'.repeat(3)}`;
+  const events: TrainEvent[] = [];
+  const r = await trainCharLm({ text, backend, config: { ...small, minCount: 6, maxSteps: 2, evalEvery: 0, sampleLength: 0 }, onEvent: (e) => events.push(e) });
+  const vocab = r.tokenizer.vocabulary;
+  assert.ok(vocab.includes('\uFFFD') && !vocab.includes('§') && once.every((ch) => !vocab.includes(ch)), vocab.join(''));
+  assert.equal(vocab.length, counts.size - once.length + 1);
+  const start = events.find((e) => e.type === 'start') as { details: { facts: [string, string][] } };
+  const unknown = start.details.facts.find(([k]) => k === 'unknown')![1];
+  const m = /^([\d.]+)% of training and ([\d.]+)% of validation characters$/.exec(unknown);
+  assert.ok(m && Number(m[1]) > 0 && Number(m[2]) > 0, unknown);
+  assert.ok(Number.isFinite(r.lastValLoss!));
+});
+
 test('bad input is rejected before anything is written', async () => {
   const dir = tmp();
   await trainCharLm({ textPath: RHYMES, out: dir, backend, config: { ...small, maxSteps: 3, evalEvery: 0 } });

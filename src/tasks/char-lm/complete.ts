@@ -21,7 +21,7 @@ export interface CompleteOptions {
   topK?: number;
   /** Words each completion holds: default 1. */
   words?: number;
-  /** Symbols of the text outside the vocabulary: default 'unk' for word models, 'skip' for character models. */
+  /** Symbols of the text outside the vocabulary: default 'unk', 'skip' for a model without an unknown symbol (character models trained before they had U+FFFD). */
   unknown?: UnknownPolicy;
   /** Most characters a character model may spend on one word (default 30). */
   maxWordChars?: number;
@@ -110,6 +110,7 @@ export function complete(lm: LoadedLm, backend: Backend, text: string, options: 
     const steps = vocab.level === 'word' ? N : N * (maxChars + 1);
     /** Symbols a hypothesis may take next: words (not [PAD] [UNK] [NUM] [URL]; the first starting with the typed prefix); characters (a word boundary only after letters, at most maxChars letters a word). */
     const allowed = (b: Hyp, id: number, step: number): boolean => {
+      if (id === vocab.unkId) return false;
       const sym = vocab.symbol(id);
       if (vocab.level === 'word') return isWord(sym) && !(step === 0 && prefix && !sym.startsWith(prefix));
       return WORD_CHAR.test(sym) ? b.cur < maxChars : b.cur > 0;

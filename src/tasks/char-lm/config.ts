@@ -30,14 +30,17 @@ export interface CharLmConfig extends TrainConfig {
   sampleLength: number;
   /** Tie the output layer to the embedding (needs input 'embedding' with embeddingDim equal to hiddenSize). */
   tieWeights: boolean;
+  /**
+   * Symbols seen fewer times in the training part are left out of the vocabulary and read as
+   * the unknown symbol, which the model so learns (characters: U+FFFD; words: [UNK]).
+   */
+  minCount: number;
 }
 
 /** A word-level language model's settings: the character model's, and how words are counted. */
 export interface WordLmConfig extends CharLmConfig {
   /** Largest vocabulary, [PAD] [UNK] [NUM] [URL] included; rarer words are [UNK] (0: no limit). */
   maxVocab: number;
-  /** Words seen fewer times in the training part are [UNK]. */
-  minCount: number;
   /** Lower-case the text before splitting it into words. */
   lowercase: boolean;
 }
@@ -67,6 +70,7 @@ export const CHAR_LM_DEFAULTS: Readonly<CharLmConfig> = Object.freeze({
   checkpointEvery: 250,
   sampleLength: 200,
   tieWeights: false,
+  minCount: 1,
 });
 
 /**
@@ -117,6 +121,7 @@ function checkLmFields(c: CharLmConfig, where: string): void {
   f.int('hiddenSize', 1); f.int('numLayers', 1); f.int('embeddingDim', 1); f.int('seqLen', 1); f.int('sampleLength', 0);
   f.num('dropout', 0, 1, false, true);
   f.num('validationFraction', 0, 1, true, true);
+  f.int('minCount', 1);
   if (typeof c.tieWeights !== 'boolean') throw new Error(`${where}: tieWeights must be true or false, got ${JSON.stringify(c.tieWeights)}`);
   if (c.tieWeights && c.input !== 'embedding') throw new Error(`${where}: tieWeights shares the embedding with the output layer, and input is ${c.input}`);
   if (c.tieWeights && c.embeddingDim !== c.hiddenSize) throw new Error(`${where}: tieWeights needs embeddingDim equal to hiddenSize (the output layer reads the last layer's ${c.hiddenSize} units), got ${c.embeddingDim}`);
@@ -138,7 +143,7 @@ export function normalizeWordLmConfig(partial: Partial<WordLmConfig> = {}): Word
   const c = { ...WORD_LM_DEFAULTS, ...stripUndefined(partial) } as WordLmConfig;
   checkLmFields(c, where);
   const f = fieldChecks(c, where);
-  f.int('maxVocab', 0); f.int('minCount', 1);
+  f.int('maxVocab', 0);
   if (c.maxVocab > 0 && c.maxVocab < 5) throw new Error(`${where}: maxVocab must leave room for [PAD] [UNK] [NUM] [URL] and one word (at least 5), got ${c.maxVocab}`);
   if (typeof c.lowercase !== 'boolean') throw new Error(`${where}: lowercase must be true or false, got ${JSON.stringify(c.lowercase)}`);
   return checkTrainConfig(c, where, DEFAULT_MAX_TIME_MS);

@@ -30,6 +30,16 @@ export interface CharLmData {
   tokenizer: CharTokenizer;
   train: Int32Array;
   validation: Int32Array;
+  /** Shares of the unknown symbol among the training and validation characters. */
+  unknownShare: { train: number; validation: number };
+}
+
+const pct = (x: number): string => `${(100 * x).toFixed(x > 0 && x < 0.001 ? 3 : 1)}%`;
+
+/** The first `share` of `text`'s characters (code points), as `splitContiguous` cuts their ids. */
+function trainingPart(text: string, share: number): string {
+  const chars = Array.from(text);
+  return chars.slice(0, Math.floor(chars.length * share)).join('');
 }
 
 export interface CharLmStartDetails extends StartDetails {
@@ -67,17 +77,27 @@ export const charLmTask: Task<CharLmConfig, CharLmInput, CharLmData, RecurrentMo
       path: textPath === null ? null : resolve(textPath), sha256: createHash('sha256').update(text).digest('hex'),
     };
     resumed?.checkSource(source);
-    const tokenizer = resumed ? new CharTokenizer(resumed.extras.vocabulary ?? []) : CharTokenizer.fromText(text);
-    const ids = tokenizer.encode(text, 'the training text');
-    const { train, validation } = splitContiguous(ids, 1 - config.validationFraction);
+    // A new model's vocabulary comes from the training part (characters seen at least minCount
+    // times there) with the unknown symbol U+FFFD, which every other character is read as.
+    // A resumed run keeps its vocabulary; one from before U+FFFD had none, and reads strictly.
+    const trainShare = 1 - config.validationFraction;
+    const tokenizer = resumed ? new CharTokenizer(resumed.extras.vocabulary ?? [])
+      : CharTokenizer.fit(trainingPart(text, trainShare), { minCount: config.minCount });
+    const ids = tokenizer.unknownId === undefined ? tokenizer.encode(text, 'the training text') : tokenizer.encodeOrUnknown(text).ids;
+    const { train, validation } = splitContiguous(ids, trainShare);
     const need = config.batchSize * config.seqLen + 1;
     if (train.length < need) {
       throw new Error(`the text is too short for one training window: its training split (${Math.round((1 - config.validationFraction) * 100)}% = ${train.length} characters) ` +
         `needs at least batch size × sequence length + 1 = ${config.batchSize} × ${config.seqLen} + 1 = ${need}; use a longer text or a smaller batch size or sequence length`);
     }
     if (validation.length < 2) throw new Error(`the text is too short to hold out a validation split: ${validation.length} characters (need 2)`);
+    const unknownShare = (part: Int32Array) => {
+      let n = 0;
+      for (const id of part) if (id === tokenizer.unknownId) n++;
+      return n / part.length;
+    };
     return {
-      data: { tokenizer, train, validation },
+      data: { tokenizer, train, validation, unknownShare: { train: unknownShare(train), validation: unknownShare(validation) } },
       source,
       extras: { vocabulary: [...tokenizer.vocabulary] },
       trainItems: train.length,
@@ -109,6 +129,10 @@ export const charLmTask: Task<CharLmConfig, CharLmInput, CharLmData, RecurrentMo
     data: source.path ?? '(given text)',
     batch: `${config.batchSize} × ${config.seqLen}`,
     vocabulary: data.tokenizer.size,
-    facts: [['vocabulary', data.tokenizer.size]],
+    facts: [
+      ['vocabulary', data.tokenizer.unknownId === undefined ? `${data.tokenizer.size} characters`
+        : `${data.tokenizer.size} characters, U+FFFD (unknown) included${config.minCount > 1 ? `; those seen fewer than ${config.minCount} times are unknown` : ''}`],
+      ...(data.tokenizer.unknownId === undefined ? [] : [['unknown', `${pct(data.unknownShare.train)} of training and ${pct(data.unknownShare.validation)} of validation characters`] as [string, string]]),
+    ],
   }),
 };

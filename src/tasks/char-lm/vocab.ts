@@ -13,15 +13,16 @@ export const WORD_LM_METADATA_KEY = 'recur.lm.words';
 
 /**
  * What happens to a symbol outside the vocabulary: 'unk' reads it as the unknown symbol (words:
- * [UNK], which training learned from the words beyond --max-vocab / --min-count), 'skip' leaves
- * it out. Either way it is counted.
+ * [UNK], which training learned from the words beyond --max-vocab / --min-count; characters:
+ * U+FFFD, learned from the characters under --min-count or missing from the training part),
+ * 'skip' leaves it out. Either way it is counted.
  */
 export type UnknownPolicy = 'unk' | 'skip';
 
 export interface LmVocabulary {
   readonly level: 'char' | 'word';
   readonly size: number;
-  /** The id unknown symbols are read as, or undefined when the model has none (character models). */
+  /** The id unknown symbols are read as, or undefined when the model has none (character models trained before recur gave them one). */
   readonly unkId: number | undefined;
   /** The symbols of `text`: its characters, or its words as the tokenizer splits and normalises them. */
   split(text: string): string[];
@@ -33,8 +34,11 @@ export interface LmVocabulary {
 
 export class CharVocabulary implements LmVocabulary {
   readonly level = 'char' as const;
-  readonly unkId = undefined;
-  constructor(readonly tokenizer: CharTokenizer) {}
+  /** U+FFFD's id: new models learn it in training; models trained before it existed have none. */
+  readonly unkId: number | undefined;
+  constructor(readonly tokenizer: CharTokenizer) {
+    this.unkId = tokenizer.unknownId;
+  }
   get size(): number { return this.tokenizer.size; }
   split(text: string): string[] { return Array.from(text); }
   idOf(symbol: string): number | undefined { return this.tokenizer.has(symbol) ? this.tokenizer.encode(symbol)[0] : undefined; }
@@ -87,7 +91,7 @@ export interface EncodedText {
  * model never learned one: use 'skip').
  */
 export function encodeText(v: LmVocabulary, text: string, policy: UnknownPolicy): EncodedText {
-  if (policy === 'unk' && v.unkId === undefined) throw new Error('this character model has no unknown symbol to read unknown characters as; use --unknown skip');
+  if (policy === 'unk' && v.unkId === undefined) throw new Error('this character model has no unknown symbol to read unknown characters as (it was trained before recur gave character models one); use --unknown skip');
   const syms = v.split(text);
   const ids: number[] = [];
   const seen = new Map<string, number>();
