@@ -1,5 +1,7 @@
-"""What the PyTorch peer scripts share: reading a job's arrays (inline JSON or little-endian files)."""
+"""What the PyTorch peer scripts share: reading a job's arrays (inline JSON or little-endian files),
+and recur's learning-rate schedule."""
 import array
+import math
 import os
 import sys
 
@@ -26,3 +28,20 @@ def read_array(value, code, where, base, fail):
     if sys.byteorder != "little":
         a.byteswap()
     return torch.frombuffer(a, dtype=dtype) if len(a) else torch.zeros(0, dtype=dtype)
+
+
+def warmup_cosine_lr(lr, step, elapsed, warmup, min_ratio, max_steps, seconds, warm_end):
+    """recur's WarmupCosineLR: lr * (step + 1) / warmup during the warm-up, then a cosine from lr
+    to lr * min_ratio (constant when min_ratio is None) over the rest of the budget: the steps up
+    to max_steps when given, else the wall time from warm_end (when the warm-up ended, seconds
+    into the run; `elapsed` until known) to `seconds`."""
+    if step < warmup:
+        return lr * (step + 1) / warmup
+    if min_ratio is None:
+        return lr
+    if max_steps is not None:
+        p = min(1.0, (step - warmup) / max(1, max_steps - warmup))
+    else:
+        start = warm_end if warm_end is not None else elapsed
+        p = min(1.0, max(0.0, (elapsed - start) / max(1e-9, seconds - start)))
+    return lr * (min_ratio + (1 - min_ratio) * (1 + math.cos(math.pi * p)) / 2)

@@ -92,7 +92,6 @@ Prints one JSON line to stdout:
 """
 import copy
 import json
-import math
 import os
 import sys
 import time
@@ -101,7 +100,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence, pad_sequence
 
-from peer_io import read_array
+from peer_io import read_array, warmup_cosine_lr
 
 FIELDS = {"data", "sourceVocabSize", "targetVocabSize", "embeddingDim", "cell", "encoderHiddenSize", "decoderHiddenSize", "numLayers",
           "bidirectional", "reverseSource", "attention", "attentionSize", "inputFeeding", "dropout", "labelSmoothing", "goId", "eosId",
@@ -444,17 +443,7 @@ def main():
             best.update(loss=loss, state=copy.deepcopy(model.state_dict()), step=steps)
 
     def lr_at(step, elapsed):
-        """recur's WarmupCosineLR with the horizon as a fraction of the time budget."""
-        if step < warmup:
-            return job["lr"] * (step + 1) / warmup
-        if min_ratio is None:
-            return job["lr"]
-        if max_steps is not None:
-            p = min(1.0, (step - warmup) / max(1, max_steps - warmup))
-        else:
-            warm_end = warm_end_time if warm_end_time is not None else elapsed
-            p = min(1.0, max(0.0, (elapsed - warm_end) / max(1e-9, job["seconds"] - warm_end)))
-        return job["lr"] * (min_ratio + (1 - min_ratio) * (1 + math.cos(math.pi * p)) / 2)
+        return warmup_cosine_lr(job["lr"], step, elapsed, warmup, min_ratio, max_steps, job["seconds"], warm_end_time)
 
     model.train()
     steps, seen, last_validated = 0, 0, -1

@@ -1,7 +1,8 @@
 /**
  * The flags every quality run takes (`npm run quality:<task> -- ...`): `--data DIR` (default
  * ../shared/data beside the checkout), `--only a,b` (a subset of the run's parts), `--json`,
- * `--keep DIR` (keep the runs' files there) and `--threads N`; errors name the flag.
+ * `--keep DIR` (keep the runs' files there), `--threads N`, and the run's own boolean flags; errors
+ * name the flag.
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,20 +19,26 @@ export interface QualityArgs<K extends string> {
   threads?: number;
   /** Prints a line unless --json. */
   log: (s: string) => void;
+  /** The run's own boolean flags (`options.flags`) that were given. */
+  flags: Set<string>;
 }
 
 /** `keys`: the run's parts; `dataSubdir`: the default --data inside ../shared/data (e.g. 'timeseries'). */
-export function qualityArgs<K extends string>(keys: readonly K[], options: { dataSubdir?: string; argv?: string[] } = {}): QualityArgs<K> {
+export function qualityArgs<K extends string>(keys: readonly K[], options: { dataSubdir?: string; argv?: string[]; flags?: readonly string[] } = {}): QualityArgs<K> {
+  const own = options.flags ?? [];
   const { values: f } = parseArgs({
     args: options.argv ?? process.argv.slice(2),
-    options: { data: { type: 'string' }, only: { type: 'string' }, json: { type: 'boolean' }, keep: { type: 'string' }, threads: { type: 'string' } },
+    options: {
+      data: { type: 'string' }, only: { type: 'string' }, json: { type: 'boolean' }, keep: { type: 'string' }, threads: { type: 'string' },
+      ...Object.fromEntries(own.map((name) => [name, { type: 'boolean' as const }])),
+    },
     strict: true, allowPositionals: false,
-  });
+  }) as { values: Record<string, string | boolean | undefined> & { data?: string; only?: string; json?: boolean; keep?: string; threads?: string } };
   const only = f.only === undefined ? [...keys] : f.only.split(',').map((k) => k.trim());
   const unknown = only.find((k) => !keys.includes(k as K));
   if (unknown !== undefined) throw new Error(`--only takes ${keys.join(', ')} (comma-separated), got '${unknown}'`);
   const threads = f.threads === undefined ? undefined : Number(f.threads);
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) throw new Error(`--threads must be an integer >= 1, got '${f.threads}'`);
   const json = f.json === true;
-  return { dataDir: resolve(f.data ?? resolve(SHARED_DATA, options.dataSubdir ?? '.')), only: only as K[], json, keep: f.keep ? resolve(f.keep) : undefined, threads, log: (s) => { if (!json) console.log(s); } };
+  return { dataDir: resolve(f.data ?? resolve(SHARED_DATA, options.dataSubdir ?? '.')), only: only as K[], json, keep: f.keep ? resolve(f.keep) : undefined, threads, log: (s) => { if (!json) console.log(s); }, flags: new Set(own.filter((name) => f[name] === true)) };
 }

@@ -29,7 +29,7 @@ export interface WordLmData {
 }
 
 /** The character offset where the held-out end of `text` starts: `fraction` of it, moved back to a whitespace so no word is cut. */
-function heldOutStart(text: string, fraction: number): number {
+export function heldOutStart(text: string, fraction: number): number {
   let cut = Math.floor(text.length * (1 - fraction));
   while (cut > 0 && !/\s/u.test(text[cut - 1]!)) cut--;
   return cut;
