@@ -10,7 +10,7 @@ import { type Backend, type WasmBackendOptions, createBackend } from '../../kern
 import { Rng } from '../../random/rng.js';
 import {
   BUNDLED_TEXT_PATH, CHAR_LM_CELLS, CHAR_LM_DEFAULTS, type CharLmConfig, type CharLmInput, type LoadedLm, type LmUnknownPolicy as UnknownPolicy, WORD_LM_DEFAULTS, type WordLmConfig,
-  type CharVocabulary, charLmTask, complete, encodeText, evaluateLm, explainText, generateSymbols, lmOf, unknownNote, wordLmTask,
+  type CharVocabulary, charLmTask, complete, encodeText, evaluateLm, explainText, generateSymbols, lmOf, neverSampled, unknownNote, wordLmTask,
 } from '../../tasks/char-lm/index.js';
 import { readCheckpointFile } from '../../train/checkpoint.js';
 import { readStdinLines } from '../stdin.js';
@@ -136,7 +136,7 @@ function registerSample(lm: Command): void {
       const seed = f.seed ?? randomInt(2 ** 31);
       const backend = await wasmBackend();
       lm.model.to(backend); // the weights into the backend's memory once, not copied at every step
-      const symbols = generateSymbols(lm.model, (id) => vocab.symbol(id), backend, start, { length: f.length, temperature: f.temperature, topK: f.topK, topP: f.topP, rng: new Rng(seed) });
+      const symbols = generateSymbols(lm.model, (id) => vocab.symbol(id), backend, start, { length: f.length, temperature: f.temperature, topK: f.topK, topP: f.topP, rng: new Rng(seed), never: neverSampled(vocab) });
       if (f.json) {
         const text = vocab.join([...symbols]);
         const summary = { model: path, prime: f.prime, text, length: f.length, temperature: f.temperature, topK: f.topK ?? null, topP: f.topP ?? null, seed, unknown: enc.unknown };

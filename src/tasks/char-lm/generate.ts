@@ -18,6 +18,8 @@ export interface GenerateOptions extends SamplingOptions {
   /** Characters to generate. */
   length: number;
   rng: Rng;
+  /** Ids never drawn, e.g. the unknown symbol (generateChars: the tokenizer's U+FFFD unless given). */
+  never?: readonly number[];
 }
 
 /** Yields `length` generated characters. Throws before generating if the prime has characters outside the vocabulary. */
@@ -25,12 +27,14 @@ export function* generateChars(model: RecurrentModel, tokenizer: CharTokenizer, 
   const prime = options.prime ?? '';
   const context = prime.length > 0 ? prime : tokenizer.has('\n') ? '\n' : tokenizer.vocabulary[0]!;
   const ids = tokenizer.encode(context, 'the prime');
-  yield* generateSymbols(model, (id) => tokenizer.vocabulary[id]!, backend, ids, options);
+  const unknown = tokenizer.unknownId;
+  yield* generateSymbols(model, (id) => tokenizer.vocabulary[id]!, backend, ids, { never: unknown === undefined ? [] : [unknown], ...options });
 }
 
 /**
  * Yields `options.length` generated symbols (characters or words, as `symbol` names ids) after
- * reading the context ids `ids` (at least one) in one forward pass.
+ * reading the context ids `ids` (at least one) in one forward pass; ids in `options.never` are
+ * never drawn (their probability is given to the rest, as a Hugging Face `bad_words_ids`).
  */
 export function* generateSymbols(model: RecurrentModel, symbol: (id: number) => string, backend: Backend, ids: Int32Array,
   options: Omit<GenerateOptions, 'prime'>): Generator<string, void, void> {
@@ -39,6 +43,7 @@ export function* generateSymbols(model: RecurrentModel, symbol: (id: number) => 
   if (!(Number.isInteger(length) && length >= 0)) throw new Error(`generateSymbols: length must be an integer >= 0, got ${String(length)}`);
   if (ids.length === 0) throw new Error('generateSymbols: needs at least one context id');
   if (length === 0) return;
+  const never = options.never ?? [];
   const wasTraining = model.training;
   model.eval();
   const tape = Tape.inference(backend);
@@ -49,7 +54,12 @@ export function* generateSymbols(model: RecurrentModel, symbol: (id: number) => 
       tape.reset();
       const { logits, state: next } = model.forward(tape, input, state ? { initialState: state } : {});
       const [T, , V] = logits.shape as [number, number, number];
-      const id = sampleToken(logits.data.subarray((T - 1) * V, T * V), options, rng);
+      let row = logits.data.subarray((T - 1) * V, T * V);
+      if (never.length) {
+        row = row.slice();
+        for (const n of never) if (n >= 0 && n < V) row[n] = -Infinity;
+      }
+      const id = sampleToken(row, options, rng);
       state = detachState(next);
       input = new IntTensor(Int32Array.of(id), [1, 1]);
       yield symbol(id);

@@ -74,3 +74,23 @@ test('generateText: greedy is deterministic and draws nothing; same seed, same t
   assert.equal(s1.length, 60);
   assert.throws(() => generateText(model, tok, backend, { prime: 'abz', length: 5, rng }), /the prime contains a character outside the vocabulary of 10: 'z' at position 2/);
 });
+
+test('generateText never draws the unknown symbol U+FFFD, nor the ids in `never`', async () => {
+  const backend = await createBackend('wasm', { threads: 1 });
+  const tok = CharTokenizer.fit('abcdefgh \n');
+  const unk = tok.unknownId!;
+  const model = new RecurrentModel({ input: { kind: 'embedding', vocabSize: tok.size, embeddingDim: 4 }, cell: 'gru', hiddenSize: 8, outputSize: tok.size, tieWeights: false }, { rng: new Rng(2) }).to(backend);
+  // Make U+FFFD the most likely next character everywhere: a large output bias.
+  const bias = new Map(model.namedParameters()).get('head.bias')!;
+  const b = bias.toArray();
+  b[unk] = 50;
+  bias.data.set(b);
+  const text = generateText(model, tok, backend, { prime: 'ab', length: 200, rng: new Rng(3) });
+  assert.equal(text.length, 200);
+  assert.ok(!text.includes('\uFFFD'), text);
+  assert.ok(!generateText(model, tok, backend, { prime: 'ab', length: 50, temperature: 0, rng: new Rng(3) }).includes('\uFFFD'), 'greedy too');
+  // Given explicitly, `never` replaces the default: here U+FFFD is allowed and 'a' is not.
+  const a = tok.encode('a')[0]!;
+  const other = generateText(model, tok, backend, { prime: 'ab', length: 50, temperature: 0, rng: new Rng(3), never: [a] });
+  assert.ok(other.includes('\uFFFD') && !other.includes('a'), other);
+});

@@ -6,7 +6,7 @@
  * generated symbols are joined back into text.
  */
 import { CharTokenizer, describeChar } from '../../data/char-tokenizer.js';
-import { Tokenizer, type TokenizerJson, UNK_ID } from '../../data/tokenizer.js';
+import { PAD_ID, Tokenizer, type TokenizerJson, UNK_ID } from '../../data/tokenizer.js';
 
 /** The model-file metadata key of a word-level model's tokenizer (JSON). */
 export const WORD_LM_METADATA_KEY = 'recur.lm.words';
@@ -105,6 +105,11 @@ export function encodeText(v: LmVocabulary, text: string, policy: UnknownPolicy)
   let unknown = 0;
   for (const n of seen.values()) unknown += n;
   return { ids: Int32Array.from(ids), unknown, symbols: syms.length, examples };
+}
+
+/** Ids a sampler never draws: the unknown symbol (U+FFFD, [UNK]) and a word vocabulary's [PAD]. */
+export function neverSampled(v: LmVocabulary): number[] {
+  return [...(v.level === 'word' ? [PAD_ID] : []), ...(v.unkId === undefined ? [] : [v.unkId])];
 }
 
 /** One line saying how many symbols were outside the vocabulary and what became of them, or '' when none. */

@@ -18,7 +18,7 @@ import { BUNDLED_TEXT_PATH, WORD_LM_DEFAULTS, type WordLmConfig, RUN_CONTROL_FIE
 import { evaluateStream } from './evaluate-stream.js';
 import { generateSymbols } from './generate.js';
 import { type CharLmInput, type CharLmStartDetails, charLmTask, windowSource } from './task.js';
-import { WORD_LM_METADATA_KEY, WordVocabulary } from './vocab.js';
+import { WORD_LM_METADATA_KEY, WordVocabulary, neverSampled } from './vocab.js';
 
 export interface WordLmData {
   vocab: WordVocabulary;
@@ -92,7 +92,7 @@ export const wordLmTask: Task<WordLmConfig, CharLmInput, WordLmData, RecurrentMo
 
   sample(model, { data }, backend, rng, config) {
     if (config.sampleLength === 0) return undefined;
-    const words = [...generateSymbols(model, (id) => data.vocab.symbol(id), backend, data.validation.subarray(0, 1), { length: config.sampleLength, temperature: 0.8, rng })];
+    const words = [...generateSymbols(model, (id) => data.vocab.symbol(id), backend, data.validation.subarray(0, 1), { length: config.sampleLength, temperature: 0.8, rng, never: neverSampled(data.vocab) })];
     return data.vocab.join(words);
   },
 
