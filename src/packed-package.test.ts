@@ -63,10 +63,12 @@ test('npm pack ships the library, CLI, wasm and data only; the tarball installs 
     [{ filename: string; files: { path: string }[] }];
   const files = packed[0].files.map((f) => f.path);
   assert.deepEqual(files.filter((f) => NOT_SHIPPED.test(f)), [], 'no tests, benches, fuzzers, test helpers or examples');
-  assert.deepEqual(files.filter((f) => f.startsWith('dist/') && !/\.(js|d\.ts|js\.map|wasm)$/.test(f)), [], 'dist holds only code, types, maps and wasm');
+  assert.deepEqual(files.filter((f) => f.startsWith('dist/') && !/\.(js|d\.ts|js\.map|wasm)$/.test(f) && !/^dist\/dashboard\/static\/[\w-]+\.(html|css)$/.test(f)), [],
+    'dist holds only code, types, maps, wasm and the dashboard page');
   for (const f of ['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/bin.js', 'dist/kernels/wasm/thread-worker.js',
     'dist/kernels/wasm/recur-simd.wasm', 'dist/kernels/wasm/recur-relaxed.wasm', 'dist/kernels/wasm/recur-simd-unshared.wasm',
-    'dist/kernels/wasm/recur-relaxed-unshared.wasm', 'data/tinyshakespeare.txt']) {
+    'dist/kernels/wasm/recur-relaxed-unshared.wasm', 'data/tinyshakespeare.txt',
+    'dist/dashboard/static/index.html', 'dist/dashboard/static/app.js', 'dist/dashboard/static/app.css']) {
     assert.ok(files.includes(f), `ships ${f}`);
   }
 

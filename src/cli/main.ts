@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { registerClassify } from './commands/classify.js';
+import { registerDashboard } from './commands/dashboard.js';
 import { registerExport } from './commands/export.js';
 import { registerForecast } from './commands/forecast.js';
 import { registerLm } from './commands/lm.js';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
     .configureOutput({ writeOut: (text) => stdout.write(text) }) // help and version, quiet on a closed pipe
     .exitOverride();
   registerClassify(program);
+  registerDashboard(program);
   registerExport(program);
   registerForecast(program);
   registerLm(program);

@@ -1,0 +1,51 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { align, foldEvent, formatBest, formatEvalMetrics, formatMetric, newRunState, parseBatch, runStatus } from './series.js';
+
+const start = (step = 0) => ({
+  type: 'start', task: 'classify', unit: 'sequences', step, resumed: step > 0, accumulate: 1, parameters: 10,
+  metrics: [{ name: 'accuracy', label: 'accuracy', format: 'percent', digits: 2, better: 'max' }], monitor: { metric: 'accuracy', mode: 'max' },
+  details: { model: 'm', data: 'd', trainItems: 1, validationItems: 1, batch: '1', lr: 0.1, backend: 'b', out: null, lossUnit: 'nats', facts: [] },
+});
+const step = (s: number, extra: Record<string, unknown> = {}) => ({ type: 'step', step: s, loss: 1 / s, lr: 0.1, gradNorm: 1, epoch: 0, items: s, itemsPerSecond: 5, elapsedMs: s * 60_000, ...extra });
+const evalAt = (s: number, acc: number, best: number, bestStep: number) => ({ type: 'eval', step: s, valLoss: 2 / s, metrics: { accuracy: acc }, value: acc, best, bestStep, improved: best === acc, staleEvals: 0, evalMs: 1, elapsedMs: s * 60_000 });
+
+test('foldEvent: steps and evaluations become columns; a resumed run drops the steps it redoes; unknown events are counted, not folded', () => {
+  const r = newRunState();
+  assert.equal(runStatus(r), 'no events yet');
+  for (const e of [start(), step(1), step(2), step(3), evalAt(2, 0.5, 0.5, 2), step(4)]) assert.ok(foldEvent(r, e));
+  assert.equal(runStatus(r), 'training');
+  assert.deepEqual([...r.steps.cols.step.view()], [1, 2, 3, 4]);
+  assert.deepEqual([...r.steps.cols.time.view()], [1, 2, 3, 4], 'elapsedMs in minutes');
+  assert.ok(Number.isNaN(r.steps.cols.memoryMiB.get(0)) && !r.hasMemory, 'no memory reported: NaN, and no memory chart');
+  // Killed after step 4, resumed from the checkpoint of step 2: steps 3 and 4 are redone.
+  assert.ok(foldEvent(r, start(2)));
+  assert.deepEqual([...r.steps.cols.step.view()], [1, 2]);
+  assert.deepEqual([...r.evals.cols.step.view()], [2]);
+  foldEvent(r, step(3, { memoryBytes: 2 * 1024 * 1024 }));
+  assert.equal(r.steps.cols.memoryMiB.get(2), 2);
+  assert.ok(r.hasMemory);
+  assert.equal(foldEvent(r, { type: 'future-kind' }), false);
+  assert.equal(foldEvent(r, 'not an object'), false);
+  assert.ok(foldEvent(r, { type: 'end', step: 3, reason: 'max-steps' }));
+  assert.equal(runStatus(r), 'finished');
+});
+
+test('formatting follows the start event: percent metrics, the monitored best and its step', () => {
+  const r = newRunState();
+  foldEvent(r, start());
+  foldEvent(r, evalAt(10, 0.91234, 0.91234, 10));
+  assert.equal(formatBest(r), '91.23% accuracy at step 10');
+  assert.deepEqual(formatEvalMetrics(r), [['validation loss', '0.2000 nats'], ['accuracy', '91.23%']]);
+  assert.equal(formatMetric(0.5, { format: 'decimal', digits: 3 }), '0.500');
+  assert.equal(formatMetric(Number.NaN, { format: 'decimal', digits: 3 }), '–');
+});
+
+test('align puts several runs on one sorted x axis with gaps; parseBatch refuses what is not the server\'s JSON', () => {
+  const a = align([Float64Array.of(1, 2, 4), Float64Array.of(2, 3)], [Float64Array.of(10, 20, 40), Float64Array.of(200, Number.NaN)]);
+  assert.deepEqual(a, [[1, 2, 3, 4], [10, 20, null, 40], [null, 200, null, null]]);
+  assert.equal(parseBatch('{"events": ['), null);
+  assert.equal(parseBatch('[1, 2]'), null);
+  const b = parseBatch('{"events": [{"type": "step"}], "errors": [{"line": 7, "message": "not valid JSON"}], "next": 120, "nextLine": 9}')!;
+  assert.deepEqual([b.events.length, b.errors, b.next, b.nextLine, b.missing], [1, [{ line: 7, message: 'not valid JSON' }], 120, 9, false]);
+});

@@ -1,0 +1,372 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { request, type IncomingHttpHeaders } from 'node:http';
+import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from '../testing/temp-dir.js';
+import { startDashboard, type Dashboard } from './server.js';
+
+const root = tempDir('recur-dashboard-');
+const staticDir = join(root, 'static');
+mkdirSync(staticDir);
+writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>fake page</title>');
+writeFileSync(join(staticDir, 'app.js'), 'console.log("fake app");');
+writeFileSync(join(staticDir, 'app.css'), 'body { color: black; }');
+// Beside the static files: must never be served.
+writeFileSync(join(staticDir, 'secret.txt'), 'SECRET-STATIC');
+writeFileSync(join(root, 'package.json'), '{"SECRET":"SECRET-ROOT"}');
+
+const runA = join(root, 'run-a');
+const runB = join(root, 'run-b');
+mkdirSync(runA);
+mkdirSync(runB); // no events.jsonl
+const ev = (o: object): string => `${JSON.stringify(o)}\n`;
+const good = [
+  { type: 'start', task: 'char-lm', step: 0 },
+  { type: 'step', step: 1, loss: 4.1 },
+  { type: 'step', step: 2, loss: 3.9 },
+];
+const truncatedLine = ev({ type: 'step', step: 3, loss: 3.7 });
+writeFileSync(join(runA, 'events.jsonl'), ev(good[0]!) + ev(good[1]!) + ev(good[2]!) + '{"type":"step", oops\n' + '[1,2]\n' + ev({ type: 'eval', step: 2, valLoss: 4 }) + truncatedLine.slice(0, 10));
+
+const open: Dashboard[] = [];
+after(async () => { for (const d of open) await d.close(); });
+
+async function start(options: Partial<Parameters<typeof startDashboard>[0]> = {}): Promise<Dashboard> {
+  const d = await startDashboard({ runs: [runA, runB], staticDir, pollMs: 50, ...options });
+  open.push(d);
+  return d;
+}
+
+interface Reply { status: number; headers: IncomingHttpHeaders; body: string }
+
+function get(d: Dashboard, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Reply> {
+  return new Promise((ok, fail) => {
+    const req = request({ host: '127.0.0.1', port: d.port, path, method, headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => { body += c; });
+      res.on('end', () => ok({ status: res.statusCode!, headers: res.headers, body }));
+    });
+    req.on('error', fail);
+    req.end();
+  });
+}
+
+const SECRETS = /SECRET|root:|fake app|fake page/;
+
+test('defaults: 127.0.0.1, a free port, a 64-hex-digit token in the URL', async () => {
+  const d = await start();
+  assert.equal(d.host, '127.0.0.1');
+  assert.ok(d.port > 0);
+  assert.match(d.token, /^[0-9a-f]{64}$/);
+  assert.equal(d.url, `http://127.0.0.1:${d.port}/?token=${d.token}`);
+  const other = await start();
+  assert.notEqual(other.token, d.token);
+});
+
+test('the page and the API need the token; the static allowlist does not', async () => {
+  const d = await start();
+  const t = `token=${d.token}`;
+  for (const path of ['/', '/?token=', '/?token=wrong', `/?token=${d.token}x`, `/?token=${d.token.slice(1)}`]) {
+    const r = await get(d, path);
+    assert.equal(r.status, 403, path);
+    assert.match(r.body, /open the URL that `recur dashboard` printed/);
+    assert.doesNotMatch(r.body, SECRETS);
+  }
+  for (const path of ['/api/runs', '/api/runs?token=wrong', '/api/runs/0/events', '/api/runs/0/stream?token=nope']) {
+    const r = await get(d, path);
+    assert.equal(r.status, 403, path);
+    assert.ok(JSON.parse(r.body).error);
+  }
+  const page = await get(d, `/?${t}`);
+  assert.equal(page.status, 200);
+  assert.equal(page.headers['content-type'], 'text/html; charset=utf-8');
+  assert.equal(page.body, '<!doctype html><title>fake page</title>');
+  assert.equal(page.headers['x-content-type-options'], 'nosniff');
+  assert.equal(page.headers['referrer-policy'], 'no-referrer');
+  assert.equal(page.headers['cross-origin-opener-policy'], 'same-origin');
+  assert.equal(page.headers['cross-origin-embedder-policy'], 'require-corp');
+  assert.equal(page.headers['cross-origin-resource-policy'], 'same-origin');
+  assert.match(String(page.headers['content-security-policy']), /^default-src 'self'/);
+  const js = await get(d, '/static/app.js');
+  assert.equal(js.status, 200);
+  assert.equal(js.headers['content-type'], 'text/javascript; charset=utf-8');
+  assert.equal(js.body, 'console.log("fake app");');
+  const css = await get(d, '/static/app.css');
+  assert.equal(css.status, 200);
+  assert.equal(css.headers['content-type'], 'text/css; charset=utf-8');
+  for (const path of ['/static/secret.txt', '/static/index.html', '/static/', '/static', '/static/app.js/', '/static/APP.JS', '/static/app.js%00', '/favicon.ico', '/index.html', '/index.htm']) {
+    const r = await get(d, `${path}`);
+    assert.equal(r.status, 404, path);
+    assert.doesNotMatch(r.body, SECRETS, path);
+  }
+  const runs = await get(d, `/api/runs?${t}`);
+  assert.equal(runs.status, 200);
+  assert.equal(runs.headers['cache-control'], 'no-store');
+  assert.deepEqual(JSON.parse(runs.body), { runs: [{ id: 0, name: 'run-a', dir: runA }, { id: 1, name: 'run-b', dir: runB }] });
+  const head = await get(d, `/api/runs?${t}`, {}, 'HEAD');
+  assert.equal(head.status, 200);
+  assert.equal(head.body, '');
+  for (const method of ['POST', 'PUT', 'DELETE', 'OPTIONS']) {
+    const r = await get(d, `/api/runs?${t}`, {}, method);
+    assert.equal(r.status, 405, method);
+    assert.equal(r.headers.allow, 'GET, HEAD');
+  }
+});
+
+test('path traversal is refused without reading anything', async () => {
+  const d = await start();
+  const t = `token=${d.token}`;
+  const attempts = [
+    '/static/../package.json',
+    '/static/%2e%2e/%2e%2e/package.json',
+    '/static/..%2f..%2fpackage.json',
+    '/static/..%2fsecret.txt',
+    '/static/./secret.txt',
+    '//etc/passwd',
+    '/../package.json',
+    `/static/${join(root, 'package.json')}`,
+    `/static/${encodeURIComponent(join(root, 'package.json'))}`,
+    `/static//etc/passwd`,
+    `/api/runs/0/../../x?${t}`,
+    `/api/runs/0/..%2f..%2fpackage.json?${t}`,
+    `/api/runs/-1/events?${t}`,
+    `/api/runs/1e3/events?${t}`,
+    `/api/runs/2/events?${t}`,
+    `/api/runs/0x0/events?${t}`,
+    `/api/runs/%30/events?${t}`,
+    `/api/runs/${encodeURIComponent(join(root, 'package.json'))}/events?${t}`,
+    `/api/runs/0/events?${t}&from=-1`,
+    `/api/runs/0/events?${t}&from=1.5`,
+    `/api/runs/0/events?${t}&line=0`,
+    `/api/runs/0/events?${t}&line=abc`,
+    `${join(root, 'package.json')}?${t}`,
+    `/api/${join(root, 'package.json')}?${t}`,
+  ];
+  for (const path of attempts) {
+    const r = await get(d, path);
+    assert.ok([400, 403, 404].includes(r.status), `${path}: ${r.status}`);
+    assert.doesNotMatch(r.body, SECRETS, path);
+  }
+  assert.equal((await get(d, `/api/runs/-1/events?${t}`)).status, 400);
+  assert.equal((await get(d, `/api/runs/1e3/events?${t}`)).status, 400);
+  assert.equal((await get(d, `/api/runs/0/events?${t}&from=-1`)).status, 400);
+});
+
+test('Host and Origin headers: DNS rebinding and cross-site requests are refused', async () => {
+  const d = await start();
+  const path = `/api/runs?token=${d.token}`;
+  const evil = await get(d, path, { Host: `evil.example:${d.port}` });
+  assert.equal(evil.status, 403);
+  assert.equal(evil.body, 'bad Host header\n');
+  assert.equal(evil.headers['x-content-type-options'], 'nosniff');
+  assert.equal((await get(d, path, { Host: `127.0.0.1:${d.port + 1}` })).status, 403);
+  assert.equal((await get(d, path, { Host: '127.0.0.1' })).status, 403);
+  for (const host of [`localhost:${d.port}`, `127.0.0.1:${d.port}`, `[::1]:${d.port}`, `LOCALHOST:${d.port}`]) {
+    assert.equal((await get(d, path, { Host: host })).status, 200, host);
+  }
+  const cross = await get(d, path, { Origin: 'http://evil.example' });
+  assert.equal(cross.status, 403);
+  assert.equal(cross.body, 'cross-site request refused\n');
+  assert.equal((await get(d, path, { Origin: `http://evil.example:${d.port}` })).status, 403);
+  assert.equal((await get(d, path, { Origin: 'null' })).status, 403);
+  assert.equal((await get(d, '/static/app.js', { Origin: 'http://evil.example' })).status, 403);
+  assert.equal((await get(d, path, { Origin: `http://127.0.0.1:${d.port}` })).status, 200);
+  assert.equal((await get(d, path, { Host: `localhost:${d.port}`, Origin: `http://localhost:${d.port}` })).status, 200);
+  assert.equal((await get(d, path, { Host: `localhost:${d.port}`, Origin: `http://127.0.0.1:${d.port}` })).status, 403);
+});
+
+test('the events route: complete lines only, errors by line number, and more after `next`', async () => {
+  const runC = join(root, 'run-c');
+  mkdirSync(runC);
+  const file = join(runC, 'events.jsonl');
+  writeFileSync(file, ev(good[0]!) + ev(good[1]!) + ev(good[2]!) + 'not json at all\n' + ev({ type: 'eval', step: 2, valLoss: 4 }) + '\n' + '{"no":"type"}\n' + truncatedLine.slice(0, 10));
+  const d = await start({ runs: [runC] });
+  const t = `token=${d.token}`;
+  const r = await get(d, `/api/runs/0/events?${t}`);
+  assert.equal(r.status, 200);
+  assert.equal(r.headers['cache-control'], 'no-store');
+  const chunk = JSON.parse(r.body);
+  assert.deepEqual(chunk.events, [...good, { type: 'eval', step: 2, valLoss: 4 }]);
+  assert.equal(chunk.errors.length, 2);
+  assert.equal(chunk.errors[0].line, 4);
+  assert.match(chunk.errors[0].message, /^not valid JSON \(.+\)$/);
+  assert.deepEqual(chunk.errors[1], { line: 7, message: 'not an event (a JSON object with a string "type")' });
+  const beforeTruncated = Buffer.byteLength(ev(good[0]!) + ev(good[1]!) + ev(good[2]!) + 'not json at all\n' + ev({ type: 'eval', step: 2, valLoss: 4 }) + '\n' + '{"no":"type"}\n');
+  assert.equal(chunk.next, beforeTruncated);
+  assert.equal(chunk.nextLine, 8);
+  assert.equal(chunk.missing, undefined);
+  // Nothing new yet: the truncated line is left alone.
+  assert.deepEqual(JSON.parse((await get(d, `/api/runs/0/events?${t}&from=${chunk.next}&line=${chunk.nextLine}`)).body), { events: [], errors: [], next: chunk.next, nextLine: 8 });
+  appendFileSync(file, truncatedLine.slice(10) + 'bad\n');
+  const more = JSON.parse((await get(d, `/api/runs/0/events?${t}&from=${chunk.next}&line=${chunk.nextLine}`)).body);
+  assert.deepEqual(more.events, [{ type: 'step', step: 3, loss: 3.7 }]);
+  assert.deepEqual(more.errors.map((e: { line: number }) => e.line), [9]);
+  assert.equal(more.next, beforeTruncated + truncatedLine.length + 4);
+  assert.equal(more.nextLine, 10);
+  // From the middle of the file, with line numbers counted by the client.
+  const mid = JSON.parse((await get(d, `/api/runs/0/events?${t}&from=${Buffer.byteLength(ev(good[0]!))}&line=2`)).body);
+  assert.equal(mid.events.length, 2 + 1 + 1); // lines 2, 3, 5 and 8
+  assert.deepEqual(mid.errors.map((e: { line: number }) => e.line), [4, 7, 9]);
+  // Past the end (the file shrank): start again.
+  assert.deepEqual(JSON.parse((await get(d, `/api/runs/0/events?${t}&from=999999`)).body), { events: [], errors: [], next: 0, nextLine: 1, reset: true });
+});
+
+test('a missing events.jsonl is an empty run, and a deleted run directory does not crash the server', async () => {
+  const runD = join(root, 'run-d');
+  mkdirSync(runD);
+  const d = await start({ runs: [runB, runD] });
+  const t = `token=${d.token}`;
+  assert.deepEqual(JSON.parse((await get(d, `/api/runs/0/events?${t}`)).body), { events: [], errors: [], next: 0, nextLine: 1, missing: true });
+  renameSync(runD, join(root, 'run-d-moved'));
+  assert.deepEqual(JSON.parse((await get(d, `/api/runs/1/events?${t}`)).body), { events: [], errors: [], next: 0, nextLine: 1, missing: true });
+  // events.jsonl that is a directory: a read error, answered with 500 JSON.
+  mkdirSync(join(runB, 'events.jsonl'));
+  const r = await get(d, `/api/runs/0/events?${t}`);
+  assert.equal(r.status, 500);
+  assert.ok(JSON.parse(r.body).error);
+  assert.equal((await get(d, `/api/runs?${t}`)).status, 200);
+  const { rmSync } = await import('node:fs');
+  rmSync(join(runB, 'events.jsonl'), { recursive: true });
+});
+
+interface SseMessage { event: string; data: unknown }
+
+function openStream(d: Dashboard, path: string): { messages: SseMessage[]; ended: Promise<void>; headers: Promise<IncomingHttpHeaders>; abort: () => void } {
+  const messages: SseMessage[] = [];
+  let onHeaders!: (h: IncomingHttpHeaders) => void;
+  const headers = new Promise<IncomingHttpHeaders>((ok) => { onHeaders = ok; });
+  let req!: ReturnType<typeof request>;
+  const ended = new Promise<void>((ok, fail) => {
+    req = request({ host: '127.0.0.1', port: d.port, path }, (res) => {
+      onHeaders(res.headers);
+      let buf = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => {
+        buf += c;
+        let i;
+        while ((i = buf.indexOf('\n\n')) >= 0) {
+          const block = buf.slice(0, i);
+          buf = buf.slice(i + 2);
+          const event = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (event !== undefined && data !== undefined) messages.push({ event, data: JSON.parse(data) });
+        }
+      });
+      res.on('end', ok);
+      res.on('close', ok);
+    });
+    req.on('error', (e: NodeJS.ErrnoException) => (e.code === 'ECONNRESET' ? ok() : fail(e)));
+    req.end();
+  });
+  return { messages, ended, headers, abort: () => req.destroy() };
+}
+
+async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
+  const until = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((ok) => setTimeout(ok, 20));
+  }
+}
+
+test('the stream sends the events at once, then each appended line within 3 s; close() ends it', async () => {
+  const runE = join(root, 'run-e');
+  mkdirSync(runE);
+  const file = join(runE, 'events.jsonl');
+  writeFileSync(file, ev(good[0]!) + ev(good[1]!));
+  const d = await start({ runs: [runE], pollMs: 100 });
+  const s = openStream(d, `/api/runs/0/stream?token=${d.token}`);
+  const h = await s.headers;
+  assert.equal(h['content-type'], 'text/event-stream; charset=utf-8');
+  assert.equal(h['cache-control'], 'no-store');
+  await waitFor(() => s.messages.length >= 1, 3000, 'the first message');
+  assert.deepEqual(s.messages[0], { event: 'events', data: { events: [good[0], good[1]], errors: [], next: Buffer.byteLength(ev(good[0]!) + ev(good[1]!)), nextLine: 3 } });
+  const t0 = Date.now();
+  appendFileSync(file, ev(good[2]!));
+  await waitFor(() => s.messages.length >= 2, 3000, 'the appended line');
+  assert.ok(Date.now() - t0 < 3000);
+  assert.deepEqual((s.messages[1]!.data as { events: unknown[] }).events, [good[2]]);
+  // A partial line sends nothing until it is complete.
+  appendFileSync(file, '{"type":"end",');
+  await new Promise((ok) => setTimeout(ok, 300));
+  assert.equal(s.messages.length, 2);
+  appendFileSync(file, '"step":3}\n');
+  await waitFor(() => s.messages.length >= 3, 3000, 'the completed line');
+  assert.deepEqual(s.messages[2]!.data, { events: [{ type: 'end', step: 3 }], errors: [], next: Buffer.byteLength(ev(good[0]!) + ev(good[1]!) + ev(good[2]!)) + 24, nextLine: 5 });
+  // Replaced by a shorter file (a new run in the same directory): reset, then from the start.
+  writeFileSync(file + '.tmp', ev(good[0]!));
+  renameSync(file + '.tmp', file);
+  await waitFor(() => s.messages.length >= 5, 3000, 'the reset');
+  assert.equal(s.messages[3]!.event, 'reset');
+  assert.deepEqual(s.messages[4]!.data, { events: [good[0]], errors: [], next: Buffer.byteLength(ev(good[0]!)), nextLine: 2 });
+  const closed = d.close();
+  await s.ended;
+  await closed;
+});
+
+test('the stream resumes from `from`/`line`, and a client that goes away stops its polling', async () => {
+  const d = await start({ runs: [runA] });
+  const from = Buffer.byteLength(ev(good[0]!) + ev(good[1]!));
+  const s = openStream(d, `/api/runs/0/stream?token=${d.token}&from=${from}&line=3`);
+  await waitFor(() => s.messages.length >= 1, 3000, 'the first message');
+  const data = s.messages[0]!.data as { events: unknown[]; errors: { line: number }[] };
+  assert.deepEqual(data.events, [good[2], { type: 'eval', step: 2, valLoss: 4 }]);
+  assert.deepEqual(data.errors.map((e) => e.line), [4, 5]);
+  s.abort();
+  await s.ended;
+  // The server goes on answering.
+  assert.equal((await get(d, `/api/runs?token=${d.token}`)).status, 200);
+  const missing = openStream(d, `/api/runs/0/stream?token=${d.token}&from=x`);
+  await missing.ended;
+});
+
+test('a run that is not a directory, or does not exist, is refused', async () => {
+  const file = join(root, 'plain-file');
+  writeFileSync(file, 'x');
+  await assert.rejects(startDashboard({ runs: [runA, file], staticDir }), { message: `dashboard: ${file} is not a directory` });
+  await assert.rejects(startDashboard({ runs: [join(root, 'nope')], staticDir }), { message: `dashboard: ${join(root, 'nope')} does not exist` });
+});
+
+test('an IPv6 loopback server puts its host in brackets', async (t) => {
+  let d: Dashboard;
+  try {
+    d = await start({ host: '::1', token: 'abc' });
+  } catch {
+    t.skip('no IPv6 loopback here');
+    return;
+  }
+  assert.equal(d.url, `http://[::1]:${d.port}/?token=abc`);
+  const r = await new Promise<number>((ok, fail) => {
+    request({ host: '::1', port: d.port, path: '/api/runs?token=abc' }, (res) => { res.resume(); ok(res.statusCode!); }).on('error', fail).end();
+  });
+  assert.equal(r, 200);
+});
+
+test('a reply carries at most 8 MiB of lines; the client asks again from `next`', async () => {
+  const runF = join(root, 'run-f');
+  mkdirSync(runF);
+  const line = ev({ type: 'step', step: 1, loss: 1, pad: 'x'.repeat(100) });
+  const count = Math.ceil((9 * 1024 * 1024) / line.length);
+  const huge = `{"type":"sample","text":"${'y'.repeat(8 * 1024 * 1024 + 10)}"}\n`;
+  writeFileSync(join(runF, 'events.jsonl'), line.repeat(count) + huge + line);
+  const d = await start({ runs: [runF] });
+  let from = 0;
+  let lineNo = 1;
+  let events = 0;
+  const errors: { line: number; message: string }[] = [];
+  for (let i = 0; i < 10; i++) {
+    const r = await get(d, `/api/runs/0/events?token=${d.token}&from=${from}&line=${lineNo}`);
+    assert.ok(r.body.length <= 8 * 1024 * 1024 + 4096);
+    const chunk = JSON.parse(r.body);
+    if (chunk.next === from) break;
+    events += chunk.events.length;
+    errors.push(...chunk.errors);
+    from = chunk.next;
+    lineNo = chunk.nextLine;
+  }
+  assert.equal(events, count + 1);
+  assert.deepEqual(errors, [{ line: count + 1, message: 'longer than 8388608 bytes, skipped' }]);
+  assert.equal(lineNo, count + 3);
+});

@@ -1,0 +1,435 @@
+/**
+ * The server behind `recur dashboard`: a small HTTP server (Node's own `node:http`, no
+ * framework) that serves the built page and, for each run directory it was given, the typed
+ * training events of `<run>/events.jsonl`, once (`/api/runs/<id>/events`) or live as
+ * server-sent events (`/api/runs/<id>/stream`).
+ *
+ * Safe by default, as Jupyter is: it listens on 127.0.0.1, the page and the API need a random
+ * token that is only in the printed URL, a request whose `Host` is not this server's (DNS
+ * rebinding) or whose `Origin` is another site is refused, and no request text ever becomes a
+ * filesystem path: the only files read are the page's fixed files and each run's events.jsonl.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { open, readFile, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { networkInterfaces } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface DashboardOptions {
+  /** Run directories, each holding (or about to hold) an `events.jsonl`. */
+  runs: string[];
+  /** Address to listen on (default 127.0.0.1; another one is reachable by others). */
+  host?: string;
+  /** Port (default 0: a free one). */
+  port?: number;
+  /** The token every page and API request must carry (default: 32 random bytes, hex). */
+  token?: string;
+  /** Folder of the built page: index.html, app.js, app.css (default: dist/dashboard/static). */
+  staticDir?: string;
+  /** How often a live stream looks at events.jsonl, in milliseconds (default 500). */
+  pollMs?: number;
+}
+
+export interface Dashboard {
+  /** The URL to open, token included: `http://127.0.0.1:PORT/?token=...`. */
+  url: string;
+  token: string;
+  host: string;
+  port: number;
+  /** Ends every live stream and stops the server. */
+  close(): Promise<void>;
+}
+
+/** One reply of the events route (and one `events` message of the stream). */
+export interface EventsChunk {
+  /** Parsed lines: JSON objects with a string `type` (the training events of src/train/events.ts). */
+  events: Record<string, unknown>[];
+  /** Lines that are not events, by 1-based line number in the file; reading went on after them. */
+  errors: { line: number; message: string }[];
+  /** Byte offset after the last complete line read: the `from` of the next request. */
+  next: number;
+  /** Line number of the line that starts at `next`: the `line` of the next request. */
+  nextLine: number;
+  /** events.jsonl does not exist (yet). */
+  missing?: true;
+  /** `from` lay beyond the end of the file (it shrank or was replaced): read again from 0. */
+  reset?: true;
+}
+
+/** The page's files served under /static/ without a token (public code); nothing else is. */
+export const STATIC_FILES: Readonly<Record<string, string>> = {
+  'app.js': 'text/javascript; charset=utf-8',
+  'app.css': 'text/css; charset=utf-8',
+};
+
+/** Most bytes of events.jsonl one reply carries; the client asks again from `next`. */
+export const MAX_CHUNK_BYTES = 8 * 1024 * 1024;
+
+const PING_MS = 15_000;
+const EVENTS_FILE = 'events.jsonl';
+
+const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'Content-Security-Policy': "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self'",
+  // Cross-origin isolation: the page's worker may then use wasm threads (SharedArrayBuffer).
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
+interface Run {
+  id: number;
+  name: string;
+  dir: string;
+  events: string;
+}
+
+/** Starts the server; resolves once it listens. Rejects when a run directory is not a directory. */
+export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
+  const host = options.host ?? '127.0.0.1';
+  const token = options.token ?? randomBytes(32).toString('hex');
+  if (token === '') throw new Error('dashboard: the token must not be empty');
+  const staticDir = options.staticDir ?? fileURLToPath(new URL('./static/', import.meta.url));
+  const pollMs = options.pollMs ?? 500;
+  const port = options.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`dashboard: the port must be an integer from 0 to 65535, got ${port}`);
+  if (!(pollMs > 0)) throw new Error(`dashboard: pollMs must be > 0, got ${pollMs}`);
+
+  const runs: Run[] = [];
+  for (const given of options.runs) {
+    const dir = resolve(given);
+    let s: Stats;
+    try {
+      s = await stat(dir);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new Error(code === 'ENOENT' ? `dashboard: ${dir} does not exist` : `dashboard: ${dir} cannot be read (${code ?? (e as Error).message})`);
+    }
+    if (!s.isDirectory()) throw new Error(`dashboard: ${dir} is not a directory`);
+    runs.push({ id: runs.length, name: basename(dir), dir, events: join(dir, EVENTS_FILE) });
+  }
+
+  const tokenDigest = digest(token);
+  const streams = new Set<() => void>();
+  let allowedHosts = new Set<string>();
+
+  const server = createServer((req, res) => {
+    res.on('error', () => {}); // a client that went away mid-response is not the server's problem
+    handle(req, res).catch((e: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, { error: (e as Error).message }, true);
+      else res.destroy();
+    });
+  });
+  // A socket error (reset, malformed request) ends that connection only.
+  server.on('clientError', (_e, socket) => socket.destroy());
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
+    const reqHost = (req.headers.host ?? '').toLowerCase();
+    if (!allowedHosts.has(reqHost)) return sendText(res, 403, 'bad Host header\n');
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin.toLowerCase() !== `http://${reqHost}`) return sendText(res, 403, 'cross-site request refused\n');
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD');
+      return sendText(res, 405, 'method not allowed\n');
+    }
+    // The path is matched as raw text against fixed routes, never decoded, never joined to a path.
+    const raw = req.url ?? '';
+    const q = raw.indexOf('?');
+    const path = q < 0 ? raw : raw.slice(0, q);
+    const query = new URLSearchParams(q < 0 ? '' : raw.slice(q + 1));
+    const authorized = tokenMatches(query.get('token'));
+
+    if (path === '/') {
+      if (!authorized) return sendText(res, 403, 'this page needs its token: open the URL that `recur dashboard` printed (with its ?token=...)\n');
+      return sendStatic(res, 'index.html', 'text/html; charset=utf-8', 'the dashboard page is not built (dist/dashboard/static/index.html is missing)\n');
+    }
+    if (path.startsWith('/static/')) {
+      const name = path.slice('/static/'.length);
+      const type = Object.hasOwn(STATIC_FILES, name) ? STATIC_FILES[name] : undefined;
+      if (type === undefined) return sendText(res, 404, 'not found\n');
+      return sendStatic(res, name, type, 'not found\n');
+    }
+    if (path === '/api' || path.startsWith('/api/')) {
+      if (!authorized) return sendJson(res, 403, { error: 'missing or wrong token: open the URL that `recur dashboard` printed' }, true);
+      if (path === '/api/runs') return sendJson(res, 200, { runs: runs.map((r) => ({ id: r.id, name: r.name, dir: r.dir })) }, true);
+      const m = /^\/api\/runs\/([^/]*)\/(events|stream)$/.exec(path);
+      if (!m) return sendJson(res, 404, { error: 'not found' }, true);
+      const id = nonNegativeInteger(m[1]!, undefined);
+      if (id === null || id >= runs.length) return sendJson(res, 400, { error: `no run with id '${m[1]}' (ids are 0 to ${runs.length - 1})` }, true);
+      const from = nonNegativeInteger(query.get('from'), 0);
+      const line = nonNegativeInteger(query.get('line'), 1);
+      if (from === null) return sendJson(res, 400, { error: `from must be a non-negative integer (a byte offset), got '${query.get('from')}'` }, true);
+      if (line === null || line < 1) return sendJson(res, 400, { error: `line must be an integer >= 1, got '${query.get('line')}'` }, true);
+      const run = runs[id]!;
+      if (m[2] === 'events') return sendJson(res, 200, await readEventsChunk(run.events, from, line), true);
+      return stream(req, res, run, from, line);
+    }
+    return sendText(res, 404, 'not found\n');
+  }
+
+  function tokenMatches(given: string | null): boolean {
+    // Digests have equal lengths, so timingSafeEqual compares them in constant time.
+    return given !== null && timingSafeEqual(digest(given), tokenDigest);
+  }
+
+  async function sendStatic(res: ServerResponse, name: string, type: string, notBuilt: string): Promise<void> {
+    let body: Buffer;
+    try {
+      body = await readFile(join(staticDir, name)); // name comes from a fixed list, never from the request
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return sendText(res, 404, notBuilt);
+      throw e;
+    }
+    res.writeHead(200, { 'Content-Type': type, 'Content-Length': body.length, 'Cache-Control': 'no-cache' });
+    res.end(body);
+  }
+
+  function stream(req: IncomingMessage, res: ServerResponse, run: Run, from: number, line: number): void {
+    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+    if (req.method === 'HEAD') return void res.end();
+    res.flushHeaders();
+    let stopped = false;
+    let timer: NodeJS.Timeout | undefined;
+    const ping = setInterval(() => res.write(': ping\n\n'), PING_MS);
+    const stop = (): void => {
+      if (stopped) return;
+      stopped = true;
+      clearTimeout(timer);
+      clearInterval(ping);
+      streams.delete(stop);
+      res.end();
+    };
+    streams.add(stop);
+    res.on('close', stop);
+    const send = (event: string, data: unknown): void => void res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    const reset = (): void => {
+      // Shrunk, removed or replaced: the client drops what it has and reads from the start.
+      send('reset', {});
+      from = 0;
+      line = 1;
+    };
+    let seen: Signature | null | undefined; // the file at the last poll; null: missing; undefined: not polled yet
+    let pending = false; // more than one chunk was waiting: read again at once
+
+    const poll = async (): Promise<void> => {
+      const now = await signature(run.events);
+      if (stopped) return;
+      const first = seen === undefined;
+      let changed = first || pending || (seen === null) !== (now === null);
+      if (now === null) {
+        if (seen !== null && from > 0) reset(); // gone (or never there) while the client had read some
+      } else if (seen) {
+        if (now.ino !== seen.ino || now.size < from) {
+          reset();
+          changed = true;
+        } else if (now.size !== seen.size || now.mtimeMs !== seen.mtimeMs) changed = true;
+      }
+      seen = now;
+      pending = false;
+      if (!changed) return;
+      const start = from;
+      const chunk = await readEventsChunk(run.events, from, line);
+      if (stopped) return;
+      if (chunk.reset) {
+        reset();
+        pending = true;
+        return;
+      }
+      if (first || chunk.events.length > 0 || chunk.errors.length > 0 || chunk.next !== start || chunk.missing) send('events', chunk);
+      from = chunk.next;
+      line = chunk.nextLine;
+      pending = now !== null && now.size - start > MAX_CHUNK_BYTES;
+      // A slow reader: wait until it has taken what was sent before reading more.
+      if (res.writableNeedDrain) await new Promise<void>((ok) => { res.once('drain', ok); res.once('close', ok); });
+    };
+    const loop = (): void => {
+      poll().then(
+        () => { if (!stopped) timer = setTimeout(loop, pending ? 0 : pollMs); },
+        (e: unknown) => {
+          if (stopped) return;
+          send('error', { error: (e as Error).message });
+          timer = setTimeout(loop, pollMs);
+        },
+      );
+    };
+    loop();
+  }
+
+  await new Promise<void>((ok, fail) => {
+    const onError = (e: NodeJS.ErrnoException): void => fail(new Error(`dashboard: cannot listen on ${hostForUrl(host)}:${port} (${e.code ?? e.message})`));
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      ok();
+    });
+  });
+  const actualPort = (server.address() as { port: number }).port;
+  allowedHosts = hostsAnsweredTo(host, actualPort);
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${hostForUrl(host)}:${actualPort}/?token=${encodeURIComponent(token)}`,
+    token,
+    host,
+    port: actualPort,
+    close() {
+      closing ??= closeServer(server, streams);
+      return closing;
+    },
+  };
+}
+
+interface Signature {
+  size: number;
+  ino: number;
+  mtimeMs: number;
+}
+
+/** Size, inode and modification time of `file`, or null when it does not exist. */
+async function signature(file: string): Promise<Signature | null> {
+  try {
+    const s = await stat(file);
+    return { size: s.size, ino: s.ino, mtimeMs: s.mtimeMs };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+    throw e;
+  }
+}
+
+async function closeServer(server: Server, streams: Set<() => void>): Promise<void> {
+  for (const stop of [...streams]) stop();
+  const closed = new Promise<void>((ok) => server.close(() => ok()));
+  server.closeAllConnections();
+  await closed;
+}
+
+/**
+ * Reads the complete lines of `file` from byte `from` (whose line number is `line`), at most
+ * MAX_CHUNK_BYTES of them. A truncated last line (no newline yet) is left for the next call.
+ * A line that is not a JSON object with a string `type` becomes an error entry; blank lines
+ * are skipped.
+ */
+export async function readEventsChunk(file: string, from: number, line: number): Promise<EventsChunk> {
+  let handle;
+  try {
+    handle = await open(file, 'r');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { events: [], errors: [], next: 0, nextLine: 1, missing: true };
+    throw e;
+  }
+  try {
+    const { size } = await handle.stat();
+    if (from > size) return { events: [], errors: [], next: 0, nextLine: 1, reset: true };
+    const chunk: EventsChunk = { events: [], errors: [], next: from, nextLine: line };
+    const length = Math.min(size - from, MAX_CHUNK_BYTES);
+    if (length === 0) return chunk;
+    const buf = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(buf, 0, length, from);
+    const end = buf.subarray(0, bytesRead).lastIndexOf(0x0a) + 1; // after the last newline
+    if (end === 0) {
+      // No complete line yet; or one line longer than a whole chunk, which is skipped as an error.
+      if (bytesRead === MAX_CHUNK_BYTES) {
+        const after = await findNewline(handle, from + bytesRead, size);
+        if (after !== null) {
+          chunk.errors.push({ line, message: `longer than ${MAX_CHUNK_BYTES} bytes, skipped` });
+          chunk.next = after;
+          chunk.nextLine = line + 1;
+        }
+      }
+      return chunk;
+    }
+    const lines = buf.toString('utf8', 0, end).split('\n');
+    lines.pop(); // the empty string after the final newline
+    for (const text of lines) {
+      const n = chunk.nextLine++;
+      if (text.trim() === '') continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch (e) {
+        chunk.errors.push({ line: n, message: `not valid JSON (${clip((e as Error).message)})` });
+        continue;
+      }
+      if (typeof value !== 'object' || value === null || Array.isArray(value) || typeof (value as { type?: unknown }).type !== 'string') {
+        chunk.errors.push({ line: n, message: 'not an event (a JSON object with a string "type")' });
+        continue;
+      }
+      chunk.events.push(value as Record<string, unknown>);
+    }
+    chunk.next = from + end;
+    return chunk;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Offset just after the first newline at or after `pos`, or null if none before `size`. */
+async function findNewline(handle: Awaited<ReturnType<typeof open>>, pos: number, size: number): Promise<number | null> {
+  const buf = Buffer.alloc(1024 * 1024);
+  while (pos < size) {
+    const { bytesRead } = await handle.read(buf, 0, Math.min(buf.length, size - pos), pos);
+    if (bytesRead === 0) return null;
+    const i = buf.subarray(0, bytesRead).indexOf(0x0a);
+    if (i >= 0) return pos + i + 1;
+    pos += bytesRead;
+  }
+  return null;
+}
+
+/** The `Host` headers this server answers to (DNS-rebinding protection). */
+function hostsAnsweredTo(host: string, port: number): Set<string> {
+  const names = new Set<string>([hostForUrl(host)]);
+  if (isLoopback(host) || isUnspecified(host)) for (const n of ['localhost', '127.0.0.1', '[::1]']) names.add(n);
+  // Listening on every interface: any of this machine's addresses reaches it.
+  if (isUnspecified(host)) {
+    for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) names.add(hostForUrl(a.address));
+  }
+  return new Set([...names].map((n) => `${n.toLowerCase()}:${port}`));
+}
+
+/** True for addresses only this machine can reach: 127.0.0.0/8, ::1 and localhost. */
+export function isLoopback(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || /^::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+function isUnspecified(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '');
+  return h === '0.0.0.0' || h === '::' || h === '';
+}
+
+function hostForUrl(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s, 'utf8').digest();
+}
+
+/** `text` as an integer >= 0 (digits only, safe), `fallback` when absent, null when invalid. */
+function nonNegativeInteger(text: string | null, fallback: number | undefined): number | null {
+  if (text === null) return fallback ?? null;
+  if (!/^\d{1,15}$/.test(text)) return null;
+  return Number(text);
+}
+
+function clip(s: string): string {
+  return s.length > 200 ? `${s.slice(0, 200)}…` : s;
+}
+
+function sendText(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown, api: boolean): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), ...(api ? { 'Cache-Control': 'no-store' } : {}) });
+  res.end(body);
+}
