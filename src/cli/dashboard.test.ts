@@ -87,3 +87,29 @@ test('recur dashboard --host: a warning for an address others can reach', async 
   }
   assert.equal(await exited, 0);
 });
+
+test('train --dashboard serves the run\'s page while it trains, and stops with it', async () => {
+  const rhymes = fileURLToPath(new URL('../../src/tasks/char-lm/fixtures/rhymes.txt', import.meta.url));
+  const out = join(dir, 'live');
+  const { child, out: o, exited } = await startServing(['lm', 'train', '--text', rhymes, '--hidden-size', '16', '--num-layers', '1', '--embedding-dim', '8',
+    '--batch-size', '4', '--seq-len', '16', '--threads', '1', '--max-steps', '100000', '--eval-every', '0', '--out', out, '--dashboard'], (x) => /dashboard: http/.test(x.stdout));
+  let port = '';
+  try {
+    const m = /^dashboard: http:\/\/127\.0\.0\.1:(\d+)\/\?token=([0-9a-f]{64}) \(while this run trains; `recur dashboard .*live` serves it afterwards\)$/m.exec(o.stdout);
+    assert.ok(m, o.stdout);
+    port = m[1]!;
+    const body = await new Promise<string>((ok, fail) => {
+      get(`http://127.0.0.1:${port}/api/runs/0/events?token=${m[2]}`, (res) => {
+        let b = '';
+        res.setEncoding('utf8').on('data', (c: string) => { b += c; }).on('end', () => ok(b));
+      }).on('error', fail);
+    });
+    const events = (JSON.parse(body) as { events: { type: string }[] }).events;
+    assert.equal(events[0]!.type, 'start', body.slice(0, 200));
+  } finally {
+    child.kill('SIGINT'); // a checkpoint after this step, then exit 130
+  }
+  assert.equal(await exited, 130, o.stderr);
+  const refused = await new Promise<string>((ok) => get(`http://127.0.0.1:${port}/`, () => ok('answered')).on('error', (e: NodeJS.ErrnoException) => ok(e.code ?? 'error')));
+  assert.equal(refused, 'ECONNREFUSED', 'the page stops with the run');
+});

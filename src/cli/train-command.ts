@@ -14,6 +14,7 @@ import type { Cadence, TrainConfig } from '../tasks/train-config.js';
 import type { StartDetails, TrainEvent } from '../train/events.js';
 import { cadenceFlag, durationFlag, integerFlag, numberFlag } from './flag-parsers.js';
 import { stdout } from './output.js';
+import { type Dashboard, startDashboard } from '../dashboard/server.js';
 import { createTrainRenderer } from './train-progress.js';
 
 /** The flags every train command has, as commander parses them. */
@@ -35,6 +36,7 @@ export interface SharedTrainFlags {
   patience?: number;
   reduceLrPatience?: number;
   accumulate?: number;
+  dashboard?: boolean;
 }
 
 export interface TrainCommandSpec<C extends TrainConfig, In, F> {
@@ -92,6 +94,7 @@ export function registerTrainCommand<C extends TrainConfig, In, F>(parent: Comma
     .option('--seed <n>', `seed of initialisation, dropout, shuffling and samples (default ${D.seed})`, integerFlag('--seed', 0))
     .option('--threads <n>', 'threads of the wasm kernels, the main one included (default: all cores); results are bit-identical for any count', integerFlag('--threads', 1))
     .option('--json', 'print one JSON object per event (start, step, eval, sample, checkpoint, end; error on failure)')
+    .option('--dashboard', 'serve the live page of `recur dashboard` for this run while it trains (127.0.0.1 only, a token in the printed URL)')
     .addHelpText('after', `\nCtrl-C writes a checkpoint and stops (exit code 130); a second Ctrl-C quits at once.\n` +
       'When resuming, model and optimisation flags must match the checkpoint; --max-steps, --max-epochs, --max-time, --eval-every, ' +
       `--checkpoint-every and --patience may change.${spec.helpAfter ? `\n${spec.helpAfter}` : ''}`)
@@ -118,7 +121,21 @@ async function runTrainCommand<C extends TrainConfig, In, F>(spec: TrainCommandS
   const onPipeClosed = () => controller.abort();
   stdout.closedSignal.addEventListener('abort', onPipeClosed);
   process.on('SIGINT', onSigint);
-  const onEvent = (e: TrainEvent) => { if (!stdout.closed) renderer.onEvent(e); };
+  // --dashboard: the page of `recur dashboard OUT`, served from the start event (the run
+  // directory exists by then) until training ends.
+  let dashboard: Promise<Dashboard | undefined> | undefined;
+  const onEvent = (e: TrainEvent) => {
+    if (!stdout.closed) renderer.onEvent(e);
+    if (f.dashboard && e.type === 'start' && dashboard === undefined) {
+      dashboard = startDashboard({ runs: [f.out] }).then((d) => {
+        if (!stdout.closed) renderer.note(`dashboard: ${d.url} (while this run trains; \`recur dashboard ${f.out}\` serves it afterwards)`);
+        return d;
+      }, (err: Error) => {
+        if (!stdout.closed) renderer.note(`dashboard: could not start (${err.message}); training goes on`);
+        return undefined;
+      });
+    }
+  };
   let result;
   try {
     result = await runTask(spec.taskFor ? await spec.taskFor(f) : spec.task, {
@@ -131,6 +148,7 @@ async function runTrainCommand<C extends TrainConfig, In, F>(spec: TrainCommandS
     process.off('SIGINT', onSigint);
     stdout.closedSignal.removeEventListener('abort', onPipeClosed);
     if (!stdout.closed) renderer.stop();
+    await (await dashboard)?.close();
   }
   if (result.reason === 'interrupted' && !stdout.closed) process.exitCode = 130;
 }
