@@ -4,15 +4,20 @@
  *   - cross-origin isolated (COOP same-origin + COEP require-corp): shared memory, one Web
  *     Worker per extra core, results bit-identical to one thread;
  *   - not isolated: one thread on a memory of its own (fixed size), same results.
- * The page side is page.ts. Not part of `npm test`, which needs no browser.
+ * The page side is page.ts. Also the `recur dashboard` page (src/dashboard/) on two run
+ * directories: charts, legend, run status, a malformed line, and a step appended while it is open.
+ * Not part of `npm test`, which needs no browser.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startDashboard, type Dashboard } from '../../dashboard/server.js';
+import type { EndEvent, EvalEvent, SampleEvent, StartEvent, StepEvent } from '../../train/events.js';
 import type { PageReport } from './page.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url)); // the package root (dist/testing/browser/ -> ../../../)
@@ -52,8 +57,9 @@ function serve(isolated: boolean): Promise<{ server: Server; url: string }> {
 type Browser = { newPage(): Promise<Page>; close(): Promise<void> };
 type Page = {
   goto(url: string): Promise<unknown>;
-  evaluate<R>(fn: (arg: string) => Promise<R>, arg: string): Promise<R>;
-  on(event: 'console' | 'pageerror', fn: (m: { text?: () => string; message?: string }) => void): void;
+  evaluate<R>(fn: (arg: string) => R | Promise<R>, arg: string): Promise<R>;
+  waitForFunction(fn: (arg: string) => unknown, arg: string, options: { timeout: number }): Promise<unknown>;
+  on(event: 'console' | 'pageerror', fn: (m: { type?: () => string; text?: () => string; message?: string }) => void): void;
   close(): Promise<void>;
 };
 
@@ -120,4 +126,131 @@ test('page that is not cross-origin isolated: one thread on a fixed unshared mem
   assert.match(r.outOfMemoryError, /out of WebAssembly memory .*pass a larger memoryMiB/);
   const iso = reports.isolated;
   if (iso) assert.deepEqual(r.losses, iso.losses, 'the same training losses as the isolated page (same kernels)');
+});
+
+// ---- the dashboard page ---------------------------------------------------------------------
+
+const RUN = 'char-lm-run';
+const BROKEN = 'broken-run';
+
+/** A small char-lm run as `recur train` writes it: start, 40 steps, 4 evaluations, a sample, end. */
+function finishedRun(dir: string): string {
+  const start: StartEvent = {
+    type: 'start', task: 'char-lm', unit: 'characters', step: 0, resumed: false, maxSteps: 40, accumulate: 1, parameters: 877250,
+    metrics: [{ name: 'bitsPerChar', label: 'bits', format: 'decimal', digits: 3, better: 'min' }],
+    monitor: { metric: 'loss', mode: 'min' },
+    details: {
+      model: '2×256 lstm, embedding 64', data: 'data/tinyshakespeare.txt', trainItems: 1003854, validationItems: 111540,
+      batch: '64 × 64', lr: 0.002, backend: 'wasm (relaxed-simd, 1 thread)', out: dir, lossUnit: 'nats/char',
+      facts: [['vocabulary', '66 characters, U+FFFD (unknown) included']],
+    },
+  };
+  const events: (StartEvent | StepEvent | EvalEvent | SampleEvent | EndEvent)[] = [start];
+  for (let step = 1; step <= 40; step++) {
+    events.push(stepEvent(step));
+    if (step % 10 === 0) {
+      const valLoss = 4.2 - 0.25 * (step / 10);
+      events.push({
+        type: 'eval', step, valLoss, metrics: { bitsPerChar: valLoss / Math.LN2 }, value: valLoss, best: valLoss, bestStep: step,
+        improved: true, savedBest: join(dir, 'best.safetensors'), staleEvals: 0, evalMs: 6200, elapsedMs: step * 1050 + (step / 10) * 6200,
+      });
+    }
+    if (step === 30) events.push({ type: 'sample', step, text: 'First Citizen:\nBefore we proceed any further, hear me speak.' });
+  }
+  events.push({ type: 'end', step: 40, reason: 'max-steps', elapsedMs: 68000, items: 40 * 4096, loss: stepEvent(40).loss, valLoss: 3.2, best: 3.2, bestStep: 40 });
+  return events.map((e) => JSON.stringify(e)).join('\n') + '\n';
+}
+
+function stepEvent(step: number): StepEvent {
+  return {
+    type: 'step', step, loss: 4.2 - 0.025 * step + 0.01 * Math.sin(step), lr: 0.002 * Math.min(1, step / 10), gradNorm: 0.26 + 0.02 * Math.cos(step),
+    epoch: (step * 4096) / 1003854, items: step * 4096, itemsPerSecond: 3800 + 50 * Math.sin(step), elapsedMs: step * 1050,
+    totalSteps: 40, etaMs: Math.max(0, 40 - step) * 1050, memoryBytes: 300_000_000 + step * 1_000_000,
+  };
+}
+
+test('dashboard page: six charts, legend, run status, a malformed line, a step appended while open', async (t) => {
+  const root = await mkdtemp(join(tmpdir(), 'recur-dashboard-'));
+  let dashboard: Dashboard | undefined;
+  let page: Page | undefined;
+  try {
+    const good = join(root, RUN), broken = join(root, BROKEN);
+    await mkdir(good);
+    await mkdir(broken);
+    await writeFile(join(good, 'events.jsonl'), finishedRun(good));
+    const lines = finishedRun(broken).split('\n').slice(0, 5); // start, step 1, step 2, ...
+    lines[2] = '{"type":"step","step":2,"loss":4.19'; // line 3: cut short
+    await writeFile(join(broken, 'events.jsonl'), lines.join('\n') + '\n');
+
+    dashboard = await startDashboard({ runs: [good, broken], port: 0 });
+    page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('console', (m) => { if (m.type?.() === 'error') problems.push(`console error: ${m.text?.()}`); });
+    page.on('pageerror', (e) => problems.push(`page error: ${String(e.message)}`));
+    await page.goto(dashboard.url);
+
+    // Everything read: the finished run's status, its last step, the broken run's error line.
+    await page.waitForFunction((run) => {
+      const li = [...document.querySelectorAll('#runs li')].find((l) => l.querySelector('strong')?.textContent === run);
+      return /\bfinished\b/.test(li?.textContent ?? '') && /step 40\b/.test(li?.textContent ?? '')
+        && document.querySelectorAll('#errors li').length > 0 && document.querySelectorAll('.chart canvas').length >= 5;
+    }, RUN, { timeout: 15_000 });
+    await page.evaluate(() => new Promise((ok) => setTimeout(ok, 400)), ''); // one more redraw
+
+    const view = await page.evaluate((run) => {
+      const box = (e: Element | null | undefined): { w: number; h: number } => {
+        const r = e?.getBoundingClientRect();
+        return { w: r?.width ?? 0, h: r?.height ?? 0 };
+      };
+      const charts = [...document.querySelectorAll<HTMLElement>('.chart')].map((c) => ({
+        title: c.querySelector('h3')?.textContent ?? '',
+        hidden: c.hidden,
+        canvas: c.querySelector('canvas') !== null,
+        size: box(c.querySelector('canvas')),
+        legend: [...c.querySelectorAll('.u-legend .u-series th')].map((th) => th.textContent?.trim() ?? ''),
+      }));
+      const errorsBox = document.getElementById('errors');
+      const errors = [...document.querySelectorAll('#errors li')].map((li) => ({ text: li.textContent ?? '', size: box(li) }));
+      const li = [...document.querySelectorAll('#runs li')].find((l) => l.querySelector('strong')?.textContent === run);
+      return {
+        charts, errors, errorsHidden: errorsBox?.hidden ?? true,
+        runs: [...document.querySelectorAll('#runs li strong')].map((s) => s.textContent ?? ''),
+        status: li?.querySelector('.status')?.textContent ?? '',
+      };
+    }, RUN);
+    t.diagnostic(`charts: ${view.charts.map((c) => `${c.title.trim()} ${c.size.w}×${c.size.h}`).join('; ')}`);
+    t.diagnostic(`errors: ${view.errors.map((e) => e.text).join(' | ')}`);
+
+    // Memory is reported (memoryBytes), so the memory chart shows too: six charts (five without it).
+    const shown = view.charts.filter((c) => !c.hidden);
+    assert.equal(view.charts.length, 6);
+    assert.equal(shown.length, 6, 'all six charts shown, memory included');
+    for (const c of shown) {
+      assert.ok(c.canvas, `${c.title}: has a canvas`);
+      assert.ok(c.size.w > 0 && c.size.h > 0, `${c.title}: canvas of non-zero size (${c.size.w}×${c.size.h})`);
+      assert.ok(c.legend.includes(RUN) && c.legend.includes(BROKEN), `${c.title}: legend names both runs (${c.legend.join(', ')})`);
+    }
+    assert.deepEqual(view.runs, [RUN, BROKEN]);
+    assert.equal(view.status, 'finished');
+    assert.equal(view.errorsHidden, false, 'the error list is shown');
+    const line3 = view.errors.find((e) => e.text.startsWith(`${BROKEN}: events.jsonl line 3:`));
+    assert.ok(line3, `an error for line 3 of ${BROKEN} (${view.errors.map((e) => e.text).join(' | ')})`);
+    assert.ok(line3.size.w > 0 && line3.size.h > 0, 'the line 3 error is visible');
+    assert.equal(view.errors.length, 1, 'only line 3 is wrong');
+
+    // A step appended while the page is open: the run's latest step (in its header line) follows.
+    const appended = Date.now();
+    await appendFile(join(good, 'events.jsonl'), JSON.stringify(stepEvent(41)) + '\n');
+    await page.waitForFunction((run) => {
+      const li = [...document.querySelectorAll('#runs li')].find((l) => l.querySelector('strong')?.textContent === run);
+      return /step 41\b/.test(li?.textContent ?? '');
+    }, RUN, { timeout: 3000 });
+    t.diagnostic(`appended step 41 shown after ${Date.now() - appended} ms`);
+
+    assert.deepEqual(problems, [], 'no console errors and no uncaught errors in the page');
+  } finally {
+    await page?.close();
+    await dashboard?.close();
+    await rm(root, { recursive: true, force: true });
+  }
 });
