@@ -5,6 +5,10 @@ import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../testing/temp-dir.js';
 import { startDashboard, type Dashboard } from './server.js';
+import { CharTokenizer } from '../data/char-tokenizer.js';
+import { saveModel } from '../io/model-file.js';
+import { RecurrentModel } from '../nn/recurrent-model.js';
+import { Rng } from '../random/rng.js';
 
 const root = tempDir('recur-dashboard-');
 const staticDir = join(root, 'static');
@@ -369,4 +373,36 @@ test('a reply carries at most 8 MiB of lines; the client asks again from `next`'
   assert.equal(events, count + 1);
   assert.deepEqual(errors, [{ line: count + 1, message: 'longer than 8388608 bytes, skipped' }]);
   assert.equal(lineNo, count + 3);
+});
+
+test('inside: the run\'s language model at each step of a text (hidden states, gates, next symbols, gradient through time); clear errors', async () => {
+  const run = join(root, 'run-lm');
+  mkdirSync(run, { recursive: true });
+  const tok = CharTokenizer.fit('abcdefgh ');
+  const model = new RecurrentModel({ input: { kind: 'embedding', vocabSize: tok.size, embeddingDim: 4 }, cell: 'lstm', hiddenSize: 5, numLayers: 2, outputSize: tok.size }, { rng: new Rng(4) });
+  const d = await start({ runs: [run, runA] });
+  const url = (id: number, q: string) => `/api/runs/${id}/inside?token=${d.token}&${q}`;
+  const missing = await get(d, url(0, 'text=abc'));
+  assert.equal(missing.status, 404);
+  assert.match(JSON.parse(missing.body).error, /run-lm has no model\.safetensors yet/);
+  await saveModel(join(run, 'model.safetensors'), model, { vocabulary: [...tok.vocabulary] });
+  const r = await get(d, url(0, 'text=bad%20cafe&topK=3'));
+  assert.equal(r.status, 200, r.body);
+  const x = JSON.parse(r.body) as { tokens: string; symbols: string[]; layers: { hidden: number[][]; gates?: { name: string }[] }[]; next: unknown[][]; gradientThroughTime: number[] };
+  assert.equal(x.tokens, 'char');
+  assert.deepEqual(x.symbols, [...'bad cafe']);
+  assert.equal(x.layers.length, 2);
+  assert.equal(x.layers[1]!.hidden.length, 8);
+  assert.deepEqual(x.layers[0]!.gates!.map((g) => g.name), ['input', 'forget', 'cell', 'output']);
+  assert.ok(x.next.every((n) => n.length === 3));
+  assert.equal(x.gradientThroughTime.length, 8);
+  assert.ok(x.gradientThroughTime.every((g) => Number.isFinite(g) && g >= 0));
+  assert.equal((await get(d, url(0, 'text='))).status, 400);
+  assert.equal((await get(d, url(0, `text=${'a'.repeat(401)}`))).status, 400);
+  assert.equal((await get(d, url(0, 'text=ab&topK=0'))).status, 400);
+  assert.equal((await get(d, '/api/runs/0/inside?text=abc')).status, 403, 'the token is needed');
+  // A run directory whose model file is not a language model: a clear 400.
+  writeFileSync(join(runA, 'model.safetensors'), 'not a model');
+  const bad = await get(d, url(1, 'text=abc'));
+  assert.equal(bad.status, 400, bad.body);
 });

@@ -16,6 +16,11 @@ import type { Stats } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Backend } from '../kernels/backend.js';
+import type { LoadedLm } from '../tasks/char-lm/evaluate.js';
+
+/** Longest text the inside route runs a model on (it steps one symbol at a time). */
+const MAX_INSIDE_TEXT = 400;
 
 export interface DashboardOptions {
   /** Run directories, each holding (or about to hold) an `events.jsonl`. */
@@ -114,6 +119,9 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
 
   const tokenDigest = digest(token);
   const streams = new Set<() => void>();
+  // The inside route's models, by run id, with the file signature they were loaded from.
+  const models = new Map<number, { sig: string; lm: LoadedLm }>();
+  let insideBackend: Promise<Backend> | undefined;
   let allowedHosts = new Set<string>();
 
   const server = createServer((req, res) => {
@@ -156,7 +164,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     if (path === '/api' || path.startsWith('/api/')) {
       if (!authorized) return sendJson(res, 403, { error: 'missing or wrong token: open the URL that `recur dashboard` printed' }, true);
       if (path === '/api/runs') return sendJson(res, 200, { runs: runs.map((r) => ({ id: r.id, name: r.name, dir: r.dir })) }, true);
-      const m = /^\/api\/runs\/([^/]*)\/(events|stream)$/.exec(path);
+      const m = /^\/api\/runs\/([^/]*)\/(events|stream|inside)$/.exec(path);
       if (!m) return sendJson(res, 404, { error: 'not found' }, true);
       const id = nonNegativeInteger(m[1]!, undefined);
       if (id === null || id >= runs.length) return sendJson(res, 400, { error: `no run with id '${m[1]}' (ids are 0 to ${runs.length - 1})` }, true);
@@ -165,10 +173,50 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       if (from === null) return sendJson(res, 400, { error: `from must be a non-negative integer (a byte offset), got '${query.get('from')}'` }, true);
       if (line === null || line < 1) return sendJson(res, 400, { error: `line must be an integer >= 1, got '${query.get('line')}'` }, true);
       const run = runs[id]!;
+      if (m[2] === 'inside') return inside(res, run, query);
       if (m[2] === 'events') return sendJson(res, 200, await readEventsChunk(run.events, from, line), true);
       return stream(req, res, run, from, line);
     }
     return sendText(res, 404, 'not found\n');
+  }
+
+  /**
+   * What the run's model (its model.safetensors, a language model) does at each step of
+   * `text`: insideOf's hidden states, gates, next symbols and gradient through time. The model
+   * is loaded once per version of the file, on a one-thread wasm backend made on first use.
+   */
+  async function inside(res: ServerResponse, run: Run, query: URLSearchParams): Promise<void> {
+    const text = query.get('text') ?? '';
+    if (text === '') return sendJson(res, 400, { error: 'text is required: the input to run the model on' }, true);
+    if (text.length > MAX_INSIDE_TEXT) return sendJson(res, 400, { error: `text is ${text.length} characters; at most ${MAX_INSIDE_TEXT}` }, true);
+    const topK = nonNegativeInteger(query.get('topK'), 5);
+    if (topK === null || topK < 1) return sendJson(res, 400, { error: `topK must be an integer >= 1, got '${query.get('topK')}'` }, true);
+    const file = join(run.dir, 'model.safetensors'); // a fixed name in a given directory: no request text
+    const st = await signature(file);
+    if (st === null) return sendJson(res, 404, { error: `${run.name} has no model.safetensors yet (it is written at the first checkpoint)` }, true);
+    const [{ loadModel }, { lmOf }, { insideOf }, { createBackend }] = await Promise.all([
+      import('../io/model-file.js'), import('../tasks/char-lm/evaluate.js'), import('./inside.js'), import('../kernels/index.js')]);
+    const sig = `${st.size}:${st.ino}:${st.mtimeMs}`;
+    insideBackend ??= createBackend('wasm', { threads: 1 });
+    const backend = await insideBackend;
+    let cached = models.get(run.id);
+    if (!cached || cached.sig !== sig) {
+      try {
+        const lm = lmOf(await loadModel(file, { kind: 'any' }), `${run.name}/model.safetensors`);
+        lm.model.to(backend);
+        cached = { sig, lm };
+        models.set(run.id, cached);
+      } catch (e) {
+        return sendJson(res, 400, { error: (e as Error).message }, true);
+      }
+    }
+    let result;
+    try {
+      result = insideOf(cached.lm.model, cached.lm.vocab, backend, text, { topK });
+    } catch (e) {
+      return sendJson(res, 400, { error: (e as Error).message }, true);
+    }
+    return sendJson(res, 200, { model: cached.lm.model.config, tokens: cached.lm.vocab.level, ...result }, true);
   }
 
   function tokenMatches(given: string | null): boolean {
