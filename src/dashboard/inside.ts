@@ -16,40 +16,9 @@ import type { RecurrentModel } from '../nn/recurrent-model.js';
 import { type RecurrentState, detachState } from '../nn/recurrent.js';
 import { type LmVocabulary, encodeText } from '../tasks/char-lm/vocab.js';
 import { IntTensor } from '../tensor/tensor.js';
+import type { Inside, InsideGate, InsideLayer } from './inside-types.js';
 
-export interface InsideGate {
-  /** 'input', 'forget', 'cell', 'output' (LSTM); 'reset', 'update', 'new' (GRU). */
-  name: string;
-  /** [T][H], after the gate's nonlinearity (sigmoid, or tanh for the LSTM cell candidate and the GRU new state). */
-  values: number[][];
-}
-
-export interface InsideLayer {
-  /** [T][H]: h_t of this layer. */
-  hidden: number[][];
-  /** [T][H]: c_t of this layer (LSTM only). */
-  cellState?: number[][];
-  /** The gates at every step (LSTM and GRU; undefined for Elman cells, which have none). */
-  gates?: InsideGate[];
-}
-
-export interface Inside {
-  /** The T symbols read (a symbol outside the vocabulary appears as the unknown symbol, or is left out). */
-  symbols: string[];
-  /** How many symbols of the text were outside the vocabulary. */
-  unknown: number;
-  /** The model's cell kind ('lstm', 'gru', 'rnn-tanh', ...). */
-  cell: string;
-  /** One per layer, bottom first. */
-  layers: InsideLayer[];
-  /** Per step t, the `topK` most likely next symbols after reading symbols[0..t], most likely first. */
-  next: { symbol: string; p: number }[][];
-  /**
-   * [T]: the L2 norm of d loss / d x_t, x_t the embedded (or one-hot) input at step t, loss the
-   * cross-entropy of predicting symbols[T-1] from the output at step T-2. Empty for T = 1.
-   */
-  gradientThroughTime: number[];
-}
+export type { Inside, InsideGate, InsideLayer } from './inside-types.js';
 
 export interface InsideOptions {
   /** Next symbols listed per step (default 5). */

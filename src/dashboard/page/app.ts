@@ -6,6 +6,7 @@ import {
   align, configRows, errorLine, foldEvent, formatBest, formatEvalMetrics, formatNumber, newRunState,
   parseBatch, resetRunState, runStatus, type Aligned, type RunState,
 } from '../series.js';
+import { setupInside } from './inside-view.js';
 
 interface RunInfo { id: number; name: string; dir: string }
 
@@ -315,6 +316,8 @@ async function main(): Promise<void> {
     connected: false, lost: false, errors: [], card: null, detailsDirty: true,
   }));
   if (runs.length === 0) byId('details').append(el('p', 'muted', 'The server was given no runs.'));
+  setupInside(byId('inside'), runs.map((r) => ({ id: r.info.id, name: r.info.name, color: r.color })),
+    (id, text) => api(`/api/runs/${id}/inside`, { text, topK: 5 }));
   buildCharts();
   window.addEventListener('resize', () => {
     for (const c of charts) if (c.plot && !c.card.hidden) c.plot.setSize({ width: Math.max(200, c.holder.clientWidth), height: 220 });

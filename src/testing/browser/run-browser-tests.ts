@@ -5,7 +5,9 @@
  *     Worker per extra core, results bit-identical to one thread;
  *   - not isolated: one thread on a memory of its own (fixed size), same results.
  * The page side is page.ts. Also the `recur dashboard` page (src/dashboard/) on two run
- * directories: charts, legend, run status, a malformed line, and a step appended while it is open.
+ * directories: charts, legend, run status, a malformed line, and a step appended while it is open;
+ * and its "inside the network" view on three small saved models (Elman, LSTM, GRU) and a run
+ * with no model yet.
  * Not part of `npm test`, which needs no browser.
  */
 import { after, before, test } from 'node:test';
@@ -17,6 +19,10 @@ import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDashboard, type Dashboard } from '../../dashboard/server.js';
+import { CharTokenizer } from '../../data/char-tokenizer.js';
+import { saveModel } from '../../io/model-file.js';
+import { RecurrentModel } from '../../nn/recurrent-model.js';
+import { Rng } from '../../random/rng.js';
 import type { EndEvent, EvalEvent, SampleEvent, StartEvent, StepEvent } from '../../train/events.js';
 import type { PageReport } from './page.js';
 
@@ -247,6 +253,111 @@ test('dashboard page: six charts, legend, run status, a malformed line, a step a
     }, RUN, { timeout: 3000 });
     t.diagnostic(`appended step 41 shown after ${Date.now() - appended} ms`);
 
+    assert.deepEqual(problems, [], 'no console errors and no uncaught errors in the page');
+  } finally {
+    await page?.close();
+    await dashboard?.close();
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test('dashboard page, inside the network: heatmaps, gates, next symbols, gradient through time; a run without a model', async (t) => {
+  const root = await mkdtemp(join(tmpdir(), 'recur-dashboard-inside-'));
+  let dashboard: Dashboard | undefined;
+  let page: Page | undefined;
+  try {
+    const tok = CharTokenizer.fit('abcdefgh ');
+    const cells = ['rnn-tanh', 'lstm', 'gru'] as const;
+    const dirs: string[] = [];
+    for (const [i, cell] of cells.entries()) {
+      const dir = join(root, `run-${cell}`);
+      await mkdir(dir);
+      const model = new RecurrentModel({ input: { kind: 'embedding', vocabSize: tok.size, embeddingDim: 4 }, cell, hiddenSize: 6, numLayers: 2, outputSize: tok.size }, { rng: new Rng(10 + i) });
+      await saveModel(join(dir, 'model.safetensors'), model, { vocabulary: [...tok.vocabulary] });
+      dirs.push(dir);
+    }
+    const empty = join(root, 'run-empty'); // no events.jsonl, no model: the inside route answers 404
+    await mkdir(empty);
+    dashboard = await startDashboard({ runs: [...dirs, empty], port: 0 });
+    page = await browser.newPage();
+    const problems: string[] = [];
+    let notFound = 0;
+    page.on('console', (m) => {
+      if (m.type?.() !== 'error') return;
+      const text = m.text?.() ?? '';
+      // Chromium logs every non-2xx fetch; the one 404 of the run without a model is expected.
+      if (/^Failed to load resource: the server responded with a status of 404\b/.test(text)) { notFound++; return; }
+      problems.push(`console error: ${text}`);
+    });
+    page.on('pageerror', (e) => problems.push(`page error: ${String(e.message)}`));
+    await page.goto(dashboard.url);
+    await page.waitForFunction(() => document.getElementById('inside-run') !== null, '', { timeout: 10_000 });
+
+    const text = 'bad cafe';
+    await page.evaluate((s) => {
+      const input = document.getElementById('inside-text') as HTMLInputElement;
+      if (input.value !== 'hello') throw new Error(`the default text is '${input.value}'`);
+      input.value = s;
+      (document.getElementById('inside-run') as HTMLButtonElement).click();
+    }, text);
+    await page.waitForFunction((n) => document.querySelectorAll('.inside-run').length === Number(n)
+      && document.querySelector('.inside-gradient canvas') !== null, String(dirs.length + 1), { timeout: 30_000 });
+
+    const view = await page.evaluate(() => {
+      const box = (e: Element | null | undefined): { w: number; h: number } => {
+        const r = e?.getBoundingClientRect();
+        return { w: r?.width ?? 0, h: r?.height ?? 0 };
+      };
+      const cards = [...document.querySelectorAll('.inside-run')].map((c) => ({
+        name: c.querySelector('h2')?.textContent ?? '',
+        error: c.querySelector('.inside-error')?.textContent ?? null,
+        heatmaps: [...c.querySelectorAll(':scope > figure.heatmap')].map((f) => ({
+          title: f.querySelector('figcaption')?.textContent ?? '', size: box(f.querySelector('canvas')),
+          labels: [...f.querySelectorAll('.cols span')].map((s) => s.textContent ?? ''),
+        })),
+        gates: [...c.querySelectorAll('.gates figure.heatmap')].map((f) => ({
+          title: f.querySelector('figcaption')?.textContent ?? '', size: box(f.querySelector('canvas')),
+        })),
+        nextRows: [...c.querySelectorAll('table.next tbody tr')].map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
+      }));
+      const chart = document.querySelector('.inside-gradient');
+      return {
+        cards,
+        chart: {
+          hidden: (chart as HTMLElement | null)?.hidden ?? true,
+          size: box(chart?.querySelector('canvas')),
+          legend: [...(chart?.querySelectorAll('.u-legend .u-series th') ?? [])].map((th) => th.textContent?.trim() ?? ''),
+          caption: chart?.querySelector('.caption')?.textContent ?? '',
+        },
+      };
+    }, '');
+    t.diagnostic(`inside: ${view.cards.map((c) => `${c.name}: ${c.error ?? `${c.heatmaps.map((h) => `${h.size.w}×${h.size.h}`).join(', ')}; gates ${c.gates.length}; next ${c.nextRows.length} rows`}`).join(' | ')}`);
+    t.diagnostic(`gradient chart ${view.chart.size.w}×${view.chart.size.h}, legend ${view.chart.legend.join(', ')}`);
+
+    assert.equal(view.cards.length, 4);
+    for (const [i, cell] of cells.entries()) {
+      const c = view.cards[i]!;
+      assert.equal(c.name, `run-${cell}`);
+      assert.equal(c.error, null, `${cell}: no error`);
+      assert.equal(c.heatmaps.length, 2, `${cell}: a hidden-state heatmap per layer`);
+      for (const h of c.heatmaps) {
+        assert.ok(h.size.w > 0 && h.size.h > 0, `${cell} ${h.title}: canvas of non-zero size`);
+        assert.deepEqual(h.labels, ['b', 'a', 'd', '␣', 'c', 'a', 'f', 'e'], `${cell}: the symbols label the columns`);
+      }
+      const gateNames = cell === 'lstm' ? ['input', 'forget', 'cell', 'output'] : cell === 'gru' ? ['reset', 'update', 'new'] : [];
+      assert.deepEqual(c.gates.map((g) => g.title.split(' ')[0]), gateNames, `${cell}: the last layer's gates`);
+      for (const g of c.gates) assert.ok(g.size.w > 0 && g.size.h > 0, `${cell} gate ${g.title}: canvas of non-zero size`);
+      assert.equal(c.nextRows.length, text.length, `${cell}: one next row per symbol`);
+      for (const row of c.nextRows) assert.equal((row[2]!.match(/%/g) ?? []).length, 5, `${cell}: five candidates with percentages (${row[2]})`);
+    }
+    const none = view.cards[3]!;
+    assert.equal(none.name, 'run-empty');
+    assert.match(none.error ?? '', /no model\.safetensors yet/);
+    assert.equal(view.chart.hidden, false);
+    assert.ok(view.chart.size.w > 0 && view.chart.size.h > 0, 'the gradient chart has a canvas of non-zero size');
+    for (const cell of cells) assert.ok(view.chart.legend.some((l) => l.startsWith(`run-${cell}`)), `the gradient chart shows run-${cell} (${view.chart.legend.join(', ')})`);
+    assert.match(view.chart.caption, /vanishing gradients/);
+    assert.ok(notFound <= 1, `at most the one expected 404 logged (${notFound})`);
     assert.deepEqual(problems, [], 'no console errors and no uncaught errors in the page');
   } finally {
     await page?.close();

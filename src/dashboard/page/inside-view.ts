@@ -1,0 +1,275 @@
+// The dashboard page, "inside the network" view (issue 17): a text, run through every run's
+// model.safetensors by the server (GET /api/runs/<id>/inside, ../inside.ts), shown as
+//   - a heatmap per layer of the hidden state (units × steps) and per gate of the last layer,
+//   - a table of the most likely next symbols after each step,
+//   - one chart overlaying every run's gradient through time |d loss / d x_t|.
+// Data from the server only ever reaches the page as textContent or canvas pixels.
+import uPlot from 'uplot';
+import type { Inside } from '../inside-types.js';
+
+export interface InsideRun { id: number; name: string; color: string }
+
+/** The inside route's answer: insideOf's result plus the model's config and token level. */
+export type InsideAnswer = Inside & { model: Record<string, unknown>; tokens: 'char' | 'word' };
+
+export type InsideResult = { run: InsideRun; ok: true; data: InsideAnswer } | { run: InsideRun; ok: false; error: string };
+
+// ---- pure helpers ---------------------------------------------------------------------------
+
+const NEG: readonly [number, number, number] = [33, 102, 172]; // blue
+const POS: readonly [number, number, number] = [178, 24, 43]; // red
+
+/**
+ * Diverging colour of a value in [-1, 1]: blue for -1, white for 0, red for 1 (clamped outside;
+ * not-a-number is grey).
+ */
+export function valueToColor(v: number): [number, number, number] {
+  if (!Number.isFinite(v)) return Number.isNaN(v) ? [160, 160, 160] : valueToColor(v > 0 ? 1 : -1);
+  const a = Math.min(1, Math.abs(v));
+  const end = v < 0 ? NEG : POS;
+  return [0, 1, 2].map((i) => Math.round(255 + (end[i]! - 255) * a)) as [number, number, number];
+}
+
+export const cssColor = ([r, g, b]: [number, number, number]): string => `rgb(${r}, ${g}, ${b})`;
+
+/** Smallest value drawn on the log-scale gradient chart: zeros (and anything below) become this. */
+export const TINY = 1e-12;
+
+/** A gradient norm made fit for a log scale: positive, at least TINY; null when not finite. */
+export function forLog(v: number): number | null {
+  if (!Number.isFinite(v)) return null;
+  return v > TINY ? v : TINY;
+}
+
+/** A symbol made visible as a column label: space, newline and tab get a visible stand-in. */
+export function symbolLabel(s: string): string {
+  return s.replace(/ /g, '␣').replace(/\n/g, '↵').replace(/\t/g, '⇥').replace(/\r/g, '␍');
+}
+
+export const percent = (p: number): string => `${(100 * p).toFixed(p >= 0.1 || p === 0 ? 1 : 2)}%`;
+
+/** The gradient chart's data: x = step 0..T-1 over the longest run, one column per run (null past its end). */
+export function gradientColumns(series: number[][]): uPlot.AlignedData {
+  const n = series.reduce((m, s) => Math.max(m, s.length), 0);
+  const x = Array.from({ length: n }, (_, i) => i);
+  return [x, ...series.map((s) => x.map((i) => (i < s.length ? forLog(s[i]!) : null)))] as uPlot.AlignedData;
+}
+
+/** Transposes [T][H] to [H][T] sizes: rows are units, columns are steps. */
+export function heatmapSize(values: number[][]): { steps: number; units: number } {
+  return { steps: values.length, units: values.reduce((m, r) => Math.max(m, r.length), 0) };
+}
+
+// ---- DOM ------------------------------------------------------------------------------------
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+const CAPTION = 'how much the last prediction depends on each earlier input: vanishing gradients show as a fall towards the start';
+
+/**
+ * A heatmap of `values` ([T][H]): units as rows, steps as columns, on a canvas, with the symbols
+ * as column labels. `small` draws smaller cells (the gates).
+ */
+function heatmap(title: string, values: number[][], symbols: string[], small: boolean): HTMLElement {
+  const { steps, units } = heatmapSize(values);
+  const box = el('figure', 'heatmap');
+  const cap = el('figcaption', undefined, title + ' ');
+  cap.append(el('small', undefined, `${units} units × ${steps} steps`));
+  const readout = el('small', 'readout', '\u00a0');
+  const cw = Math.max(small ? 3 : 4, Math.min(small ? 14 : 22, Math.floor((small ? 320 : 640) / Math.max(1, steps))));
+  const ch = Math.max(1, Math.min(small ? 6 : 10, Math.floor((small ? 120 : 260) / Math.max(1, units))));
+  const canvas = el('canvas');
+  canvas.width = Math.max(1, steps * cw);
+  canvas.height = Math.max(1, units * ch);
+  canvas.style.width = `${canvas.width}px`;
+  canvas.style.height = `${canvas.height}px`;
+  const ctx = canvas.getContext('2d');
+  if (ctx) {
+    for (let t = 0; t < steps; t++) {
+      const row = values[t] ?? [];
+      for (let u = 0; u < units; u++) {
+        ctx.fillStyle = cssColor(valueToColor(row[u] ?? NaN));
+        ctx.fillRect(t * cw, u * ch, cw, ch);
+      }
+    }
+  }
+  canvas.addEventListener('mousemove', (e) => {
+    const r = canvas.getBoundingClientRect();
+    const t = Math.floor((e.clientX - r.left) / cw), u = Math.floor((e.clientY - r.top) / ch);
+    const v = values[t]?.[u];
+    readout.textContent = v === undefined ? '\u00a0' : `step ${t} '${symbolLabel(symbols[t] ?? '')}', unit ${u}: ${v.toFixed(3)}`;
+  });
+  canvas.addEventListener('mouseleave', () => { readout.textContent = '\u00a0'; });
+  const labels = el('div', 'cols');
+  labels.style.width = `${canvas.width}px`;
+  if (cw >= 7) {
+    for (const s of symbols.slice(0, steps)) {
+      const span = el('span', undefined, symbolLabel(s));
+      span.style.width = `${cw}px`;
+      labels.append(span);
+    }
+  }
+  const scroll = el('div', 'heatmap-scroll');
+  scroll.append(canvas, labels);
+  box.append(cap, scroll, readout);
+  return box;
+}
+
+function nextTable(d: InsideAnswer): HTMLTableElement {
+  const t = el('table', 'next');
+  const head = el('thead');
+  const hr = el('tr');
+  hr.append(el('th', undefined, 'step'), el('th', undefined, 'read'), el('th', undefined, 'most likely next'));
+  head.append(hr);
+  const body = el('tbody');
+  d.symbols.forEach((s, i) => {
+    const tr = el('tr');
+    const cands = el('td');
+    for (const c of d.next[i] ?? []) {
+      const span = el('span', 'cand');
+      span.append(el('code', undefined, symbolLabel(c.symbol)), ` ${percent(c.p)}`);
+      cands.append(span);
+    }
+    tr.append(el('td', 'num', String(i)), el('td', undefined, symbolLabel(s)), cands);
+    body.append(tr);
+  });
+  t.append(head, body);
+  return t;
+}
+
+function summary(d: InsideAnswer): string {
+  const units = d.layers[0]?.hidden[0]?.length ?? 0;
+  const parts = [`${d.cell}, ${d.layers.length} × ${units} units`, `${d.tokens} tokens`, `${d.symbols.length} steps`];
+  if (d.unknown > 0) parts.push(`${d.unknown} unknown symbol${d.unknown === 1 ? '' : 's'}`);
+  return parts.join(' · ');
+}
+
+function runCard(r: InsideResult): HTMLElement {
+  const card = el('section', 'card inside-run');
+  card.dataset.run = String(r.run.id);
+  const h = el('h2');
+  const sw = el('span', 'swatch');
+  sw.style.background = r.run.color;
+  h.append(sw, r.run.name);
+  card.append(h);
+  if (!r.ok) {
+    card.append(el('p', 'inside-error', r.error));
+    return card;
+  }
+  const d = r.data;
+  card.append(el('p', 'muted', summary(d)));
+  d.layers.forEach((layer, i) => {
+    card.append(heatmap(`layer ${i + 1} hidden state`, layer.hidden, d.symbols, false));
+  });
+  const last = d.layers[d.layers.length - 1];
+  if (last?.gates && last.gates.length > 0) {
+    card.append(el('h4', undefined, `gates of layer ${d.layers.length}`));
+    const gates = el('div', 'gates');
+    for (const g of last.gates) gates.append(heatmap(g.name, g.values, d.symbols, true));
+    card.append(gates);
+  }
+  card.append(el('h4', undefined, 'next'), nextTable(d));
+  return card;
+}
+
+function isAnswer(x: unknown): x is InsideAnswer {
+  const o = x as Partial<InsideAnswer> | null;
+  return typeof o === 'object' && o !== null && Array.isArray(o.symbols) && Array.isArray(o.layers)
+    && Array.isArray(o.next) && Array.isArray(o.gradientThroughTime);
+}
+
+/** GETs one run's inside route; never throws. */
+async function fetchInside(run: InsideRun, url: string): Promise<InsideResult> {
+  try {
+    const res = await fetch(url);
+    let body: unknown = null;
+    try { body = await res.json(); } catch { /* not JSON: the status says enough */ }
+    if (!res.ok) {
+      const msg = (body as { error?: unknown } | null)?.error;
+      return { run, ok: false, error: typeof msg === 'string' ? msg : `the server answered ${res.status}` };
+    }
+    if (!isAnswer(body)) return { run, ok: false, error: 'the server sent an answer of an unexpected shape' };
+    return { run, ok: true, data: body };
+  } catch (e) {
+    return { run, ok: false, error: `cannot reach the server: ${e instanceof Error ? e.message : String(e)}` };
+  }
+}
+
+/**
+ * Builds the view into `root`: a text box and a Run button; Run fetches every run's inside
+ * route (`url(id, text)`) and redraws. Nothing is fetched until Run is pressed.
+ */
+export function setupInside(root: HTMLElement, runs: InsideRun[], url: (id: number, text: string) => string): void {
+  const h = el('h2', undefined, 'Inside the network');
+  const form = el('form', 'inside-form');
+  const input = el('input');
+  input.type = 'text';
+  input.id = 'inside-text';
+  input.value = 'hello';
+  input.maxLength = 400;
+  input.setAttribute('aria-label', 'text to run the models on');
+  const button = el('button', undefined, 'Run');
+  button.type = 'submit';
+  button.id = 'inside-run';
+  const status = el('span', 'muted inside-status');
+  form.append(input, button, status);
+  const chartCard = el('section', 'card inside-gradient');
+  chartCard.hidden = true;
+  const chartTitle = el('h3', undefined, 'gradient through time ');
+  chartTitle.append(el('small', undefined, '|d loss / d x_t| against step t, log scale'));
+  const holder = el('div', 'plot');
+  chartCard.append(chartTitle, holder, el('p', 'muted caption', CAPTION));
+  const cards = el('div', 'grid inside-runs');
+  root.append(h, form, chartCard, cards);
+  if (runs.length === 0) { status.textContent = 'no runs'; button.disabled = true; return; }
+
+  let plot: uPlot | null = null;
+  let generation = 0;
+  const chartWidth = () => Math.max(240, holder.clientWidth);
+  window.addEventListener('resize', () => { if (plot && !chartCard.hidden) plot.setSize({ width: chartWidth(), height: 240 }); });
+
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const text = input.value;
+    if (text === '') { status.textContent = 'type a text first'; return; }
+    const mine = ++generation;
+    button.disabled = true;
+    status.textContent = 'running…';
+    void Promise.all(runs.map((r) => fetchInside(r, url(r.id, text)))).then((results) => {
+      if (mine !== generation) return;
+      button.disabled = false;
+      const good = results.filter((r): r is Extract<InsideResult, { ok: true }> => r.ok);
+      status.textContent = `${good.length} of ${results.length} run${results.length === 1 ? '' : 's'} answered`;
+      cards.replaceChildren(...results.map(runCard));
+      plot?.destroy();
+      plot = null;
+      const withGradient = good.filter((r) => r.data.gradientThroughTime.length > 0);
+      chartCard.hidden = withGradient.length === 0;
+      if (withGradient.length === 0) return;
+      const data = gradientColumns(withGradient.map((r) => r.data.gradientThroughTime));
+      plot = new uPlot({
+        width: chartWidth(),
+        height: 240,
+        scales: { x: { time: false }, y: { distr: 3 } },
+        series: [
+          { label: 'step' },
+          ...withGradient.map((r): uPlot.Series => ({
+            label: `${r.run.name} (${r.data.cell})`, stroke: r.run.color, width: 1.5, spanGaps: false,
+            points: { size: 5, fill: r.run.color },
+            value: (_u, v) => (v === null || v === undefined ? '–' : v.toExponential(2)),
+          })),
+        ],
+        axes: [
+          { label: 'step t (input read)', labelSize: 20 },
+          { size: 70, values: (_u, ticks) => ticks.map((t) => (t === null || t === undefined ? '' : t.toExponential(0))) },
+        ],
+        legend: { show: true },
+      }, data, holder);
+    });
+  });
+}
