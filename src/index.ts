@@ -129,7 +129,7 @@ export {
   evaluateStream, stateRow, type EvaluateStreamOptions, type StreamLoss,
   samplingDistribution, drawIndex, sampleToken, checkSampling, type SamplingOptions,
   generateChars, generateText, generateSymbols, type GenerateOptions, evaluateCharLm, charLmOf, lmOf, evaluateLm, type CharLmLoss, type LmLoss, type LoadedLm,
-  CharVocabulary, WordVocabulary, encodeText, neverSampled, unknownNote, lmVocabularyOf, WORD_LM_METADATA_KEY, type LmVocabulary, type LmUnknownPolicy, type EncodedText,
+  CharVocabulary, WordVocabulary, defaultUnknownPolicy, encodeText, neverSampled, unknownNote, lmVocabularyOf, WORD_LM_METADATA_KEY, type LmVocabulary, type LmUnknownPolicy, type EncodedText,
   complete, type CompleteOptions, type CompleteResult, type Completion,
   KneserNeyTrigram, modifiedKneserNeyDiscounts, FALLBACK_DISCOUNT, type KneserNeyOptions, type KneserNeyDiscounts,
   explainText, sparkline, type ExplainStep, type ExplainOptions, type HiddenSummary,

@@ -79,7 +79,7 @@ async function main(): Promise<void> {
     // only used to pick its best model.
     const trainText = text.slice(0, cut);
     const sameWords = trainText.slice(0, heldOutStart(trainText, c.validationFraction));
-    const testIds = encodeText(lm.vocab, test, 'unk').ids;
+    const testIds = ours.encoded.ids; // the held-out ids recur scored
     for (const [what, part] of [['the words recur trained on', sameWords], ['all of the first 90%', trainText]] as const) {
       const t1 = performance.now();
       const kn = KneserNeyTrigram.fit(encodeText(lm.vocab, part, 'unk').ids, lm.vocab.size);

@@ -14,7 +14,7 @@ import type { Backend } from '../kernels/backend.js';
 import { cellKind } from '../kernels/cell-kinds.js';
 import type { RecurrentModel } from '../nn/recurrent-model.js';
 import { type RecurrentState, detachState } from '../nn/recurrent.js';
-import { type LmVocabulary, encodeText } from '../tasks/char-lm/vocab.js';
+import { type LmVocabulary, defaultUnknownPolicy, encodeText } from '../tasks/char-lm/vocab.js';
 import { IntTensor } from '../tensor/tensor.js';
 import type { Inside, InsideGate, InsideLayer } from './inside-types.js';
 
@@ -42,7 +42,7 @@ function activate(kind: 'tanh' | 'relu' | 'sigmoid' | string, v: number): number
 /** The ids of `text` and the unknown count, with the checks `insideOf` makes. */
 function encode(where: string, vocab: LmVocabulary, text: string): { ids: Int32Array; unknown: number } {
   if (typeof text !== 'string' || text.length === 0) throw new Error(`${where}: the text is empty`);
-  const e = encodeText(vocab, text, vocab.unkId === undefined ? 'skip' : 'unk');
+  const e = encodeText(vocab, text, defaultUnknownPolicy(vocab));
   if (e.symbols === 0) throw new Error(`${where}: the text has no symbols`);
   if (e.unknown === e.symbols || e.ids.length === 0) {
     throw new Error(`${where}: no symbol of the text is inside the model's vocabulary (${e.unknown} unknown: ${e.examples.join(', ')})`);

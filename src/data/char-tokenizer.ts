@@ -69,7 +69,7 @@ export class CharTokenizer {
 
   /** The id of the unknown symbol U+FFFD, or undefined when the vocabulary has none (models trained before it existed). */
   get unknownId(): number | undefined {
-    return this.ids.get(UNKNOWN_CHAR);
+    return this.idOf(UNKNOWN_CHAR);
   }
 
   /**
@@ -96,6 +96,11 @@ export class CharTokenizer {
 
   has(ch: string): boolean {
     return this.ids.has(ch);
+  }
+
+  /** The id of `ch`, or undefined when it is outside the vocabulary. */
+  idOf(ch: string): number | undefined {
+    return this.ids.get(ch);
   }
 
   /**

@@ -10,7 +10,7 @@ import { type Backend, type WasmBackendOptions, createBackend } from '../../kern
 import { Rng } from '../../random/rng.js';
 import {
   BUNDLED_TEXT_PATH, CHAR_LM_CELLS, CHAR_LM_DEFAULTS, type CharLmConfig, type CharLmInput, type LoadedLm, type LmUnknownPolicy as UnknownPolicy, WORD_LM_DEFAULTS, type WordLmConfig,
-  type CharVocabulary, charLmTask, complete, encodeText, evaluateLm, explainText, generateSymbols, lmOf, neverSampled, unknownNote, wordLmTask,
+  type CharVocabulary, charLmTask, complete, defaultUnknownPolicy, encodeText, evaluateLm, explainText, generateSymbols, lmOf, neverSampled, unknownNote, wordLmTask,
 } from '../../tasks/char-lm/index.js';
 import { readCheckpointFile } from '../../train/checkpoint.js';
 import { readStdinLines } from '../stdin.js';
@@ -45,7 +45,7 @@ async function loadLm(arg: string): Promise<LoadedLm & { path: string }> {
 const UNKNOWN_HELP = 'symbols outside the vocabulary: unk (read as the unknown symbol the model learned in training: [UNK] for words, U+FFFD for characters) or skip (left out); always counted (default: unk; skip for character models trained before they had U+FFFD)';
 
 function policyOf(lm: LoadedLm, given: UnknownPolicy | undefined): UnknownPolicy {
-  const policy = given ?? (lm.vocab.unkId === undefined ? 'skip' : 'unk');
+  const policy = given ?? defaultUnknownPolicy(lm.vocab);
   if (policy === 'unk' && lm.vocab.unkId === undefined) throw new Error('--unknown unk: this character model has no unknown symbol (it was trained before recur gave character models one); use --unknown skip');
   return policy;
 }

@@ -14,7 +14,7 @@ import type { Backend } from '../../kernels/backend.js';
 import { detachState, selectStateRows } from '../../nn/recurrent.js';
 import { IntTensor } from '../../tensor/tensor.js';
 import type { LoadedLm } from './evaluate.js';
-import { type UnknownPolicy, encodeText } from './vocab.js';
+import { type UnknownPolicy, defaultUnknownPolicy, encodeText } from './vocab.js';
 
 export interface CompleteOptions {
   /** Completions returned (and the beam width): default 5. */
@@ -77,7 +77,7 @@ export function complete(lm: LoadedLm, backend: Backend, text: string, options: 
   if (!(Number.isInteger(N) && N >= 1 && N <= 50)) throw new Error(`complete: words must be an integer from 1 to 50, got ${String(N)}`);
   const { model, vocab } = lm;
   const V = vocab.size;
-  const policy = options.unknown ?? (vocab.unkId === undefined ? 'skip' : 'unk');
+  const policy = options.unknown ?? defaultUnknownPolicy(vocab);
   const typing = !/\s$/u.test(text);
   // A word model completes a typed prefix from its vocabulary: the context is the text before it.
   let prefix = '';

@@ -44,6 +44,7 @@ export function* generateSymbols(model: RecurrentModel, symbol: (id: number) => 
   if (ids.length === 0) throw new Error('generateSymbols: needs at least one context id');
   if (length === 0) return;
   const never = options.never ?? [];
+  let masked: Float32Array | undefined; // the last row with `never` masked, reused step after step
   const wasTraining = model.training;
   model.eval();
   const tape = Tape.inference(backend);
@@ -56,8 +57,10 @@ export function* generateSymbols(model: RecurrentModel, symbol: (id: number) => 
       const [T, , V] = logits.shape as [number, number, number];
       let row = logits.data.subarray((T - 1) * V, T * V);
       if (never.length) {
-        row = row.slice();
-        for (const n of never) if (n >= 0 && n < V) row[n] = -Infinity;
+        masked ??= new Float32Array(V);
+        masked.set(row);
+        for (const n of never) if (n >= 0 && n < V) masked[n] = -Infinity;
+        row = masked;
       }
       const id = sampleToken(row, options, rng);
       state = detachState(next);

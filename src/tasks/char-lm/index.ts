@@ -9,7 +9,7 @@ export {
 } from './config.js';
 export { wordLmTask, type WordLmData } from './word-task.js';
 export {
-  CharVocabulary, WordVocabulary, encodeText, neverSampled, unknownNote, lmVocabularyOf, WORD_LM_METADATA_KEY,
+  CharVocabulary, WordVocabulary, defaultUnknownPolicy, encodeText, neverSampled, unknownNote, lmVocabularyOf, WORD_LM_METADATA_KEY,
   type LmVocabulary, type UnknownPolicy as LmUnknownPolicy, type EncodedText,
 } from './vocab.js';
 export { complete, type CompleteOptions, type CompleteResult, type Completion } from './complete.js';

@@ -15,7 +15,7 @@ import { RecurrentModel } from '../../nn/recurrent-model.js';
 import { type RecurrentState, detachState } from '../../nn/recurrent.js';
 import type { StartDetails } from '../../train/events.js';
 import type { BatchSource } from '../../train/objective.js';
-import type { Task } from '../task.js';
+import type { Resumed, SourceRecord, Task } from '../task.js';
 import { BUNDLED_TEXT_PATH, CHAR_LM_DEFAULTS, type CharLmConfig, RUN_CONTROL_FIELDS, modelConfigOf, normalizeCharLmConfig } from './config.js';
 import { evaluateStream } from './evaluate-stream.js';
 import { generateText } from './generate.js';
@@ -46,6 +46,23 @@ export interface CharLmStartDetails extends StartDetails {
   vocabulary: number;
 }
 
+/**
+ * The text a language model trains on (in memory, a file, or the bundled Tiny Shakespeare; a
+ * resumed run's own file) and its source record, checked against a resumed run's. `isEmpty`
+ * says which texts hold nothing to train on.
+ */
+export async function loadLmText(input: CharLmInput, resumed: Resumed | undefined, isEmpty: (text: string) => boolean): Promise<{ text: string; source: SourceRecord }> {
+  const textPath = input.text !== undefined ? null : input.textPath ?? resumed?.source.path ?? BUNDLED_TEXT_PATH;
+  const text = input.text ?? await loadTextFile(textPath!);
+  if (isEmpty(text)) throw new Error('the training text is empty');
+  const source = {
+    what: 'text', flag: '--text', description: `${textPath ?? 'given'}, ${text.length} characters`,
+    path: textPath === null ? null : resolve(textPath), sha256: createHash('sha256').update(text).digest('hex'),
+  };
+  resumed?.checkSource(source);
+  return { text, source };
+}
+
 /** A `BatchSource` over a `StreamBatcher`'s windows. */
 export function windowSource(b: StreamBatcher): BatchSource<StreamWindow> {
   return {
@@ -69,14 +86,7 @@ export const charLmTask: Task<CharLmConfig, CharLmInput, CharLmData, RecurrentMo
   normalizeConfig: normalizeCharLmConfig,
 
   async prepare(config, input = {}, resumed) {
-    const textPath = input.text !== undefined ? null : input.textPath ?? resumed?.source.path ?? BUNDLED_TEXT_PATH;
-    const text = input.text ?? await loadTextFile(textPath!);
-    if (text.length === 0) throw new Error('the training text is empty');
-    const source = {
-      what: 'text', flag: '--text', description: `${textPath ?? 'given'}, ${text.length} characters`,
-      path: textPath === null ? null : resolve(textPath), sha256: createHash('sha256').update(text).digest('hex'),
-    };
-    resumed?.checkSource(source);
+    const { text, source } = await loadLmText(input, resumed, (t) => t.length === 0);
     // A new model's vocabulary comes from the training part (characters seen at least minCount
     // times there) with the unknown symbol U+FFFD, which every other character is read as.
     // A resumed run keeps its vocabulary; one from before U+FFFD had none, and reads strictly.

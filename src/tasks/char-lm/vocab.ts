@@ -41,7 +41,7 @@ export class CharVocabulary implements LmVocabulary {
   }
   get size(): number { return this.tokenizer.size; }
   split(text: string): string[] { return Array.from(text); }
-  idOf(symbol: string): number | undefined { return this.tokenizer.has(symbol) ? this.tokenizer.encode(symbol)[0] : undefined; }
+  idOf(symbol: string): number | undefined { return this.tokenizer.idOf(symbol); }
   symbol(id: number): string { return this.tokenizer.vocabulary[id]!; }
   join(symbols: readonly string[]): string { return symbols.join(''); }
 }
@@ -105,6 +105,11 @@ export function encodeText(v: LmVocabulary, text: string, policy: UnknownPolicy)
   let unknown = 0;
   for (const n of seen.values()) unknown += n;
   return { ids: Int32Array.from(ids), unknown, symbols: syms.length, examples };
+}
+
+/** The policy when none is given: 'unk' for a model with an unknown symbol, else 'skip' (character models from before U+FFFD). */
+export function defaultUnknownPolicy(v: LmVocabulary): UnknownPolicy {
+  return v.unkId === undefined ? 'skip' : 'unk';
 }
 
 /** Ids a sampler never draws: the unknown symbol (U+FFFD, [UNK]) and a word vocabulary's [PAD]. */

@@ -5,19 +5,16 @@
  * the training part, the words beyond --max-vocab or under --min-count read as [UNK] so the model
  * learns it. Validation reports perplexity per word. The tokenizer is saved in the model file.
  */
-import { createHash } from 'node:crypto';
-import { resolve } from 'node:path';
 import { StreamBatcher } from '../../data/stream-batcher.js';
-import { loadTextFile } from '../../data/text-file.js';
 import { Tokenizer, UNK_ID } from '../../data/tokenizer.js';
 import { RecurrentModel } from '../../nn/recurrent-model.js';
 import type { RecurrentState } from '../../nn/recurrent.js';
 import type { StreamWindow } from '../../data/stream-batcher.js';
 import type { Task } from '../task.js';
-import { BUNDLED_TEXT_PATH, WORD_LM_DEFAULTS, type WordLmConfig, RUN_CONTROL_FIELDS, normalizeWordLmConfig, wordModelConfigOf } from './config.js';
+import { WORD_LM_DEFAULTS, type WordLmConfig, RUN_CONTROL_FIELDS, normalizeWordLmConfig, wordModelConfigOf } from './config.js';
 import { evaluateStream } from './evaluate-stream.js';
 import { generateSymbols } from './generate.js';
-import { type CharLmInput, type CharLmStartDetails, charLmTask, windowSource } from './task.js';
+import { type CharLmInput, type CharLmStartDetails, charLmTask, loadLmText, windowSource } from './task.js';
 import { WORD_LM_METADATA_KEY, WordVocabulary, neverSampled } from './vocab.js';
 
 export interface WordLmData {
@@ -45,14 +42,7 @@ export const wordLmTask: Task<WordLmConfig, CharLmInput, WordLmData, RecurrentMo
   normalizeConfig: normalizeWordLmConfig,
 
   async prepare(config, input = {}, resumed) {
-    const textPath = input.text !== undefined ? null : input.textPath ?? resumed?.source.path ?? BUNDLED_TEXT_PATH;
-    const text = input.text ?? await loadTextFile(textPath!);
-    if (text.trim().length === 0) throw new Error('the training text is empty');
-    const source = {
-      what: 'text', flag: '--text', description: `${textPath ?? 'given'}, ${text.length} characters`,
-      path: textPath === null ? null : resolve(textPath), sha256: createHash('sha256').update(text).digest('hex'),
-    };
-    resumed?.checkSource(source);
+    const { text, source } = await loadLmText(input, resumed, (t) => t.trim().length === 0);
     const cut = heldOutStart(text, config.validationFraction);
     const saved = resumed?.extras.extra?.[WORD_LM_METADATA_KEY];
     const tokenizer = saved !== undefined ? Tokenizer.fromJSON(JSON.parse(saved), 'checkpoint: word vocabulary')
