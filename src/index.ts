@@ -94,10 +94,12 @@ export {
   type TaggedFormat, type TagColumn, type TaggedSentence, type TaggedDocument, type ReadTaggedOptions,
 } from './data/index.js';
 
-// Charts: Vega-Lite specs from plain arrays, and standalone SVG documents rendered from them in Node.
+// Charts: Vega-Lite specs from plain arrays, and standalone SVG documents rendered from them in Node;
+// panels, the plain-JSON pictures of the dashboard's task views.
 export {
   renderSvg, type ChartSpec, type RenderSvgOptions, forecastChart, forecastSpec, type ForecastChartInput, type TimeStamps,
   heatmapChart, heatmapSpec, type HeatmapChartInput, lineChart, lineSpec, type LineChartInput, type LineSeries,
+  checkPanels, MAX_PANEL_CELLS, type Panel, type MatrixPanel, type SeriesPanel, type TokensPanel, type TablePanel, type TextPanel,
 } from './plot/index.js';
 
 // Training: the loop with no task in it, fit, typed events, checkpoints, labelled-sequence objectives, metrics.

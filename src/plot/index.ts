@@ -8,3 +8,6 @@ export { renderSvg, type ChartSpec, type RenderSvgOptions } from './render-svg.j
 export { forecastChart, forecastSpec, type ForecastChartInput, type TimeStamps } from './forecast-chart.js';
 export { heatmapChart, heatmapSpec, type HeatmapChartInput } from './heatmap-chart.js';
 export { lineChart, lineSpec, type LineChartInput, type LineSeries } from './line-chart.js';
+export {
+  checkPanels, MAX_PANEL_CELLS, type Panel, type MatrixPanel, type SeriesPanel, type TokensPanel, type TablePanel, type TextPanel,
+} from './panels.js';

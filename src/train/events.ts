@@ -4,6 +4,7 @@
  * reach into the loop. Counts are in the unit the task names (characters, sequences, tokens,
  * time steps), given once in the start event.
  */
+import type { Panel } from '../plot/panels.js';
 
 /** How a metric is shown and which way is better (validation metrics besides the loss). */
 export interface MetricSpec {
@@ -113,6 +114,8 @@ export interface EvalEvent {
   staleEvals: number;
   evalMs: number;
   elapsedMs: number;
+  /** The task's pictures of this evaluation (src/plot/panels.ts), when it makes any. */
+  view?: Panel[];
 }
 
 export interface SampleEvent {

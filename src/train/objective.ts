@@ -6,6 +6,7 @@
  */
 import type { Tape } from '../autograd/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
+import type { Panel } from '../plot/panels.js';
 
 /** One batch from a source, with where it stands in the data. */
 export interface SourcedBatch<B> {
@@ -56,4 +57,9 @@ export interface Evaluation {
   loss: number;
   /** Further figures by name (accuracy, F1 ...), described by the run's `MetricSpec`s. */
   metrics?: Record<string, number>;
+  /**
+   * Pictures of this evaluation for the dashboard's task view (a confusion matrix, a forecast of
+   * the validation part), as plain JSON (src/plot/panels.ts); copied into the `eval` event.
+   */
+  view?: Panel[];
 }

@@ -204,6 +204,7 @@ export async function trainLoop<B, S = null>(o: TrainLoopOptions<B, S>): Promise
     emit({
       type: 'eval', step: p.step, valLoss: ev.loss, metrics, value, best: p.best!.value, bestStep: p.best!.step, improved,
       ...(savedBest ? { savedBest } : {}), staleEvals: p.staleEvals, evalMs, elapsedMs: elapsed(),
+      ...(ev.view ? { view: ev.view } : {}),
     });
     const text = o.sample?.();
     if (text !== undefined) emit({ type: 'sample', step: p.step, text });

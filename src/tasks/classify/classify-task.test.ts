@@ -9,9 +9,11 @@ import { makeSequenceBatch } from '../../data/sequence-batcher.js';
 import { CELL_KINDS } from '../../kernels/cell-kinds.js';
 import { createBackend } from '../../kernels/index.js';
 import { POOLINGS } from '../../nn/recurrent-model.js';
+import { type MatrixPanel, type TablePanel, checkPanels } from '../../plot/panels.js';
 import { Rng } from '../../random/rng.js';
 import { IntTensor } from '../../tensor/tensor.js';
 import { tempDir } from '../../testing/temp-dir.js';
+import type { EvalEvent } from '../../train/events.js';
 import { runTask } from '../run-task.js';
 import type { Prepared } from '../task.js';
 import { type ClassifyConfig, normalizeClassifyConfig } from './config.js';
@@ -19,6 +21,7 @@ import { evaluateClassifierOn } from './evaluate.js';
 import { type Classifier, classProbabilities, encodeTexts, loadClassifier, predictedClasses, topK } from './predict.js';
 import { type ClassifyData, type ClassifyInput, type RawExamples, readExamples } from './prepare.js';
 import { classifyTask } from './task.js';
+import { VIEW_MAX_CLASSES, confusionPanel } from './eval-panels.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../../../src/data/fixtures/${name}`, import.meta.url));
 const SENTIMENT = fixture('sentiment-tiny.tsv');
@@ -317,4 +320,48 @@ test("cell, bidirectional and headDropout 'auto': a bidirectional LSTM with head
   assert.throws(() => normalizeClassifyConfig({ bidirectional: 'yes' as never }), { message: 'classify config: bidirectional must be true, false or \'auto\', got "yes"' });
   assert.throws(() => normalizeClassifyConfig({ cell: 'transformer' as never }), /classify config: cell must be .*auto.*lstm/);
   assert.throws(() => normalizeClassifyConfig({ headDropout: 1 }), /classify config: headDropout must be/);
+});
+
+test('validation carries its confusion matrix into the eval event of events.jsonl (multi-label: per-class scores); many classes keep the most frequent', async () => {
+  const out = join(dir, 'view');
+  const r = await runTask(classifyTask, { out, backend, input: { dataPath: SENTIMENT }, config: { ...QUICK, validation: 0.25, maxSteps: 3 } });
+  const lines = readFileSync(join(out, 'events.jsonl'), 'utf8').trim().split('\n').filter((l) => JSON.parse(l).type === 'eval');
+  assert.equal(lines.length, 1);
+  assert.ok(Buffer.byteLength(lines[0]!) < 100_000, `${Buffer.byteLength(lines[0]!)} bytes`);
+  const ev = JSON.parse(lines[0]!) as EvalEvent;
+  const [m, ...rest] = checkPanels(ev.view) as MatrixPanel[];
+  assert.equal(rest.length, 0);
+  const { classes, validation } = r.prepared.data;
+  assert.equal(m!.kind, 'matrix');
+  assert.equal(m!.scale, 'count');
+  assert.deepEqual([m!.rows, m!.cols], [classes, classes]);
+  const N = validation.inputs.length, cells = m!.values.flat();
+  assert.equal(cells.reduce((a, v) => a + v, 0), N);
+  // Each row sums to its class's count among the validation labels; the diagonal is the accuracy.
+  m!.values.forEach((row, c) => assert.equal(row.reduce((a, v) => a + v, 0), (validation.labels as number[]).filter((l) => l === c).length));
+  assert.ok(Math.abs(m!.values.reduce((a, row, c) => a + row[c]!, 0) / N - ev.metrics.accuracy!) < 1e-12);
+
+  // More classes than a panel shows: the most frequent true classes first, the rest summed, nothing lost.
+  const names = Array.from({ length: VIEW_MAX_CLASSES + 5 }, (_, c) => `class ${c}`);
+  const truth = names.flatMap((_, c) => new Array<number>(c + 1).fill(c));
+  const big = confusionPanel(names, truth, truth.map((t, i) => (i % 3 ? t : (t + 1) % names.length)));
+  checkPanels([big]);
+  assert.equal(big.rows.length, VIEW_MAX_CLASSES + 1);
+  assert.deepEqual([big.rows[0], big.rows[VIEW_MAX_CLASSES - 1], big.rows.at(-1)], ['class 34', 'class 5', '(5 other classes)']);
+  assert.deepEqual(big.cols, big.rows);
+  assert.equal(big.values.flat().reduce((a, v) => a + v, 0), truth.length);
+  assert.equal(big.values.at(-1)!.reduce((a, v) => a + v, 0), 1 + 2 + 3 + 4 + 5);
+  assert.match(big.note!, /^the 30 most frequent of 35 true classes/);
+
+  // Multi-label: a table of per-class scores, F1 as a bar, supports counted from the validation targets.
+  const text = Array.from({ length: 40 }, (_, i) => { const set = ['a', 'b', 'c'].filter((_, k) => (((i % 7) + 1) >> k) & 1); return `${set.join(' ')} words\t${set.join(',')}`; }).join('\n');
+  const evals: EvalEvent[] = [];
+  const ml = await runTask(classifyTask, { backend, input: { text }, config: { ...QUICK, multiLabel: true, validation: 0.25, maxSteps: 2 }, onEvent: (e) => { if (e.type === 'eval') evals.push(e); } });
+  const [t] = checkPanels(JSON.parse(JSON.stringify(evals.at(-1)!.view))) as TablePanel[];
+  assert.equal(t!.kind, 'table');
+  assert.deepEqual(t!.columns, ['class', 'precision', 'recall', 'F1', 'support']);
+  assert.equal(t!.barColumn, 3);
+  const targets = ml.prepared.data.validation.targets!;
+  assert.deepEqual(t!.rows.map((row) => [row[0], row[4]]), ml.prepared.data.classes.map((k, c) => [k, targets.filter((y) => y[c] === 1).length]));
+  for (const row of t!.rows) for (const v of row.slice(1, 4)) assert.ok(typeof v === 'number' && v >= 0 && v <= 1);
 });

@@ -3,7 +3,8 @@
  * tokenized), the model a RecurrentModel with an embedding (text) or dense (vector sequences)
  * input, a pooled final stage and one output per class; softmax cross-entropy (optionally class
  * weighted) or, multi-label, sigmoid + binary cross-entropy; validation accuracy decides the best
- * model, macro-F1 beside it.
+ * model, macro-F1 beside it; each validation pass carries its confusion matrix (or, multi-label,
+ * per-class scores) for the dashboard (eval-panels.ts).
  */
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
@@ -15,6 +16,7 @@ import { evaluateSequences, sequenceObjective } from '../../train/sequence-objec
 import type { Prepared, Task } from '../task.js';
 import { CLASSIFY_DEFAULTS, CLASSIFY_RUN_CONTROL, type ClassifyConfig, classifierArchitecture, normalizeClassifyConfig } from './config.js';
 import { type ClassifyData, type ClassifyInput, type ClassifyMetadata, type RawExamples, detectFormat, prepareClassify, readExamples } from './prepare.js';
+import { classifyEvalPanels } from './eval-panels.js';
 
 /** The model-file metadata key of this task's settings (`ClassifyMetadata` as JSON). */
 export const CLASSIFY_METADATA_KEY = 'recur.classify';
@@ -107,7 +109,7 @@ export const classifyTask: Task<ClassifyConfig, ClassifyInput, ClassifyData, Rec
 
   evaluate(model, { data }, backend, config) {
     const r = evaluateSequences(model, backend, data.validation, { batchSize: 256, metrics: ['accuracy', 'macro-f1'], multiLabel: config.multiLabel });
-    return { loss: r.loss, metrics: r.metrics };
+    return { loss: r.loss, metrics: r.metrics, view: classifyEvalPanels(data.classes, data.validation, r.predictions, config.multiLabel) };
   },
 
   describe(config, { data }, model) {

@@ -7,9 +7,11 @@ import { Tape } from '../../autograd/tape.js';
 import { parseTimeSeriesCsv } from '../../data/time-series-csv.js';
 import { decodeModelFile, encodeModelFile } from '../../io/model-file.js';
 import { createBackend } from '../../kernels/index.js';
+import { type SeriesPanel, checkPanels } from '../../plot/panels.js';
 import { Rng } from '../../random/rng.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { tempDir } from '../../testing/temp-dir.js';
+import type { EvalEvent } from '../../train/events.js';
 import { runTask } from '../run-task.js';
 import { ForecastEnsemble, memberModels } from './ensemble.js';
 import { evaluateForecastModel } from './evaluate.js';
@@ -111,4 +113,49 @@ test('forecast: several series in one file train one global model; an ensemble s
   assert.ok(rows[1]!.values[0]![1]! > rows[0]!.values[0]![1]! + 10, 'south (about 80) above north (about 50)');
   const other = parseTimeSeriesCsv('store,day,visits\neast,2021-01-01,1\neast,2021-01-02,2\n', { targets: ['visits'], timeColumn: 'day', seriesColumn: 'store' });
   assert.throws(() => seriesForModel(fm.meta, other), /series 'east' was not in the training data \(the model knows 'north', 'south'\)/);
+});
+
+test('validation carries the first series\' last forecast into the eval event of events.jsonl: history, forecast, band and truth', async () => {
+  const out = join(dir, 'view');
+  await runTask(forecastTask, {
+    out, backend, input: { dataPath: fixture('monthly-sales.csv') },
+    config: { targets: ['sales'], horizon: 12, model: 'window', maxSteps: 4, evalEvery: 0, checkpointEvery: 0 },
+  });
+  const lines = readFileSync(join(out, 'events.jsonl'), 'utf8').trim().split('\n').filter((l) => JSON.parse(l).type === 'eval');
+  assert.equal(lines.length, 1);
+  assert.ok(Buffer.byteLength(lines[0]!) < 100_000, `${Buffer.byteLength(lines[0]!)} bytes`);
+  const [p, ...rest] = checkPanels((JSON.parse(lines[0]!) as EvalEvent).view) as SeriesPanel[];
+  assert.equal(rest.length, 0);
+  assert.equal(p!.kind, 'series');
+  const csv = new Map(readFileSync(fixture('monthly-sales.csv'), 'utf8').trim().split('\n').slice(1).map((l) => { const [t, y] = l.split(','); return [t!, Number(y)]; }));
+  const [actual, forecast] = p!.lines;
+  assert.deepEqual([actual!.name, forecast!.name], ['actual', 'forecast']);
+  assert.deepEqual(actual!.values, p!.x.map((t) => csv.get(t as string)), 'the CSV\'s values at the panel\'s times');
+  // One validation horizon at the end of the series, 36 months (three horizons) of history before it.
+  const first = forecast!.values.findIndex((v) => v !== null);
+  assert.equal(forecast!.values.filter((v) => v !== null).length, 12);
+  assert.deepEqual(p!.x.slice(first), [...csv.keys()].slice(-12));
+  assert.equal(first, 36);
+  assert.equal(p!.splitAt, p!.x[first]);
+  // The 80% band of the default quantiles 0.1 and 0.9, around the median over the horizon only.
+  assert.equal(p!.band!.name, '80% interval');
+  p!.x.forEach((_, i) => {
+    const [lo, f, hi] = [p!.band!.lo[i], forecast!.values[i], p!.band!.hi[i]];
+    if (i < first) assert.deepEqual([lo, f, hi], [null, null, null]);
+    else assert.ok(lo! <= f! && f! <= hi!, `${lo} <= ${f} <= ${hi} at ${p!.x[i]}`);
+  });
+
+  // Integer steps give numbers; a point head gives no band and says why.
+  const evals: EvalEvent[] = [];
+  const text = `t,y\n${Array.from({ length: 80 }, (_, t) => `${t},${10 + (t % 5)}`).join('\n')}\n`;
+  await runTask(forecastTask, {
+    backend, input: { text }, onEvent: (e) => { if (e.type === 'eval') evals.push(e); },
+    config: { targets: ['y'], horizon: 5, model: 'window', head: 'point', season: 5, lookback: 8, validationSize: 10, maxSteps: 2, evalEvery: 0, transform: 'none' },
+  });
+  const [q] = checkPanels(JSON.parse(JSON.stringify(evals.at(-1)!.view))) as SeriesPanel[];
+  assert.equal(q!.band, undefined);
+  assert.match(q!.note!, /no band: the point head forecasts no interval/);
+  assert.deepEqual(q!.x, Array.from({ length: 20 }, (_, i) => 60 + i), 'three horizons of history before the last origin (75), then its horizon');
+  assert.equal(q!.splitAt, 75);
+  assert.deepEqual(q!.lines[0]!.values, q!.x.map((t) => 10 + ((t as number) % 5)));
 });

@@ -3,7 +3,8 @@
  * tail, transforms, normalisers, windows), the model a dense-input RecurrentModel per member
  * (one, or an averaged ensemble) with a quantile, Gaussian or point head, validation forecasting
  * the held-out steps in the data's units (MAE, RMSE, sMAPE, MASE, interval coverage; MASE decides
- * the best model), and `select` settling `--model auto`.
+ * the best model; a picture of the first series' last forecast for the dashboard, eval-panels.ts), and
+ * `select` settling `--model auto`.
  */
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
@@ -29,6 +30,7 @@ import { toDataUnits } from './pipeline.js';
 import { type ForecastData, type ForecastInput, type MemberData, prepareForecast, readForecastCsv } from './prepare.js';
 import { FORECAST_METRICS, averageForecasts, memberValidationLoss, scoreForecasts } from './scoring.js';
 import { selectSettings } from './select.js';
+import { validationPanel } from './eval-panels.js';
 
 export interface ForecastStartDetails extends StartDetails {
   series: number;
@@ -152,7 +154,8 @@ export const forecastTask: Task<ForecastConfig, ForecastInput, ForecastData, Sav
   evaluate(model, { data }, backend) {
     const models = memberModels(model);
     const loss = data.members.reduce((a, m, i) => a + memberValidationLoss(m, data.validation, models[i]!, backend), 0) / models.length;
-    return { loss, metrics: scoreForecasts(data, validationForecasts(model, data, backend)) };
+    const forecasts = validationForecasts(model, data, backend);
+    return { loss, metrics: scoreForecasts(data, forecasts), view: [validationPanel(data, forecasts)] };
   },
 
   describe: (config, { data }) => {
