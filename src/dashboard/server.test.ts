@@ -1,6 +1,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request, type IncomingHttpHeaders } from 'node:http';
+import { httpGet, type Reply } from '../testing/http-get.js';
 import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../testing/temp-dir.js';
@@ -42,20 +43,7 @@ async function start(options: Partial<Parameters<typeof startDashboard>[0]> = {}
   return d;
 }
 
-interface Reply { status: number; headers: IncomingHttpHeaders; body: string }
-
-function get(d: Dashboard, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Reply> {
-  return new Promise((ok, fail) => {
-    const req = request({ host: '127.0.0.1', port: d.port, path, method, headers }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => { body += c; });
-      res.on('end', () => ok({ status: res.statusCode!, headers: res.headers, body }));
-    });
-    req.on('error', fail);
-    req.end();
-  });
-}
+const get = (d: Dashboard, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Reply> => httpGet(d.port, path, headers, method);
 
 const SECRETS = /SECRET|root:|fake app|fake page/;
 

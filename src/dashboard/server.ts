@@ -7,7 +7,9 @@
  * Safe by default, as Jupyter is: it listens on 127.0.0.1, the page and the API need a random
  * token that is only in the printed URL, a request whose `Host` is not this server's (DNS
  * rebinding) or whose `Origin` is another site is refused, and no request text ever becomes a
- * filesystem path: the only files read are the page's fixed files and each run's events.jsonl.
+ * filesystem path: the only files read are the page's fixed files and each run's events.jsonl and
+ * model.safetensors. `/playground` (token needed too) trains small models in the browser; its
+ * workers and the wasm kernels they load come from fixed lists under /static/.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -17,7 +19,9 @@ import { networkInterfaces } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Backend } from '../kernels/backend.js';
-import type { LoadedLm } from '../tasks/char-lm/evaluate.js';
+import type { LoadedModel } from '../io/model-file.js';
+import type { SavedModule } from '../nn/model-kinds.js';
+import { MAX_VIEW_INPUT } from './views/view.js';
 
 /** Longest text the inside route runs a model on (it steps one symbol at a time). */
 const MAX_INSIDE_TEXT = 400;
@@ -33,6 +37,8 @@ export interface DashboardOptions {
   token?: string;
   /** Folder of the built page: index.html, app.js, app.css (default: dist/dashboard/static). */
   staticDir?: string;
+  /** Folder of the wasm kernels the playground's worker loads (default: dist/kernels/wasm). */
+  kernelsDir?: string;
   /** How often a live stream looks at events.jsonl, in milliseconds (default 500). */
   pollMs?: number;
 }
@@ -67,7 +73,33 @@ export interface EventsChunk {
 export const STATIC_FILES: Readonly<Record<string, string>> = {
   'app.js': 'text/javascript; charset=utf-8',
   'app.css': 'text/css; charset=utf-8',
+  'playground.js': 'text/javascript; charset=utf-8',
+  'playground.css': 'text/css; charset=utf-8',
+  // The playground's module workers: the training worker and the wasm backend's thread worker.
+  'playground-worker.js': 'text/javascript; charset=utf-8',
+  'thread-worker.js': 'text/javascript; charset=utf-8',
 };
+
+/**
+ * The wasm kernel builds, served under /static/ (beside playground-worker.js, which loads them
+ * by relative URL) from the kernels folder that `npm run build:wasm` writes; nothing else there is.
+ */
+export const KERNEL_FILES: Readonly<Record<string, string>> = {
+  'recur-relaxed.wasm': 'application/wasm',
+  'recur-simd.wasm': 'application/wasm',
+  'recur-relaxed-unshared.wasm': 'application/wasm',
+  'recur-simd-unshared.wasm': 'application/wasm',
+};
+
+/**
+ * The playground's workers compile the wasm kernels, which a Content-Security-Policy without
+ * 'wasm-unsafe-eval' forbids (as it forbids eval). A worker runs under the policy of its own
+ * script's response, so only these two scripts get it; the pages keep the strict policy.
+ */
+const WASM_WORKERS: ReadonlySet<string> = new Set(['playground-worker.js', 'thread-worker.js']);
+const WORKER_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'";
+
+const NEEDS_TOKEN = 'this page needs its token: open the URL that `recur dashboard` printed (with its ?token=...)\n';
 
 /** Most bytes of events.jsonl one reply carries; the client asks again from `next`. */
 export const MAX_CHUNK_BYTES = 8 * 1024 * 1024;
@@ -98,6 +130,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const token = options.token ?? randomBytes(32).toString('hex');
   if (token === '') throw new Error('dashboard: the token must not be empty');
   const staticDir = options.staticDir ?? fileURLToPath(new URL('./static/', import.meta.url));
+  const kernelsDir = options.kernelsDir ?? fileURLToPath(new URL('../kernels/wasm/', import.meta.url));
   const pollMs = options.pollMs ?? 500;
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`dashboard: the port must be an integer from 0 to 65535, got ${port}`);
@@ -119,9 +152,9 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
 
   const tokenDigest = digest(token);
   const streams = new Set<() => void>();
-  // The inside route's models, by run id, with the file signature they were loaded from.
-  const models = new Map<number, { sig: string; lm: LoadedLm }>();
-  let insideBackend: Promise<Backend> | undefined;
+  // The runs' models (inside and view routes), by run id, with the file signature they were loaded from.
+  const models = new Map<number, CachedModel>();
+  let modelBackend: Promise<Backend> | undefined;
   let allowedHosts = new Set<string>();
 
   const server = createServer((req, res) => {
@@ -152,19 +185,25 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     const authorized = tokenMatches(query.get('token'));
 
     if (path === '/') {
-      if (!authorized) return sendText(res, 403, 'this page needs its token: open the URL that `recur dashboard` printed (with its ?token=...)\n');
+      if (!authorized) return sendText(res, 403, NEEDS_TOKEN);
       return sendStatic(res, 'index.html', 'text/html; charset=utf-8', 'the dashboard page is not built (dist/dashboard/static/index.html is missing)\n');
+    }
+    if (path === '/playground') {
+      if (!authorized) return sendText(res, 403, NEEDS_TOKEN);
+      return sendStatic(res, 'playground.html', 'text/html; charset=utf-8', 'the playground page is not built (dist/dashboard/static/playground.html is missing)\n');
     }
     if (path.startsWith('/static/')) {
       const name = path.slice('/static/'.length);
+      if (Object.hasOwn(KERNEL_FILES, name)) return sendStatic(res, name, KERNEL_FILES[name]!, 'not found (the wasm kernels are not built: npm run build:wasm)\n', kernelsDir);
       const type = Object.hasOwn(STATIC_FILES, name) ? STATIC_FILES[name] : undefined;
       if (type === undefined) return sendText(res, 404, 'not found\n');
+      if (WASM_WORKERS.has(name)) res.setHeader('Content-Security-Policy', WORKER_CSP);
       return sendStatic(res, name, type, 'not found\n');
     }
     if (path === '/api' || path.startsWith('/api/')) {
       if (!authorized) return sendJson(res, 403, { error: 'missing or wrong token: open the URL that `recur dashboard` printed' }, true);
       if (path === '/api/runs') return sendJson(res, 200, { runs: runs.map((r) => ({ id: r.id, name: r.name, dir: r.dir })) }, true);
-      const m = /^\/api\/runs\/([^/]*)\/(events|stream|inside)$/.exec(path);
+      const m = /^\/api\/runs\/([^/]*)\/(events|stream|inside|view)$/.exec(path);
       if (!m) return sendJson(res, 404, { error: 'not found' }, true);
       const id = nonNegativeInteger(m[1]!, undefined);
       if (id === null || id >= runs.length) return sendJson(res, 400, { error: `no run with id '${m[1]}' (ids are 0 to ${runs.length - 1})` }, true);
@@ -174,6 +213,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       if (line === null || line < 1) return sendJson(res, 400, { error: `line must be an integer >= 1, got '${query.get('line')}'` }, true);
       const run = runs[id]!;
       if (m[2] === 'inside') return inside(res, run, query);
+      if (m[2] === 'view') return view(res, run, query);
       if (m[2] === 'events') return sendJson(res, 200, await readEventsChunk(run.events, from, line), true);
       return stream(req, res, run, from, line);
     }
@@ -181,9 +221,52 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   }
 
   /**
-   * What the run's model (its model.safetensors, a language model) does at each step of
-   * `text`: insideOf's hidden states, gates, next symbols and gradient through time. The model
-   * is loaded once per version of the file, on a one-thread wasm backend made on first use.
+   * The run's model.safetensors, loaded once per version of the file (size, inode, mtime) and put
+   * on a one-thread wasm backend made on first use; what the inside and view routes derive from
+   * it (a language model, a view's model) is kept beside it. An error with its HTTP status when
+   * there is no model yet (404) or the file cannot be read (400).
+   */
+  async function runModel(run: Run): Promise<{ cached: CachedModel; backend: Backend } | { status: number; error: string }> {
+    const file = join(run.dir, 'model.safetensors'); // a fixed name in a given directory: no request text
+    const st = await signature(file);
+    if (st === null) return { status: 404, error: `${run.name} has no model.safetensors yet (it is written at the first checkpoint)` };
+    // The views import every task, which registers the tasks' model kinds (encoder-decoder, tagger, ensemble) with loadModel.
+    const [{ loadModel }, { createBackend }] = await Promise.all([import('../io/model-file.js'), import('../kernels/index.js'), import('./views/index.js')]);
+    const sig = `${st.size}:${st.ino}:${st.mtimeMs}`;
+    modelBackend ??= createBackend('wasm', { threads: 1 });
+    const backend = await modelBackend;
+    let cached = models.get(run.id);
+    if (!cached || cached.sig !== sig) {
+      try {
+        const loaded = await loadModel<SavedModule>(file, { kind: 'any' });
+        loaded.model.to(backend);
+        cached = { sig, loaded, derived: new Map() };
+        models.set(run.id, cached);
+      } catch (e) {
+        return { status: 400, error: `${run.name}/model.safetensors: ${(e as Error).message}` };
+      }
+    }
+    return { cached, backend };
+  }
+
+  /** What `make` derives from a cached model, made once per version of the file; an error it throws is kept and thrown again. */
+  function derive<T>(cached: CachedModel, key: string, make: () => T): T {
+    let d = cached.derived.get(key);
+    if (d === undefined) {
+      try {
+        d = { ok: true, value: make() };
+      } catch (e) {
+        d = { ok: false, error: e as Error };
+      }
+      cached.derived.set(key, d);
+    }
+    if (!d.ok) throw d.error;
+    return d.value as T;
+  }
+
+  /**
+   * What the run's model (a language model) does at each step of `text`: insideOf's hidden
+   * states, gates, next symbols and gradient through time.
    */
   async function inside(res: ServerResponse, run: Run, query: URLSearchParams): Promise<void> {
     const text = query.get('text') ?? '';
@@ -191,32 +274,52 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     if (text.length > MAX_INSIDE_TEXT) return sendJson(res, 400, { error: `text is ${text.length} characters; at most ${MAX_INSIDE_TEXT}` }, true);
     const topK = nonNegativeInteger(query.get('topK'), 5);
     if (topK === null || topK < 1) return sendJson(res, 400, { error: `topK must be an integer >= 1, got '${query.get('topK')}'` }, true);
-    const file = join(run.dir, 'model.safetensors'); // a fixed name in a given directory: no request text
-    const st = await signature(file);
-    if (st === null) return sendJson(res, 404, { error: `${run.name} has no model.safetensors yet (it is written at the first checkpoint)` }, true);
-    const [{ loadModel }, { lmOf }, { insideOf }, { createBackend }] = await Promise.all([
-      import('../io/model-file.js'), import('../tasks/char-lm/evaluate.js'), import('./inside.js'), import('../kernels/index.js')]);
-    const sig = `${st.size}:${st.ino}:${st.mtimeMs}`;
-    insideBackend ??= createBackend('wasm', { threads: 1 });
-    const backend = await insideBackend;
-    let cached = models.get(run.id);
-    if (!cached || cached.sig !== sig) {
-      try {
-        const lm = lmOf(await loadModel(file, { kind: 'any' }), `${run.name}/model.safetensors`);
-        lm.model.to(backend);
-        cached = { sig, lm };
-        models.set(run.id, cached);
-      } catch (e) {
-        return sendJson(res, 400, { error: (e as Error).message }, true);
-      }
-    }
-    let result;
+    const got = await runModel(run);
+    if ('error' in got) return sendJson(res, got.status, { error: got.error }, true);
+    const [{ lmOf }, { insideOf }] = await Promise.all([import('../tasks/char-lm/evaluate.js'), import('./inside.js')]);
     try {
-      result = insideOf(cached.lm.model, cached.lm.vocab, backend, text, { topK });
+      const lm = derive(got.cached, 'lm', () => lmOf(got.cached.loaded as LoadedModel, `${run.name}/model.safetensors`));
+      const result = insideOf(lm.model, lm.vocab, got.backend, text, { topK });
+      return sendJson(res, 200, { model: lm.model.config, tokens: lm.vocab.level, ...result }, true);
     } catch (e) {
       return sendJson(res, 400, { error: (e as Error).message }, true);
     }
-    return sendJson(res, 200, { model: cached.lm.model.config, tokens: cached.lm.vocab.level, ...result }, true);
+  }
+
+  /**
+   * The run's task view (./views): which view its model has and its input box, or
+   * `{ task: null, problem }` when it has none yet; with `input`, the view's panels answering it.
+   */
+  async function view(res: ServerResponse, run: Run, query: URLSearchParams): Promise<void> {
+    const input = query.get('input');
+    if (input !== null && input.length > MAX_VIEW_INPUT) return sendJson(res, 400, { error: `input is ${input.length} characters; at most ${MAX_VIEW_INPUT}` }, true);
+    const got = await runModel(run);
+    // Without an input, "no view (yet)" is an answer, not an error: the page shows the reason.
+    const none = (status: number, problem: string): void => (input === null
+      ? sendJson(res, 200, { task: null, title: null, input: null, problem }, true)
+      : sendJson(res, status, { error: problem }, true));
+    if ('error' in got) return none(got.status, got.error);
+    const task = got.cached.loaded.task;
+    const { viewOf } = await import('./views/index.js');
+    const v = task === undefined ? undefined : viewOf(task);
+    if (!v) return none(404, `${run.name}/model.safetensors is ${task ? `a '${task}' model, which has no task view` : 'not from a recur task (no task in its metadata)'}`);
+    const source = `${run.name}/model.safetensors`;
+    let model: unknown;
+    try {
+      model = derive(got.cached, 'view', () => v.load(got.cached.loaded, source));
+    } catch (e) {
+      return none(400, (e as Error).message);
+    }
+    try {
+      const box = v.input(model);
+      const head = { task, title: v.title, input: box };
+      if (input === null) return sendJson(res, 200, head, true);
+      if (box === null) return sendJson(res, 400, { error: `the ${v.title} view takes no typed input` }, true);
+      if (input.trim() === '') return sendJson(res, 400, { error: 'input is empty' }, true);
+      return sendJson(res, 200, { ...head, panels: v.answer(model, got.backend, input) }, true);
+    } catch (e) {
+      return sendJson(res, 400, { error: (e as Error).message }, true);
+    }
   }
 
   function tokenMatches(given: string | null): boolean {
@@ -224,10 +327,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     return given !== null && timingSafeEqual(digest(given), tokenDigest);
   }
 
-  async function sendStatic(res: ServerResponse, name: string, type: string, notBuilt: string): Promise<void> {
+  async function sendStatic(res: ServerResponse, name: string, type: string, notBuilt: string, dir = staticDir): Promise<void> {
     let body: Buffer;
     try {
-      body = await readFile(join(staticDir, name)); // name comes from a fixed list, never from the request
+      body = await readFile(join(dir, name)); // name comes from a fixed list, never from the request
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return sendText(res, 404, notBuilt);
       throw e;
@@ -329,6 +432,13 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       return closing;
     },
   };
+}
+
+/** A run's loaded model file and what the routes derived from it. */
+interface CachedModel {
+  sig: string;
+  loaded: LoadedModel<SavedModule>;
+  derived: Map<string, { ok: true; value: unknown } | { ok: false; error: Error }>;
 }
 
 interface Signature {

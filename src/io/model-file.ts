@@ -4,15 +4,20 @@
  * model `kind`), the vocabulary, normalisation statistics and the task that trained it, as JSON
  * strings. Any module graph whose kind is registered (nn/model-kinds.ts) saves and loads; files
  * without a kind are recurrent models. Loading checks the header, the config and the metadata
- * (model-file-checks.ts) before any tensor is decoded or allocated.
+ * (model-file-checks.ts) before any tensor is decoded or allocated. Encoding to bytes, with no
+ * file system, is model-file-encode.ts (re-exported here).
  */
 import { readFile } from 'node:fs/promises';
-import { FLOAT_DTYPES, type SafetensorsHeader, decodeSafetensorsData, encodeSafetensors, readSafetensorsHeader } from './safetensors.js';
+import { FLOAT_DTYPES, type SafetensorsHeader, decodeSafetensorsData, readSafetensorsHeader } from './safetensors.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { checkNormalization, checkVocabulary, configDifferences, formatVersion, joinProblems, parameterProblems } from './model-file-checks.js';
+import { MODEL_FORMAT_VERSION, type ModelExtras, RESERVED_KEYS, encodeModelFile } from './model-file-encode.js';
 import { MAX_MODEL_TENSORS, type ModelConfig, type ModelKind, type SavedModule, modelKindOf } from '../nn/model-kinds.js';
 import type { RecurrentModel } from '../nn/recurrent-model.js';
 import type { Rng } from '../random/rng.js';
+
+// Encoding needs no file system, so it lives apart (a browser bundle imports it alone).
+export { MODEL_FORMAT_VERSION, type ModelExtras, encodeModelFile, modelMetadata } from './model-file-encode.js';
 
 /**
  * A model header holds names, shapes and metadata JSON (config, vocabulary): a few KB, or a
@@ -20,23 +25,6 @@ import type { Rng } from '../random/rng.js';
  * worst one (a vocabulary of one-character tokens, an escape every few bytes) well under 100 ms.
  */
 export const MAX_MODEL_HEADER_BYTES = 4 * 1024 * 1024;
-
-/** Written into every model file; bumped when the layout changes incompatibly. */
-export const MODEL_FORMAT_VERSION = 1;
-
-/** Metadata keys the format itself writes; `extras.extra` cannot override them. */
-const RESERVED_KEYS = ['format', 'recur.format_version', 'recur.config', 'recur.vocabulary', 'recur.normalization', 'recur.task'];
-
-export interface ModelExtras {
-  /** The task that trained the model ('char-lm', ...): its commands check it before using the file. */
-  task?: string;
-  /** Token strings by id (e.g. the characters of a char-level model): `input.vocabSize` of them. */
-  vocabulary?: string[];
-  /** Normalisation statistics of inputs/targets (e.g. { mean, std }): finite numbers or arrays of them. */
-  normalization?: Record<string, number | number[]>;
-  /** Further metadata strings (task name, training state summary ...). */
-  extra?: Record<string, string>;
-}
 
 export interface LoadedModel<M extends SavedModule = RecurrentModel> extends ModelExtras {
   model: M;
@@ -63,32 +51,6 @@ export interface DecodeModelOptions {
   rng?: Rng;
   /** Names the file in errors. */
   source?: string;
-}
-
-/**
- * The metadata a model file (or a checkpoint, which holds the same) writes for a model and its
- * extras, checking the extras as a loader will. `where` names the caller in errors.
- */
-export function modelMetadata(model: SavedModule, extras: ModelExtras, where: string): Record<string, string> {
-  for (const k of Object.keys(extras.extra ?? {})) {
-    if (RESERVED_KEYS.includes(k)) throw new Error(`${where}: extras.extra cannot set ${JSON.stringify(k)}, which the format writes itself`);
-  }
-  modelKindOf(model.config); // a kind loaders know
-  const metadata: Record<string, string> = {
-    format: 'pt', // what safetensors.torch and transformers expect; the tensors are plain F32
-    'recur.format_version': String(MODEL_FORMAT_VERSION),
-    'recur.config': JSON.stringify(model.config),
-    ...extras.extra,
-  };
-  if (extras.task !== undefined) metadata['recur.task'] = extras.task;
-  if (extras.vocabulary) metadata['recur.vocabulary'] = JSON.stringify(checkVocabulary(extras.vocabulary, model.config, `${where}: extras.vocabulary`));
-  if (extras.normalization) metadata['recur.normalization'] = JSON.stringify(checkNormalization(extras.normalization, `${where}: extras.normalization`));
-  return metadata;
-}
-
-/** Encodes a model of any registered kind and its extras as safetensors bytes. */
-export function encodeModelFile(model: SavedModule, extras: ModelExtras = {}): Uint8Array {
-  return encodeSafetensors(model.stateDict(), modelMetadata(model, extras, 'encodeModelFile'));
 }
 
 /**

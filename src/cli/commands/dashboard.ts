@@ -9,7 +9,7 @@ import { stdout } from '../output.js';
 
 export function registerDashboard(program: Command): void {
   program.command('dashboard')
-    .description('serve a local web page showing training runs (loss, learning rate, gradient norm, samples), live while they train')
+    .description('serve a local web page showing training runs (loss, learning rate, gradient norm, samples) live while they train, what each model does inside and on typed input, and a playground that trains in the browser')
     .argument('[RUN_DIR...]', 'run directories, each holding an events.jsonl written by a train command')
     .option('--port <n>', 'port to listen on, 0 to 65535 (0: a free port)', parsePort, 0)
     .option('--host <address>', 'address to listen on; anything but a loopback address lets other machines connect (with the token)', '127.0.0.1')
@@ -17,7 +17,14 @@ export function registerDashboard(program: Command): void {
 Safe by default: the server listens on 127.0.0.1 only, and the URL it prints carries a random
 token (as Jupyter's does) without which the page and its data are refused. Requests naming
 another Host or coming from another site's page are refused too, and only each run's
-events.jsonl is ever read. Open the printed URL in a browser; Ctrl-C stops the server.
+events.jsonl and model.safetensors are ever read. Open the printed URL in a browser; Ctrl-C
+stops the server.
+
+The page: training curves of every run overlaid; inside the network (a language model's hidden
+states, gates, next-symbol probabilities and gradient through time on a typed text); a task
+view per run (autocomplete, class probabilities and confusion matrix, forecast with its band,
+translation with attention, tagged sentence); and a playground link that trains a model in
+the browser's own Web Worker.
 
 Example:
   recur lm train --text input.txt --out runs/shakespeare &

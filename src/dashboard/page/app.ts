@@ -7,6 +7,7 @@ import {
   parseBatch, resetRunState, runStatus, type Aligned, type RunState,
 } from '../series.js';
 import { setupInside } from './inside-view.js';
+import { setupTaskViews, type TaskViews } from './task-view.js';
 
 interface RunInfo { id: number; name: string; dir: string }
 
@@ -77,6 +78,7 @@ let xMode: XMode = 'step';
 let dirty = false;
 let lastDraw = 0;
 let fatal: string | null = null;
+let taskViews: TaskViews | null = null;
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
@@ -148,6 +150,7 @@ function drawCharts(): void {
     c.unitEl.textContent = c.spec.unit(runs);
     const cols = runs.map((r) => c.spec.columns(r.state, xMode));
     const data = align(cols.map((p) => p[0]), cols.map((p) => p[1]));
+    c.holder.dataset.points = cols.map((p) => p[1].length).join(','); // per run, for tests and curious readers
     if (c.plot === null) c.plot = makePlot(c, data);
     else c.plot.setData(data);
   }
@@ -218,6 +221,10 @@ function renderRunCard(r: Run): void {
     }
   }
   r.card.replaceChildren(...parts);
+  if (taskViews) {
+    if (s.lastEval?.view !== undefined) taskViews.showEval(r.info.id, s.lastEval.step, s.lastEval.view);
+    if (s.checkpoint !== null || s.end !== null) taskViews.modelMayHaveChanged(r.info.id);
+  }
 }
 
 function renderErrors(): void {
@@ -316,8 +323,11 @@ async function main(): Promise<void> {
     connected: false, lost: false, errors: [], card: null, detailsDirty: true,
   }));
   if (runs.length === 0) byId('details').append(el('p', 'muted', 'The server was given no runs.'));
+  (byId('playground-link') as HTMLAnchorElement).href = `/playground?token=${encodeURIComponent(token)}`;
   setupInside(byId('inside'), runs.map((r) => ({ id: r.info.id, name: r.info.name, color: r.color })),
     (id, text) => api(`/api/runs/${id}/inside`, { text, topK: 5 }));
+  taskViews = setupTaskViews(byId('tasks'), runs.map((r) => ({ id: r.info.id, name: r.info.name, color: r.color })),
+    (id, params = {}) => api(`/api/runs/${id}/view`, params));
   buildCharts();
   window.addEventListener('resize', () => {
     for (const c of charts) if (c.plot && !c.card.hidden) c.plot.setSize({ width: Math.max(200, c.holder.clientWidth), height: 220 });

@@ -133,6 +133,9 @@ function nextTable(d: InsideAnswer): HTMLTableElement {
     for (const c of d.next[i] ?? []) {
       const span = el('span', 'cand');
       span.append(el('code', undefined, symbolLabel(c.symbol)), ` ${percent(c.p)}`);
+      // The probability as a bar under the candidate: the output distribution at a glance.
+      const w = `${(100 * Math.max(0, Math.min(1, c.p))).toFixed(1)}%`;
+      span.style.background = `linear-gradient(to right, #cfe3f7 ${w}, transparent ${w})`;
       cands.append(span);
     }
     tr.append(el('td', 'num', String(i)), el('td', undefined, symbolLabel(s)), cands);
@@ -173,7 +176,7 @@ function runCard(r: InsideResult): HTMLElement {
     for (const g of last.gates) gates.append(heatmap(g.name, g.values, d.symbols, true));
     card.append(gates);
   }
-  card.append(el('h4', undefined, 'next'), nextTable(d));
+  card.append(el('h4', undefined, 'output distribution: the most likely next symbols after each step'), nextTable(d));
   return card;
 }
 
@@ -251,7 +254,8 @@ export function setupInside(root: HTMLElement, runs: InsideRun[], url: (id: numb
       const withGradient = good.filter((r) => r.data.gradientThroughTime.length > 0);
       chartCard.hidden = withGradient.length === 0;
       if (withGradient.length === 0) return;
-      const data = gradientColumns(withGradient.map((r) => r.data.gradientThroughTime));
+      // The last symbol is the loss's target, never an input it reads: its gradient is 0 by construction, not drawn.
+      const data = gradientColumns(withGradient.map((r) => r.data.gradientThroughTime.slice(0, -1)));
       plot = new uPlot({
         width: chartWidth(),
         height: 240,
@@ -265,7 +269,7 @@ export function setupInside(root: HTMLElement, runs: InsideRun[], url: (id: numb
           })),
         ],
         axes: [
-          { label: 'step t (input read)', labelSize: 20 },
+          { label: 'step t (input read; the loss predicts the last symbol from step T-2)', labelSize: 20 },
           { size: 70, values: (_u, ticks) => ticks.map((t) => (t === null || t === undefined ? '' : t.toExponential(0))) },
         ],
         legend: { show: true },

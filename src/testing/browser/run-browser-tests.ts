@@ -25,6 +25,8 @@ import { RecurrentModel } from '../../nn/recurrent-model.js';
 import { Rng } from '../../random/rng.js';
 import type { EndEvent, EvalEvent, SampleEvent, StartEvent, StepEvent } from '../../train/events.js';
 import type { PageReport } from './page.js';
+import { createBackend } from '../../kernels/index.js';
+import { makeTaskRuns } from '../task-runs.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url)); // the package root (dist/testing/browser/ -> ../../../)
 const CHROMIUM = process.env.RECUR_CHROMIUM ?? '/usr/bin/chromium';
@@ -66,8 +68,23 @@ type Page = {
   evaluate<R>(fn: (arg: string) => R | Promise<R>, arg: string): Promise<R>;
   waitForFunction(fn: (arg: string) => unknown, arg: string, options: { timeout: number }): Promise<unknown>;
   on(event: 'console' | 'pageerror', fn: (m: { type?: () => string; text?: () => string; message?: string }) => void): void;
+  setViewportSize(size: { width: number; height: number }): Promise<void>;
+  $(selector: string): Promise<{ screenshot(options: { path: string }): Promise<unknown> } | null>;
+  screenshot(options: { path: string; fullPage?: boolean }): Promise<unknown>;
   close(): Promise<void>;
 };
+
+/** Screenshots of each view, for a person to look at (dist/ is not committed). */
+const SHOTS = join(ROOT, 'dist', 'testing', 'browser', 'screenshots');
+
+/** Writes a screenshot of the page (or of one element) to SHOTS/<name>.png and says where. */
+async function shot(t: { diagnostic(s: string): void }, page: Page, name: string, selector?: string): Promise<void> {
+  await mkdir(SHOTS, { recursive: true });
+  const path = join(SHOTS, `${name}.png`);
+  if (selector === undefined) await page.screenshot({ path, fullPage: true });
+  else await (await page.$(selector))?.screenshot({ path });
+  t.diagnostic(`screenshot: ${path}`);
+}
 
 let browser: Browser;
 const servers: Server[] = [];
@@ -214,6 +231,7 @@ test('dashboard page: six charts, legend, run status, a malformed line, a step a
         canvas: c.querySelector('canvas') !== null,
         size: box(c.querySelector('canvas')),
         legend: [...c.querySelectorAll('.u-legend .u-series th')].map((th) => th.textContent?.trim() ?? ''),
+        points: (c.querySelector('.plot') as HTMLElement | null)?.dataset.points ?? '',
       }));
       const errorsBox = document.getElementById('errors');
       const errors = [...document.querySelectorAll('#errors li')].map((li) => ({ text: li.textContent ?? '', size: box(li) }));
@@ -236,6 +254,14 @@ test('dashboard page: six charts, legend, run status, a malformed line, a step a
       assert.ok(c.size.w > 0 && c.size.h > 0, `${c.title}: canvas of non-zero size (${c.size.w}×${c.size.h})`);
       assert.ok(c.legend.includes(RUN) && c.legend.includes(BROKEN), `${c.title}: legend names both runs (${c.legend.join(', ')})`);
     }
+    // The loss chart has a point per step event of each run (the broken run's cut line 3 is none).
+    const stepLines = (text: string) => text.split('\n').filter((l) => /^\{"type":"step".*\}$/.test(l)).length;
+    const events = stepLines(finishedRun(good));
+    const brokenSteps = stepLines(lines.join('\n'));
+    assert.equal(view.charts.find((c) => c.title.startsWith('training loss'))?.points, `${events},${brokenSteps}`, 'loss chart points per run');
+    const evals = finishedRun(good).split('\n').filter((l) => l.includes('"type":"eval"')).length;
+    assert.equal(view.charts.find((c) => c.title.startsWith('validation loss'))?.points, `${evals},0`, 'validation chart points per run');
+    await shot(t, page, 'training-view');
     assert.deepEqual(view.runs, [RUN, BROKEN]);
     assert.equal(view.status, 'finished');
     assert.equal(view.errorsHidden, false, 'the error list is shown');
@@ -357,7 +383,91 @@ test('dashboard page, inside the network: heatmaps, gates, next symbols, gradien
     assert.ok(view.chart.size.w > 0 && view.chart.size.h > 0, 'the gradient chart has a canvas of non-zero size');
     for (const cell of cells) assert.ok(view.chart.legend.some((l) => l.startsWith(`run-${cell}`)), `the gradient chart shows run-${cell} (${view.chart.legend.join(', ')})`);
     assert.match(view.chart.caption, /vanishing gradients/);
+    await shot(t, page, 'inside-view', '#inside');
     assert.ok(notFound <= 1, `at most the one expected 404 logged (${notFound})`);
+    assert.deepEqual(problems, [], 'no console errors and no uncaught errors in the page');
+  } finally {
+    await page?.close();
+    await dashboard?.close();
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test('dashboard page, task views: autocomplete, class probabilities and confusion matrix, forecast band, attention, tagged sentence', async (t) => {
+  const root = await mkdtemp(join(tmpdir(), 'recur-dashboard-tasks-'));
+  let dashboard: Dashboard | undefined;
+  let page: Page | undefined;
+  try {
+    const runs = await makeTaskRuns(root, await createBackend('wasm', { threads: 1 }), 30);
+    const order = ['lm', 'classify', 'forecast', 'seq2seq', 'tag'] as const;
+    dashboard = await startDashboard({ runs: order.map((n) => runs[n]), port: 0 });
+    page = await browser.newPage();
+    await page.setViewportSize({ width: 1300, height: 1000 });
+    const problems: string[] = [];
+    page.on('console', (m) => { if (m.type?.() === 'error') problems.push(`console error: ${m.text?.()}`); });
+    page.on('pageerror', (e) => problems.push(`page error: ${String(e.message)}`));
+    await page.goto(dashboard.url);
+
+    // Each card answers its example input (or shows training's panels), without a click.
+    const ready = () => {
+      const cards = [...document.querySelectorAll('.task-view')];
+      const kinds = (c: Element) => [...c.querySelectorAll('figure.panel')].map((f) => (f as HTMLElement).dataset.kind).join(',');
+      return cards.length === 5 && kinds(cards[0]!) === 'table,table' && kinds(cards[1]!) === 'table,matrix'
+        && kinds(cards[2]!) === 'series' && cards[2]!.querySelector('canvas') !== null
+        && kinds(cards[3]!) === 'table,matrix' && kinds(cards[4]!) === 'tokens';
+    };
+    await page.waitForFunction(ready, '', { timeout: 30_000 });
+
+    // The autocomplete box answers as the user types.
+    await page.evaluate(() => {
+      const input = document.querySelector('.task-view[data-run="0"] .task-input') as HTMLInputElement;
+      input.value = 'Mary had a lit';
+      input.dispatchEvent(new Event('input'));
+    }, '');
+    await page.waitForFunction(() => /finishing 'lit'/.test(document.querySelector('.task-view[data-run="0"] .panel-note')?.textContent ?? ''), '', { timeout: 5000 });
+    // A sentence typed into the tagger: a word and a tag per token.
+    await page.evaluate(() => {
+      const card = document.querySelector('.task-view[data-run="4"]')!;
+      (card.querySelector('.task-input') as HTMLInputElement).value = 'the red car runs';
+      (card.querySelector('button') as HTMLButtonElement).click();
+    }, '');
+    await page.waitForFunction(() => document.querySelectorAll('.task-view[data-run="4"] .token').length === 4, '', { timeout: 5000 });
+    // A date typed into the encoder-decoder (one it trained on: every token in its vocabulary).
+    await page.evaluate((date) => {
+      const card = document.querySelector('.task-view[data-run="3"]')!;
+      (card.querySelector('.task-input') as HTMLInputElement).value = date;
+      (card.querySelector('button') as HTMLButtonElement).click();
+    }, 'Sat, 11 Nov 2006');
+    await page.waitForFunction(() => document.querySelectorAll('.task-view[data-run="3"] table.matrix th.col').length === 5, '', { timeout: 5000 });
+
+    const view = await page.evaluate(() => {
+      const card = (i: number) => document.querySelector(`.task-view[data-run="${i}"]`)!;
+      const cells = (sel: string) => [...document.querySelectorAll(sel)].map((td) => td.textContent ?? '');
+      const matrix = (c: Element) => [...c.querySelectorAll('table.matrix tr')].slice(1).map((tr) => tr.querySelectorAll('td').length);
+      return {
+        titles: [...document.querySelectorAll('.task-view h3')].map((h) => h.textContent ?? ''),
+        completions: cells('.task-view[data-run="0"] figure.panel:first-child .panel-table tr td:first-child'),
+        classes: cells('.task-view[data-run="1"] .panel-table td:first-child'),
+        confusion: [...card(1).querySelectorAll('table.matrix td')].reduce((a, td) => a + Number(td.textContent), 0),
+        forecastLegend: [...card(2).querySelectorAll('.u-legend .u-series th')].map((th) => th.textContent?.trim() ?? ''),
+        forecastPoints: Number((card(2).querySelector('.plot') as HTMLElement | null)?.dataset.points ?? 0),
+        attentionRows: matrix(card(3)),
+        attentionCols: card(3).querySelectorAll('table.matrix th.col').length,
+        tags: [...card(4).querySelectorAll('.token')].map((w) => `${w.querySelector('.word')?.textContent}/${w.querySelector('.label')?.textContent}`),
+      };
+    }, '');
+    t.diagnostic(`task views: ${view.titles.join(' | ')}; tags ${view.tags.join(' ')}; attention ${view.attentionRows.length}×${view.attentionCols}`);
+    assert.deepEqual(view.titles, ['lm · autocomplete', 'classify · classify a text', 'forecast · forecast', 'seq2seq · translate', 'tag · tag a sentence']);
+    assert.ok(view.completions.length >= 1 && view.completions.length <= 5, `completions: ${view.completions.join(', ')}`);
+    assert.deepEqual(view.classes.slice().sort(), ['0', '1']);
+    const validation = await readFile(join(runs.classify, 'events.jsonl'), 'utf8');
+    const lastEval = validation.trim().split('\n').map((l) => JSON.parse(l) as { type: string; view?: { values: number[][] }[] }).filter((e) => e.type === 'eval').at(-1)!;
+    assert.equal(view.confusion, lastEval.view![0]!.values.flat().reduce((a, b) => a + b, 0), 'the confusion matrix shows the last eval event\'s counts');
+    assert.ok(view.forecastLegend.some((l) => l.startsWith('forecast')) && view.forecastLegend.some((l) => /interval/.test(l)), `forecast legend: ${view.forecastLegend.join(', ')}`);
+    assert.ok(view.forecastPoints > 6, `forecast points: ${view.forecastPoints}`);
+    assert.ok(view.attentionRows.length >= 1 && view.attentionRows.every((n) => n === view.attentionCols), 'attention: a cell per output token and source token');
+    assert.deepEqual(view.tags.map((x) => x.split('/')[0]), ['the', 'red', 'car', 'runs']);
+    await shot(t, page, 'task-views', '#tasks');
     assert.deepEqual(problems, [], 'no console errors and no uncaught errors in the page');
   } finally {
     await page?.close();
