@@ -1,7 +1,10 @@
 // The dashboard page, "inside the network" view (issue 17): a text, run through every run's
-// model.safetensors by the server (GET /api/runs/<id>/inside, ../inside.ts), shown as
-//   - a heatmap per layer of the hidden state (units × steps) and per gate of the last layer,
-//   - a table of the most likely next symbols after each step,
+// model.safetensors by the server (GET /api/runs/<id>/inside, ../inside.ts), a language model or
+// a text classifier, shown as
+//   - a heatmap per layer of the hidden state (units × steps; a bidirectional layer's forward
+//     units above its backward ones) and per gate of the last layer (each direction's),
+//   - a table per step of the most likely next symbols (language model) or of the most likely
+//     classes of the text read up to there (classifier), and a classifier's final distribution,
 //   - one chart overlaying every run's gradient through time |d loss / d x_t|.
 // Data from the server only ever reaches the page as textContent or canvas pixels.
 import uPlot from 'uplot';
@@ -69,19 +72,40 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: 
   return e;
 }
 
-const CAPTION = 'how much the last prediction depends on each earlier input: vanishing gradients show as a fall towards the start';
+const CAPTION = 'how much the last prediction depends on each earlier input (a language model: the last symbol, predicted at step T-2; '
+  + 'a classifier: its predicted class for the whole text): vanishing gradients show as a fall towards the start';
+
+/**
+ * The steps of a run's gradient through time the chart draws: a language model's last symbol is
+ * the loss's target, never an input it reads (its gradient is 0 by construction), so it is left
+ * out; a classifier reads every step.
+ */
+export function drawnGradient(d: Pick<InsideAnswer, 'kind' | 'gradientThroughTime'>): number[] {
+  return d.kind === 'classifier' ? d.gradientThroughTime : d.gradientThroughTime.slice(0, -1);
+}
+
+/** Which unit row `u` of a heatmap is: its index, and its direction when the rows hold two (`split` forward units first). */
+export function unitLabel(u: number, split?: number): string {
+  if (split === undefined || split <= 0) return `unit ${u}`;
+  return u < split ? `forward unit ${u}` : `backward unit ${u - split}`;
+}
 
 /**
  * A heatmap of `values` ([T][H]): units as rows, steps as columns, on a canvas, with the symbols
- * as column labels. `small` draws smaller cells (the gates).
+ * as column labels. `small` draws smaller cells (the gates). `split`: the rows hold a
+ * bidirectional layer's output, `split` forward units then as many backward ones, with a line
+ * between them.
  */
-function heatmap(title: string, values: number[][], symbols: string[], small: boolean): HTMLElement {
+function heatmap(title: string, values: number[][], symbols: string[], small: boolean, split?: number): HTMLElement {
   const { steps, units } = heatmapSize(values);
   const box = el('figure', 'heatmap');
   const cap = el('figcaption', undefined, title + ' ');
   cap.append(el('small', undefined, `${units} units × ${steps} steps`));
   const readout = el('small', 'readout', '\u00a0');
-  const cw = Math.max(small ? 3 : 4, Math.min(small ? 14 : 22, Math.floor((small ? 320 : 640) / Math.max(1, steps))));
+  // Cells as wide as the longest label allows (words need more than characters), within the width budget.
+  const longest = symbols.reduce((m, s) => Math.max(m, [...symbolLabel(s)].length), 1);
+  const widest = Math.max(small ? 14 : 22, Math.min(small ? 48 : 64, 7 * longest + 4));
+  const cw = Math.max(small ? 3 : 4, Math.min(widest, Math.floor((small ? 320 : 640) / Math.max(1, steps))));
   const ch = Math.max(1, Math.min(small ? 6 : 10, Math.floor((small ? 120 : 260) / Math.max(1, units))));
   const canvas = el('canvas');
   canvas.width = Math.max(1, steps * cw);
@@ -97,12 +121,16 @@ function heatmap(title: string, values: number[][], symbols: string[], small: bo
         ctx.fillRect(t * cw, u * ch, cw, ch);
       }
     }
+    if (split !== undefined && split > 0 && split < units) {
+      ctx.fillStyle = '#222';
+      ctx.fillRect(0, split * ch - (ch > 2 ? 1 : 0), canvas.width, 1);
+    }
   }
   canvas.addEventListener('mousemove', (e) => {
     const r = canvas.getBoundingClientRect();
     const t = Math.floor((e.clientX - r.left) / cw), u = Math.floor((e.clientY - r.top) / ch);
     const v = values[t]?.[u];
-    readout.textContent = v === undefined ? '\u00a0' : `step ${t} '${symbolLabel(symbols[t] ?? '')}', unit ${u}: ${v.toFixed(3)}`;
+    readout.textContent = v === undefined ? '\u00a0' : `step ${t} '${symbolLabel(symbols[t] ?? '')}', ${unitLabel(u, split)}: ${v.toFixed(3)}`;
   });
   canvas.addEventListener('mouseleave', () => { readout.textContent = '\u00a0'; });
   const labels = el('div', 'cols');
@@ -120,34 +148,71 @@ function heatmap(title: string, values: number[][], symbols: string[], small: bo
   return box;
 }
 
+/** The header of the per-step distribution column, by the kind of model. */
+export function nextHeader(kind: InsideAnswer['kind'] | undefined): string {
+  return kind === 'classifier' ? 'classes after reading up to here' : 'most likely next';
+}
+
+/** A cell of candidates (symbols or classes) with their probabilities, each over a bar of its probability. */
+function candidates(cands: { symbol: string; p: number }[]): HTMLTableCellElement {
+  const td = el('td');
+  for (const c of cands) {
+    const span = el('span', 'cand');
+    span.append(el('code', undefined, symbolLabel(c.symbol)), ` ${percent(c.p)}`);
+    // The probability as a bar under the candidate: the output distribution at a glance.
+    const w = `${(100 * Math.max(0, Math.min(1, c.p))).toFixed(1)}%`;
+    span.style.background = `linear-gradient(to right, #cfe3f7 ${w}, transparent ${w})`;
+    td.append(span);
+  }
+  return td;
+}
+
 function nextTable(d: InsideAnswer): HTMLTableElement {
   const t = el('table', 'next');
   const head = el('thead');
   const hr = el('tr');
-  hr.append(el('th', undefined, 'step'), el('th', undefined, 'read'), el('th', undefined, 'most likely next'));
+  hr.append(el('th', undefined, 'step'), el('th', undefined, 'read'), el('th', undefined, nextHeader(d.kind)));
   head.append(hr);
   const body = el('tbody');
   d.symbols.forEach((s, i) => {
     const tr = el('tr');
-    const cands = el('td');
-    for (const c of d.next[i] ?? []) {
-      const span = el('span', 'cand');
-      span.append(el('code', undefined, symbolLabel(c.symbol)), ` ${percent(c.p)}`);
-      // The probability as a bar under the candidate: the output distribution at a glance.
-      const w = `${(100 * Math.max(0, Math.min(1, c.p))).toFixed(1)}%`;
-      span.style.background = `linear-gradient(to right, #cfe3f7 ${w}, transparent ${w})`;
-      cands.append(span);
-    }
-    tr.append(el('td', 'num', String(i)), el('td', undefined, symbolLabel(s)), cands);
+    tr.append(el('td', 'num', String(i)), el('td', undefined, symbolLabel(s)), candidates(d.next[i] ?? []));
     body.append(tr);
   });
   t.append(head, body);
   return t;
 }
 
+/** A classifier's distribution for the whole text: every class, most likely first, the predicted one marked. */
+function classTable(d: Extract<InsideAnswer, { kind: 'classifier' }>): HTMLTableElement {
+  const t = el('table', 'next classes');
+  const head = el('thead');
+  const hr = el('tr');
+  hr.append(el('th', undefined, 'class'), el('th', undefined, d.multiLabel ? 'probability (its own sigmoid)' : 'probability'));
+  head.append(hr);
+  const body = el('tbody');
+  const ranked = [...d.classes].sort((a, b) => b.p - a.p);
+  for (const c of ranked) {
+    const tr = el('tr');
+    tr.append(el('td', undefined, c.label === d.predicted ? `${c.label} (predicted)` : c.label), candidates([{ symbol: c.label, p: c.p }]));
+    body.append(tr);
+  }
+  t.append(head, body);
+  return t;
+}
+
+/** The note a multi-label classifier's probabilities need. */
+export const MULTI_LABEL_NOTE = 'multi-label: each class has its own probability (a sigmoid), so they need not sum to 1';
+
 function summary(d: InsideAnswer): string {
-  const units = d.layers[0]?.hidden[0]?.length ?? 0;
-  const parts = [`${d.cell}, ${d.layers.length} × ${units} units`, `${d.tokens} tokens`, `${d.symbols.length} steps`];
+  const directions = d.directions;
+  const units = (d.layers[0]?.hidden[0]?.length ?? 0) / directions;
+  const cell = directions === 2 ? `bidirectional ${d.cell}` : d.cell;
+  const parts = [`${cell}, ${d.layers.length} × ${units} units${directions === 2 ? ' per direction' : ''}`, `${d.tokens} tokens`, `${d.symbols.length} steps`];
+  if (d.kind === 'classifier') {
+    const pooling = typeof d.model.pooling === 'string' ? d.model.pooling : 'last';
+    parts.unshift(`classifier of ${d.classes.length} classes${d.multiLabel ? ' (multi-label)' : ''}, ${pooling} pooling`);
+  }
   if (d.unknown > 0) parts.push(`${d.unknown} unknown symbol${d.unknown === 1 ? '' : 's'}`);
   return parts.join(' · ');
 }
@@ -166,8 +231,10 @@ function runCard(r: InsideResult): HTMLElement {
   }
   const d = r.data;
   card.append(el('p', 'muted', summary(d)));
+  const two = d.directions === 2;
   d.layers.forEach((layer, i) => {
-    card.append(heatmap(`layer ${i + 1} hidden state`, layer.hidden, d.symbols, false));
+    const H = (layer.hidden[0]?.length ?? 0) / (two ? 2 : 1);
+    card.append(heatmap(`layer ${i + 1} hidden state${two ? ' (forward units, then backward)' : ''}`, layer.hidden, d.symbols, false, two ? H : undefined));
   });
   const last = d.layers[d.layers.length - 1];
   if (last?.gates && last.gates.length > 0) {
@@ -176,7 +243,13 @@ function runCard(r: InsideResult): HTMLElement {
     for (const g of last.gates) gates.append(heatmap(g.name, g.values, d.symbols, true));
     card.append(gates);
   }
-  card.append(el('h4', undefined, 'output distribution: the most likely next symbols after each step'), nextTable(d));
+  if (d.kind === 'classifier') {
+    card.append(el('h4', undefined, 'output distribution: the most likely classes of the text read up to each step'));
+    if (d.multiLabel) card.append(el('p', 'muted multi-label', MULTI_LABEL_NOTE));
+    card.append(nextTable(d), el('h4', undefined, 'the whole text: every class'), classTable(d));
+  } else {
+    card.append(el('h4', undefined, 'output distribution: the most likely next symbols after each step'), nextTable(d));
+  }
   return card;
 }
 
@@ -254,8 +327,7 @@ export function setupInside(root: HTMLElement, runs: InsideRun[], url: (id: numb
       const withGradient = good.filter((r) => r.data.gradientThroughTime.length > 0);
       chartCard.hidden = withGradient.length === 0;
       if (withGradient.length === 0) return;
-      // The last symbol is the loss's target, never an input it reads: its gradient is 0 by construction, not drawn.
-      const data = gradientColumns(withGradient.map((r) => r.data.gradientThroughTime.slice(0, -1)));
+      const data = gradientColumns(withGradient.map((r) => drawnGradient(r.data)));
       plot = new uPlot({
         width: chartWidth(),
         height: 240,
@@ -263,13 +335,13 @@ export function setupInside(root: HTMLElement, runs: InsideRun[], url: (id: numb
         series: [
           { label: 'step' },
           ...withGradient.map((r): uPlot.Series => ({
-            label: `${r.run.name} (${r.data.cell})`, stroke: r.run.color, width: 1.5, spanGaps: false,
+            label: `${r.run.name} (${r.data.directions === 2 ? 'bidirectional ' : ''}${r.data.cell}${r.data.kind === 'classifier' ? ' classifier' : ''})`, stroke: r.run.color, width: 1.5, spanGaps: false,
             points: { size: 5, fill: r.run.color },
             value: (_u, v) => (v === null || v === undefined ? '–' : v.toExponential(2)),
           })),
         ],
         axes: [
-          { label: 'step t (input read; the loss predicts the last symbol from step T-2)', labelSize: 20 },
+          { label: 'step t (input read)', labelSize: 20 },
           { size: 70, values: (_u, ticks) => ticks.map((t) => (t === null || t === undefined ? '' : t.toExponential(0))) },
         ],
         legend: { show: true },

@@ -19,10 +19,21 @@ const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 
 /** Milliseconds a stuck worker may take before a job fails instead of hanging. */
 const STUCK_MS = 30_000;
-/** Milliseconds the main thread spins on a late worker before it sleeps (Node only). */
+/** Milliseconds the main thread spins on a late worker before it sleeps (where it may block: see canBlock). */
 const SPIN_WAIT_MS = 0.2;
-/** Node's main thread may block in Atomics.wait; a browser's main thread may not. */
-const canBlock = isNode;
+/**
+ * Whether this thread may block in Atomics.wait: Node's main thread and a browser's Web Workers
+ * may, a browser's main thread may not (there Atomics.wait throws). Asked once, on a value that
+ * differs, so the probe returns at once.
+ */
+const canBlock = isNode || (() => {
+  try {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 export class ThreadPool {
   readonly threads: number;
@@ -138,7 +149,8 @@ export class ThreadPool {
    * Spins until the workers that took a part have finished part `seq`. A worker that is late
    * (descheduled on a busy machine, or given more work) would otherwise cost a whole time slice
    * of spinning, so after about SPIN_WAIT_MS a Node main thread sleeps in Atomics.wait until the
-   * worker notifies (a browser's main thread may not block: it keeps spinning).
+   * worker notifies (a browser's main thread may not block: it keeps spinning; a Web Worker running
+   * the pool, as the dashboard's playground does, sleeps like Node).
    */
   private await(seq: number, parts: number): void {
     const ctl = this.ctl;

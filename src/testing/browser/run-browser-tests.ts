@@ -6,8 +6,10 @@
  *   - not isolated: one thread on a memory of its own (fixed size), same results.
  * The page side is page.ts. Also the `recur dashboard` page (src/dashboard/) on two run
  * directories: charts, legend, run status, a malformed line, and a step appended while it is open;
- * and its "inside the network" view on three small saved models (Elman, LSTM, GRU) and a run
- * with no model yet.
+ * its "inside the network" view on three small language models (Elman, LSTM, GRU), a text
+ * classifier and a run with no model yet; and its task views on a small trained run of every
+ * task. Each dashboard test writes a screenshot to dist/testing/browser/screenshots/.
+ * The playground's tests are in playground-browser.ts.
  * Not part of `npm test`, which needs no browser.
  */
 import { after, before, test } from 'node:test';
@@ -276,8 +278,10 @@ test('dashboard page: six charts, legend, run status, a malformed line, a step a
     await page.waitForFunction((run) => {
       const li = [...document.querySelectorAll('#runs li')].find((l) => l.querySelector('strong')?.textContent === run);
       return /step 41\b/.test(li?.textContent ?? '');
-    }, RUN, { timeout: 3000 });
-    t.diagnostic(`appended step 41 shown after ${Date.now() - appended} ms`);
+    }, RUN, { timeout: 5000 });
+    const shownAfter = Date.now() - appended;
+    t.diagnostic(`appended step 41 shown after ${shownAfter} ms`);
+    assert.ok(shownAfter < 2000, `a new event appears within 2 s (${shownAfter} ms)`);
 
     assert.deepEqual(problems, [], 'no console errors and no uncaught errors in the page');
   } finally {
@@ -287,7 +291,7 @@ test('dashboard page: six charts, legend, run status, a malformed line, a step a
   }
 });
 
-test('dashboard page, inside the network: heatmaps, gates, next symbols, gradient through time; a run without a model', async (t) => {
+test('dashboard page, inside the network: heatmaps, gates, next symbols or classes, gradient through time; classifiers; a run without a model', async (t) => {
   const root = await mkdtemp(join(tmpdir(), 'recur-dashboard-inside-'));
   let dashboard: Dashboard | undefined;
   let page: Page | undefined;
@@ -302,9 +306,28 @@ test('dashboard page, inside the network: heatmaps, gates, next symbols, gradien
       await saveModel(join(dir, 'model.safetensors'), model, { vocabulary: [...tok.vocabulary] });
       dirs.push(dir);
     }
+    // A classifier as `recur classify train` saves it (the tokenizer and classes in the file's
+    // metadata): a word-level bidirectional LSTM with max pooling (the defaults for text),
+    // multi-label. (At most five runs: the page holds a live event stream per run, and Chromium
+    // opens six connections per host, so a sixth run would leave the inside requests queued.
+    // A classifier of vectors is refused with a 400: dashboard/inside.test.ts.)
+    const { Tokenizer } = await import('../../data/tokenizer.js');
+    const { CLASSIFY_METADATA_KEY } = await import('../../tasks/classify/task.js');
+    const classes = ['negative', 'positive', 'neutral'];
+    const data = { format: 'table', header: 'auto', separator: 'auto', labelSeparator: ',' };
+    const saveClassifier = async (name: string, model: RecurrentModel, meta: Record<string, unknown>) => {
+      const dir = join(root, name);
+      await mkdir(dir);
+      await saveModel(join(dir, 'model.safetensors'), model, { task: 'classify', extra: { [CLASSIFY_METADATA_KEY]: JSON.stringify({ classes, multiLabel: false, tokenizer: null, features: null, maxLength: 0, data, ...meta }) } });
+      return dir;
+    };
+    const words = Tokenizer.fit(['a bad film', 'the cafe was good', 'fine'], { level: 'word' });
+    const classifier = await saveClassifier('run-classify', new RecurrentModel({ input: { kind: 'embedding', vocabSize: words.size, embeddingDim: 4 }, cell: 'lstm', hiddenSize: 6, bidirectional: true, outputSize: 3, output: 'last', pooling: 'max' }, { rng: new Rng(20) }),
+      { tokenizer: words.toJSON(), multiLabel: true });
     const empty = join(root, 'run-empty'); // no events.jsonl, no model: the inside route answers 404
     await mkdir(empty);
-    dashboard = await startDashboard({ runs: [...dirs, empty], port: 0 });
+    const runs = [...dirs, classifier, empty];
+    dashboard = await startDashboard({ runs, port: 0 });
     page = await browser.newPage();
     const problems: string[] = [];
     let notFound = 0;
@@ -327,7 +350,7 @@ test('dashboard page, inside the network: heatmaps, gates, next symbols, gradien
       (document.getElementById('inside-run') as HTMLButtonElement).click();
     }, text);
     await page.waitForFunction((n) => document.querySelectorAll('.inside-run').length === Number(n)
-      && document.querySelector('.inside-gradient canvas') !== null, String(dirs.length + 1), { timeout: 30_000 });
+      && document.querySelector('.inside-gradient canvas') !== null, String(runs.length), { timeout: 30_000 });
 
     const view = await page.evaluate(() => {
       const box = (e: Element | null | undefined): { w: number; h: number } => {
@@ -337,6 +360,7 @@ test('dashboard page, inside the network: heatmaps, gates, next symbols, gradien
       const cards = [...document.querySelectorAll('.inside-run')].map((c) => ({
         name: c.querySelector('h2')?.textContent ?? '',
         error: c.querySelector('.inside-error')?.textContent ?? null,
+        summary: c.querySelector('p.muted')?.textContent ?? '',
         heatmaps: [...c.querySelectorAll(':scope > figure.heatmap')].map((f) => ({
           title: f.querySelector('figcaption')?.textContent ?? '', size: box(f.querySelector('canvas')),
           labels: [...f.querySelectorAll('.cols span')].map((s) => s.textContent ?? ''),
@@ -344,7 +368,10 @@ test('dashboard page, inside the network: heatmaps, gates, next symbols, gradien
         gates: [...c.querySelectorAll('.gates figure.heatmap')].map((f) => ({
           title: f.querySelector('figcaption')?.textContent ?? '', size: box(f.querySelector('canvas')),
         })),
-        nextRows: [...c.querySelectorAll('table.next tbody tr')].map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
+        nextHeader: [...c.querySelectorAll('table.next:not(.classes) th')].map((th) => th.textContent ?? ''),
+        nextRows: [...c.querySelectorAll('table.next:not(.classes) tbody tr')].map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
+        classRows: [...c.querySelectorAll('table.classes tbody tr')].map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
+        multiLabelNote: c.querySelector('.multi-label')?.textContent ?? null,
       }));
       const chart = document.querySelector('.inside-gradient');
       return {
@@ -357,10 +384,10 @@ test('dashboard page, inside the network: heatmaps, gates, next symbols, gradien
         },
       };
     }, '');
-    t.diagnostic(`inside: ${view.cards.map((c) => `${c.name}: ${c.error ?? `${c.heatmaps.map((h) => `${h.size.w}×${h.size.h}`).join(', ')}; gates ${c.gates.length}; next ${c.nextRows.length} rows`}`).join(' | ')}`);
+    t.diagnostic(`inside: ${view.cards.map((c) => `${c.name}: ${c.error ?? `${c.heatmaps.map((h) => `${h.size.w}×${h.size.h}`).join(', ')}; gates ${c.gates.length}; next ${c.nextRows.length} rows; classes ${c.classRows.length}`}`).join(' | ')}`);
     t.diagnostic(`gradient chart ${view.chart.size.w}×${view.chart.size.h}, legend ${view.chart.legend.join(', ')}`);
 
-    assert.equal(view.cards.length, 4);
+    assert.equal(view.cards.length, runs.length);
     for (const [i, cell] of cells.entries()) {
       const c = view.cards[i]!;
       assert.equal(c.name, `run-${cell}`);
@@ -373,15 +400,42 @@ test('dashboard page, inside the network: heatmaps, gates, next symbols, gradien
       const gateNames = cell === 'lstm' ? ['input', 'forget', 'cell', 'output'] : cell === 'gru' ? ['reset', 'update', 'new'] : [];
       assert.deepEqual(c.gates.map((g) => g.title.split(' ')[0]), gateNames, `${cell}: the last layer's gates`);
       for (const g of c.gates) assert.ok(g.size.w > 0 && g.size.h > 0, `${cell} gate ${g.title}: canvas of non-zero size`);
+      assert.deepEqual(c.nextHeader, ['step', 'read', 'most likely next']);
       assert.equal(c.nextRows.length, text.length, `${cell}: one next row per symbol`);
       for (const row of c.nextRows) assert.equal((row[2]!.match(/%/g) ?? []).length, 5, `${cell}: five candidates with percentages (${row[2]})`);
+      assert.equal(c.classRows.length, 0);
     }
-    const none = view.cards[3]!;
+
+    // The classifier: one bidirectional layer of 2 × 6 units over 2 words; each gate in both
+    // directions; per step its 3 classes; every class for the whole text; the multi-label note.
+    const cl = view.cards[cells.length]!;
+    assert.equal(cl.name, 'run-classify');
+    assert.equal(cl.error, null, 'classifier: no error');
+    assert.match(cl.summary, /^classifier of 3 classes \(multi-label\), max pooling · bidirectional lstm, 1 × 6 units per direction · word tokens · 2 steps/);
+    assert.equal(cl.heatmaps.length, 1);
+    assert.match(cl.heatmaps[0]!.title, /^layer 1 hidden state \(forward units, then backward\) 12 units × 2 steps$/);
+    assert.ok(cl.heatmaps[0]!.size.w > 0 && cl.heatmaps[0]!.size.h > 0, 'classifier: heatmap canvas of non-zero size');
+    assert.deepEqual(cl.heatmaps[0]!.labels, ['bad', 'cafe'], 'classifier: the words label the columns');
+    assert.deepEqual(cl.gates.map((g) => g.title.replace(/ \d+ units × \d+ steps$/, '')),
+      ['input', 'forget', 'cell', 'output'].flatMap((g) => [`${g} (forward)`, `${g} (backward)`]), 'classifier: the gates of both directions');
+    for (const g of cl.gates) assert.ok(g.size.w > 0 && g.size.h > 0, `classifier gate ${g.title}: canvas of non-zero size`);
+    assert.deepEqual(cl.nextHeader, ['step', 'read', 'classes after reading up to here']);
+    assert.deepEqual(cl.nextRows.map((r) => r[1]), ['bad', 'cafe']);
+    for (const row of cl.nextRows) assert.equal((row[2]!.match(/%/g) ?? []).length, 3, `classifier: the three classes with percentages (${row[2]})`);
+    assert.equal(cl.classRows.length, 3, 'classifier: the whole text\'s probability of each of the three classes');
+    assert.deepEqual(cl.classRows.map((r) => r[0]!.replace(' (predicted)', '')).sort(), [...classes].sort());
+    assert.ok(cl.classRows[0]![0]!.endsWith(' (predicted)') && cl.classRows.filter((r) => r[0]!.endsWith(' (predicted)')).length === 1, 'the predicted class comes first, marked');
+    for (const r of cl.classRows) assert.match(r[1]!, /^\S+ [\d.]+%$/);
+    assert.match(cl.multiLabelNote ?? '', /multi-label: each class has its own probability \(a sigmoid\)/);
+
+    const none = view.cards[cells.length + 1]!;
     assert.equal(none.name, 'run-empty');
     assert.match(none.error ?? '', /no model\.safetensors yet/);
+
     assert.equal(view.chart.hidden, false);
     assert.ok(view.chart.size.w > 0 && view.chart.size.h > 0, 'the gradient chart has a canvas of non-zero size');
     for (const cell of cells) assert.ok(view.chart.legend.some((l) => l.startsWith(`run-${cell}`)), `the gradient chart shows run-${cell} (${view.chart.legend.join(', ')})`);
+    assert.ok(view.chart.legend.some((l) => l.startsWith('run-classify (bidirectional lstm classifier)')), `the gradient chart shows the classifier (${view.chart.legend.join(', ')})`);
     assert.match(view.chart.caption, /vanishing gradients/);
     await shot(t, page, 'inside-view', '#inside');
     assert.ok(notFound <= 1, `at most the one expected 404 logged (${notFound})`);
