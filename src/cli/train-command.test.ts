@@ -175,3 +175,18 @@ test('train command: a read-only file system and a full disk are named, and the 
     full.umount();
   }
 });
+
+test('--init-from and --freeze reach every train command: the new run starts from the weights, frozen ones stay, bad lists are refused', () => {
+  const from = join(dir, 'init-source');
+  const a = copy('--max-steps', '5', '--eval-every', '0', '--out', from);
+  assert.equal(a.status, 0, a.stderr);
+  const out = join(dir, 'init-target');
+  const b = copy('--max-steps', '3', '--eval-every', '0', '--init-from', from, '--freeze', 'rnn', '--json', '--out', out);
+  assert.equal(b.status, 0, b.stderr);
+  const start = JSON.parse(b.stdout.split('\n')[0]!) as { details: { notes?: string[] } };
+  assert.ok(start.details.notes?.some((n) => n.startsWith(`weights from ${join(from, 'model.safetensors')}`)), JSON.stringify(start.details.notes));
+  assert.ok(start.details.notes?.some((n) => n.startsWith('frozen: rnn.')), JSON.stringify(start.details.notes));
+  const bad = copy('--max-steps', '3', '--init-from', from, '--freeze', 'rnn,,head', '--out', join(dir, 'init-bad'));
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /--freeze takes parameter names separated by commas, got 'rnn,,head'/);
+});

@@ -6,7 +6,7 @@
  * checkpoint, then a quiet exit) and errors as JSON events under --json. A task's command adds
  * only its own flags and how they map to its config and inputs.
  */
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import type { SavedModule } from '../nn/model-kinds.js';
 import { runTask } from '../tasks/run-task.js';
 import type { Task } from '../tasks/task.js';
@@ -37,6 +37,8 @@ export interface SharedTrainFlags {
   reduceLrPatience?: number;
   accumulate?: number;
   dashboard?: boolean;
+  initFrom?: string;
+  freeze?: string[];
 }
 
 export interface TrainCommandSpec<C extends TrainConfig, In, F> {
@@ -68,6 +70,7 @@ function sharedConfig(f: SharedTrainFlags): Partial<TrainConfig> {
   return {
     lr: f.lr, batchSize: f.batchSize, clipNorm: f.clipNorm, accumulate: f.accumulate, seed: f.seed, patience: f.patience, reduceLrPatience: f.reduceLrPatience,
     maxSteps: f.maxSteps, maxEpochs: f.maxEpochs, maxTimeMs: f.maxTime, evalEvery: f.evalEvery, checkpointEvery: f.checkpointEvery,
+    initFrom: f.initFrom, freeze: f.freeze,
   };
 }
 
@@ -80,6 +83,12 @@ export function registerTrainCommand<C extends TrainConfig, In, F>(parent: Comma
     .option('--out <dir>', 'run directory: model.safetensors, checkpoint.safetensors, best.safetensors (best validation) and events.jsonl', spec.defaultOut)
     .option('--resume', 'continue the run in --out from its checkpoint (same losses as a run that never stopped)')
     .option('--force', 'start a new run in an --out that already holds one, overwriting it')
+    .option('--init-from <file>', 'start the new run from the weights of a model file or run directory (recur\'s, whose vocabulary is kept, or a safetensors file saved by PyTorch under the same names), checked against this run\'s model first; the model flags must build the same model')
+    .option('--freeze <names>', 'parameters that training leaves as they are, comma-separated: full names (embedding.weight) or prefixes (embedding, rnn, head)', (v: string) => {
+      const names = v.split(',').map((n) => n.trim());
+      if (names.some((n) => n === '')) throw new InvalidArgumentError(`--freeze takes parameter names separated by commas, got '${v}'`);
+      return names;
+    })
     .option('--max-steps <n>', 'stop after this many steps in total (the learning-rate decay ends here)', integerFlag('--max-steps', 1))
     .option('--max-epochs <n>', 'stop after this many passes over the training data', integerFlag('--max-epochs', 1))
     .option('--max-time <duration>', 'stop after this much training time in total, e.g. 30m, 1h30m, 90s (the default limit when no other is given)', durationFlag('--max-time'))
@@ -97,7 +106,7 @@ export function registerTrainCommand<C extends TrainConfig, In, F>(parent: Comma
     .option('--dashboard', 'serve the live page of `recur dashboard` for this run while it trains (127.0.0.1 only, a token in the printed URL)')
     .addHelpText('after', `\nCtrl-C writes a checkpoint and stops (exit code 130); a second Ctrl-C quits at once.\n` +
       'When resuming, model and optimisation flags must match the checkpoint; --max-steps, --max-epochs, --max-time, --eval-every, ' +
-      `--checkpoint-every and --patience may change.${spec.helpAfter ? `\n${spec.helpAfter}` : ''}`)
+      `--checkpoint-every and --patience may change. --init-from starts a new run from another run's weights (fine-tuning); --resume refuses a run whose model.safetensors was replaced after its checkpoint.${spec.helpAfter ? `\n${spec.helpAfter}` : ''}`)
     .action((flags: F & SharedTrainFlags) => runTrainCommand(spec, flags));
   return cmd;
 }

@@ -7,8 +7,9 @@
  * is `fit`; what is specific to a task comes from its record (task.ts). Signals are the caller's:
  * abort `signal` (the CLI does on Ctrl-C) to stop after the current step with a checkpoint.
  */
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { decodeSafetensors } from '../io/safetensors.js';
+import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { type ModelExtras, encodeModelFile } from '../io/model-file.js';
 import { configDifferences, joinProblems } from '../io/model-file-checks.js';
@@ -23,6 +24,7 @@ import type { StartDetails, TrainEvent } from '../train/events.js';
 import { fit } from '../train/fit.js';
 import type { LoopProgress, TrainLoopResult } from '../train/train-loop.js';
 import { BEST_MODEL_FILE_NAME, EventsLog, checkRunDirectory, makeRunDirectory, removeStaleTempFiles } from './run-directory.js';
+import { freezeParameters, initWeights, readInitFile } from './init-from.js';
 import type { Prepared, SourceRecord, Task } from './task.js';
 import { SHARED_RUN_CONTROL, STOPPING_FIELDS, type TrainConfig, cadenceSteps } from './train-config.js';
 
@@ -101,12 +103,16 @@ export async function runTask<C extends TrainConfig, In, D, M extends SavedModul
   const { out, resume = false } = options;
   if (resume && options.force) throw new Error('resume and force cannot be used together (--resume continues a run, --force starts it over)');
   if (resume && !out) throw new Error('resume needs the run directory (out) holding checkpoint.safetensors');
+  if (resume && options.config?.initFrom !== undefined) {
+    throw new Error('--init-from starts a new run from a model file and --resume continues the run in --out from its checkpoint: give one of them');
+  }
 
   // 1. Everything that can fail on bad input, before any file is touched.
   const outExists = out ? await checkRunDirectory(out) : false;
   let run: { ckpt: DecodedCheckpoint; stored: RunState<C> } | undefined;
   if (resume) {
     run = await readRun<C>(task, out!);
+    await checkModelNotReplaced(out!, run.ckpt);
   } else if (out && outExists && !options.force) {
     for (const f of [CHECKPOINT_FILE_NAME, MODEL_FILE_NAME]) {
       if (await stat(join(out, f)).then(() => true, () => false)) {
@@ -120,7 +126,12 @@ export async function runTask<C extends TrainConfig, In, D, M extends SavedModul
       throw new Error(`the ${s.what} (${s.description}) is not the one this run was trained on (${run.stored.source.description}); resume with the same ${s.flag}`);
     }
   };
-  let prepared = await task.prepare(config, options.input, run ? { source: run.stored.source, extras: checkpointExtras(run.ckpt), checkSource } : undefined);
+  // --init-from: a recur file's vocabulary, tokenizer and classes are kept, as a resumed run keeps its own.
+  const init = !run && config.initFrom !== undefined ? await readInitFile(config.initFrom, task.name) : undefined;
+  if (init) config = { ...config, initFrom: resolve(init.path) };
+  const keep = run ? { source: run.stored.source, extras: checkpointExtras(run.ckpt), checkSource }
+    : init?.extras ? { source: { what: '', flag: '', description: '', path: null, sha256: '' }, extras: init.extras, checkSource: () => {} } : undefined;
+  let prepared = await task.prepare(config, options.input, keep);
   checkSource(prepared.source);
 
   // 2. Model, optimizer, schedule, data, RNGs: fresh (settings left to the task settled first) or restored.
@@ -137,6 +148,11 @@ export async function runTask<C extends TrainConfig, In, D, M extends SavedModul
     if (diff.length) throw new Error(`${join(out!, CHECKPOINT_FILE_NAME)} holds a model that this run's settings do not build (built vs stored): ${joinProblems(diff)}`);
     model.loadStateDict(run.ckpt.weights);
   }
+  if (init) {
+    initWeights(init, model);
+    notes = [...notes, `weights from ${init.path}${init.extras ? ` (a ${init.task ?? 'recur'} model${init.header.metadata['recur.step'] ? ` at step ${init.header.metadata['recur.step']}` : ''}; its vocabulary kept)` : ' (no recur metadata: its vocabulary could not be checked against this run\'s)'}`];
+  }
+  if (config.freeze?.length) notes = [...notes, `frozen: ${freezeParameters(model, config.freeze).join(', ')}`];
   model.to(backend);
   const optimizer = new Adam(model.parameters(), { lr: config.lr });
   const schedule = new WarmupCosineLR(optimizer, { warmupSteps: config.warmupSteps, minLr: config.minLrRatio * config.lr });
@@ -223,6 +239,33 @@ export async function runTask<C extends TrainConfig, In, D, M extends SavedModul
     return { ...result, model, config, prepared };
   } finally {
     log?.close();
+  }
+}
+
+/**
+ * Refuses to resume when the run's model.safetensors was replaced after its checkpoint (weights
+ * trained elsewhere, say): resuming would silently continue from the checkpoint and lose them.
+ * The loop writes the model file just after the checkpoint with the same weights, so a newer
+ * file with equal weights is the run's own.
+ */
+async function checkModelNotReplaced(out: string, ckpt: DecodedCheckpoint): Promise<void> {
+  const modelPath = join(out, MODEL_FILE_NAME);
+  const [m, c] = await Promise.all([stat(modelPath).catch(() => null), stat(join(out, CHECKPOINT_FILE_NAME))]);
+  if (m === null || m.mtimeMs <= c.mtimeMs) return;
+  let differs: string | null;
+  try {
+    const { tensors } = decodeSafetensors(await readFile(modelPath));
+    differs = [...ckpt.weights].find(([name, t]) => {
+      const other = tensors.get(name);
+      return !other || other.data.length !== t.data.length || !Buffer.from(other.data.buffer, other.data.byteOffset, other.data.byteLength).equals(Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+    })?.[0] ?? (tensors.size !== ckpt.weights.size ? '(the set of tensors)' : null);
+  } catch (e) {
+    differs = `(it cannot be read: ${(e as Error).message})`;
+  }
+  if (differs !== null) {
+    throw new Error(`${modelPath} was replaced after the run's last checkpoint (it is newer than ${CHECKPOINT_FILE_NAME} and its weights differ: ${differs}); ` +
+      `--resume would continue from the checkpoint and lose those weights. To train from them, start a new run: --init-from ${modelPath} --out NEW_DIR; ` +
+      `to continue the checkpoint, move ${MODEL_FILE_NAME} away first`);
   }
 }
 

@@ -42,6 +42,13 @@ export interface TrainConfig {
   patience?: number;
   /** Halve the learning rate after this many validations in a row without improvement (absent: never). */
   reduceLrPatience?: number;
+  /**
+   * A new run starts from the weights of this model file (or run directory) instead of random
+   * ones (init-from.ts); recorded in the checkpoint, never applied again on resume.
+   */
+  initFrom?: string;
+  /** Parameters (full names, or name prefixes such as 'embedding' or 'rnn') that training leaves as they are. */
+  freeze?: string[];
 }
 
 /** Shared fields a resumed run may change: they steer the run, not the model or the optimisation. */
@@ -94,6 +101,10 @@ export function checkTrainConfig<C extends TrainConfig>(c: C, where: string, def
   if (c.maxTimeMs !== undefined) f.num('maxTimeMs', 0, Infinity, true, true);
   if (c.patience !== undefined) f.int('patience', 1);
   if (c.reduceLrPatience !== undefined) f.int('reduceLrPatience', 1);
+  if (c.initFrom !== undefined && (typeof c.initFrom !== 'string' || c.initFrom === '')) throw new Error(`${where}: initFrom must be a path, got ${JSON.stringify(c.initFrom)}`);
+  if (c.freeze !== undefined && !(Array.isArray(c.freeze) && c.freeze.every((n) => typeof n === 'string' && n !== ''))) {
+    throw new Error(`${where}: freeze must be a list of parameter names, got ${JSON.stringify(c.freeze)}`);
+  }
   if (c.maxSteps === undefined && c.maxTimeMs === undefined && c.maxEpochs === undefined) c.maxTimeMs = defaultMaxTimeMs;
   return c;
 }
