@@ -2,7 +2,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { httpGet, type Reply } from '../testing/http-get.js';
-import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../testing/temp-dir.js';
 import { startDashboard, type Dashboard } from './server.js';
@@ -393,4 +393,35 @@ test('inside: the run\'s language model at each step of a text (hidden states, g
   writeFileSync(join(runA, 'model.safetensors'), 'not a model');
   const bad = await get(d, url(1, 'text=abc'));
   assert.equal(bad.status, 400, bad.body);
+});
+
+test('the all-runs stream carries every run on one connection, each message naming its run; bad run lists get 400', async () => {
+  const dirs = [0, 1, 2, 3, 4, 5, 6].map((i) => {
+    const dir = join(root, `many-${i}`);
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'events.jsonl'), ev({ type: 'start', task: 'char-lm', step: 0 }) + ev({ type: 'step', step: 1, loss: 4 + i }));
+    return dir;
+  });
+  const d = await start({ runs: dirs, pollMs: 50 });
+  // Seven runs from the start; then run 3 from after its first line.
+  const s = openStream(d, `/api/stream?token=${d.token}`);
+  await waitFor(() => s.messages.length >= 7, 3000, 'a message per run');
+  const byRun = new Map(s.messages.map((m) => [(m.data as { run: number }).run, m.data as { events: { loss?: number }[] }]));
+  assert.deepEqual([...byRun.keys()].sort(), [0, 1, 2, 3, 4, 5, 6]);
+  for (const [id, chunk] of byRun) assert.equal(chunk.events[1]!.loss, 4 + id, `run ${id}'s own events`);
+  appendFileSync(join(dirs[5]!, 'events.jsonl'), ev({ type: 'step', step: 2, loss: 1 }));
+  await waitFor(() => s.messages.length >= 8, 3000, 'the appended line');
+  assert.deepEqual(s.messages[7]!.data, { run: 5, events: [{ type: 'step', step: 2, loss: 1 }], errors: [], next: readFileSync(join(dirs[5]!, 'events.jsonl')).length, nextLine: 4 });
+  s.abort();
+  const first = Buffer.byteLength(ev({ type: 'start', task: 'char-lm', step: 0 }));
+  const one = openStream(d, `/api/stream?token=${d.token}&runs=3:${first}:2`);
+  await waitFor(() => one.messages.length >= 1, 3000, 'the one run');
+  assert.deepEqual(one.messages[0]!.data, { run: 3, events: [{ type: 'step', step: 1, loss: 7 }], errors: [], next: readFileSync(join(dirs[3]!, 'events.jsonl')).length, nextLine: 3 });
+  one.abort();
+  for (const [runs, message] of [['9:0:1', /no run with id '9'/], ['1:0:1,1:5:2', /run 1 is listed twice/], ['1:0', /ID:FROM:LINE/], ['1:0:0', /line must be >= 1/], ['x', /ID:FROM:LINE/]] as const) {
+    const r = await get(d, `/api/stream?token=${d.token}&runs=${encodeURIComponent(runs)}`);
+    assert.equal(r.status, 400, runs);
+    assert.match(JSON.parse(r.body).error as string, message);
+  }
+  assert.equal((await get(d, '/api/stream?token=wrong')).status, 403);
 });

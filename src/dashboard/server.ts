@@ -203,6 +203,13 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     if (path === '/api' || path.startsWith('/api/')) {
       if (!authorized) return sendJson(res, 403, { error: 'missing or wrong token: open the URL that `recur dashboard` printed' }, true);
       if (path === '/api/runs') return sendJson(res, 200, { runs: runs.map((r) => ({ id: r.id, name: r.name, dir: r.dir })) }, true);
+      if (path === '/api/stream') {
+        // Every run on one connection: runs=ID:FROM:LINE,... (all runs from the start when absent).
+        const spec = query.get('runs');
+        const targets = spec === null ? runs.map((run) => ({ run, from: 0, line: 1 })) : parseStreamTargets(spec, runs);
+        if (typeof targets === 'string') return sendJson(res, 400, { error: targets }, true);
+        return stream(req, res, targets, true);
+      }
       const m = /^\/api\/runs\/([^/]*)\/(events|stream|inside|view)$/.exec(path);
       if (!m) return sendJson(res, 404, { error: 'not found' }, true);
       const id = nonNegativeInteger(m[1]!, undefined);
@@ -215,7 +222,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       if (m[2] === 'inside') return inside(res, run, query);
       if (m[2] === 'view') return view(res, run, query);
       if (m[2] === 'events') return sendJson(res, 200, await readEventsChunk(run.events, from, line), true);
-      return stream(req, res, run, from, line);
+      return stream(req, res, [{ run, from, line }], false);
     }
     return sendText(res, 404, 'not found\n');
   }
@@ -347,24 +354,39 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     res.end(body);
   }
 
-  function stream(req: IncomingMessage, res: ServerResponse, run: Run, from: number, line: number): void {
+  /**
+   * Server-sent events of the runs' events.jsonl from the given offsets: an `events` message
+   * (an EventsChunk) when lines arrive, `reset` when a file shrank or was replaced, `problem` when
+   * reading failed (it is tried again). `tagged` (the all-runs stream) adds `run` (the run's id) to each message, so
+   * that one connection carries every run: a browser allows only six per host.
+   */
+  function stream(req: IncomingMessage, res: ServerResponse, targets: { run: Run; from: number; line: number }[], tagged: boolean): void {
     res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     if (req.method === 'HEAD') return void res.end();
     res.flushHeaders();
     let stopped = false;
-    let timer: NodeJS.Timeout | undefined;
+    const timers = new Set<NodeJS.Timeout>();
     const ping = setInterval(() => res.write(': ping\n\n'), PING_MS);
     const stop = (): void => {
       if (stopped) return;
       stopped = true;
-      clearTimeout(timer);
+      for (const t of timers) clearTimeout(t);
       clearInterval(ping);
       streams.delete(stop);
       res.end();
     };
     streams.add(stop);
     res.on('close', stop);
-    const send = (event: string, data: unknown): void => void res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    for (const t of targets) {
+      const send = (event: string, data: object): void =>
+        void res.write(`event: ${event}\ndata: ${JSON.stringify(tagged ? { run: t.run.id, ...data } : data)}\n\n`);
+      follow(t.run, t.from, t.line, send, () => stopped, res, timers);
+    }
+  }
+
+  /** Polls one run's events.jsonl for `stream` until `stopped()`, sending what it reads. */
+  function follow(run: Run, from: number, line: number, send: (event: string, data: object) => void, stopped: () => boolean,
+    res: ServerResponse, timers: Set<NodeJS.Timeout>): void {
     const reset = (): void => {
       // Shrunk, removed or replaced: the client drops what it has and reads from the start.
       send('reset', {});
@@ -376,7 +398,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
 
     const poll = async (): Promise<void> => {
       const now = await signature(run.events);
-      if (stopped) return;
+      if (stopped()) return;
       const first = seen === undefined;
       let changed = first || pending || (seen === null) !== (now === null);
       if (now === null) {
@@ -392,7 +414,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       if (!changed) return;
       const start = from;
       const chunk = await readEventsChunk(run.events, from, line);
-      if (stopped) return;
+      if (stopped()) return;
       if (chunk.reset) {
         reset();
         pending = true;
@@ -405,13 +427,17 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       // A slow reader: wait until it has taken what was sent before reading more.
       if (res.writableNeedDrain) await new Promise<void>((ok) => { res.once('drain', ok); res.once('close', ok); });
     };
+    const schedule = (ms: number): void => {
+      const t = setTimeout(() => { timers.delete(t); loop(); }, ms);
+      timers.add(t);
+    };
     const loop = (): void => {
       poll().then(
-        () => { if (!stopped) timer = setTimeout(loop, pending ? 0 : pollMs); },
+        () => { if (!stopped()) schedule(pending ? 0 : pollMs); },
         (e: unknown) => {
-          if (stopped) return;
-          send('error', { error: (e as Error).message });
-          timer = setTimeout(loop, pollMs);
+          if (stopped()) return;
+          send('problem', { error: (e as Error).message }); // not 'error': EventSource treats that name as a broken connection
+          schedule(pollMs);
         },
       );
     };
@@ -440,6 +466,25 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       return closing;
     },
   };
+}
+
+/**
+ * The all-runs stream's `runs` parameter: `ID:FROM:LINE` items, comma-separated (a run's id, the
+ * byte offset and line number to read its events.jsonl from), each run at most once; or an error.
+ */
+export function parseStreamTargets<R extends { id: number }>(spec: string, runs: readonly R[]): { run: R; from: number; line: number }[] | string {
+  const out: { run: R; from: number; line: number }[] = [];
+  if (spec === '') return out;
+  for (const item of spec.split(',')) {
+    const m = /^(\d{1,9}):(\d{1,15}):(\d{1,12})$/.exec(item);
+    if (!m) return `runs must be ID:FROM:LINE items separated by commas, got '${item.slice(0, 40)}'`;
+    const id = Number(m[1]), from = Number(m[2]), line = Number(m[3]);
+    if (id >= runs.length) return `no run with id '${id}' (ids are 0 to ${runs.length - 1})`;
+    if (line < 1) return `line must be >= 1 (run ${id})`;
+    if (out.some((t) => t.run.id === id)) return `run ${id} is listed twice`;
+    out.push({ run: runs[id]!, from, line });
+  }
+  return out;
 }
 
 /** A run's loaded model file and what the routes derived from it. */

@@ -263,14 +263,36 @@ function frame(now: number): void {
 
 // ---- streams --------------------------------------------------------------------------------
 
-function connect(r: Run): void {
-  const es = new EventSource(api(`/api/runs/${r.info.id}/stream`, { from: r.next, line: r.nextLine }));
-  r.source = es;
-  es.onopen = () => { r.connected = true; r.lost = false; renderLive(); };
+/** The run a tagged stream message is about, or undefined (not JSON, no such run). */
+function runOf(data: string): Run | undefined {
+  try {
+    const id = (JSON.parse(data) as { run?: unknown }).run;
+    return typeof id === 'number' ? runs.find((r) => r.info.id === id) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One server-sent-events connection for every run (/api/stream): a browser opens at most six
+ * connections to a host, so one per run would starve the page's other requests from the sixth
+ * run on. Each message names its run. On a failure, reconnects by hand from where each run's
+ * data stopped (EventSource would start again from 0).
+ */
+function connect(): void {
+  const es = new EventSource(api('/api/stream', { runs: runs.map((r) => `${r.info.id}:${r.next}:${r.nextLine}`).join(',') }));
+  const setAll = (connected: boolean, lost: boolean): void => {
+    for (const r of runs) { r.source = connected || !lost ? es : null; r.connected = connected; r.lost = lost; }
+    renderLive();
+  };
+  es.onopen = () => setAll(true, false);
   es.addEventListener('events', (m: MessageEvent) => {
+    const data = String(m.data);
+    const r = runOf(data);
+    if (!r) { fatal = 'the server sent a stream message for no known run'; renderErrors(); return; }
     r.connected = true;
     r.lost = false;
-    const b = parseBatch(String(m.data));
+    const b = parseBatch(data);
     if (b === null) { r.errors.push(errorLine(r.info.name, NaN, 'the server sent a message that is not JSON')); markDirty(); return; }
     for (const e of b.events) foldEvent(r.state, e);
     r.state.missing = b.missing;
@@ -280,7 +302,9 @@ function connect(r: Run): void {
     r.detailsDirty = true;
     markDirty();
   });
-  es.addEventListener('reset', () => {
+  es.addEventListener('reset', (m: MessageEvent) => {
+    const r = runOf(String(m.data));
+    if (!r) return;
     resetRunState(r.state);
     r.next = 0;
     r.nextLine = 1;
@@ -288,14 +312,16 @@ function connect(r: Run): void {
     r.detailsDirty = true;
     markDirty();
   });
+  es.addEventListener('problem', (m: MessageEvent) => {
+    const r = runOf(String(m.data));
+    const msg = (() => { try { return String((JSON.parse(String(m.data)) as { error?: unknown }).error); } catch { return 'unreadable'; } })();
+    if (r && r.errors.length < MAX_ERRORS) r.errors.push(errorLine(r.info.name, NaN, `events.jsonl cannot be read (${msg}); trying again`));
+    markDirty();
+  });
   es.onerror = () => {
-    // Reconnect by hand from where the data stopped (EventSource would start again from 0).
     es.close();
-    r.source = null;
-    r.connected = false;
-    r.lost = true;
-    renderLive();
-    setTimeout(() => connect(r), RETRY_MS);
+    setAll(false, true);
+    setTimeout(connect, RETRY_MS);
   };
 }
 
@@ -332,7 +358,7 @@ async function main(): Promise<void> {
   window.addEventListener('resize', () => {
     for (const c of charts) if (c.plot && !c.card.hidden) c.plot.setSize({ width: Math.max(200, c.holder.clientWidth), height: 220 });
   });
-  for (const r of runs) connect(r);
+  if (runs.length > 0) connect();
   markDirty();
 }
 
