@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type ClassifierInside, type Inside, MAX_CLASSIFIER_TOKENS, classifierGradient, embeddedInput, gradientThroughTime, insideClassifierOf, insideKindOf, insideOf, insideOfClassifier, recomputeLayers } from './inside.js';
+import {
+  type ClassifierInside, type Inside, type InsideLayer, type InitialState, MAX_CLASSIFIER_TOKENS, MAX_TAGGER_WORDS, type Seq2seqInside, type TaggerInside, classifierGradient, embeddedInput,
+  gradientThroughTime, insideClassifierOf, insideKindOf, insideOf, insideOfClassifier, insideOfSeq2seq, insideOfTagger, insideTaggerOf, insideTranslatorOf, recomputeLayers,
+  recomputeRecurrent, seq2seqLoss, stepGradient,
+} from './inside.js';
 import { Tape } from '../autograd/tape.js';
 import { bceWithLogits, crossEntropy, reshape } from '../autograd/ops/index.js';
 import { mkdirSync } from 'node:fs';
@@ -23,6 +27,15 @@ import { CharTokenizer } from '../data/char-tokenizer.js';
 import { CharVocabulary } from '../tasks/char-lm/vocab.js';
 import { Rng } from '../random/rng.js';
 import { IntTensor, Tensor } from '../tensor/tensor.js';
+import type { RecurrentBase } from '../nn/recurrent.js';
+import { makeTagBatch } from '../tasks/tag/batches.js';
+import { Tagger } from '../tasks/tag/model.js';
+import { type LoadedTagger, splitWords, tagSentences } from '../tasks/tag/predict.js';
+import { TAG_METADATA_KEY, type TagMetadata, TagVocabulary } from '../tasks/tag/prepare.js';
+import { type AttentionKind, EncoderDecoder } from '../tasks/seq2seq/model.js';
+import { EOS_TOKEN, GO_TOKEN, type Seq2seqMetadata } from '../tasks/seq2seq/prepare.js';
+import { SEQ2SEQ_METADATA_KEY } from '../tasks/seq2seq/task.js';
+import { type Translator, encodeSources, translate } from '../tasks/seq2seq/translate.js';
 
 const vocab = new CharVocabulary(CharTokenizer.fit('abcdefgh '));
 const V = vocab.size;
@@ -476,23 +489,455 @@ test('the inside view refuses classifiers of vectors and the other tasks, naming
   const classifier: Classifier = { model: dense, meta: classifyMeta(null, { features: 4 }), tokenizer: null };
   assert.throws(() => insideOfClassifier(classifier, undefined as unknown as Backend, 'abc'), /this classifier reads vectors, not text/);
   const refusal = (task: string) => { try { insideKindOf({ task }, 'run/model.safetensors'); } catch (e) { return (e as Error).message; } return null; };
-  assert.equal(refusal('tag'), 'run/model.safetensors: the inside view reads language models and text classifiers; this is a tagger: see its task view');
-  assert.match(refusal('seq2seq')!, /this is an encoder-decoder \(sequence-to-sequence\) model: see its task view$/);
-  assert.match(refusal('forecast')!, /this is a forecaster: see its task view$/);
+  assert.equal(refusal('forecast'), 'run/model.safetensors: the inside view reads models of typed text (language models, text classifiers, taggers, encoder-decoders); this is a forecaster, which reads a series, not typed text: see its task view');
   assert.match(refusal('other')!, /this is a 'other' model$/);
   for (const task of [undefined, 'char-lm', 'word-lm']) assert.equal(insideKindOf({ task }, 'm'), 'lm');
+  assert.equal(insideKindOf({ task: 'tag' }, 'm'), 'tagger');
+  assert.equal(insideKindOf({ task: 'seq2seq' }, 'm'), 'seq2seq');
 });
 
-test('the inside route: a classifier answers its kind, classes and per-prefix distributions; a classifier of vectors and a tagger are 400s saying why', async () => {
+// ---- taggers -------------------------------------------------------------------------------
+
+const TAG_TRAIN = ['The dog sees a cat .', 'Alice likes the old house', 'a small car runs quickly .'];
+const TAGS = ['DET', 'NOUN', 'VERB', 'PUNCT'];
+const K = TAGS.length;
+const TAG_TEXT = "The dog saw Zorbek's old cat .";
+
+interface TaggerCase { cell: CellKind; crf: boolean; bidirectional: boolean; chars: boolean }
+
+function tagMeta(chars: boolean): TagMetadata {
+  const tokens = TAG_TRAIN.flatMap((s) => s.split(' '));
+  const words = Tokenizer.fit(tokens, { level: 'word', splitPunctuation: false, lowercase: false, numbers: false, urls: true });
+  const ch = chars ? Tokenizer.fit(tokens, { level: 'char', lowercase: false }) : null;
+  return { words: words.toJSON(), chars: ch?.toJSON() ?? null, tags: TAGS, format: 'conllu' };
+}
+
+/** A small tagger (2 encoder layers, dropout) as `recur tag train` saves one, before training. */
+function makeTaggerModel(k: TaggerCase, seed: number): { model: Tagger; meta: TagMetadata } {
+  const meta = tagMeta(k.chars);
+  const vocab = TagVocabulary.fromMetadata(meta, 'm');
+  const model = new Tagger({
+    wordVocabSize: vocab.words.size, wordEmbeddingDim: 4, ...(k.chars ? { charVocabSize: vocab.chars!.size, charEmbeddingDim: 3, charHiddenSize: 2 } : {}),
+    cell: k.cell, hiddenSize: H, numLayers: 2, bidirectional: k.bidirectional, dropout: 0.3, tagCount: K, crf: k.crf,
+  }, { rng: new Rng(seed) });
+  return { model, meta };
+}
+
+function makeTagger(k: TaggerCase, seed: number): LoadedTagger {
+  const { model, meta } = makeTaggerModel(k, seed);
+  const loaded = decodeModelFile(encodeModelFile(model, { task: 'tag', extra: { [TAG_METADATA_KEY]: JSON.stringify(meta) } }), { kind: 'any' });
+  assert.equal(insideKindOf(loaded, 'm'), 'tagger');
+  return insideTaggerOf(loaded, 'm');
+}
+
+/** The encoder's input [T][I] of `words` as the tagger computes it (eval mode). */
+function taggerInput(t: LoadedTagger, backend: Backend, words: string[]): number[][] {
+  const set = t.vocab.encode([{ words, tags: words.map(() => undefined), lines: words.map(() => 1) }], false);
+  const tape = Tape.inference(backend);
+  try {
+    const x = t.model.encoderInput(tape, makeTagBatch(set, [0]));
+    const I = x.shape[2]!, flat = x.toArray();
+    return words.map((_, i) => flat.slice(i * I, (i + 1) * I));
+  } finally {
+    tape.reset();
+  }
+}
+
+/** The emissions [T][K] from the encoder input `x` ([T][I]), the model's own forward from there. */
+function taggerEmissions(t: LoadedTagger, backend: Backend, x: number[][]): number[][] {
+  const T = x.length, I = x[0]!.length;
+  const tape = Tape.inference(backend);
+  try {
+    const xt = tape.tensor([T, 1, I]);
+    x.forEach((row, i) => xt.data.set(row, i * I));
+    const e = t.model.emissionsFrom(tape, xt, Int32Array.of(T)).toArray();
+    return x.map((_, i) => e.slice(i * K, (i + 1) * K));
+  } finally {
+    tape.reset();
+  }
+}
+
+function logSumExp(xs: number[]): number {
+  const m = Math.max(...xs);
+  return m + Math.log(xs.reduce((a, v) => a + Math.exp(v - m), 0));
+}
+
+interface CrfScoresArrays { trans: number[]; start: number[]; end: number[] }
+
+function crfArrays(t: LoadedTagger): CrfScoresArrays {
+  const crf = t.model.crf!;
+  return { trans: crf.transitions.toArray(), start: crf.start.toArray(), end: crf.end.toArray() };
+}
+
+function pathScore(e: number[][], path: number[], c: CrfScoresArrays): number {
+  let s = c.start[path[0]!]! + c.end[path[path.length - 1]!]!;
+  path.forEach((k, i) => { s += e[i]![k]!; if (i > 0) s += c.trans[path[i - 1]! * K + k]!; });
+  return s;
+}
+
+/** log Z of the CRF by the forward algorithm, in float64. */
+function crfLogZ(e: number[][], c: CrfScoresArrays): number {
+  let alpha = Array.from({ length: K }, (_, k) => c.start[k]! + e[0]![k]!);
+  for (let i = 1; i < e.length; i++) alpha = Array.from({ length: K }, (_, k) => e[i]![k]! + logSumExp(alpha.map((a, j) => a + c.trans[j * K + k]!)));
+  return logSumExp(alpha.map((a, k) => a + c.end[k]!));
+}
+
+/** The loss of insideOfTagger's gradient, in float64 from the emissions: sum of -log softmax at the tags, or the CRF's -log P(path). */
+function tagLoss(t: LoadedTagger, e: number[][], tags: number[]): number {
+  if (!t.model.crf) return e.reduce((a, row, i) => a - Math.log(softmax(row)[tags[i]!]!), 0);
+  const c = crfArrays(t);
+  return crfLogZ(e, c) - pathScore(e, tags, c);
+}
+
+/** Every path's probability summed per (word, tag): the CRF's marginals by brute force. */
+function bruteMarginals(e: number[][], c: CrfScoresArrays): number[][] {
+  const T = e.length;
+  const scores: { path: number[]; s: number }[] = [];
+  for (let n = 0; n < K ** T; n++) {
+    const path = Array.from({ length: T }, (_, i) => Math.floor(n / K ** i) % K);
+    scores.push({ path, s: pathScore(e, path, c) });
+  }
+  const logZ = logSumExp(scores.map((x) => x.s));
+  const m = e.map(() => new Array<number>(K).fill(0));
+  for (const { path, s } of scores) path.forEach((k, i) => { m[i]![k]! += Math.exp(s - logZ); });
+  return m;
+}
+
+const gateNamesOf = (cell: CellKind, D: number): string[] => {
+  const base = cell === 'lstm' ? ['input', 'forget', 'cell', 'output'] : cell === 'gru' ? ['reset', 'update', 'new'] : [];
+  return D === 1 ? base : base.flatMap((g) => [`${g} (forward)`, `${g} (backward)`]);
+};
+
+/** Shapes (T × D*H per layer, gates T × H) and h recomputed from the weights equal to the layers' own. */
+function checkLayers(what: string, layers: InsideLayer[], rnn: RecurrentBase, input: number[][], initial?: InitialState): void {
+  const T = input.length, D = rnn.numDirections, Hr = rnn.hiddenSize;
+  assert.equal(layers.length, rnn.numLayers, `${what}: a result per layer`);
+  for (const layer of layers) {
+    assert.equal(layer.hidden.length, T, `${what}: a row per step`);
+    for (const h of layer.hidden) assert.equal(h.length, D * Hr, `${what}: D*H units`);
+    assert.deepEqual(layer.gates?.map((g) => g.name) ?? [], gateNamesOf(rnn.cell, D), `${what}: gate names`);
+    for (const g of layer.gates ?? []) {
+      assert.equal(g.values.length, T);
+      for (const row of g.values) assert.equal(row.length, Hr);
+    }
+  }
+  const recomputed = recomputeRecurrent(rnn, input, layers, initial);
+  layers.forEach((layer, l) => {
+    for (let t = 0; t < T; t++) {
+      for (let j = 0; j < D * Hr; j++) {
+        close(recomputed[l]!.hidden[t]![j]!, layer.hidden[t]![j]!, 1e-5, `${what} layer ${l} h[${t}][${j}]`);
+        if (layer.cellState) close(recomputed[l]!.cellState![t]![j]!, layer.cellState[t]![j]!, 1e-5, `${what} layer ${l} c[${t}][${j}]`);
+      }
+    }
+    assert.deepEqual(recomputed[l]!.gates, layer.gates, `${what} layer ${l}: the gates reported are those recomputed`);
+  });
+}
+
+/** The step whose gradient is largest, and a float32 central difference of `loss` there (its L2 norm over the step's values). */
+function finiteDifference(x: number[][], g: number[], loss: (x: number[][]) => number): { step: number; fd: number } {
+  const step = g.indexOf(Math.max(...g)), eps = 1e-2;
+  let sq = 0;
+  for (let q = 0; q < x[step]!.length; q++) {
+    const plus = x.map((r) => r.slice()), minus = x.map((r) => r.slice());
+    plus[step]![q]! += eps; minus[step]![q]! -= eps;
+    const d = (loss(plus) - loss(minus)) / (2 * eps);
+    sq += d * d;
+  }
+  return { step, fd: Math.sqrt(sq) };
+}
+
+const TAGGER_CASES: TaggerCase[] = [
+  { cell: 'lstm', crf: false, bidirectional: true, chars: true },
+  { cell: 'gru', crf: true, bidirectional: true, chars: true },
+  { cell: 'lstm', crf: true, bidirectional: false, chars: false },
+  { cell: 'rnn-tanh', crf: false, bidirectional: true, chars: false },
+];
+
+for (const [i, k] of TAGGER_CASES.entries()) {
+  const name = `${k.bidirectional ? 'bidirectional ' : ''}${k.cell}, ${k.crf ? 'CRF' : 'softmax'}, ${k.chars ? 'character features' : 'words only'}`;
+  test(`insideOfTagger ${name}: encoder layers of both directions, gates that rebuild them, tags as tagSentences gives them, gradient through time`, async (ctx) => {
+    const backend = await backendPromise;
+    const t = makeTagger(k, 100 + i);
+    t.model.train();
+    const inside = insideOfTagger(t, backend, TAG_TEXT);
+    assert.equal(t.model.training, true, 'the mode is restored');
+    for (const p of t.model.parameters()) assert.equal(p.requiresGrad, true, 'requiresGrad restored');
+    t.model.eval();
+    const words = splitWords(TAG_TEXT);
+    const T = words.length, D = k.bidirectional ? 2 : 1;
+    assert.deepEqual(inside.symbols, ['The', 'dog', 'saw', 'Zorbek', "'s", 'old', 'cat', '.']);
+    assert.equal(inside.kind, 'tagger');
+    assert.equal(inside.cell, k.cell);
+    assert.equal(inside.directions, D);
+    assert.equal(inside.crf, k.crf);
+    assert.equal(inside.distribution, k.crf ? 'crf-marginals' : 'softmax');
+    assert.equal(inside.unknown, 3, 'saw, Zorbek and \'s are outside the vocabulary');
+    assert.equal(inside.next.length, T);
+    assert.equal(inside.gradientThroughTime.length, T);
+
+    // Sizes (words × units, 2H for a bidirectional encoder); h recomputed from the weights is the model's.
+    const x = taggerInput(t, backend, words);
+    assert.equal(x[0]!.length, 4 + (k.chars ? 4 : 0), 'the encoder input: the word embedding, then the character features');
+    checkLayers('tagger encoder', inside.layers, t.model.encoder, x);
+    {
+      const tape = Tape.inference(backend);
+      const xt = tape.tensor([T, 1, x[0]!.length]);
+      x.forEach((row, q) => xt.data.set(row, q * row.length));
+      const out = t.model.encoder.forward(tape, xt, { lengths: Int32Array.of(T) }).output.toArray();
+      tape.reset();
+      for (let q = 0; q < T; q++) for (let j = 0; j < D * H; j++) close(inside.layers[1]!.hidden[q]![j]!, out[q * D * H + j]!, 1e-6, `encoder output [${q}][${j}]`);
+    }
+
+    // Tags and confidence are tagSentences'; the distribution per word is the softmax (argmax = the tag, its p the confidence) or the CRF's marginals.
+    const tagged = tagSentences(t, backend, [{ words, tags: words.map(() => undefined), lines: words.map(() => 1) }]);
+    assert.deepEqual(inside.tags, tagged.tags[0]);
+    inside.confidence.forEach((c, q) => close(c, tagged.confidence[0]![q]!, 1e-6, `confidence of word ${q}`));
+    const e = taggerEmissions(t, backend, x);
+    const all = insideOfTagger(t, backend, TAG_TEXT, { topK: K });
+    const expected = k.crf ? bruteMarginals(e, crfArrays(t)) : e.map(softmax);
+    for (let q = 0; q < T; q++) {
+      assert.equal(inside.next[q]!.length, Math.min(5, K));
+      close(all.next[q]!.reduce((a, b) => a + b.p, 0), 1, 1e-5, `word ${q}: the distribution sums to 1`);
+      for (const { symbol, p } of all.next[q]!) close(p, expected[q]![TAGS.indexOf(symbol)]!, 1e-5, `p(${symbol}) at word ${q}`);
+      for (let r = 1; r < K; r++) assert.ok(all.next[q]![r - 1]!.p >= all.next[q]![r]!.p, 'sorted descending');
+      if (k.crf) continue;
+      assert.equal(inside.next[q]![0]!.symbol, tagged.tags[0]![q], `word ${q}: the most likely tag is the one tagSentences predicts`);
+      close(inside.next[q]![0]!.p, tagged.confidence[0]![q]!, 1e-6, `word ${q}: its probability is the confidence`);
+    }
+    // A CRF's tags are the Viterbi path (checked above against tagSentences); the most likely tag
+    // of each word's marginal need not lie on it (this untrained model's scores are nearly flat).
+    if (k.crf) ctx.diagnostic(`max-marginal tags off the Viterbi path: ${inside.next.filter((nx, q) => nx[0]!.symbol !== inside.tags[q]).length} of ${T}`);
+
+    // Gradient through time: the loss is the cross-entropy of the predicted tags summed over the
+    // sentence (the CRF: -log P(predicted path)); its gradient at the largest step against a finite difference.
+    const tags = tagged.tags[0]!.map((tag) => TAGS.indexOf(tag));
+    for (const g of inside.gradientThroughTime) assert.ok(Number.isFinite(g) && g > 0, 'every word reaches the loss');
+    const { step, fd } = finiteDifference(x, inside.gradientThroughTime, (xx) => tagLoss(t, taggerEmissions(t, backend, xx), tags));
+    assert.ok(fd > 1e-3, `a gradient worth measuring at word ${step}: ${fd}`);
+    close(inside.gradientThroughTime[step]!, fd, 2e-3 * fd, `gradient norm at word ${step} vs finite differences`);
+  });
+}
+
+test('insideOfTagger: one word; the limits (empty text, no words, MAX_TAGGER_WORDS, topK)', async () => {
+  const backend = await backendPromise;
+  const t = makeTagger({ cell: 'gru', crf: true, bidirectional: true, chars: true }, 120);
+  const one = insideOfTagger(t, backend, 'dog', { topK: 2 });
+  assert.deepEqual(one.symbols, ['dog']);
+  assert.equal(one.next[0]!.length, 2);
+  assert.equal(one.gradientThroughTime.length, 1);
+  assert.throws(() => insideOfTagger(t, backend, ''), /the text is empty/);
+  assert.throws(() => insideOfTagger(t, backend, '   '), /the text has no words/);
+  assert.throws(() => insideOfTagger(t, backend, 'a', { topK: 0 }), /topK must be a positive integer/);
+  assert.equal(insideOfTagger(t, backend, 'a '.repeat(MAX_TAGGER_WORDS)).symbols.length, MAX_TAGGER_WORDS);
+  assert.throws(() => insideOfTagger(t, backend, 'a '.repeat(MAX_TAGGER_WORDS + 1)), /the text has 201 words; the inside view of a tagger reads at most 200/);
+});
+
+// ---- encoder-decoders -----------------------------------------------------------------------
+
+const SOURCES = ['abc', 'bca d', 'cab', 'dd a'];
+const TARGETS = ['xy', 'yx z', 'zz', 'x'];
+const SEQ2SEQ_TEXT = 'cab dab';
+
+interface Seq2seqCase {
+  cell: CellKind; bidirectional: boolean; attention: AttentionKind; inputFeeding?: boolean; reverseSource?: boolean; decoderHiddenSize: number;
+  /** Added to the output layer's bias of [EOS], so that greedy decoding ends before the length limit. */
+  eosBias?: number;
+}
+
+/** A small encoder-decoder (2 layers each, dropout) and its metadata, as `recur seq2seq train` saves one, before training. */
+function makeSeq2seqModel(k: Seq2seqCase, seed: number): { model: EncoderDecoder; meta: Seq2seqMetadata } {
+  const source = Tokenizer.fit(SOURCES, { level: 'char' });
+  const target = Tokenizer.fit(TARGETS, { level: 'char', specials: [GO_TOKEN, EOS_TOKEN] });
+  const model = new EncoderDecoder({
+    sourceVocabSize: source.size, targetVocabSize: target.size, embeddingDim: 4, cell: k.cell, encoderHiddenSize: H, decoderHiddenSize: k.decoderHiddenSize,
+    numLayers: 2, bidirectional: k.bidirectional, reverseSource: k.reverseSource ?? false, attention: k.attention, inputFeeding: k.inputFeeding ?? false,
+    dropout: 0.2, goId: target.idOf(GO_TOKEN)!, eosId: target.idOf(EOS_TOKEN)!, maxSourceLength: 10, maxTargetLength: 4,
+  }, { rng: new Rng(seed) });
+  if (k.eosBias) model.output.bias!.data[model.config.eosId]! += k.eosBias;
+  const meta: Seq2seqMetadata = {
+    source: source.toJSON(), target: target.toJSON(), sharedVocabulary: false, sourceColumn: 1, targetColumn: 2, split: { seed: 1, fraction: 0.1 }, unknownInTraining: 0,
+  };
+  return { model, meta };
+}
+
+function makeTranslator(k: Seq2seqCase, seed: number): Translator {
+  const { model, meta } = makeSeq2seqModel(k, seed);
+  const loaded = decodeModelFile(encodeModelFile(model, { task: 'seq2seq', extra: { [SEQ2SEQ_METADATA_KEY]: JSON.stringify(meta) } }), { kind: 'any' });
+  assert.equal(insideKindOf(loaded, 'm'), 'seq2seq');
+  return insideTranslatorOf(loaded, 'm');
+}
+
+/**
+ * The cross-entropy (float64) of `output` teacher-forced, summed, for the embedded source `x`
+ * ([Ts][E], in the encoder's reading order): the decoder run one step at a time (decodeStep), not
+ * through forwardTeacher as insideOfSeq2seq's loss is. Also the logits per step.
+ */
+function stepwiseLoss(t: Translator, backend: Backend, x: number[][], output: number[]): { loss: number; logits: number[][] } {
+  const m = t.model, c = m.config, Ts = x.length, E = x[0]!.length;
+  const tape = Tape.inference(backend);
+  try {
+    const xt = tape.tensor([Ts, 1, E]);
+    x.forEach((row, q) => xt.data.set(row, q * E));
+    const enc = m.encodeEmbedded(tape, xt, Int32Array.of(Ts));
+    let state = enc.state, feed = m.initialFeed(1), loss = 0;
+    const logits: number[][] = [];
+    output.forEach((y, q) => {
+      const r = m.decodeStep(tape, enc, IntTensor.from([q === 0 ? c.goId : output[q - 1]!]), state, feed);
+      const z = Array.from(m.output.forward(tape, r.vector).toArray());
+      logits.push(z);
+      loss -= Math.log(softmax(z)[y]!);
+      state = r.state;
+      feed = feed ? r.vector : undefined;
+    });
+    return { loss, logits };
+  } finally {
+    tape.reset();
+  }
+}
+
+const SEQ2SEQ_CASES: Seq2seqCase[] = [
+  { cell: 'gru', bidirectional: true, attention: 'additive', inputFeeding: true, decoderHiddenSize: 5 },
+  { cell: 'lstm', bidirectional: false, attention: 'none', decoderHiddenSize: 5, eosBias: 0.3 },
+  { cell: 'lstm', bidirectional: true, attention: 'general', reverseSource: true, decoderHiddenSize: 5 },
+  { cell: 'gru', bidirectional: false, attention: 'dot', reverseSource: true, decoderHiddenSize: H, eosBias: 0.5 },
+];
+
+for (const [i, k] of SEQ2SEQ_CASES.entries()) {
+  const name = `${k.bidirectional ? 'bidirectional ' : ''}${k.cell}, attention ${k.attention}${k.inputFeeding ? ', input feeding' : ''}${k.reverseSource ? ', source reversed' : ''}`;
+  test(`insideOfSeq2seq ${name}: encoder and decoder states, gates that rebuild them, the greedy translation step by step, gradient through time`, async (ctx) => {
+    const backend = await backendPromise;
+    const t = makeTranslator(k, 200 + i);
+    const m = t.model, c = m.config;
+    m.train();
+    const inside = insideOfSeq2seq(t, backend, SEQ2SEQ_TEXT);
+    assert.equal(m.training, true, 'the mode is restored');
+    for (const p of m.parameters()) assert.equal(p.requiresGrad, true, 'requiresGrad restored');
+    m.eval();
+    const D = k.bidirectional ? 2 : 1;
+    const enc = encodeSources(t, [SEQ2SEQ_TEXT]);
+    const ids = enc.ids[0]!, Ts = ids.length;
+    assert.equal(inside.kind, 'seq2seq');
+    assert.deepEqual(inside.symbols, [...SEQ2SEQ_TEXT]);
+    assert.equal(inside.unknown, 0);
+    assert.equal(inside.truncated, false);
+    assert.equal(inside.reversed, k.reverseSource ?? false);
+    assert.equal(inside.directions, D);
+    assert.equal(inside.cell, k.cell);
+    assert.equal(inside.attention, k.attention);
+
+    // The greedy output is translate's.
+    const [tr] = translate(t, backend, [SEQ2SEQ_TEXT], enc.ids, { method: 'greedy' });
+    const best = tr!.hypotheses[0]!;
+    assert.deepEqual(inside.output, best.finished ? [...best.tokens, EOS_TOKEN] : best.tokens);
+    assert.equal(inside.translation, best.text);
+    assert.equal(inside.finished, best.finished);
+    const output = inside.output.map((s) => t.target.idOf(s)!);
+    const n = output.length;
+    ctx.diagnostic(`greedy output ${JSON.stringify(inside.output.join(''))} (${n} steps, ${inside.finished ? 'ended with [EOS]' : 'cut at the length limit'})`);
+
+    // Encoder: source tokens × D*H, in source order; the model's memory; h recomputed from the weights (in reading order).
+    const order = Array.from({ length: Ts }, (_, q) => (c.reverseSource ? Ts - 1 - q : q)); // reading step -> source position
+    const table = m.srcEmbed.weight.toArray();
+    const x = order.map((q) => table.slice(ids[q]! * c.embeddingDim, (ids[q]! + 1) * c.embeddingDim));
+    const reading = inside.layers.map((layer) => ({
+      hidden: order.map((q) => layer.hidden[q]!),
+      gates: layer.gates?.map((g) => ({ ...g, values: order.map((q) => g.values[q]!) })),
+    }));
+    checkLayers('encoder', reading, m.encoder, x);
+    const tape = Tape.inference(backend);
+    const encoded = m.encode(tape, [ids]);
+    const memory = encoded.memory.toArray();
+    const initial: InitialState = { h: [], c: encoded.state.c ? [] : undefined };
+    const hs = encoded.state.h.toArray(), cs = encoded.state.c?.toArray();
+    for (let l = 0; l < c.numLayers; l++) {
+      initial.h.push(hs.slice(l * c.decoderHiddenSize, (l + 1) * c.decoderHiddenSize));
+      if (cs) initial.c!.push(cs.slice(l * c.decoderHiddenSize, (l + 1) * c.decoderHiddenSize));
+    }
+    tape.reset();
+    for (let s = 0; s < Ts; s++) for (let j = 0; j < D * H; j++) close(reading[1]!.hidden[s]![j]!, memory[s * D * H + j]!, 1e-6, `memory [${s}][${j}]`);
+
+    // Decoder: output steps × Hd, h (and c) recomputed from its inputs and the bridged encoder state.
+    const step = stepwiseLoss(t, backend, x, output);
+    const feeds: number[][] = [];
+    if (c.inputFeeding) {
+      // The attentional vectors the decoder fed back: rebuilt step by step.
+      const tp = Tape.inference(backend);
+      const e2 = m.encode(tp, [ids]);
+      let state = e2.state, feed = m.initialFeed(1)!;
+      for (let q = 0; q < n; q++) {
+        feeds.push(feed.toArray());
+        const r = m.decodeStep(tp, e2, IntTensor.from([q === 0 ? c.goId : output[q - 1]!]), state, feed);
+        state = r.state; feed = r.vector;
+      }
+      tp.reset();
+    }
+    const tgt = m.tgtEmbed.weight.toArray();
+    const decoderInput = output.map((_, q) => {
+      const prev = q === 0 ? c.goId : output[q - 1]!;
+      return [...tgt.slice(prev * c.embeddingDim, (prev + 1) * c.embeddingDim), ...(feeds[q] ?? [])];
+    });
+    assert.equal(inside.decoder.length, c.numLayers);
+    for (const layer of inside.decoder) {
+      assert.equal(layer.hidden.length, n);
+      for (const row of layer.hidden) assert.equal(row.length, c.decoderHiddenSize);
+      assert.equal(layer.cellState?.length, k.cell === 'lstm' ? n : undefined);
+    }
+    checkLayers('decoder', inside.decoder, m.decoder, decoderInput, initial);
+
+    // Per output step, the distribution is the softmax of the logits; the greedy token is the most likely (never [PAD]).
+    const all = insideOfSeq2seq(t, backend, SEQ2SEQ_TEXT, { topK: c.targetVocabSize });
+    assert.equal(inside.next.length, n);
+    for (let q = 0; q < n; q++) {
+      assert.equal(inside.next[q]!.length, 5);
+      const p = softmax(step.logits[q]!);
+      for (const { symbol, p: got } of all.next[q]!) close(got, p[t.target.idOf(symbol)!]!, 1e-5, `p(${symbol}) at output step ${q}`);
+      const top = inside.next[q]!.filter((cand) => cand.symbol !== '[PAD]')[0]!;
+      assert.equal(top.symbol, inside.output[q], `output step ${q}: the greedy token is the most likely`);
+    }
+
+    // Gradient through time over the source tokens (in source order): the cross-entropy of the
+    // greedy output, teacher-forced and summed, against a finite difference at the largest step.
+    const inReading = order.map((q) => inside.gradientThroughTime[q]!);
+    for (const g of inside.gradientThroughTime) assert.ok(Number.isFinite(g) && g >= 0);
+    const direct = stepGradient(m, backend, x, (tp, xt) => seq2seqLoss(t, tp, xt, output));
+    assert.deepEqual(direct.norms, inReading);
+    close(direct.loss, step.loss, 1e-4 * Math.max(1, step.loss), 'loss: teacher-forced, as decoding step by step gives it');
+    const fdr = finiteDifference(x, inReading, (xx) => stepwiseLoss(t, backend, xx, output).loss);
+    assert.ok(fdr.fd > 1e-3, `a gradient worth measuring at reading step ${fdr.step}: ${fdr.fd}`);
+    close(inReading[fdr.step]!, fdr.fd, 2e-3 * fdr.fd, `gradient norm at reading step ${fdr.step} vs finite differences`);
+  });
+}
+
+test('insideOfSeq2seq: unknown tokens left out (the model never read [UNK]), a long source cut to the model\'s bound, the limits', async () => {
+  const backend = await backendPromise;
+  const t = makeTranslator({ cell: 'gru', bidirectional: true, attention: 'dot', decoderHiddenSize: 2 * H }, 220);
+  const skipped = insideOfSeq2seq(t, backend, 'aqb');
+  assert.equal(skipped.unknown, 1);
+  assert.deepEqual(skipped.symbols, ['a', 'b']);
+  assert.equal(skipped.layers[0]!.hidden.length, 2);
+  assert.equal(skipped.gradientThroughTime.length, 2);
+  const long = insideOfSeq2seq(t, backend, 'abcdabcdabcdabcd');
+  assert.equal(long.truncated, true);
+  assert.equal(long.symbols.length, 10);
+  assert.throws(() => insideOfSeq2seq(t, backend, ''), /the text is empty/);
+  assert.throws(() => insideOfSeq2seq(t, backend, 'qqq'), /no source token is in the model's vocabulary/);
+  assert.throws(() => insideOfSeq2seq(t, backend, 'ab', { topK: 1.5 }), /topK must be a positive integer/);
+});
+
+test('the inside route: a classifier, a tagger and an encoder-decoder answer their kind and distributions; a classifier of vectors and a forecaster are 400s saying why', async () => {
   const root = tempDir('recur-inside-route-');
-  const dirs = ['classify', 'vectors', 'tag'].map((n) => { const d = join(root, n); mkdirSync(d); return d; });
+  const dirs = ['classify', 'vectors', 'forecast', 'tag', 'seq2seq'].map((n) => { const d = join(root, n); mkdirSync(d); return d; });
   const tokenizer = Tokenizer.fit(TRAIN_TEXTS, { level: 'word' });
   const model = new RecurrentModel({ input: { kind: 'embedding', vocabSize: tokenizer.size, embeddingDim: 4 }, cell: 'lstm', hiddenSize: 3, bidirectional: true, outputSize: C, output: 'last', pooling: 'max' }, { rng: new Rng(90) });
   await saveModel(join(dirs[0]!, 'model.safetensors'), model, { task: 'classify', extra: { [CLASSIFY_METADATA_KEY]: JSON.stringify(classifyMeta(tokenizer, { multiLabel: true })) } });
   const dense = new RecurrentModel({ input: { kind: 'dense', size: 4 }, cell: 'gru', hiddenSize: 3, outputSize: C, output: 'last' }, { rng: new Rng(91) });
   await saveModel(join(dirs[1]!, 'model.safetensors'), dense, { task: 'classify', extra: { [CLASSIFY_METADATA_KEY]: JSON.stringify(classifyMeta(null, { features: 4 })) } });
-  const tagger = new RecurrentModel({ input: { kind: 'embedding', vocabSize: 5, embeddingDim: 2 }, cell: 'gru', hiddenSize: 3, outputSize: 2 }, { rng: new Rng(92) });
-  await saveModel(join(dirs[2]!, 'model.safetensors'), tagger, { task: 'tag' });
+  const series = new RecurrentModel({ input: { kind: 'dense', size: 2 }, cell: 'gru', hiddenSize: 3, outputSize: 2 }, { rng: new Rng(92) });
+  await saveModel(join(dirs[2]!, 'model.safetensors'), series, { task: 'forecast' });
+  const tagger = makeTaggerModel({ cell: 'lstm', crf: true, bidirectional: true, chars: true }, 93);
+  await saveModel(join(dirs[3]!, 'model.safetensors'), tagger.model, { task: 'tag', extra: { [TAG_METADATA_KEY]: JSON.stringify(tagger.meta) } });
+  const s2s = makeSeq2seqModel({ cell: 'gru', bidirectional: true, attention: 'additive', decoderHiddenSize: 5 }, 94);
+  await saveModel(join(dirs[4]!, 'model.safetensors'), s2s.model, { task: 'seq2seq', extra: { [SEQ2SEQ_METADATA_KEY]: JSON.stringify(s2s.meta) } });
   const d = await startDashboard({ runs: dirs, port: 0 });
   try {
     const get = async (id: number, text: string) => {
@@ -518,9 +963,38 @@ test('the inside route: a classifier answers its kind, classes and per-prefix di
     const vectors = await get(1, 'a good film');
     assert.equal(vectors.status, 400);
     assert.match(String(vectors.body.error), /^vectors\/model\.safetensors: this classifier reads vectors, not text/);
-    const tag = await get(2, 'a good film');
-    assert.equal(tag.status, 400);
-    assert.equal(tag.body.error, 'tag/model.safetensors: the inside view reads language models and text classifiers; this is a tagger: see its task view');
+    const forecast = await get(2, 'a good film');
+    assert.equal(forecast.status, 400);
+    assert.equal(forecast.body.error, 'forecast/model.safetensors: the inside view reads models of typed text (language models, text classifiers, taggers, encoder-decoders); this is a forecaster, which reads a series, not typed text: see its task view');
+
+    const tag = await get(3, 'The old dog saw a cat .');
+    assert.equal(tag.status, 200, JSON.stringify(tag.body));
+    const tg = tag.body as unknown as TaggerInside & { tokens: string; model: { crf: boolean } };
+    assert.equal(tg.kind, 'tagger');
+    assert.equal(tg.tokens, 'word');
+    assert.equal(tg.model.crf, true);
+    assert.equal(tg.distribution, 'crf-marginals');
+    assert.deepEqual(tg.symbols, ['The', 'old', 'dog', 'saw', 'a', 'cat', '.']);
+    assert.equal(tg.tags.length, 7);
+    assert.ok(tg.tags.every((tag) => TAGS.includes(tag)));
+    assert.equal(tg.layers[1]!.hidden[0]!.length, 2 * H);
+    assert.ok(tg.next.every((n) => n.length === 2));
+    assert.equal(tg.gradientThroughTime.length, 7);
+    assert.equal((await get(3, 'a cat')).status, 200, 'the tagger derived once is used again');
+
+    const s2sAnswer = await get(4, 'cab d');
+    assert.equal(s2sAnswer.status, 200, JSON.stringify(s2sAnswer.body));
+    const sq = s2sAnswer.body as unknown as Seq2seqInside & { tokens: string; model: { attention: string } };
+    assert.equal(sq.kind, 'seq2seq');
+    assert.equal(sq.tokens, 'char');
+    assert.equal(sq.model.attention, 'additive');
+    assert.deepEqual(sq.symbols, ['c', 'a', 'b', ' ', 'd']);
+    assert.equal(sq.layers[0]!.hidden[0]!.length, 2 * H);
+    assert.ok(sq.output.length >= 1);
+    assert.equal(sq.decoder[0]!.hidden.length, sq.output.length);
+    assert.equal(sq.next.length, sq.output.length);
+    assert.equal(sq.gradientThroughTime.length, 5);
+    assert.equal((await get(4, 'abc')).status, 200, 'the encoder-decoder derived once is used again');
   } finally {
     await d.close();
   }

@@ -272,10 +272,11 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   }
 
   /**
-   * What the run's model (a language model, or a classifier reading text) does at each step of
-   * `text`: insideOf's / insideOfClassifier's hidden states, gates, output distributions and
-   * gradient through time. Another kind of model (a tagger, a classifier of vectors ...) is a
-   * 400 saying why.
+   * What the run's model (a language model, a classifier reading text, a tagger or an
+   * encoder-decoder) does at each step of `text`: insideOf's / insideOfClassifier's /
+   * insideOfTagger's / insideOfSeq2seq's hidden states, gates, output distributions and gradient
+   * through time. Another kind of model (a forecaster, a classifier of vectors) is a 400 saying
+   * why.
    */
   async function inside(res: ServerResponse, run: Run, query: URLSearchParams): Promise<void> {
     const text = query.get('text') ?? '';
@@ -285,16 +286,27 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     if (topK === null || topK < 1) return sendJson(res, 400, { error: `topK must be an integer >= 1, got '${query.get('topK')}'` }, true);
     const got = await runModel(run);
     if ('error' in got) return sendJson(res, got.status, { error: got.error }, true);
-    const [{ lmOf }, { insideClassifierOf, insideKindOf, insideOf, insideOfClassifier }] = await Promise.all([import('../tasks/char-lm/evaluate.js'), import('./inside.js')]);
+    const [{ lmOf }, ins] = await Promise.all([import('../tasks/char-lm/evaluate.js'), import('./inside.js')]);
     const source = `${run.name}/model.safetensors`;
     try {
-      if (insideKindOf(got.cached.loaded, source) === 'classifier') {
-        const c = derive(got.cached, 'inside-classifier', () => insideClassifierOf(got.cached.loaded, source));
-        const result = insideOfClassifier(c, got.backend, text, { topK });
+      const kind = ins.insideKindOf(got.cached.loaded, source);
+      if (kind === 'classifier') {
+        const c = derive(got.cached, 'inside-classifier', () => ins.insideClassifierOf(got.cached.loaded, source));
+        const result = ins.insideOfClassifier(c, got.backend, text, { topK });
         return sendJson(res, 200, { model: c.model.config, tokens: c.tokenizer!.options.level, ...result }, true);
       }
+      if (kind === 'tagger') {
+        const t = derive(got.cached, 'inside-tagger', () => ins.insideTaggerOf(got.cached.loaded, source));
+        const result = ins.insideOfTagger(t, got.backend, text, { topK });
+        return sendJson(res, 200, { model: t.model.config, tokens: 'word', ...result }, true);
+      }
+      if (kind === 'seq2seq') {
+        const t = derive(got.cached, 'inside-seq2seq', () => ins.insideTranslatorOf(got.cached.loaded, source));
+        const result = ins.insideOfSeq2seq(t, got.backend, text, { topK });
+        return sendJson(res, 200, { model: t.model.config, tokens: t.source.options.level, ...result }, true);
+      }
       const lm = derive(got.cached, 'lm', () => lmOf(got.cached.loaded as LoadedModel, source));
-      const result = insideOf(lm.model, lm.vocab, got.backend, text, { topK });
+      const result = ins.insideOf(lm.model, lm.vocab, got.backend, text, { topK });
       return sendJson(res, 200, { model: lm.model.config, tokens: lm.vocab.level, ...result }, true);
     } catch (e) {
       return sendJson(res, 400, { error: (e as Error).message }, true);

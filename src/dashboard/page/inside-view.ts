@@ -1,10 +1,13 @@
 // The dashboard page, "inside the network" view (issue 17): a text, run through every run's
-// model.safetensors by the server (GET /api/runs/<id>/inside, ../inside.ts), a language model or
-// a text classifier, shown as
+// model.safetensors by the server (GET /api/runs/<id>/inside, ../inside.ts), a language model, a
+// text classifier, a tagger or an encoder-decoder, shown as
 //   - a heatmap per layer of the hidden state (units × steps; a bidirectional layer's forward
-//     units above its backward ones) and per gate of the last layer (each direction's),
-//   - a table per step of the most likely next symbols (language model) or of the most likely
-//     classes of the text read up to there (classifier), and a classifier's final distribution,
+//     units above its backward ones) and per gate of the last layer (each direction's); for an
+//     encoder-decoder the encoder's over the source tokens, then the decoder's over its output,
+//   - a table per step of the most likely next symbols (language model), of the most likely
+//     classes of the text read up to there (classifier), of each word's tags (tagger) or of the
+//     tokens the decoder may write at each output step (encoder-decoder), and a classifier's
+//     final distribution,
 //   - one chart overlaying every run's gradient through time |d loss / d x_t|.
 // Data from the server only ever reaches the page as textContent or canvas pixels.
 import uPlot from 'uplot';
@@ -72,16 +75,21 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: 
   return e;
 }
 
-const CAPTION = 'how much the last prediction depends on each earlier input (a language model: the last symbol, predicted at step T-2; '
-  + 'a classifier: its predicted class for the whole text): vanishing gradients show as a fall towards the start';
+const CAPTION = 'how much the prediction depends on each input (a language model: the last symbol, predicted at step T-2; '
+  + 'a classifier: its predicted class for the whole text; a tagger: its predicted tags, summed over the words; '
+  + 'an encoder-decoder: its greedy output, summed over the output steps, against each source token): '
+  + 'vanishing gradients show as a fall towards the start';
+
+/** What the legend of the gradient chart adds to a run's cell to say what kind of model it is. */
+const KIND_LABEL: Record<InsideAnswer['kind'], string> = { lm: '', classifier: ' classifier', tagger: ' tagger', seq2seq: ' encoder-decoder' };
 
 /**
  * The steps of a run's gradient through time the chart draws: a language model's last symbol is
  * the loss's target, never an input it reads (its gradient is 0 by construction), so it is left
- * out; a classifier reads every step.
+ * out; a classifier, a tagger and an encoder-decoder read every step.
  */
 export function drawnGradient(d: Pick<InsideAnswer, 'kind' | 'gradientThroughTime'>): number[] {
-  return d.kind === 'classifier' ? d.gradientThroughTime : d.gradientThroughTime.slice(0, -1);
+  return d.kind === 'lm' ? d.gradientThroughTime.slice(0, -1) : d.gradientThroughTime;
 }
 
 /** Which unit row `u` of a heatmap is: its index, and its direction when the rows hold two (`split` forward units first). */
@@ -148,9 +156,12 @@ function heatmap(title: string, values: number[][], symbols: string[], small: bo
   return box;
 }
 
-/** The header of the per-step distribution column, by the kind of model. */
-export function nextHeader(kind: InsideAnswer['kind'] | undefined): string {
-  return kind === 'classifier' ? 'classes after reading up to here' : 'most likely next';
+/** The header of the per-step distribution column, by the kind of model (and a tagger's distribution). */
+export function nextHeader(kind: InsideAnswer['kind'] | undefined, distribution?: 'softmax' | 'crf-marginals'): string {
+  if (kind === 'classifier') return 'classes after reading up to here';
+  if (kind === 'tagger') return distribution === 'crf-marginals' ? 'tags of this word (CRF marginals)' : 'tags of this word (softmax)';
+  if (kind === 'seq2seq') return 'most likely tokens here';
+  return 'most likely next';
 }
 
 /** A cell of candidates (symbols or classes) with their probabilities, each over a bar of its probability. */
@@ -167,16 +178,24 @@ function candidates(cands: { symbol: string; p: number }[]): HTMLTableCellElemen
   return td;
 }
 
-function nextTable(d: InsideAnswer): HTMLTableElement {
+/**
+ * The per-step distributions as a table: step, what was read there, what the model chose there
+ * (a tagger's tag, an encoder-decoder's token; `chosen` names the column), and the candidates.
+ */
+function nextTable(read: string[], next: { symbol: string; p: number }[][], header: string, chosen?: { title: string; values: string[] }): HTMLTableElement {
   const t = el('table', 'next');
   const head = el('thead');
   const hr = el('tr');
-  hr.append(el('th', undefined, 'step'), el('th', undefined, 'read'), el('th', undefined, nextHeader(d.kind)));
+  hr.append(el('th', undefined, 'step'), el('th', undefined, 'read'));
+  if (chosen) hr.append(el('th', undefined, chosen.title));
+  hr.append(el('th', undefined, header));
   head.append(hr);
   const body = el('tbody');
-  d.symbols.forEach((s, i) => {
+  read.forEach((s, i) => {
     const tr = el('tr');
-    tr.append(el('td', 'num', String(i)), el('td', undefined, symbolLabel(s)), candidates(d.next[i] ?? []));
+    tr.append(el('td', 'num', String(i)), el('td', undefined, symbolLabel(s)));
+    if (chosen) tr.append(el('td', 'chosen', symbolLabel(chosen.values[i] ?? '')));
+    tr.append(candidates(next[i] ?? []));
     body.append(tr);
   });
   t.append(head, body);
@@ -201,20 +220,53 @@ function classTable(d: Extract<InsideAnswer, { kind: 'classifier' }>): HTMLTable
   return t;
 }
 
+/** The note a CRF tagger's marginals need. */
+export const CRF_NOTE = 'a CRF scores whole tag paths: its tags are the best path (Viterbi), and each word\'s probabilities are its marginals over all paths, whose most likely tag can lie off that path';
+
 /** The note a multi-label classifier's probabilities need. */
 export const MULTI_LABEL_NOTE = 'multi-label: each class has its own probability (a sigmoid), so they need not sum to 1';
+
+/** "n thing(s)". */
+const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
 
 function summary(d: InsideAnswer): string {
   const directions = d.directions;
   const units = (d.layers[0]?.hidden[0]?.length ?? 0) / directions;
   const cell = directions === 2 ? `bidirectional ${d.cell}` : d.cell;
-  const parts = [`${cell}, ${d.layers.length} × ${units} units${directions === 2 ? ' per direction' : ''}`, `${d.tokens} tokens`, `${d.symbols.length} steps`];
+  const stack = `${cell}${d.kind === 'tagger' || d.kind === 'seq2seq' ? ' encoder' : ''}, ${d.layers.length} × ${units} units${directions === 2 ? ' per direction' : ''}`;
+  const parts = [stack, `${d.tokens} tokens`, count(d.symbols.length, d.kind === 'tagger' ? 'word' : d.kind === 'seq2seq' ? 'source step' : 'step')];
   if (d.kind === 'classifier') {
     const pooling = typeof d.model.pooling === 'string' ? d.model.pooling : 'last';
     parts.unshift(`classifier of ${d.classes.length} classes${d.multiLabel ? ' (multi-label)' : ''}, ${pooling} pooling`);
+  } else if (d.kind === 'tagger') {
+    const tags = typeof d.model.tagCount === 'number' ? `${d.model.tagCount} tags` : 'tags';
+    parts.unshift(`tagger of ${tags}, ${d.crf ? 'CRF' : 'softmax'}`);
+  } else if (d.kind === 'seq2seq') {
+    parts.unshift(`encoder-decoder, attention ${d.attention}${d.reversed ? ', source read reversed' : ''}`);
+    parts.splice(2, 0, `decoder ${d.decoder.length} × ${d.decoder[0]?.hidden[0]?.length ?? 0} units`);
+    parts.push(`${count(d.output.length, 'output step')}${d.finished ? '' : ' (cut at the length limit)'}`);
+    if (d.truncated) parts.push('source cut to the model\'s longest');
   }
-  if (d.unknown > 0) parts.push(`${d.unknown} unknown symbol${d.unknown === 1 ? '' : 's'}`);
+  if (d.unknown > 0) {
+    const what = d.kind === 'tagger' ? `unknown word${d.unknown === 1 ? '' : 's'} (read from the characters)` : `unknown symbol${d.unknown === 1 ? '' : 's'}${d.kind === 'seq2seq' ? ' (left out, or read as [UNK])' : ''}`;
+    parts.push(`${d.unknown} ${what}`);
+  }
   return parts.join(' · ');
+}
+
+/** A heatmap per layer of a stack's hidden states over `symbols`, then the last layer's gates. */
+function layerHeatmaps(card: HTMLElement, layers: InsideAnswer['layers'], symbols: string[], two: boolean, name: string): void {
+  layers.forEach((layer, i) => {
+    const H = (layer.hidden[0]?.length ?? 0) / (two ? 2 : 1);
+    card.append(heatmap(`${name}layer ${i + 1} hidden state${two ? ' (forward units, then backward)' : ''}`, layer.hidden, symbols, false, two ? H : undefined));
+  });
+  const last = layers[layers.length - 1];
+  if (last?.gates && last.gates.length > 0) {
+    card.append(el('h4', undefined, `gates of ${name}layer ${layers.length}`));
+    const gates = el('div', 'gates');
+    for (const g of last.gates) gates.append(heatmap(g.name, g.values, symbols, true));
+    card.append(gates);
+  }
 }
 
 function runCard(r: InsideResult): HTMLElement {
@@ -232,23 +284,26 @@ function runCard(r: InsideResult): HTMLElement {
   const d = r.data;
   card.append(el('p', 'muted', summary(d)));
   const two = d.directions === 2;
-  d.layers.forEach((layer, i) => {
-    const H = (layer.hidden[0]?.length ?? 0) / (two ? 2 : 1);
-    card.append(heatmap(`layer ${i + 1} hidden state${two ? ' (forward units, then backward)' : ''}`, layer.hidden, d.symbols, false, two ? H : undefined));
-  });
-  const last = d.layers[d.layers.length - 1];
-  if (last?.gates && last.gates.length > 0) {
-    card.append(el('h4', undefined, `gates of layer ${d.layers.length}`));
-    const gates = el('div', 'gates');
-    for (const g of last.gates) gates.append(heatmap(g.name, g.values, d.symbols, true));
-    card.append(gates);
+  if (d.kind === 'seq2seq') {
+    card.append(el('p', 'translation', `greedy translation: ${d.translation}`));
+    layerHeatmaps(card, d.layers, d.symbols, two, 'encoder ');
+    layerHeatmaps(card, d.decoder, d.output, false, 'decoder ');
+    const read = d.output.map((_, i) => (i === 0 ? '[GO]' : d.output[i - 1]!));
+    card.append(el('h4', undefined, 'next token after each output step: what the decoder read, wrote (greedy) and could have written'),
+      nextTable(read, d.next, nextHeader(d.kind), { title: 'wrote', values: d.output }));
+    return card;
   }
+  layerHeatmaps(card, d.layers, d.symbols, two, d.kind === 'tagger' ? 'encoder ' : '');
   if (d.kind === 'classifier') {
     card.append(el('h4', undefined, 'output distribution: the most likely classes of the text read up to each step'));
     if (d.multiLabel) card.append(el('p', 'muted multi-label', MULTI_LABEL_NOTE));
-    card.append(nextTable(d), el('h4', undefined, 'the whole text: every class'), classTable(d));
+    card.append(nextTable(d.symbols, d.next, nextHeader(d.kind)), el('h4', undefined, 'the whole text: every class'), classTable(d));
+  } else if (d.kind === 'tagger') {
+    card.append(el('h4', undefined, 'tags after each word: the predicted tag and the most likely ones'));
+    if (d.distribution === 'crf-marginals') card.append(el('p', 'muted crf-note', CRF_NOTE));
+    card.append(nextTable(d.symbols, d.next, nextHeader(d.kind, d.distribution), { title: d.crf ? 'tag (Viterbi)' : 'tag', values: d.tags }));
   } else {
-    card.append(el('h4', undefined, 'output distribution: the most likely next symbols after each step'), nextTable(d));
+    card.append(el('h4', undefined, 'output distribution: the most likely next symbols after each step'), nextTable(d.symbols, d.next, nextHeader(d.kind)));
   }
   return card;
 }
@@ -335,7 +390,7 @@ export function setupInside(root: HTMLElement, runs: InsideRun[], url: (id: numb
         series: [
           { label: 'step' },
           ...withGradient.map((r): uPlot.Series => ({
-            label: `${r.run.name} (${r.data.directions === 2 ? 'bidirectional ' : ''}${r.data.cell}${r.data.kind === 'classifier' ? ' classifier' : ''})`, stroke: r.run.color, width: 1.5, spanGaps: false,
+            label: `${r.run.name} (${r.data.directions === 2 ? 'bidirectional ' : ''}${r.data.cell}${KIND_LABEL[r.data.kind] ?? ''})`, stroke: r.run.color, width: 1.5, spanGaps: false,
             points: { size: 5, fill: r.run.color },
             value: (_u, v) => (v === null || v === undefined ? '–' : v.toExponential(2)),
           })),

@@ -249,7 +249,15 @@ export class EncoderDecoder extends Module implements SavedModule<EncoderDecoder
         ids.data[t * B + b] = id;
       }
     });
-    const x = this.drop(tape, this.srcEmbed.forward(tape, ids));
+    return this.encodeEmbedded(tape, this.srcEmbed.forward(tape, ids), lengths);
+  }
+
+  /**
+   * `encode` from the embedded sources [Ts, B, Emb] (in the order the encoder reads them,
+   * reversed when the config says so) and their lengths.
+   */
+  encodeEmbedded(tape: Tape, embedded: Tensor, lengths: Int32Array): Encoded {
+    const x = this.drop(tape, embedded);
     const { output, state } = this.encoder.forward(tape, x, { lengths });
     const enc: Encoded = { memory: output, lengths, state: this.bridge(tape, state) };
     if (this.attention instanceof AdditiveAttention) enc.keys = this.attention.key.forward(tape, output);

@@ -199,13 +199,23 @@ export class Tagger extends Module implements SavedModule<TaggerConfig> {
 
   /** Per-token tag scores [T, B, K] (logits of the softmax, or the CRF's emissions). */
   emissions(tape: Tape, batch: TagBatch): Tensor {
+    return this.emissionsFrom(tape, this.encoderInput(tape, batch), batch.lengths);
+  }
+
+  /** [T, B, Ew (+ 2 Hc)]: what the encoder reads per token, its word embedding and its form's character features. */
+  encoderInput(tape: Tape, batch: TagBatch): Tensor {
     const [T, B] = batch.words.shape as [number, number];
     let x = this.wordEmbed.forward(tape, batch.words); // [T, B, Ew]
     if (this.charEncoder) {
       const feats = embedding(tape, batch.formIndex.reshape([T * B]), this.formFeatures(tape, batch.forms)); // gathers rows: [T*B, 2Hc]
       x = concatLast(tape, [x, reshape(tape, feats, [T, B, 2 * this.config.charHiddenSize])]);
     }
-    const { output } = this.encoder.forward(tape, this.drop(tape, x), { lengths: batch.lengths });
+    return x;
+  }
+
+  /** `emissions` from the encoder's input [T, B, I] (`encoderInput`): the encoder and the output layer. */
+  emissionsFrom(tape: Tape, x: Tensor, lengths: Int32Array): Tensor {
+    const { output } = this.encoder.forward(tape, this.drop(tape, x), { lengths });
     return this.output.forward(tape, this.drop(tape, output));
   }
 

@@ -7,7 +7,7 @@
  * The page side is page.ts. Also the `recur dashboard` page (src/dashboard/) on two run
  * directories: charts, legend, run status, a malformed line, and a step appended while it is open;
  * its "inside the network" view on three small language models (Elman, LSTM, GRU), a text
- * classifier and a run with no model yet; and its task views on a small trained run of every
+ * classifier, a tagger, an encoder-decoder and a run with no model yet; and its task views on a small trained run of every
  * task. Each dashboard test writes a screenshot to dist/testing/browser/screenshots/.
  * The playground's tests are in playground-browser.ts.
  * Not part of `npm test`, which needs no browser.
@@ -291,7 +291,7 @@ test('dashboard page: six charts, legend, run status, a malformed line, a step a
   }
 });
 
-test('dashboard page, inside the network: heatmaps, gates, next symbols or classes, gradient through time; classifiers; a run without a model', async (t) => {
+test('dashboard page, inside the network: heatmaps, gates, next symbols or classes, gradient through time; a classifier, a tagger, an encoder-decoder; a run without a model', async (t) => {
   const root = await mkdtemp(join(tmpdir(), 'recur-dashboard-inside-'));
   let dashboard: Dashboard | undefined;
   let page: Page | undefined;
@@ -308,9 +308,9 @@ test('dashboard page, inside the network: heatmaps, gates, next symbols or class
     }
     // A classifier as `recur classify train` saves it (the tokenizer and classes in the file's
     // metadata): a word-level bidirectional LSTM with max pooling (the defaults for text),
-    // multi-label. (At most five runs: the page holds a live event stream per run, and Chromium
-    // opens six connections per host, so a sixth run would leave the inside requests queued.
-    // A classifier of vectors is refused with a 400: dashboard/inside.test.ts.)
+    // multi-label; a tagger and an encoder-decoder likewise. (Seven runs: the page reads every
+    // run's events through one stream, so the inside requests are not queued behind them. A
+    // classifier of vectors and a forecaster are refused with a 400: dashboard/inside.test.ts.)
     const { Tokenizer } = await import('../../data/tokenizer.js');
     const { CLASSIFY_METADATA_KEY } = await import('../../tasks/classify/task.js');
     const classes = ['negative', 'positive', 'neutral'];
@@ -324,9 +324,34 @@ test('dashboard page, inside the network: heatmaps, gates, next symbols or class
     const words = Tokenizer.fit(['a bad film', 'the cafe was good', 'fine'], { level: 'word' });
     const classifier = await saveClassifier('run-classify', new RecurrentModel({ input: { kind: 'embedding', vocabSize: words.size, embeddingDim: 4 }, cell: 'lstm', hiddenSize: 6, bidirectional: true, outputSize: 3, output: 'last', pooling: 'max' }, { rng: new Rng(20) }),
       { tokenizer: words.toJSON(), multiLabel: true });
+    // A word tagger with character features and a CRF over 3 tags (bidirectional GRU encoder).
+    const { Tagger } = await import('../../tasks/tag/model.js');
+    const { TAG_METADATA_KEY } = await import('../../tasks/tag/prepare.js');
+    const tagWords = ['the', 'bad', 'cafe', 'was', 'good', '.'];
+    const wordVocab = Tokenizer.fit(tagWords, { level: 'word', splitPunctuation: false, lowercase: false, numbers: false, urls: true });
+    const charVocab = Tokenizer.fit(tagWords, { level: 'char', lowercase: false });
+    const tagDir = join(root, 'run-tag');
+    await mkdir(tagDir);
+    const tagger = new Tagger({ wordVocabSize: wordVocab.size, wordEmbeddingDim: 4, charVocabSize: charVocab.size, charEmbeddingDim: 3, charHiddenSize: 2, cell: 'gru', hiddenSize: 6, bidirectional: true, tagCount: 3, crf: true }, { rng: new Rng(30) });
+    await saveModel(join(tagDir, 'model.safetensors'), tagger, { task: 'tag', extra: { [TAG_METADATA_KEY]: JSON.stringify({ words: wordVocab.toJSON(), chars: charVocab.toJSON(), tags: ['DET', 'NOUN', 'ADJ'], format: 'conllu' }) } });
+    // A character encoder-decoder: bidirectional LSTM encoder, additive attention.
+    const { EncoderDecoder } = await import('../../tasks/seq2seq/model.js');
+    const { EOS_TOKEN, GO_TOKEN } = await import('../../tasks/seq2seq/prepare.js');
+    const { SEQ2SEQ_METADATA_KEY } = await import('../../tasks/seq2seq/task.js');
+    const srcVocab = Tokenizer.fit(['abcdefgh '], { level: 'char' });
+    const tgtVocab = Tokenizer.fit(['xyz'], { level: 'char', specials: [GO_TOKEN, EOS_TOKEN] });
+    const s2sDir = join(root, 'run-seq2seq');
+    await mkdir(s2sDir);
+    const s2s = new EncoderDecoder({
+      sourceVocabSize: srcVocab.size, targetVocabSize: tgtVocab.size, embeddingDim: 4, cell: 'lstm', encoderHiddenSize: 6, decoderHiddenSize: 5, bidirectional: true,
+      attention: 'additive', goId: tgtVocab.idOf(GO_TOKEN)!, eosId: tgtVocab.idOf(EOS_TOKEN)!, maxSourceLength: 20, maxTargetLength: 4,
+    }, { rng: new Rng(40) });
+    await saveModel(join(s2sDir, 'model.safetensors'), s2s, { task: 'seq2seq', extra: { [SEQ2SEQ_METADATA_KEY]: JSON.stringify({
+      source: srcVocab.toJSON(), target: tgtVocab.toJSON(), sharedVocabulary: false, sourceColumn: 1, targetColumn: 2, split: { seed: 1, fraction: 0.1 }, unknownInTraining: 0,
+    }) } });
     const empty = join(root, 'run-empty'); // no events.jsonl, no model: the inside route answers 404
     await mkdir(empty);
-    const runs = [...dirs, classifier, empty];
+    const runs = [...dirs, classifier, tagDir, s2sDir, empty];
     dashboard = await startDashboard({ runs, port: 0 });
     page = await browser.newPage();
     const problems: string[] = [];
@@ -369,6 +394,8 @@ test('dashboard page, inside the network: heatmaps, gates, next symbols or class
           title: f.querySelector('figcaption')?.textContent ?? '', size: box(f.querySelector('canvas')),
         })),
         nextHeader: [...c.querySelectorAll('table.next:not(.classes) th')].map((th) => th.textContent ?? ''),
+        translation: c.querySelector('p.translation')?.textContent ?? null,
+        crfNote: c.querySelector('.crf-note')?.textContent ?? null,
         nextRows: [...c.querySelectorAll('table.next:not(.classes) tbody tr')].map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
         classRows: [...c.querySelectorAll('table.classes tbody tr')].map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
         multiLabelNote: c.querySelector('.multi-label')?.textContent ?? null,
@@ -428,7 +455,48 @@ test('dashboard page, inside the network: heatmaps, gates, next symbols or class
     for (const r of cl.classRows) assert.match(r[1]!, /^\S+ [\d.]+%$/);
     assert.match(cl.multiLabelNote ?? '', /multi-label: each class has its own probability \(a sigmoid\)/);
 
-    const none = view.cards[cells.length + 1]!;
+    // The tagger: one bidirectional encoder layer of 2 × 6 units over 2 words, the GRU gates of
+    // both directions, per word its Viterbi tag and the marginals of its 3 tags.
+    const tg = view.cards[cells.length + 1]!;
+    assert.equal(tg.name, 'run-tag');
+    assert.equal(tg.error, null, 'tagger: no error');
+    assert.match(tg.summary, /^tagger of 3 tags, CRF · bidirectional gru encoder, 1 × 6 units per direction · word tokens · 2 words/);
+    assert.equal(tg.heatmaps.length, 1);
+    assert.match(tg.heatmaps[0]!.title, /^encoder layer 1 hidden state \(forward units, then backward\) 12 units × 2 steps$/);
+    assert.ok(tg.heatmaps[0]!.size.w > 0 && tg.heatmaps[0]!.size.h > 0, 'tagger: heatmap canvas of non-zero size');
+    assert.deepEqual(tg.heatmaps[0]!.labels, ['bad', 'cafe'], 'tagger: the words label the columns');
+    assert.deepEqual(tg.gates.map((g) => g.title.replace(/ \d+ units × \d+ steps$/, '')),
+      ['reset', 'update', 'new'].flatMap((g) => [`${g} (forward)`, `${g} (backward)`]), 'tagger: the gates of both directions');
+    assert.deepEqual(tg.nextHeader, ['step', 'read', 'tag (Viterbi)', 'tags of this word (CRF marginals)']);
+    assert.deepEqual(tg.nextRows.map((r) => r[1]), ['bad', 'cafe']);
+    for (const row of tg.nextRows) {
+      assert.ok(['DET', 'NOUN', 'ADJ'].includes(row[2]!), `tagger: a tag per word (${row[2]})`);
+      assert.equal((row[3]!.match(/%/g) ?? []).length, 3, `tagger: the three tags with percentages (${row[3]})`);
+    }
+    assert.match(tg.crfNote ?? '', /marginals/);
+
+    // The encoder-decoder: the encoder over the 8 source characters (2 × 6 units, both
+    // directions' LSTM gates), the decoder over its greedy output (5 units, its gates), a row per output step.
+    const sq = view.cards[cells.length + 2]!;
+    assert.equal(sq.name, 'run-seq2seq');
+    assert.equal(sq.error, null, 'encoder-decoder: no error');
+    const steps = Number(/· (\d+) output steps?\b/.exec(sq.summary)?.[1]);
+    assert.match(sq.summary, /^encoder-decoder, attention additive · bidirectional lstm encoder, 1 × 6 units per direction · decoder 1 × 5 units · char tokens · 8 source steps · \d+ output steps?/);
+    assert.ok(steps >= 1, `output steps (${sq.summary})`);
+    assert.match(sq.translation ?? '', /^greedy translation: /);
+    assert.deepEqual(sq.heatmaps.map((h) => h.title), [
+      'encoder layer 1 hidden state (forward units, then backward) 12 units × 8 steps', `decoder layer 1 hidden state 5 units × ${steps} steps`]);
+    for (const h of sq.heatmaps) assert.ok(h.size.w > 0 && h.size.h > 0, `encoder-decoder ${h.title}: canvas of non-zero size`);
+    assert.deepEqual(sq.heatmaps[0]!.labels, ['b', 'a', 'd', '␣', 'c', 'a', 'f', 'e'], 'encoder-decoder: the source symbols label the encoder\'s columns');
+    const lstm = ['input', 'forget', 'cell', 'output'];
+    assert.deepEqual(sq.gates.map((g) => g.title.replace(/ \d+ units × \d+ steps$/, '')),
+      [...lstm.flatMap((g) => [`${g} (forward)`, `${g} (backward)`]), ...lstm], 'encoder-decoder: the encoder\'s gates (both directions), then the decoder\'s');
+    assert.deepEqual(sq.nextHeader, ['step', 'read', 'wrote', 'most likely tokens here']);
+    assert.equal(sq.nextRows.length, steps, 'encoder-decoder: a row per output step');
+    assert.equal(sq.nextRows[0]![1], '[GO]');
+    for (const row of sq.nextRows) assert.equal((row[3]!.match(/%/g) ?? []).length, 5, `encoder-decoder: five tokens with percentages (${row[3]})`);
+
+    const none = view.cards[cells.length + 3]!;
     assert.equal(none.name, 'run-empty');
     assert.match(none.error ?? '', /no model\.safetensors yet/);
 
@@ -436,6 +504,8 @@ test('dashboard page, inside the network: heatmaps, gates, next symbols or class
     assert.ok(view.chart.size.w > 0 && view.chart.size.h > 0, 'the gradient chart has a canvas of non-zero size');
     for (const cell of cells) assert.ok(view.chart.legend.some((l) => l.startsWith(`run-${cell}`)), `the gradient chart shows run-${cell} (${view.chart.legend.join(', ')})`);
     assert.ok(view.chart.legend.some((l) => l.startsWith('run-classify (bidirectional lstm classifier)')), `the gradient chart shows the classifier (${view.chart.legend.join(', ')})`);
+    assert.ok(view.chart.legend.some((l) => l.startsWith('run-tag (bidirectional gru tagger)')), `the gradient chart shows the tagger (${view.chart.legend.join(', ')})`);
+    assert.ok(view.chart.legend.some((l) => l.startsWith('run-seq2seq (bidirectional lstm encoder-decoder)')), `the gradient chart shows the encoder-decoder (${view.chart.legend.join(', ')})`);
     assert.match(view.chart.caption, /vanishing gradients/);
     await shot(t, page, 'inside-view', '#inside');
     assert.ok(notFound <= 1, `at most the one expected 404 logged (${notFound})`);
