@@ -10,10 +10,12 @@
  * ratios, and the targets of issue #5, each peer-bound one with the ratio recur would reach at
  * that ceiling. First comes the layer section (layers.bench.ts: one LSTM, GRU and Elman
  * layer, forward + backward, wasm against the reference backend), then the latency of `recur lm
- * complete` (complete.bench.ts: one reply of a 2 x 256 LSTM word and character model).
+ * complete` (complete.bench.ts: one reply of a 2 x 256 LSTM word and character model), then
+ * ONNX Runtime serving a recur-trained classifier from its exported file beside recur's own
+ * inference, at batch 1 and 64 (serving.bench.ts).
  *
- *   npm run bench [-- --out results.jsonl] [--only layers,complete,W1,W2-b64] [--rounds 6] [--sample-ms 500]
- *                   [--threads N] [--no-layers] [--no-complete] [--no-tfjs] [--no-ort] [--profile [--profile-steps 10]]
+ *   npm run bench [-- --out results.jsonl] [--only layers,complete,serving,W1,W2-b64] [--rounds 6] [--sample-ms 500]
+ *                   [--threads N] [--no-layers] [--no-complete] [--no-serving] [--no-tfjs] [--no-ort] [--profile [--profile-steps 10]]
  *
  * `--out FILE` writes one JSON line per measurement:
  *   {"workload","impl","backend","threads","metric","value","unit","runs","min","max"}
@@ -29,6 +31,7 @@ import type { ChildReply, ChildRequest } from './bench-child.js';
 import { measureGemmRates } from './gemm-limit.js';
 import { runCompleteBench } from './complete.bench.js';
 import { runLayerBench } from './layers.bench.js';
+import { runServingBench } from './serving.bench.js';
 import { runProfile } from './profile-run.js';
 import { type SimdCeiling, bestCeiling, measureSimdCeiling } from './simd-ceiling.js';
 import { type ContenderSpec, type Workload, WORKLOADS, contenderLabel, stepFlops, unitName, unitsPerStep, workloadById } from './workloads.js';
@@ -38,6 +41,7 @@ interface Options {
   only: Workload[];
   layers: boolean;
   complete: boolean;
+  serving: boolean;
   rounds: number;
   sampleMs: number;
   threads: number;
@@ -61,7 +65,7 @@ export interface Measurement {
 }
 
 function parseArgs(argv: string[], cores: number): Options {
-  const o: Options = { only: [...WORKLOADS], layers: true, complete: true, rounds: 6, sampleMs: 500, threads: cores, tfjs: true, ort: true, profile: false, profileSteps: 10 };
+  const o: Options = { only: [...WORKLOADS], layers: true, complete: true, serving: true, rounds: 6, sampleMs: 500, threads: cores, tfjs: true, ort: true, profile: false, profileSteps: 10 };
   const num = (flag: string, v: string | undefined, min: number): number => {
     const x = Number(v);
     if (!(Number.isInteger(x) && x >= min)) throw new Error(`bench: ${flag} needs an integer >= ${min}, got ${JSON.stringify(v)}`);
@@ -79,9 +83,11 @@ function parseArgs(argv: string[], cores: number): Options {
       const ids = value().split(',').map((id) => id.trim());
       o.layers = ids.includes('layers');
       o.complete = ids.includes('complete');
-      o.only = ids.filter((id) => id !== 'layers' && id !== 'complete').map(workloadById);
+      o.serving = ids.includes('serving');
+      o.only = ids.filter((id) => id !== 'layers' && id !== 'complete' && id !== 'serving').map(workloadById);
     } else if (a === '--no-layers') o.layers = false;
     else if (a === '--no-complete') o.complete = false;
+    else if (a === '--no-serving') o.serving = false;
     else if (a === '--rounds') o.rounds = num(a, value(), 1);
     else if (a === '--sample-ms') o.sampleMs = num(a, value(), 1);
     else if (a === '--threads') o.threads = num(a, value(), 1);
@@ -334,6 +340,13 @@ async function main(): Promise<void> {
   if (o.complete) {
     for (const r of await runCompleteBench(o.threads > 1 ? [1, o.threads] : [1])) {
       all.push({ workload: `complete ${r.model} ${r.request}`, impl: 'recur', backend: 'wasm', threads: r.threads, metric: 'latency', value: r.medianMs, unit: 'ms', runs: r.runs, min: r.medianMs, max: r.p95Ms });
+    }
+  }
+
+  if (o.serving && o.ort) {
+    for (const r of await runServingBench(o.threads > 1 ? [1, o.threads] : [1])) {
+      all.push({ workload: `serving classifier b${r.batch}`, impl: r.impl, backend: r.impl === 'recur' ? 'wasm' : 'cpu', threads: r.threads,
+        metric: 'throughput', value: r.seqPerSec, unit: 'seq/s', runs: r.runs, min: r.min, max: r.max });
     }
   }
 

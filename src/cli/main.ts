@@ -8,6 +8,7 @@ import { registerClassify } from './commands/classify.js';
 import { registerDashboard } from './commands/dashboard.js';
 import { registerExport } from './commands/export.js';
 import { registerForecast } from './commands/forecast.js';
+import { registerInspect } from './commands/inspect.js';
 import { registerLm } from './commands/lm.js';
 import { registerSeq2seq } from './commands/seq2seq.js';
 import { registerTag } from './commands/tag.js';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerDashboard(program);
   registerExport(program);
   registerForecast(program);
+  registerInspect(program);
   registerLm(program);
   registerSeq2seq(program);
   registerTag(program);

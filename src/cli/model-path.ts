@@ -1,7 +1,7 @@
 /** Resolves a `--model` argument (a .safetensors file or a directory holding model.safetensors) and loads it. */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type LoadedModel, loadModel } from '../io/model-file.js';
+import { type LoadedModel, loadModel, readMetadataSource } from '../io/model-file.js';
 import { BEST_MODEL_FILE_NAME } from '../tasks/run-directory.js';
 
 export const MODEL_FILE_NAME = 'model.safetensors';
@@ -25,7 +25,15 @@ export async function resolveModelPath(arg: string, options: { preferBest?: bool
   return join(arg, MODEL_FILE_NAME);
 }
 
-export async function readModelFile(arg: string): Promise<LoadedModel & { path: string }> {
+export async function readModelFile(arg: string, options: { metadata?: Record<string, string> } = {}): Promise<LoadedModel & { path: string }> {
   const path = await resolveModelPath(arg);
-  return { ...(await loadModel(path)), path };
+  return { ...(await loadModel(path, { metadata: options.metadata })), path };
+}
+
+/** `--config FILE` of a command that reads a model: recur's metadata for a model file saved without it (weights from PyTorch). */
+export const CONFIG_FLAG_HELP = 'for a model file without recur metadata (weights saved by PyTorch): take its config, task and vocabulary from FILE, a recur model file (e.g. the run the weights came from) or a JSON file (recur inspect --metadata prints one)';
+
+/** The load options of `--config` (none without it). */
+export async function modelLoadOptions(config: string | undefined): Promise<{ metadata?: Record<string, string> }> {
+  return config === undefined ? {} : { metadata: await readMetadataSource(config) };
 }

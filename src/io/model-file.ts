@@ -51,6 +51,13 @@ export interface DecodeModelOptions {
   rng?: Rng;
   /** Names the file in errors. */
   source?: string;
+  /**
+   * recur's metadata (`recur.config`, `recur.task`, `recur.vocabulary`, the task's keys ...) for a
+   * file that has none, such as weights saved by PyTorch's `save_file(model.state_dict())`: used
+   * as the file's own. For a file with its own config, the given config must agree with it.
+   * `readMetadataSource` reads it from a recur model file or a JSON file (`--config FILE`).
+   */
+  metadata?: Record<string, string>;
 }
 
 /**
@@ -93,7 +100,12 @@ function decodeModel(bytes: Uint8Array, options: DecodeModelOptions, where: stri
   } catch (e) {
     throw new Error(`${where}: ${(e as Error).message}`);
   }
-  const metadata = header.metadata;
+  const own = header.metadata['recur.config'] !== undefined;
+  // A file without recur metadata takes the given metadata as its own; a file with its own keeps it, and a given config must agree.
+  const metadata = !own && options.metadata ? { ...header.metadata, ...options.metadata } : header.metadata;
+  if (own && options.metadata?.['recur.config'] !== undefined && options.config === undefined) {
+    options = { ...options, config: parseJson(options.metadata['recur.config'], `${where}: the given metadata's 'recur.config'`) as object };
+  }
   const version = metadata['recur.format_version'];
   if (version !== undefined && version !== String(MODEL_FORMAT_VERSION)) {
     throw new Error(`${where}: model file format version ${formatVersion(version)} is not supported by this recur (expects ${MODEL_FORMAT_VERSION})`);
@@ -166,4 +178,66 @@ function parseJson(text: string, what: string): unknown {
   } catch {
     throw new Error(`${what} is not valid JSON`);
   }
+}
+
+/**
+ * recur's metadata for a model file that has none (`--config FILE`), read from `path`: another
+ * recur model file (its `__metadata__`: config, task, vocabulary ...), or a JSON file holding
+ * either that same string map (`recur inspect --metadata` prints one) or the friendly form
+ * `{ "config": {...}, "task": "char-lm", "vocabulary": [...], "extra": { "recur.<key>": "..." } }`.
+ * Errors name the file and what is wrong; the config itself is checked when a model is decoded.
+ */
+export async function readMetadataSource(path: string): Promise<Record<string, string>> {
+  const where = `--config ${path}`;
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(code === 'ENOENT' ? `${where}: no such file` : code === 'EISDIR' ? `${where}: a directory; give a model file or a JSON file` : `${where}: cannot be read (${code ?? (e as Error).message})`);
+  }
+  let meta: Record<string, string>;
+  const first = bytes.length > 0 ? String.fromCharCode(bytes[0]!) : '';
+  if (first === '{' || first === ' ' || first === '\n') {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    } catch (e) {
+      throw new Error(`${where}: not valid JSON (${(e as Error).message})`);
+    }
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error(`${where}: the JSON must be an object`);
+    const o = raw as Record<string, unknown>;
+    if (typeof o['recur.config'] === 'string') {
+      for (const [k, v] of Object.entries(o)) if (typeof v !== 'string') throw new Error(`${where}: metadata value '${k}' must be a string (safetensors metadata is a string map)`);
+      meta = o as Record<string, string>;
+    } else if (typeof o.config === 'object' && o.config !== null) {
+      meta = { 'recur.config': JSON.stringify(o.config) };
+      if (o.task !== undefined) {
+        if (typeof o.task !== 'string') throw new Error(`${where}: task must be a string`);
+        meta['recur.task'] = o.task;
+      }
+      if (o.vocabulary !== undefined) meta['recur.vocabulary'] = JSON.stringify(o.vocabulary);
+      if (o.normalization !== undefined) meta['recur.normalization'] = JSON.stringify(o.normalization);
+      if (o.extra !== undefined) {
+        if (typeof o.extra !== 'object' || o.extra === null) throw new Error(`${where}: extra must be an object of 'recur.<key>': string`);
+        for (const [k, v] of Object.entries(o.extra as Record<string, unknown>)) {
+          if (!k.startsWith('recur.') || typeof v !== 'string') throw new Error(`${where}: extra '${k}' must be named 'recur.<key>' with a string value`);
+          meta[k] = v;
+        }
+      }
+    } else {
+      throw new Error(`${where}: the JSON has neither 'recur.config' (a metadata map) nor 'config' (a model config)`);
+    }
+  } else {
+    let header: SafetensorsHeader;
+    try {
+      header = readSafetensorsHeader(bytes, { maxHeaderBytes: MAX_MODEL_HEADER_BYTES, maxTensors: MAX_MODEL_TENSORS, dtypes: FLOAT_DTYPES });
+    } catch (e) {
+      throw new Error(`${where}: neither JSON nor a model file (${(e as Error).message})`);
+    }
+    if (header.metadata['recur.config'] === undefined) throw new Error(`${where}: this model file has no recur metadata either`);
+    meta = header.metadata;
+  }
+  // Checksums and training state describe another file's tensors: never carried over.
+  return Object.fromEntries(Object.entries(meta).filter(([k]) => !INTERNAL_KEYS.includes(k) && k !== '__format__'));
 }

@@ -16,7 +16,7 @@ import { ReferenceBackend } from '../kernels/reference/reference-backend.js';
 import type { Backend } from '../kernels/backend.js';
 import { recurrentGraph, recurrentGraphInputs } from '../io/onnx/recurrent-graph.js';
 import { FLOAT, encodeModel, valueInfo } from '../io/onnx/proto.js';
-import { randomFloats } from '../testing/compare.js';
+import { randomFloats, maxAbsDiff } from '../testing/compare.js';
 
 function build(kind: CellKind, I: number, H: number, numLayers: number, bidirectional: boolean, seed: number, bias = true): RecurrentBase {
   return createRecurrent(kind, { inputSize: I, hiddenSize: H, numLayers, bidirectional, bias, rng: new Rng(seed) });
@@ -43,12 +43,6 @@ async function runOrt(model: RecurrentBase, x: Tensor, lengths: Int32Array | und
   return { y: r[g.output]!.data as Float32Array, h: r[g.finalH]!.data as Float32Array, c: g.finalC ? (r[g.finalC]!.data as Float32Array) : undefined };
 }
 
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return Number.isNaN(m) ? Infinity : m;
-}
 
 const backends: [string, () => Promise<Backend>][] = [
   ['wasm', () => WasmBackend.create({ poisonScratch: true })], // NaN in scratch: an output element a kernel misses shows up

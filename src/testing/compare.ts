@@ -48,3 +48,11 @@ export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
     throw new Error(`${label}: element ${index} is ${actual[index]} but expected ${expected[index]} (rtol ${tol.rtol ?? 1e-5}, atol ${tol.atol ?? 1e-6})`);
   }
 }
+
+/** The largest |a[i] - b[i]| (Infinity when a value is not a number); the lengths must match. */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`maxAbsDiff: lengths ${a.length} and ${b.length} differ`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return Number.isNaN(m) ? Infinity : m;
+}

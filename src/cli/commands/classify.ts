@@ -15,7 +15,7 @@ import { heatmapChart } from '../../plot/index.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { checkSvgOutFile } from '../check-out-file.js';
 import { choiceFlag, integerFlag, numberFlag } from '../flag-parsers.js';
-import { resolveModelPath } from '../model-path.js';
+import { CONFIG_FLAG_HELP, modelLoadOptions, resolveModelPath } from '../model-path.js';
 import { stdout } from '../output.js';
 import { readStdin } from '../stdin.js';
 import { registerTrainCommand } from '../train-command.js';
@@ -105,14 +105,15 @@ function registerPredict(classify: Command): void {
     .description('classify texts given as arguments, the lines of --input (or of stdin when neither is given), or the sequences of a .jsonl or IDX file')
     .argument('[text...]', 'texts to classify, one example each')
     .option('--model <dir>', 'run directory (its best.safetensors, the best on validation, else model.safetensors) or a .safetensors file written by recur classify train', DEFAULT_CLASSIFY_DIR)
+    .option('--config <file>', CONFIG_FLAG_HELP)
     .option('--input <file>', 'one text per line, or for a model of vector sequences a .jsonl file or IDX images')
     .option('--top-k <k>', 'show the k most probable classes (default 1)', integerFlag('--top-k', 1))
     .option('--threshold <p>', 'multi-label: a class is predicted above this probability (default 0.5)', numberFlag('--threshold', 0, 1, { loOpen: true, hiOpen: true }))
     .option('--truncate', 'cut inputs longer than the model\'s --max-length as training did (default: an error)')
     .option('--json', 'print one JSON object per input: {"input", "labels": [{"label", "probability"}]}')
-    .action(async (texts: string[], f: { model: string; input?: string; topK?: number; threshold?: number; truncate?: boolean; json?: boolean }) => {
+    .action(async (texts: string[], f: { model: string; config?: string; input?: string; topK?: number; threshold?: number; truncate?: boolean; json?: boolean }) => {
       if (texts.length && f.input) throw new Error('give texts as arguments or --input FILE, not both');
-      const c = await loadClassifier(await resolveModelPath(f.model, { preferBest: true }));
+      const c = await loadClassifier(await resolveModelPath(f.model, { preferBest: true }), await modelLoadOptions(f.config));
       const given = texts.length ? { texts } : f.input ? { path: f.input } : { stdin: await readStdin() };
       const items = await readPredictInputs(c, given, { truncate: f.truncate });
       const backend = await createBackend('wasm');
@@ -139,6 +140,7 @@ function registerEval(classify: Command): void {
   dataFlags(classify.command('eval')
     .description('score a classifier on labelled data it was not trained on: accuracy, macro-F1, per-class precision, recall and F1, and the confusion matrix')
     .option('--model <dir>', 'run directory (its best.safetensors, the best on validation, else model.safetensors) or a .safetensors file written by recur classify train', DEFAULT_CLASSIFY_DIR)
+    .option('--config <file>', CONFIG_FLAG_HELP)
     .requiredOption('--data <path>', 'labelled examples in a layout train reads (a table is read with the model\'s columns unless flags say otherwise)')
     .option('--labels <file>', 'IDX labels of the IDX images in --data'))
     .option('--plot <file.svg>', 'draw the confusion matrix')
@@ -146,12 +148,12 @@ function registerEval(classify: Command): void {
     .option('--truncate', 'cut inputs longer than the model\'s --max-length as training did (default: an error)')
     .option('--threshold <p>', 'multi-label: a class is predicted above this probability (default 0.5)', numberFlag('--threshold', 0, 1, { loOpen: true, hiOpen: true }))
     .option('--json', 'print a JSON object instead of the tables')
-    .action(async (f: DataFlags & { model: string; data: string; labels?: string; plot?: string; force?: boolean; truncate?: boolean; threshold?: number; json?: boolean }) => {
+    .action(async (f: DataFlags & { model: string; config?: string; data: string; labels?: string; plot?: string; force?: boolean; truncate?: boolean; threshold?: number; json?: boolean }) => {
       const modelPath = await resolveModelPath(f.model, { preferBest: true });
       if (f.plot) {
         await checkSvgOutFile('--plot', f.plot, { inputs: [{ path: modelPath, name: 'model' }, { path: f.data, name: 'data' }, ...(f.labels ? [{ path: f.labels, name: 'labels' }] : [])], force: f.force === true });
       }
-      const c = await loadClassifier(modelPath);
+      const c = await loadClassifier(modelPath, await modelLoadOptions(f.config));
       if (f.plot && c.meta.multiLabel) throw new Error('--plot draws a confusion matrix, which a multi-label model does not have');
       const backend = await createBackend('wasm');
       c.model.to(backend);

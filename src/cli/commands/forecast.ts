@@ -13,7 +13,7 @@ import { forecastChart } from '../../plot/index.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { checkOutFile } from '../check-out-file.js';
 import { choiceFlag, integerFlag, numberFlag } from '../flag-parsers.js';
-import { resolveModelPath } from '../model-path.js';
+import { CONFIG_FLAG_HELP, modelLoadOptions, resolveModelPath } from '../model-path.js';
 import { stdout } from '../output.js';
 import { medianIndex } from '../../tasks/forecast/heads.js';
 import { registerTrainCommand } from '../train-command.js';
@@ -65,8 +65,8 @@ function registerTrain(forecast: Command): void {
       .option('--fill <how>', 'fill gaps and missing values: linear or previous (default: they are errors)', choiceFlag('--fill', ['none', 'linear', 'previous'] as const))
       .option('--horizon <n>', 'steps to forecast', integerFlag('--horizon', 1))
       .option('--lookback <n>', 'steps the model reads before each forecast (default: from the season and the horizon)', integerFlag('--lookback', 1))
-      .option('--model <kind>', `auto (chosen by validation), hybrid (exponential-smoothing level and season + RNN, as ES-RNN), window (lookback -> horizon), or seq2seq (the series shifted by one step) (default ${D.model})`,
-        choiceFlag('--model', ['auto', 'hybrid', 'window', 'seq2seq'] as const))
+      .option('--model <kind>', `auto (chosen by validation), hybrid (exponential-smoothing level and season + RNN, as ES-RNN), window (lookback -> horizon), seq2seq (the series shifted by one step), or ensemble (hybrid and window averaged quantile by quantile) (default ${D.model})`,
+        choiceFlag('--model', ['auto', 'hybrid', 'window', 'seq2seq', 'ensemble'] as const))
       .option('--strategy <s>', `window model: direct (H outputs) or recursive (one step fed back) (default ${D.strategy})`, choiceFlag('--strategy', ['direct', 'recursive'] as const))
       .option('--head <kind>', `quantile (pinball loss), gaussian (mean and standard deviation) or point (squared error) (default ${D.head})`, choiceFlag('--head', ['quantile', 'gaussian', 'point'] as const))
       .option('--quantiles <levels>', `quantile levels, e.g. 0.05,0.5,0.95 (default ${D.quantiles.join(',')})`, quantilesFlag)
@@ -123,16 +123,17 @@ function registerPredict(forecast: Command): void {
   forecast.command('predict')
     .description('forecast the next horizon steps of every series with intervals, as CSV (or JSON) on stdout or into --out')
     .requiredOption('--model <dir>', 'run directory (or model .safetensors file) written by recur forecast train')
+    .option('--config <file>', CONFIG_FLAG_HELP)
     .option('--data <file.csv>', 'the history to forecast from, with the training columns (default: the training file)')
     .option('--out <file>', 'write the forecast here (.json for JSON, else CSV) instead of stdout')
     .option('--plot <file.svg>', 'draw the history, the forecast and its interval band of the first series')
     .option('--force', 'overwrite --out or --plot if they exist')
     .option('--json', 'JSON instead of CSV')
-    .action(async (f: { model: string; data?: string; out?: string; plot?: string; force?: boolean; json?: boolean }) => {
+    .action(async (f: { model: string; config?: string; data?: string; out?: string; plot?: string; force?: boolean; json?: boolean }) => {
       const modelPath = await resolveModelPath(f.model);
       const inputs = [{ path: modelPath, name: 'model' }, ...(f.data ? [{ path: f.data, name: 'data' }] : [])];
       for (const p of [f.out, f.plot]) if (p) await checkOutFile(p, { inputs, force: f.force === true });
-      const fm = await loadForecastModel(modelPath);
+      const fm = await loadForecastModel(modelPath, await modelLoadOptions(f.config));
       const csv = await readModelData(fm.meta, { path: f.data });
       const series = seriesForModel(fm.meta, csv);
       const backend = await createBackend('wasm');
@@ -164,17 +165,18 @@ function registerEval(forecast: Command): void {
     .description('forecast a hold-out at the end of every series (or K rolling origins) and print MAE, RMSE, MAPE, sMAPE, MASE and interval coverage ' +
       'beside naive, seasonal naive, drift and Holt-Winters forecasts of the same steps')
     .requiredOption('--model <dir>', 'run directory (or model .safetensors file) written by recur forecast train')
+    .option('--config <file>', CONFIG_FLAG_HELP)
     .option('--data <file.csv>', 'the series, hold-out included, with the training columns (default: the training file)')
     .option('--holdout <n>', 'steps at the end of each series to forecast and score (default: the horizon)', integerFlag('--holdout', 1))
     .option('--backtest <k>', 'score k rolling origins, each a horizon apart, instead of one', integerFlag('--backtest', 1))
     .option('--plot <file.svg>', 'draw the history, the forecast of the last origin, its band and the truth (first series)')
     .option('--force', 'overwrite --plot if it exists')
     .option('--json', 'print a JSON object instead of the table')
-    .action(async (f: { model: string; data?: string; holdout?: number; backtest?: number; plot?: string; force?: boolean; json?: boolean }) => {
+    .action(async (f: { model: string; config?: string; data?: string; holdout?: number; backtest?: number; plot?: string; force?: boolean; json?: boolean }) => {
       const modelPath = await resolveModelPath(f.model);
       const inputs = [{ path: modelPath, name: 'model' }, ...(f.data ? [{ path: f.data, name: 'data' }] : [])];
       if (f.plot) await checkOutFile(f.plot, { inputs, force: f.force === true });
-      const fm = await loadForecastModel(modelPath);
+      const fm = await loadForecastModel(modelPath, await modelLoadOptions(f.config));
       const csv = await readModelData(fm.meta, { path: f.data });
       const backend = await createBackend('wasm');
       const ev = evaluateForecastModel(fm, backend, csv, { holdout: f.holdout, backtest: f.backtest });

@@ -16,7 +16,7 @@ import { readCheckpointFile } from '../../train/checkpoint.js';
 import { readStdinLines } from '../stdin.js';
 import { cellKindAliases, cellKindsHelp } from '../../nn/index.js';
 import { describeChar } from '../../data/char-tokenizer.js';
-import { readModelFile } from '../model-path.js';
+import { CONFIG_FLAG_HELP, modelLoadOptions, readModelFile } from '../model-path.js';
 import { choiceFlag, durationFlag, integerFlag, numberFlag } from '../flag-parsers.js';
 import { formatDuration } from '../train-progress.js';
 import { registerTrainCommand } from '../train-command.js';
@@ -37,8 +37,8 @@ async function wasmBackend(threads?: number): Promise<Backend> {
   return createBackend('wasm', options);
 }
 
-async function loadLm(arg: string): Promise<LoadedLm & { path: string }> {
-  const loaded = await readModelFile(arg);
+async function loadLm(arg: string, config: string | undefined): Promise<LoadedLm & { path: string }> {
+  const loaded = await readModelFile(arg, await modelLoadOptions(config));
   return { ...lmOf(loaded, loaded.path), path: loaded.path };
 }
 
@@ -114,6 +114,7 @@ function registerSample(lm: Command): void {
   lm.command('sample')
     .description('generate text from a trained language model (characters or words), streaming it as it comes')
     .requiredOption('--model <dir>', 'run directory (or model .safetensors file) written by recur lm train')
+    .option('--config <file>', CONFIG_FLAG_HELP)
     .option('--prime <text>', 'text to start from; printed before the generated text', '')
     .option('--length <n>', 'characters (words, for a word model) to generate', integerFlag('--length', 0), 500)
     .option('--temperature <t>', 'softmax temperature; 0 = greedy (always the most likely symbol)', numberFlag('--temperature', 0, Infinity), 0.8)
@@ -123,8 +124,8 @@ function registerSample(lm: Command): void {
     .option('--seed <n>', 'seed of the draws (default: a random one, printed with --json)', integerFlag('--seed', 0))
     .option('--unknown <policy>', UNKNOWN_HELP, choiceFlag('--unknown', ['unk', 'skip'] as const))
     .option('--json', 'print one JSON object with the text and settings at the end instead of streaming')
-    .action(async (f: { model: string; prime: string; length: number; temperature: number; topK?: number; topP?: number; seed?: number; unknown?: UnknownPolicy; json?: boolean }) => {
-      const lm = await loadLm(f.model);
+    .action(async (f: { model: string; config?: string; prime: string; length: number; temperature: number; topK?: number; topP?: number; seed?: number; unknown?: UnknownPolicy; json?: boolean }) => {
+      const lm = await loadLm(f.model, f.config);
       const { vocab, path } = lm;
       const policy = policyOf(lm, f.unknown);
       const enc = encodeText(vocab, f.prime, policy);
@@ -159,12 +160,13 @@ function registerEval(lm: Command): void {
   lm.command('eval')
     .description('loss of a trained language model on a text over every next-symbol prediction: nats, bits and perplexity per character (per word for a word model)')
     .requiredOption('--model <dir>', 'run directory (or model .safetensors file) written by recur lm train')
+    .option('--config <file>', CONFIG_FLAG_HELP)
     .requiredOption('--text <file>', 'UTF-8 text to score')
     .option('--unknown <policy>', UNKNOWN_HELP, choiceFlag('--unknown', ['unk', 'skip'] as const))
     .option('--json', 'print a JSON object instead of text')
-    .action(async (f: { model: string; text: string; unknown?: UnknownPolicy; json?: boolean }) => {
+    .action(async (f: { model: string; config?: string; text: string; unknown?: UnknownPolicy; json?: boolean }) => {
       const text = await loadTextFile(f.text);
-      const lm = await loadLm(f.model);
+      const lm = await loadLm(f.model, f.config);
       const policy = policyOf(lm, f.unknown);
       const t0 = performance.now();
       let r;
@@ -195,12 +197,13 @@ function registerExplain(lm: Command): void {
     .description('run a short text through a character model one step at a time: the input character, the top layer\'s hidden state ' +
       '(its first 24 units as a sparkline from -1 to 1, norm, mean, strongest units) and the most likely next characters')
     .requiredOption('--model <dir>', 'run directory (or model .safetensors file) written by recur lm train')
+    .option('--config <file>', CONFIG_FLAG_HELP)
     .requiredOption('--text <string>', 'the text to explain (the characters themselves, not a file)')
     .option('--top <k>', 'next characters to list per step', integerFlag('--top', 1), 5)
     .option('--json', 'print one JSON object per step instead of text')
-    .action(async (f: { model: string; text: string; top: number; json?: boolean }) => {
+    .action(async (f: { model: string; config?: string; text: string; top: number; json?: boolean }) => {
       if (f.text.length === 0) throw new Error('--text must not be empty');
-      const lm = await loadLm(f.model);
+      const lm = await loadLm(f.model, f.config);
       if (lm.vocab.level !== 'char') throw new Error(`${lm.path} is a word-level model; explain reads a text character by character (a character model from recur lm train)`);
       const backend = await wasmBackend();
       lm.model.to(backend);
@@ -222,14 +225,15 @@ function registerComplete(lm: Command): void {
     .description('autocomplete: the most likely next words (or the rest of the word being typed) after --text, with their probabilities; ' +
       '--words N completes N words by beam search. Without --text, answers each line of stdin as it arrives (interactive)')
     .requiredOption('--model <dir>', 'run directory (or model .safetensors file) written by recur lm train (word or character model)')
+    .option('--config <file>', CONFIG_FLAG_HELP)
     .option('--text <text>', 'the text typed so far (a trailing space means the last word is finished)')
     .option('--top-k <k>', 'completions to list (and the beam width), 1 to 100 (default 5)', integerFlag('--top-k', 1))
     .option('--words <n>', 'words each completion holds, 1 to 50 (default 1)', integerFlag('--words', 1))
     .option('--unknown <policy>', UNKNOWN_HELP, choiceFlag('--unknown', ['unk', 'skip'] as const))
     .option('--json', 'print one JSON object per text: {"text", "prefix", "completions": [{"text", "probability"}], "unknown", "ms"}')
-    .action(async (f: { model: string; text?: string; topK?: number; words?: number; unknown?: UnknownPolicy; json?: boolean }) => {
+    .action(async (f: { model: string; config?: string; text?: string; topK?: number; words?: number; unknown?: UnknownPolicy; json?: boolean }) => {
       if (f.text !== undefined && f.text.trim() === '') throw new Error('--text is empty; type a few words to complete');
-      const lm = await loadLm(f.model);
+      const lm = await loadLm(f.model, f.config);
       const policy = policyOf(lm, f.unknown);
       const backend = await wasmBackend();
       lm.model.to(backend);

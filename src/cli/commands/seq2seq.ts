@@ -16,7 +16,7 @@ import {
 } from '../../tasks/seq2seq/index.js';
 import { checkOutFile, checkSvgOutFile } from '../check-out-file.js';
 import { choiceFlag, integerFlag, numberFlag } from '../flag-parsers.js';
-import { resolveModelPath } from '../model-path.js';
+import { CONFIG_FLAG_HELP, modelLoadOptions, resolveModelPath } from '../model-path.js';
 import { stdout } from '../output.js';
 import { readStdin } from '../stdin.js';
 import { registerTrainCommand } from '../train-command.js';
@@ -135,16 +135,17 @@ function registerTranslate(seq2seq: Command): void {
     .description('translate texts given as arguments, the lines of --input, or of stdin when neither is given (one output line each)')
     .argument('[text...]', 'source texts, one each')
     .option('--model <dir>', 'run directory (its best.safetensors, else model.safetensors) or a .safetensors file written by recur seq2seq train', DEFAULT_SEQ2SEQ_DIR)
+    .option('--config <file>', CONFIG_FLAG_HELP)
     .option('--input <file>', 'one source per line'), 'beam')
     .option('--n-best <k>', 'print the k best hypotheses of each source with their scores (beam search or sampling)', integerFlag('--n-best', 1))
     .option('--plot-attention <file.svg>', 'draw the attention of the first translation (source × output tokens)')
     .option('--force', 'overwrite --plot-attention if it exists')
     .option('--json', 'print one JSON object per source: {"source", "translations": [{"text", "score", "logProb", "finished"}]}')
-    .action(async (texts: string[], f: DecodeFlags & { model: string; input?: string; nBest?: number; plotAttention?: string; force?: boolean; json?: boolean }) => {
+    .action(async (texts: string[], f: DecodeFlags & { model: string; config?: string; input?: string; nBest?: number; plotAttention?: string; force?: boolean; json?: boolean }) => {
       if (texts.length && f.input) throw new Error('give texts as arguments or --input FILE, not both');
       const modelPath = await resolveModelPath(f.model, { preferBest: true });
       await checkPlot(f.plotAttention, [{ path: modelPath, name: 'model' }, ...(f.input ? [{ path: f.input, name: 'input' }] : [])], f.force);
-      const t = await loadTranslator(modelPath);
+      const t = await loadTranslator(modelPath, await modelLoadOptions(f.config));
       const options = decodeOptions(f, 'beam', { nBest: f.nBest ?? 1, attention: f.plotAttention !== undefined });
       const lines = texts.length ? texts : (f.input ? await loadTextFile(f.input) : await readStdin()).split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() !== '');
       if (lines.length === 0) throw new Error(`nothing to translate: ${f.input ? `${f.input} has no non-empty line` : 'give texts as arguments, --input FILE, or lines on stdin'}`);
@@ -173,6 +174,7 @@ function registerEval(seq2seq: Command): void {
   decodeFlags(seq2seq.command('eval')
     .description('score an encoder-decoder on pairs it was not trained on: corpus BLEU and chrF (as sacreBLEU computes them), exact match, exact match by source length')
     .option('--model <dir>', 'run directory (its best.safetensors, else model.safetensors) or a .safetensors file written by recur seq2seq train', DEFAULT_SEQ2SEQ_DIR)
+    .option('--config <file>', CONFIG_FLAG_HELP)
     .requiredOption('--data <file>', 'a TSV of source<TAB>target pairs (the model\'s columns unless --source-column / --target-column say otherwise)')
     .option('--source-column <n>', '1-based column of the source', integerFlag('--source-column', 1))
     .option('--target-column <n>', '1-based column of the target', integerFlag('--target-column', 1)), 'beam')
@@ -180,11 +182,11 @@ function registerEval(seq2seq: Command): void {
     .option('--example <n>', 'the pair --plot-attention draws, 1-based (default 1)', integerFlag('--example', 1))
     .option('--force', 'overwrite --plot-attention if it exists')
     .option('--json', 'print a JSON object instead of the tables')
-    .action(async (f: DecodeFlags & { model: string; data: string; sourceColumn?: number; targetColumn?: number; plotAttention?: string; example?: number; force?: boolean; json?: boolean }) => {
+    .action(async (f: DecodeFlags & { model: string; config?: string; data: string; sourceColumn?: number; targetColumn?: number; plotAttention?: string; example?: number; force?: boolean; json?: boolean }) => {
       const modelPath = await resolveModelPath(f.model, { preferBest: true });
       if (f.example !== undefined && !f.plotAttention) throw new Error('--example chooses the pair --plot-attention draws; give --plot-attention FILE.svg');
       await checkPlot(f.plotAttention, [{ path: modelPath, name: 'model' }, { path: f.data, name: 'data' }], f.force);
-      const t = await loadTranslator(modelPath);
+      const t = await loadTranslator(modelPath, await modelLoadOptions(f.config));
       const backend = await createBackend('wasm');
       t.model.to(backend); // the weights into the backend's memory once, not copied at every op
       const ev = await evaluateTranslatorOn(t, backend, f.data, {

@@ -14,7 +14,7 @@ import {
 } from '../../tasks/tag/index.js';
 import { checkOutFile } from '../check-out-file.js';
 import { choiceFlag, integerFlag, numberFlag } from '../flag-parsers.js';
-import { resolveModelPath } from '../model-path.js';
+import { CONFIG_FLAG_HELP, modelLoadOptions, resolveModelPath } from '../model-path.js';
 import { stdout } from '../output.js';
 import { readStdin } from '../stdin.js';
 import { registerTrainCommand } from '../train-command.js';
@@ -91,17 +91,18 @@ function registerPredict(tag: Command): void {
     .description('tag sentences: a CoNLL-U or TSV file (--input, or stdin) written back in its format with the tag column filled, or plain sentences given as arguments (token/TAG pairs)')
     .argument('[sentence...]', 'plain sentences, one each (split into words, punctuation apart)')
     .option('--model <dir>', 'run directory (its best.safetensors, else model.safetensors) or a .safetensors file written by recur tag train', DEFAULT_TAG_DIR)
+    .option('--config <file>', CONFIG_FLAG_HELP)
     .option('--input <file>', 'a CoNLL-U or TSV file to tag (TSV: tokens alone, or with a tag column to replace)')
     .option('--format <format>', 'format of --input / stdin: auto, conllu or tsv (default auto)', choiceFlag('--format', FORMATS))
     .option('--tag-column <column>', `${COLUMN_HELP}; default the model's`)
     .option('--out <file>', 'write the tagged file here instead of stdout')
     .option('--force', 'overwrite --out if it exists')
     .option('--json', 'print one JSON object per sentence: {"words", "tags", "confidence"}')
-    .action(async (sentences: string[], f: { model: string; input?: string; format?: TagConfig['format']; tagColumn?: string; out?: string; force?: boolean; json?: boolean }) => {
+    .action(async (sentences: string[], f: { model: string; config?: string; input?: string; format?: TagConfig['format']; tagColumn?: string; out?: string; force?: boolean; json?: boolean }) => {
       if (sentences.length && f.input) throw new Error('give sentences as arguments or --input FILE, not both');
       const modelPath = await resolveModelPath(f.model, { preferBest: true });
       if (f.out) await checkOutFile(f.out, { inputs: [{ path: modelPath, name: 'model' }, ...(f.input ? [{ path: f.input, name: 'input' }] : [])], force: f.force === true });
-      const t = await loadTagger(modelPath);
+      const t = await loadTagger(modelPath, await modelLoadOptions(f.config));
       const backend = await createBackend('wasm');
       t.model.to(backend); // the weights into the backend's memory once, not copied at every op
       if (sentences.length) {
@@ -133,13 +134,14 @@ function registerEval(tag: Command): void {
   tag.command('eval')
     .description('score a tagger on tagged sentences it was not trained on: token accuracy, accuracy on words outside its vocabulary, per-tag precision/recall/F1, and for BIO/IOBES tags entity F1 as conlleval computes it')
     .option('--model <dir>', 'run directory (its best.safetensors, else model.safetensors) or a .safetensors file written by recur tag train', DEFAULT_TAG_DIR)
+    .option('--config <file>', CONFIG_FLAG_HELP)
     .requiredOption('--data <file>', 'CoNLL-U or tagged TSV with gold tags')
     .option('--format <format>', 'auto, conllu or tsv (default auto)', choiceFlag('--format', FORMATS))
     .option('--tag-column <column>', `${COLUMN_HELP}; default the model's`)
     .option('--json', 'print a JSON object instead of the tables')
-    .action(async (f: { model: string; data: string; format?: TagConfig['format']; tagColumn?: string; json?: boolean }) => {
+    .action(async (f: { model: string; config?: string; data: string; format?: TagConfig['format']; tagColumn?: string; json?: boolean }) => {
       const modelPath = await resolveModelPath(f.model, { preferBest: true });
-      const t = await loadTagger(modelPath);
+      const t = await loadTagger(modelPath, await modelLoadOptions(f.config));
       const doc = readWith(t, await loadTextFile(f.data), f.data, f, true);
       const backend = await createBackend('wasm');
       t.model.to(backend);

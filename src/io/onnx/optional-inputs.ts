@@ -36,6 +36,8 @@ export interface OptionalInputs {
   sequenceLens: string;
   initialH: string;
   initialC?: string;
+  /** T, the input's time steps, as a 1-D int64 [1] value (for masks over time built after the recurrent nodes). */
+  steps: string;
 }
 
 /** The `sequence_lens`, `initial_h` (and `initial_c`) inputs with their in-graph defaults. */
@@ -74,7 +76,7 @@ export function optionalInputs(spec: OptionalInputsSpec): OptionalInputs {
     givenOrFull(s, 'zero_state', 1, `${s}_used`);
   }
   const inputs = [valueInfo('sequence_lens', INT32, ['B']), ...states.map((s) => valueInfo(s, FLOAT, [LD, 'B', H]))];
-  const out: OptionalInputs = { inputs, nodes, initializers: inits, sequenceLens: 'sequence_lens_used', initialH: 'initial_h_used' };
+  const out: OptionalInputs = { inputs, nodes, initializers: inits, sequenceLens: 'sequence_lens_used', initialH: 'initial_h_used', steps: 'steps' };
   if (spec.cellState) out.initialC = 'initial_c_used';
   return out;
 }

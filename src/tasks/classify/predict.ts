@@ -26,8 +26,8 @@ export interface Classifier {
 }
 
 /** Loads a model file and checks that the classify task wrote it. */
-export async function loadClassifier(path: string): Promise<Classifier> {
-  return classifierOf(await loadModel(path, { kind: 'any' }), path);
+export async function loadClassifier(path: string, options: { metadata?: Record<string, string> } = {}): Promise<Classifier> {
+  return classifierOf(await loadModel(path, { kind: 'any', metadata: options.metadata }), path);
 }
 
 export function classifierOf(loaded: LoadedModel<SavedModule>, source: string): Classifier {

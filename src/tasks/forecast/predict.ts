@@ -22,8 +22,8 @@ export interface ForecastModel {
 }
 
 /** Loads a model file and checks that the forecast task wrote it. */
-export async function loadForecastModel(path: string): Promise<ForecastModel> {
-  const loaded = await loadModel<SavedModule>(path, { kind: 'any' });
+export async function loadForecastModel(path: string, options: { metadata?: Record<string, string> } = {}): Promise<ForecastModel> {
+  const loaded = await loadModel<SavedModule>(path, { kind: 'any', metadata: options.metadata });
   return { ...forecastModelOf(loaded, path), path };
 }
 

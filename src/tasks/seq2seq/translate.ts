@@ -25,8 +25,8 @@ export interface Translator {
   target: Tokenizer;
 }
 
-export async function loadTranslator(path: string): Promise<Translator> {
-  return translatorOf(await loadModel(path, { kind: 'any' }), path);
+export async function loadTranslator(path: string, options: { metadata?: Record<string, string> } = {}): Promise<Translator> {
+  return translatorOf(await loadModel(path, { kind: 'any', metadata: options.metadata }), path);
 }
 
 export function translatorOf(loaded: LoadedModel<SavedModule>, source: string): Translator {

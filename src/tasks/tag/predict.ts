@@ -21,8 +21,8 @@ export interface LoadedTagger {
   vocab: TagVocabulary;
 }
 
-export async function loadTagger(path: string): Promise<LoadedTagger> {
-  return taggerOf(await loadModel(path, { kind: 'any' }), path);
+export async function loadTagger(path: string, options: { metadata?: Record<string, string> } = {}): Promise<LoadedTagger> {
+  return taggerOf(await loadModel(path, { kind: 'any', metadata: options.metadata }), path);
 }
 
 export function taggerOf(loaded: LoadedModel<SavedModule>, source: string): LoadedTagger {

@@ -1,0 +1,74 @@
+/**
+ * `pytorchPackage`: the files of the small Python package `recur export pytorch` writes for a
+ * `RecurrentModel` (language models, classifiers, single forecasters): model.py (the nn.Module),
+ * load.py (model files in and out, with recur's metadata), vocab.py or forecast.py (what the task
+ * reads), run.py, train_ddp.py (language models and classifiers) and README.md, each from its
+ * template beside this file. Pure: a spec in, file names and texts out; the CLI writes them and
+ * copies the model file. Knows no task module: the task's metadata keys come in the spec.
+ */
+import type { RecurrentModelConfig } from '../../nn/recurrent-model.js';
+import { forecastPy } from './forecast-py.js';
+import { loadPy } from './load-py.js';
+import { modelPy } from './model-py.js';
+import { readmeMd } from './readme-md.js';
+import { runPy } from './run-py.js';
+import { trainDdpPy } from './train-ddp-py.js';
+import { vocabPy } from './vocab-py.js';
+
+/** The tasks whose data the package reads (a model of another task gets model.py, load.py and run.py only). */
+export type PytorchTask = 'char-lm' | 'word-lm' | 'classify' | 'forecast';
+export const PYTORCH_TASKS: readonly PytorchTask[] = ['char-lm', 'word-lm', 'classify', 'forecast'];
+
+/** The settings train_ddp.py starts from, and where they came from (said in its --help). */
+export interface PytorchTraining {
+  lr: number;
+  batchSize: number;
+  /** Window length of a language model. */
+  seqLen?: number;
+  clipNorm: number;
+  /** Where they come from, as --help says it: "from the run's checkpoint.safetensors" or "recur's default for char-lm". */
+  from: string;
+}
+
+export interface PytorchPackageSpec {
+  config: RecurrentModelConfig;
+  /** The file's `recur.task`: a `PytorchTask`, or anything else (undefined: none). */
+  task?: string;
+  /** The metadata keys of the tasks' own entries (the task modules' constants). */
+  metadataKeys: { words: string; classify: string; forecast: string };
+  /** train_ddp.py's defaults (needed for language models and classifiers). */
+  training?: PytorchTraining;
+  /** The model file's name in the package (default model.safetensors). */
+  modelFile?: string;
+}
+
+export interface PytorchFile {
+  name: string;
+  text: string;
+}
+
+/** The task the package serves, or undefined for a model of no task it knows. */
+export function pytorchTaskOf(task: string | undefined): PytorchTask | undefined {
+  return PYTORCH_TASKS.find((t) => t === task);
+}
+
+/** The package's files (model.py, load.py, ..., README.md); the model file itself is the caller's to copy. */
+export function pytorchPackage(spec: PytorchPackageSpec): PytorchFile[] {
+  const task = pytorchTaskOf(spec.task);
+  const modelFile = spec.modelFile ?? 'model.safetensors';
+  const text = task === 'char-lm' || task === 'word-lm' || (task === 'classify' && spec.config.input.kind !== 'dense');
+  const files: PytorchFile[] = [
+    { name: 'model.py', text: modelPy() },
+    { name: 'load.py', text: loadPy() },
+  ];
+  if (text || task === 'classify') files.push({ name: 'vocab.py', text: vocabPy(spec.metadataKeys) });
+  if (task === 'forecast') files.push({ name: 'forecast.py', text: forecastPy(spec.metadataKeys.forecast) });
+  files.push({ name: 'run.py', text: runPy(task) });
+  const trains = task === 'char-lm' || task === 'word-lm' || task === 'classify';
+  if (trains) {
+    if (!spec.training) throw new Error(`pytorchPackage: a ${task} model needs spec.training (train_ddp.py's defaults)`);
+    files.push({ name: 'train_ddp.py', text: trainDdpPy(task, spec.training) });
+  }
+  files.push({ name: 'README.md', text: readmeMd({ task, config: spec.config, modelFile, files: [...files.map((f) => f.name), 'README.md', modelFile] }) });
+  return files;
+}
