@@ -4,7 +4,9 @@
 // are sigmoids; a forecasting ensemble exports one graph per member with a sidecar, and
 // following the sidecar's rule on ONNX Runtime's outputs gives `forecast predict`'s forecast;
 // the README's Python snippet runs where a Python with onnxruntime and numpy is importable
-// (RECUR_PYTHON, the checkout's .venv-torch, or python3), and is skipped with the reason where not.
+// (RECUR_PYTHON, the checkout's .venv-torch, or python3), and is skipped with the reason where not;
+// a CRF tagger run exports its emissions (recur's within 1e-5) and transition scores, and the
+// README's Node code for taggers (Viterbi outside the graph) prints `tag predict`'s tags.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -29,6 +31,9 @@ import { Tape } from '../autograd/tape.js';
 import type { RecurrentModel } from '../nn/recurrent-model.js';
 import { IntTensor } from '../tensor/tensor.js';
 import { maxAbsDiff } from '../testing/compare.js';
+import { toyTaggedSentences, toyTsv } from '../testing/toy-tagged.js';
+import { loadTagger, splitWords } from '../tasks/tag/predict.js';
+import { makeTagBatch } from '../tasks/tag/batches.js';
 
 const bin = fileURLToPath(new URL('./bin.js', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -274,4 +279,59 @@ test('the README\'s Python snippet serves a character language model in onnxrunt
   }
   assert.ok(worst <= 5e-5 + 1e-5, `the Python snippet's probabilities (4 decimals) differ by ${worst}`);
   t.diagnostic(`Python ${found.python}: ${lines.join(' | ')}`);
+});
+
+test('recur export onnx of a CRF tagger run: the README\'s Node code (inputs from TagVocabulary and makeTagBatch, Viterbi on ONNX Runtime\'s outputs) prints tag predict\'s tags', async (t) => {
+  const sub = join(dir, 'tagger');
+  mkdirSync(join(sub, 'node_modules'), { recursive: true });
+  symlinkSync(ROOT, join(sub, 'node_modules', 'recur-nn'), 'dir');
+  symlinkSync(join(ROOT, 'node_modules', 'onnxruntime-node'), join(sub, 'node_modules', 'onnxruntime-node'), 'dir');
+  writeFileSync(join(sub, 'train.tsv'), toyTsv(toyTaggedSentences(200, 1)));
+  const trained = recur(['tag', 'train', '--data', 'train.tsv', '--out', 'pos', '--crf', '--max-steps', '40', '--eval-every', '20', '--threads', '1', '--json',
+    '--hidden-size', '16', '--embedding-dim', '8', '--char-embedding-dim', '6', '--char-hidden-size', '8', '--batch-size', '16', '--lr', '0.01'], sub);
+  assert.equal(trained.status, 0, trained.stderr);
+  const exported = recur(['export', 'onnx', '--model', 'pos', '--out', 'pos.onnx', '--required-inputs', '--json'], sub);
+  assert.equal(exported.status, 0, exported.stderr);
+  const summary = JSON.parse(exported.stdout) as { model: string; files: { path: string }[] };
+  const served = existsSync(join(sub, 'pos', 'best.safetensors')) ? join(sub, 'pos', 'best.safetensors') : join(sub, 'pos', 'model.safetensors');
+  assert.equal(join(sub, summary.model), served, 'a tag run exports the file tag predict reads');
+  assert.deepEqual(summary.files.map((f) => f.path), ['pos.onnx']);
+
+  // The README's code, unchanged, against `recur tag predict` on its texts.
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const start = readme.indexOf('## Tagging every token');
+  const block = /```js\n([\s\S]*?)```/.exec(readme.slice(start, readme.indexOf('\n## ', start + 3)));
+  assert.ok(block, 'a js block in the tagging section');
+  const texts = new Function(`return ${/const texts = (\[.*\]);/.exec(block[1]!)![1]}`)() as string[];
+  writeFileSync(join(sub, 'tag.mjs'), block[1]!);
+  const out = spawnSync(process.execPath, ['tag.mjs'], { cwd: sub, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(out.status, 0, out.stderr);
+  const predicted = recur(['tag', 'predict', '--model', 'pos', ...texts], sub);
+  assert.equal(predicted.status, 0, predicted.stderr);
+  assert.equal(out.stdout, predicted.stdout);
+
+  // The exported graph's emissions against the tagger's own on the same batch.
+  const tagger = await loadTagger(served);
+  assert.ok(tagger.model.config.crf && tagger.model.config.charVocabSize > 0);
+  const sentences = texts.map(splitWords).map((words) => ({ words, tags: words.map(() => undefined), lines: words.map(() => 1) }));
+  const batch = makeTagBatch(tagger.vocab.encode(sentences, false), sentences.map((_, b) => b));
+  tagger.model.eval();
+  const want = tagger.model.emissions(Tape.inference(await WasmBackend.create({ threads: 1 })), batch);
+  const N = batch.forms.length, C = Math.max(...batch.forms.map((f) => f.length));
+  const chars = new BigInt64Array(N * C);
+  batch.forms.forEach((f, n) => f.forEach((id, i) => { chars[n * C + i] = BigInt(id); }));
+  const i64 = (a: Int32Array, dims: readonly number[]) => new ort.Tensor('int64', BigInt64Array.from(a, (x) => BigInt(x)), dims);
+  const r = await (await session(join(sub, 'pos.onnx'))).run({
+    words: i64(batch.words.data, batch.words.shape), sequence_lens: new ort.Tensor('int32', batch.lengths, [batch.lengths.length]),
+    chars: new ort.Tensor('int64', chars, [N, C]), char_lens: new ort.Tensor('int32', Int32Array.from(batch.forms, (f) => f.length), [N]), word_form: i64(batch.formIndex.data, batch.formIndex.shape),
+  });
+  const [T, B] = batch.words.shape as [number, number], K = tagger.model.config.tagCount;
+  const got = r.emissions!.data as Float32Array;
+  let worst = 0;
+  for (let b = 0; b < B; b++) for (let i = 0; i < batch.lengths[b]! * K; i++) {
+    const o = (Math.floor(i / K) * B + b) * K + (i % K);
+    worst = Math.max(worst, Math.abs(got[o]! - want.data[o]!));
+  }
+  assert.ok(worst <= 1e-5, `emissions differ by ${worst}`);
+  t.diagnostic(`CRF tagger (T ${T}, B ${B}, ${N} forms): ONNX Runtime vs recur emissions ${worst.toExponential(2)}; README code: ${out.stdout.trim().split('\n').join(' | ')}`);
 });

@@ -4,7 +4,6 @@
 // Python did, and the README's commands run as written. Refusals need no Python.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,15 +16,13 @@ import { RecurrentModel } from '../nn/recurrent-model.js';
 import type { RecurrentState } from '../nn/recurrent.js';
 import { Rng } from '../random/rng.js';
 import { IntTensor, Tensor } from '../tensor/tensor.js';
-import { findTorchPython } from '../bench/peers/python.js';
 import { evaluateStream } from '../tasks/char-lm/evaluate-stream.js';
 import { lmOf } from '../tasks/char-lm/evaluate.js';
 import { encodeText } from '../tasks/char-lm/vocab.js';
 import { classifierOf, encodeTexts } from '../tasks/classify/predict.js';
-import { EncoderDecoder } from '../tasks/seq2seq/model.js';
-import { Tagger } from '../tasks/tag/model.js';
 import { ForecastEnsemble } from '../tasks/forecast/ensemble.js';
 import { tempDir } from '../testing/temp-dir.js';
+import { type Run, lastLine, maxDiff, ok, recur, run, torchPython } from '../testing/export-pytorch-harness.js';
 
 const bin = fileURLToPath(new URL('./bin.js', import.meta.url));
 const fixture = (p: string) => fileURLToPath(new URL(`../../src/${p}`, import.meta.url));
@@ -35,40 +32,10 @@ const SEQUENCES = fixture('data/fixtures/sequences-tiny.jsonl');
 const SALES = fixture('tasks/forecast/fixtures/monthly-sales.csv');
 const dir = tempDir('recur-export-pytorch-');
 
-interface Run { status: number; stdout: string; stderr: string }
-/** A command without a shell (or `sh -c` for a README line), with stdin closed; never rejects. */
-function run(cmd: string, args: string[], options: { cwd?: string } = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    const timer = setTimeout(() => child.kill('SIGTERM'), 120_000);
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.on('error', (e) => { clearTimeout(timer); resolve({ status: -1, stdout, stderr: e.message }); });
-    child.on('close', (code, signal) => { clearTimeout(timer); resolve({ status: code ?? -1, stdout, stderr: signal ? `${stderr}\nkilled by ${signal}` : stderr }); });
-  });
-}
-const recur = (...args: string[]) => run(process.execPath, [bin, ...args]);
-const ok = (r: Run, what: string) => assert.equal(r.status, 0, `${what}: ${r.stderr || r.stdout}`);
-const lastLine = (s: string) => s.trim().split('\n').at(-1) ?? '';
+const { python, skip } = await torchPython();
 
-const torch = await findTorchPython();
-const skip = 'skip' in torch ? `PyTorch round trips skipped: ${torch.skip}` : false;
-if (skip) console.log(`# ${skip}`);
-const python = 'python' in torch ? torch.python : '';
-
-/** The largest |a - b| over two arrays of the same length. */
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>, what: string): number {
-  assert.equal(a.length, b.length, `${what}: lengths`);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
-
-test('recur export pytorch refuses encoder-decoders, taggers, forecast ensembles, a non-empty --out and the model\'s own directory', async () => {
+test('recur export pytorch refuses forecast ensembles, a non-empty --out and the model\'s own directory', async () => {
   const refused: [string, SavedModule, RegExp][] = [
-    ['seq2seq', new EncoderDecoder({ kind: 'encoder-decoder', sourceVocabSize: 7, targetVocabSize: 6, embeddingDim: 3, cell: 'gru', encoderHiddenSize: 4, decoderHiddenSize: 4, goId: 2, eosId: 3, maxSourceLength: 5, maxTargetLength: 5 }, { rng: new Rng(1) }), /an encoder-decoder \(recur seq2seq\) cannot be exported to PyTorch yet \(not yet: issue 18\)/],
-    ['tag', new Tagger({ wordVocabSize: 6, wordEmbeddingDim: 3, cell: 'lstm', hiddenSize: 4, tagCount: 3 }, { rng: new Rng(1) }), /a tagger \(recur tag\) cannot be exported to PyTorch yet \(not yet: issue 18\)/],
     ['ensemble', new ForecastEnsemble({ kind: 'forecast-ensemble', members: [1, 2].map(() => ({ input: { kind: 'dense' as const, size: 1 }, hiddenSize: 3, outputSize: 2, output: 'last' as const })) }, { rng: new Rng(1) }),
       /a forecast ensemble .* cannot be exported to PyTorch yet \(not yet: issue 18\); export a single forecaster/],
   ];

@@ -3,8 +3,9 @@
  * recurrent model (sigmoid probabilities for a multi-label classifier, as `classify predict`
  * reads its logits), two for an encoder-decoder (the encoder and one decoder step), and for a
  * forecasting ensemble one graph per member with a JSON sidecar saying how forecast predict
- * combines them (tasks/forecast/onnx.ts explains why not one averaged graph). No file is
- * written here.
+ * combines them (tasks/forecast/onnx.ts explains why not one averaged graph), and for a tagger
+ * one graph of emissions (with a CRF's transition scores as outputs: tasks/tag/onnx.ts). No
+ * file is written here.
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -19,6 +20,8 @@ import { exportForecastEnsembleOnnx } from '../tasks/forecast/onnx.js';
 import { forecastModelOf } from '../tasks/forecast/predict.js';
 import { EncoderDecoder } from '../tasks/seq2seq/model.js';
 import { exportEncoderDecoderOnnx } from '../tasks/seq2seq/onnx.js';
+import { Tagger } from '../tasks/tag/model.js';
+import { exportTaggerOnnx } from '../tasks/tag/onnx.js';
 import { resolveModelPath } from './model-path.js';
 
 /** Tasks whose predict and eval commands read a run directory's best model (best.safetensors) rather than its final one. */
@@ -84,11 +87,15 @@ export function onnxFiles(loaded: LoadedModel<SavedModule>, modelPath: string, o
     const e = exportForecastEnsembleOnnx(model, meta, () => basename(out), { opset: options.opset, optionalInputs });
     return [{ path: out, bytes: e.members[0]! }, { path: `${stem}.forecast.json`, bytes: new TextEncoder().encode(`${JSON.stringify(e.sidecar, null, 2)}\n`) }];
   }
+  if (model instanceof Tagger) {
+    // Emissions and per-token probabilities; a CRF tagger's transition scores as constant outputs for a Viterbi outside (tasks/tag/onnx.ts).
+    return [{ path: out, bytes: exportTaggerOnnx(model, { opset: options.opset, docString, optionalInputs }) }];
+  }
   if (model instanceof RecurrentModel) {
     const probabilities = isMultiLabelClassifier(loaded) ? 'sigmoid' : 'softmax';
     return [{ path: out, bytes: exportOnnx(model, { opset: options.opset, docString, optionalInputs, probabilities }) }];
   }
-  throw new Error(`${modelPath}: ONNX export of a '${(model as { config: { kind: string } }).config.kind}' model is not supported`);
+  throw new Error(`${modelPath}: ONNX export of a '${(model as { config: { kind: string } }).config.kind}' model is not supported (recur exports language models, classifiers, forecasters, encoder-decoders and taggers)`);
 }
 
 /** The cell of a model for the summary ('lstm'; an ensemble's members' joined by '+'). */

@@ -1,8 +1,9 @@
 /**
  * `recur export pytorch --model M --out DIR`: writes the small Python package of a recurrent
  * model (io/pytorch: model.py, load.py, vocab.py or forecast.py, run.py, train_ddp.py, README.md)
- * and the model file beside it, for language models, classifiers and single forecasters.
- * Encoder-decoders, taggers and forecast ensembles are refused (issue 18). A run directory gives
+ * and the model file beside it, for language models, classifiers, single forecasters,
+ * encoder-decoders (recur seq2seq) and taggers (recur tag); train_ddp.py only for language
+ * models and classifiers. Forecast ensembles are refused (issue 18). A run directory gives
  * the model its task's predict command reads (a classifier's best.safetensors), as export onnx
  * does. train_ddp.py starts from the run's training settings when a checkpoint of the same model
  * lies beside the model file, else from the task's defaults. Never writes over the model it
@@ -20,6 +21,10 @@ import { CHAR_LM_DEFAULTS, WORD_LM_DEFAULTS } from '../../tasks/char-lm/config.j
 import { CLASSIFY_DEFAULTS } from '../../tasks/classify/config.js';
 import { CLASSIFY_METADATA_KEY } from '../../tasks/classify/task.js';
 import { FORECAST_METADATA_KEY } from '../../tasks/forecast/task.js';
+import { EncoderDecoder } from '../../tasks/seq2seq/model.js';
+import { SEQ2SEQ_METADATA_KEY } from '../../tasks/seq2seq/task.js';
+import { Tagger } from '../../tasks/tag/model.js';
+import { TAG_METADATA_KEY } from '../../tasks/tag/prepare.js';
 import { CHECKPOINT_FILE_NAME } from '../../train/checkpoint.js';
 import { checkOutFile } from '../check-out-file.js';
 import { modelLoadOptions } from '../model-path.js';
@@ -36,8 +41,6 @@ export interface ExportPytorchOptions {
 
 /** What each refused model kind is, for the message. */
 const NOT_YET: Record<string, string> = {
-  'encoder-decoder': 'an encoder-decoder (recur seq2seq)',
-  tagger: 'a tagger (recur tag)',
   'forecast-ensemble': 'a forecast ensemble (several averaged forecasters)',
 };
 
@@ -48,7 +51,7 @@ export async function exportPytorch(opts: ExportPytorchOptions): Promise<void> {
   const modelPath = await exportedModelPath(opts.model); // a run directory: the model its task's predict command reads
   const loaded = await loadModel<SavedModule>(modelPath, { kind: 'any', ...(await modelLoadOptions(opts.config)) });
   const model = loaded.model;
-  if (!(model instanceof RecurrentModel)) {
+  if (!(model instanceof RecurrentModel || model instanceof EncoderDecoder || model instanceof Tagger)) {
     const kind = model.config.kind;
     const hint = kind === 'forecast-ensemble' ? '; export a single forecaster (recur forecast train --model window, seq2seq or hybrid)' : '';
     throw new Error(`${modelPath}: ${NOT_YET[kind] ?? `a '${kind}' model`} cannot be exported to PyTorch yet (not yet: issue 18)${hint}`);
@@ -56,10 +59,10 @@ export async function exportPytorch(opts: ExportPytorchOptions): Promise<void> {
   await checkOutDirectory(opts.out, modelPath, opts.force === true);
 
   const task = pytorchTaskOf(loaded.task);
-  const training = task === 'char-lm' || task === 'word-lm' || task === 'classify' ? await trainingSettings(modelPath, task, model) : undefined;
+  const training = model instanceof RecurrentModel && (task === 'char-lm' || task === 'word-lm' || task === 'classify') ? await trainingSettings(modelPath, task, model) : undefined;
   const files = pytorchPackage({
     config: model.config, task: loaded.task, training, modelFile: MODEL_FILE,
-    metadataKeys: { words: WORD_LM_METADATA_KEY, classify: CLASSIFY_METADATA_KEY, forecast: FORECAST_METADATA_KEY },
+    metadataKeys: { words: WORD_LM_METADATA_KEY, classify: CLASSIFY_METADATA_KEY, forecast: FORECAST_METADATA_KEY, seq2seq: SEQ2SEQ_METADATA_KEY, tag: TAG_METADATA_KEY },
   });
   // The model file, re-encoded with its metadata (a file given --config gets that metadata, as Python's load needs it).
   const bytes = encodeModelFile(model, { task: loaded.task, vocabulary: loaded.vocabulary, normalization: loaded.normalization, extra: loaded.extra });
@@ -75,9 +78,11 @@ export async function exportPytorch(opts: ExportPytorchOptions): Promise<void> {
   }
   const notes = [
     ...(task === 'forecast' ? ['train_ddp.py is not written for forecasters yet (issue 18): forecast.py and run.py forecast, save() writes files recur loads'] : []),
+    ...(task === 'seq2seq' ? ['train_ddp.py is not written for encoder-decoders yet (issue 18): model.py\'s forward gives teacher-forced logits, run.py translates greedily, save() writes files recur loads'] : []),
+    ...(task === 'tag' ? ['train_ddp.py is not written for taggers yet (issue 18): model.py\'s loss is recur\'s training loss, run.py tags sentences, save() writes files recur loads'] : []),
     ...(task === undefined ? [`the file has ${loaded.task ? `task '${loaded.task}', which the package does not read` : 'no task'}: model.py, load.py and run.py (on zeros) only`] : []),
   ];
-  const summary = { model: modelPath, out: opts.out, task: loaded.task ?? null, cell: model.config.cell, files: all.map((f) => f.name), training: training ?? null, notes };
+  const summary = { model: modelPath, out: opts.out, task: loaded.task ?? null, kind: 'kind' in model.config ? model.config.kind : 'recurrent', cell: model.config.cell, files: all.map((f) => f.name), training: training ?? null, notes };
   if (opts.json) {
     stdout.write(`${JSON.stringify(summary)}\n`);
     return;

@@ -25,16 +25,19 @@ export interface OptionalInputsSpec {
   cellState: boolean;
   /** Declare the inputs without default initializers: callers must feed them (empty for the default). */
   required: boolean;
+  /** Also the initial-state inputs (default true); false: `sequence_lens` alone (a tagger's encoder always starts from zeros). */
+  states?: boolean;
 }
 
 export interface OptionalInputs {
-  /** Declarations of `sequence_lens` [B] int32, `initial_h` (and `initial_c`) [L*D, B, H]. */
+  /** Declarations of `sequence_lens` [B] int32, `initial_h` (and `initial_c`) [L*D, B, H] (with `states`). */
   inputs: ValueInfoProto[];
   nodes: NodeProto[];
   initializers: TensorProto[];
   /** Values to wire into the recurrent nodes: each is the fed input or its default. */
   sequenceLens: string;
-  initialH: string;
+  /** Undefined when `states` is false. */
+  initialH?: string;
   initialC?: string;
   /** T, the input's time steps, as a 1-D int64 [1] value (for masks over time built after the recurrent nodes). */
   steps: string;
@@ -66,6 +69,9 @@ export function optionalInputs(spec: OptionalInputsSpec): OptionalInputs {
   nodes.push(node('Expand', ['steps_i32', 'batch'], ['full_lens']));
   givenOrFull('sequence_lens', 'full_lens', 0, 'sequence_lens_used');
 
+  if (spec.states === false) {
+    return { inputs: [valueInfo('sequence_lens', INT32, ['B'])], nodes, initializers: inits, sequenceLens: 'sequence_lens_used', steps: 'steps' };
+  }
   // initial states: default [L*D, 0, H]; zeros [L*D, B, H].
   inits.push(int64Tensor('state_rows', [1], [LD]), int64Tensor('state_hidden', [1], [H]));
   nodes.push(node('Concat', ['state_rows', 'batch', 'state_hidden'], ['state_shape'], { axis: 0 }));

@@ -11,7 +11,7 @@ export function loadPy(): string {
 A recur model file is a .safetensors file: the weights under their PyTorch names, and recur's
 metadata (config, task, vocabulary, normalisation ...) as JSON strings in "__metadata__".
 
-    model, metadata = load("model.safetensors")     # RecurModel with the weights, in eval mode
+    model, metadata = load("model.safetensors")     # the model (model.py) with the weights, in eval mode
     save(model, "trained.safetensors", metadata)    # a file recur loads back
 
 The safetensors package is used when it is importable; otherwise the small reader and writer
@@ -25,7 +25,7 @@ import sys
 
 import torch
 
-from model import RecurModel
+from model import build_model
 
 DTYPES = {"F32": torch.float32, "F64": torch.float64, "F16": torch.float16, "BF16": torch.bfloat16}
 # What a recur checkpoint holds besides a model file's metadata: never carried into a model file.
@@ -93,7 +93,7 @@ def load(path, use_package=None):
     tensors, metadata = read_safetensors(path, use_package)
     if "recur.config" not in metadata:
         raise ValueError(f"{path} has no recur metadata ('recur.config'): save files with save() below, which keeps it")
-    model = RecurModel(json.loads(metadata["recur.config"]))
+    model = build_model(json.loads(metadata["recur.config"]))
     model.load_state_dict(tensors, strict=True)
     return model.eval(), metadata
 

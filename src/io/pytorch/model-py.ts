@@ -5,8 +5,8 @@
  * Python is static: everything model-specific is read from the config at run time.
  */
 
-/** model.py. */
-export function modelPy(): string {
+/** model.py; `sections` (sequence-py.ts) add the classes of other model kinds, each registering itself in MODELS. */
+export function modelPy(sections: readonly string[] = []): string {
   return String.raw`"""The recur model as a PyTorch module (written by recur export pytorch).
 
 RecurModel(config) builds, from the config recur saved with the model (metadata "recur.config"),
@@ -76,6 +76,31 @@ class SigmoidRNN(nn.Module):
         return x, torch.stack(finals)
 
 
+def make_rnn(cell, input_size, hidden_size, **options):
+    """The PyTorch stack of recur's cell kind (parameters weight_ih_l0, ... as recur names them)."""
+    if cell == "lstm":
+        return nn.LSTM(input_size, hidden_size, **options)
+    if cell == "gru":
+        return nn.GRU(input_size, hidden_size, **options)
+    if cell in ("rnn-tanh", "rnn-relu"):
+        return nn.RNN(input_size, hidden_size, nonlinearity=cell[4:], **options)
+    if cell == "rnn-sigmoid":
+        return SigmoidRNN(input_size, hidden_size, **options)
+    raise ValueError(f"unknown cell {cell!r}")
+
+
+def run_rnn(rnn, x, lengths=None, state=None):
+    """A stack over x [T, B, I]: outputs [T, B, D*H] (zeros past each length) and the final state,
+    as recur computes them for a right-padded batch (a packed sequence in PyTorch)."""
+    if isinstance(rnn, SigmoidRNN):
+        return rnn(x, state, lengths)
+    if lengths is None:
+        return rnn(x, state)
+    packed = pack_padded_sequence(x, torch.as_tensor(lengths, dtype=torch.long).cpu(), enforce_sorted=False)
+    out, state = rnn(packed, state)
+    return pad_packed_sequence(out, total_length=x.shape[0])[0], state
+
+
 class AttentionPooling(nn.Module):
     """Additive attention over the valid steps (recur's AttentionPooling): e[t, b] =
     score . tanh(proj x[t, b]), weights = softmax of e over t < lengths[b], pooled = sum_t w x."""
@@ -122,18 +147,7 @@ class RecurModel(nn.Module):
             size = inp["vocabSize"]
         else:  # dense
             size = inp["size"]
-        options = dict(num_layers=c["numLayers"], bias=c["bias"], dropout=c["dropout"], bidirectional=c["bidirectional"])
-        cell = c["cell"]
-        if cell == "lstm":
-            self.rnn = nn.LSTM(size, H, **options)
-        elif cell == "gru":
-            self.rnn = nn.GRU(size, H, **options)
-        elif cell in ("rnn-tanh", "rnn-relu"):
-            self.rnn = nn.RNN(size, H, nonlinearity=cell[4:], **options)
-        elif cell == "rnn-sigmoid":
-            self.rnn = SigmoidRNN(size, H, **options)
-        else:
-            raise ValueError(f"unknown cell {cell!r}")
+        self.rnn = make_rnn(c["cell"], size, H, num_layers=c["numLayers"], bias=c["bias"], dropout=c["dropout"], bidirectional=c["bidirectional"])
         if c.get("pooling") == "attention":
             self.attention = AttentionPooling(features)
         self.head = TiedHead(c["outputSize"]) if c.get("tieWeights") else nn.Linear(features, c["outputSize"])
@@ -187,17 +201,23 @@ class RecurModel(nn.Module):
     def run_rnn(self, x, lengths, state):
         """The recurrent stack over x [T, B, I]: outputs [T, B, D*H] (zeros past each length) and the
         final state, as recur computes them for a padded batch (a packed sequence in PyTorch)."""
-        if isinstance(self.rnn, SigmoidRNN):
-            return self.rnn(x, state, lengths)
-        if lengths is None:
-            return self.rnn(x, state)
-        packed = pack_padded_sequence(x, lengths, enforce_sorted=False)
-        out, state = self.rnn(packed, state)
-        return pad_packed_sequence(out, total_length=x.shape[0])[0], state
+        return run_rnn(self.rnn, x, lengths, state)
 
     def read_head(self, features):
         if isinstance(self.head, TiedHead):
             return self.head(features, self.embedding.weight)
         return self.head(features)
-`;
+
+
+# The model classes of this file by config "kind" (load.py builds through build_model).
+MODELS = {"recurrent": RecurModel}
+
+
+def build_model(config):
+    """The module of a recur config (metadata "recur.config"), by its kind."""
+    kind = config.get("kind", "recurrent")
+    if kind not in MODELS:
+        raise ValueError(f"this model.py builds {', '.join(MODELS)} models, and the config is a {kind!r} model: export that model with recur export pytorch")
+    return MODELS[kind](config)
+${sections.join('')}`;
 }

@@ -1,9 +1,9 @@
 /**
  * `pytorchPackage`: the files of the small Python package `recur export pytorch` writes for a
- * `RecurrentModel` (language models, classifiers, single forecasters): model.py (the nn.Module),
- * load.py (model files in and out, with recur's metadata), vocab.py or forecast.py (what the task
- * reads), run.py, train_ddp.py (language models and classifiers) and README.md, each from its
- * template beside this file. Pure: a spec in, file names and texts out; the CLI writes them and
+ * `RecurrentModel` (language models, classifiers, single forecasters), an encoder-decoder
+ * (seq2seq) or a tagger: model.py (the nn.Module), load.py (model files in and out, with recur's
+ * metadata), vocab.py or forecast.py (what the task reads), run.py, train_ddp.py (language
+ * models and classifiers) and README.md, each from its template beside this file. Pure: a spec in, file names and texts out; the CLI writes them and
  * copies the model file. Knows no task module: the task's metadata keys come in the spec.
  */
 import type { RecurrentModelConfig } from '../../nn/recurrent-model.js';
@@ -12,12 +12,33 @@ import { loadPy } from './load-py.js';
 import { modelPy } from './model-py.js';
 import { readmeMd } from './readme-md.js';
 import { runPy } from './run-py.js';
+import { seq2seqModelPy, seq2seqVocabPy, tagVocabPy, taggerModelPy } from './sequence-py.js';
 import { trainDdpPy } from './train-ddp-py.js';
 import { vocabPy } from './vocab-py.js';
 
 /** The tasks whose data the package reads (a model of another task gets model.py, load.py and run.py only). */
-export type PytorchTask = 'char-lm' | 'word-lm' | 'classify' | 'forecast';
-export const PYTORCH_TASKS: readonly PytorchTask[] = ['char-lm', 'word-lm', 'classify', 'forecast'];
+export type PytorchTask = 'char-lm' | 'word-lm' | 'classify' | 'forecast' | 'seq2seq' | 'tag';
+export const PYTORCH_TASKS: readonly PytorchTask[] = ['char-lm', 'word-lm', 'classify', 'forecast', 'seq2seq', 'tag'];
+
+/**
+ * The config of an encoder-decoder or a tagger as the package reads it (the task modules own
+ * the full types: tasks/seq2seq/model.ts, tasks/tag/model.ts).
+ */
+export interface SequenceModelConfig {
+  kind: 'encoder-decoder' | 'tagger';
+  cell: string;
+  numLayers: number;
+  bidirectional: boolean;
+}
+
+/** The config of any model the package serves. */
+export type PytorchModelConfig = RecurrentModelConfig | SequenceModelConfig;
+
+/** Whether a config is an encoder-decoder's or a tagger's. */
+export function isSequenceModelConfig(c: PytorchModelConfig): c is SequenceModelConfig {
+  const kind = (c as { kind?: unknown }).kind;
+  return kind === 'encoder-decoder' || kind === 'tagger';
+}
 
 /** The settings train_ddp.py starts from, and where they came from (said in its --help). */
 export interface PytorchTraining {
@@ -31,11 +52,11 @@ export interface PytorchTraining {
 }
 
 export interface PytorchPackageSpec {
-  config: RecurrentModelConfig;
+  config: PytorchModelConfig;
   /** The file's `recur.task`: a `PytorchTask`, or anything else (undefined: none). */
   task?: string;
   /** The metadata keys of the tasks' own entries (the task modules' constants). */
-  metadataKeys: { words: string; classify: string; forecast: string };
+  metadataKeys: { words: string; classify: string; forecast: string; seq2seq: string; tag: string };
   /** train_ddp.py's defaults (needed for language models and classifiers). */
   training?: PytorchTraining;
   /** The model file's name in the package (default model.safetensors). */
@@ -54,21 +75,26 @@ export function pytorchTaskOf(task: string | undefined): PytorchTask | undefined
 
 /** The package's files (model.py, load.py, ..., README.md); the model file itself is the caller's to copy. */
 export function pytorchPackage(spec: PytorchPackageSpec): PytorchFile[] {
-  const task = pytorchTaskOf(spec.task);
+  const c = spec.config;
+  const kind = isSequenceModelConfig(c) ? c.kind : 'recurrent';
+  let task = pytorchTaskOf(spec.task);
+  // A task's files only for the model kind it trains (a file may claim a task its model is not).
+  if ((task === 'seq2seq') !== (kind === 'encoder-decoder') || (task === 'tag') !== (kind === 'tagger')) task = undefined;
   const modelFile = spec.modelFile ?? 'model.safetensors';
-  const text = task === 'char-lm' || task === 'word-lm' || (task === 'classify' && spec.config.input.kind !== 'dense');
+  const sections = kind === 'encoder-decoder' ? [seq2seqModelPy()] : kind === 'tagger' ? [taggerModelPy()] : [];
   const files: PytorchFile[] = [
-    { name: 'model.py', text: modelPy() },
+    { name: 'model.py', text: modelPy(sections) },
     { name: 'load.py', text: loadPy() },
   ];
-  if (text || task === 'classify') files.push({ name: 'vocab.py', text: vocabPy(spec.metadataKeys) });
+  if (task === 'char-lm' || task === 'word-lm' || task === 'classify') files.push({ name: 'vocab.py', text: vocabPy(spec.metadataKeys) });
+  if (task === 'seq2seq') files.push({ name: 'vocab.py', text: vocabPy(spec.metadataKeys, [seq2seqVocabPy(spec.metadataKeys.seq2seq)]) });
+  if (task === 'tag') files.push({ name: 'vocab.py', text: vocabPy(spec.metadataKeys, [tagVocabPy(spec.metadataKeys.tag)]) });
   if (task === 'forecast') files.push({ name: 'forecast.py', text: forecastPy(spec.metadataKeys.forecast) });
-  files.push({ name: 'run.py', text: runPy(task) });
-  const trains = task === 'char-lm' || task === 'word-lm' || task === 'classify';
-  if (trains) {
+  files.push({ name: 'run.py', text: runPy(task, kind) });
+  if (task === 'char-lm' || task === 'word-lm' || task === 'classify') {
     if (!spec.training) throw new Error(`pytorchPackage: a ${task} model needs spec.training (train_ddp.py's defaults)`);
     files.push({ name: 'train_ddp.py', text: trainDdpPy(task, spec.training) });
   }
-  files.push({ name: 'README.md', text: readmeMd({ task, config: spec.config, modelFile, files: [...files.map((f) => f.name), 'README.md', modelFile] }) });
+  files.push({ name: 'README.md', text: readmeMd({ task, config: c, modelFile, files: [...files.map((f) => f.name), 'README.md', modelFile] }) });
   return files;
 }

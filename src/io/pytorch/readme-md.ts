@@ -4,12 +4,11 @@
  * back in recur; a forecaster saves a copy instead of training), and the Python to use it from
  * code. The tests run the commands and the Python as written.
  */
-import type { RecurrentModelConfig } from '../../nn/recurrent-model.js';
-import type { PytorchTask } from './package.js';
+import { type PytorchModelConfig, type PytorchTask, isSequenceModelConfig } from './package.js';
 
 interface ReadmeSpec {
   task: PytorchTask | undefined;
-  config: RecurrentModelConfig;
+  config: PytorchModelConfig;
   modelFile: string;
   files: string[];
 }
@@ -27,7 +26,18 @@ function commands(s: ReadmeSpec): { lines: string[]; data: string } {
         lines: [`python run.py ${m} --prime "The" --length 100`, DDP('input.txt'), 'npx recur lm sample --model trained.safetensors --prime "The"'],
         data: '`input.txt`: UTF-8 text to train on (read as recur lm train reads it: parallel streams, windows of `--seq-len`).',
       };
+    case 'seq2seq':
+      return {
+        lines: [`python run.py ${m} "a sentence to translate"`, COPY(m), 'npx recur seq2seq translate --model copy.safetensors --decode greedy "a sentence to translate"'],
+        data: 'run.py translates greedily, as `recur seq2seq translate --decode greedy` (train_ddp.py is not written for encoder-decoders yet: issue 18).',
+      };
+    case 'tag':
+      return {
+        lines: [`python run.py ${m} "A sentence to tag."`, COPY(m), 'npx recur tag predict --model copy.safetensors "A sentence to tag."'],
+        data: 'run.py splits a plain sentence into words as recur tag does for English (`--pre-split`: words separated by spaces) (train_ddp.py is not written for taggers yet: issue 18).',
+      };
     case 'classify':
+      if (isSequenceModelConfig(s.config)) break;
       if (s.config.input.kind === 'dense') {
         return {
           lines: [`python run.py ${m} --input sequences.jsonl`, DDP('train.jsonl'), 'npx recur classify predict --model trained.safetensors --input sequences.jsonl'],
@@ -44,8 +54,9 @@ function commands(s: ReadmeSpec): { lines: string[]; data: string } {
         data: '`history.csv`: the series with the training columns, complete and in time order (train_ddp.py is not written for forecasters yet: issue 18).',
       };
     default:
-      return { lines: [`python run.py ${m}`, COPY(m), 'npx recur inspect copy.safetensors'], data: 'The model file carries no task recur export pytorch knows: run.py runs it on zeros.' };
+      break;
   }
+  return { lines: [`python run.py ${m}`, COPY(m), 'npx recur inspect copy.safetensors'], data: `The model file carries no task recur export pytorch knows: run.py ${isSequenceModelConfig(s.config) ? 'loads it and prints its kind' : 'runs it on zeros'}.` };
 }
 
 /** Python that uses the package from code, for the task. */
@@ -53,16 +64,28 @@ function snippet(s: ReadmeSpec): string {
   const m = s.modelFile;
   const imports = ['import torch', 'from load import load, save'];
   const use: string[] = [];
-  const bf = s.config.batchFirst ? '[None, :]' : '[:, None]';
-  switch (s.task) {
+  const c = s.config;
+  const bf = !isSequenceModelConfig(c) && c.batchFirst ? '[None, :]' : '[:, None]';
+  switch (isSequenceModelConfig(c) ? s.task : s.task === 'seq2seq' || s.task === 'tag' ? undefined : s.task) {
     case 'char-lm':
     case 'word-lm':
       imports.push('from vocab import lm_vocab');
       use.push('ids = torch.tensor(lm_vocab(metadata).encode("The"))', `logits, state = model(ids${bf})  # next-symbol logits at every step, and the final state`);
       break;
+    case 'seq2seq':
+      imports.push('from vocab import encode_source, seq2seq_vocab');
+      use.push('source, target, meta = seq2seq_vocab(metadata)', 'ids = encode_source(source, "a sentence to translate", meta, model.config["maxSourceLength"])',
+        'tokens, attention = model.greedy(torch.tensor(ids)[:, None], [len(ids)])  # per source: target ids, attention weights', 'print(target.decode(tokens[0]))');
+      break;
+    case 'tag':
+      imports.push('from vocab import split_words, tag_vocab');
+      use.push('vocab = tag_vocab(metadata)', 'words, chars, lengths = vocab.batch([split_words("A sentence to tag.")])',
+        'emissions = model(words, chars, lengths)  # [T, B, tags]', 'print([vocab.tags[k] for k in model.decode(emissions, lengths)[0]])  # argmax, or the CRF\'s Viterbi path');
+      break;
     case 'classify':
-      if (s.config.input.kind === 'dense') {
-        use.push(`x = torch.zeros(5, 1, ${s.config.input.size})${s.config.batchFirst ? '.transpose(0, 1)' : ''}  # one sequence of 5 steps`, 'logits, state = model(x, lengths=[5])  # one row of class logits');
+      if (isSequenceModelConfig(c)) break;
+      if (c.input.kind === 'dense') {
+        use.push(`x = torch.zeros(5, 1, ${c.input.size})${c.batchFirst ? '.transpose(0, 1)' : ''}  # one sequence of 5 steps`, 'logits, state = model(x, lengths=[5])  # one row of class logits');
       } else {
         imports.push('from vocab import classify_tokenizer');
         use.push('ids = torch.tensor(classify_tokenizer(metadata).encode("a text to classify"))', `logits, state = model(ids${bf}, lengths=[len(ids)])  # one row of class logits`);
@@ -76,19 +99,40 @@ function snippet(s: ReadmeSpec): string {
     default:
       break;
   }
-  return [...imports, '', `model, metadata = load("${m}")  # RecurModel (an nn.Module) in eval mode, and recur's metadata`, ...use,
+  const cls = !isSequenceModelConfig(c) ? 'RecurModel' : c.kind === 'encoder-decoder' ? 'RecurSeq2seq' : 'RecurTagger';
+  return [...imports, '', `model, metadata = load("${m}")  # ${cls} (an nn.Module) in eval mode, and recur's metadata`, ...use,
     `save(model, "copy.safetensors", metadata)  # a file recur loads (save(..., step=N) records the step)`].join('\n');
+}
+
+/** One line on the network. */
+function describeConfig(c: PytorchModelConfig): string {
+  if (!isSequenceModelConfig(c)) {
+    return `${c.numLayers}×${c.hiddenSize} ${c.bidirectional ? 'bidirectional ' : ''}${c.cell}, ${c.input.kind} input, output '${c.output}'${c.output === 'last' ? ` (pooling ${c.pooling ?? 'last'})` : ''}${c.tieWeights ? ', tied weights' : ''}`;
+  }
+  const f = c as unknown as Record<string, unknown>;
+  const n = (k: string) => String(f[k]);
+  if (c.kind === 'encoder-decoder') {
+    return `${c.cell} encoder-decoder (${c.numLayers}×${n('encoderHiddenSize')}${c.bidirectional ? ' bidirectional' : ''}${f.reverseSource ? ', reversed source' : ''} encoder, ${c.numLayers}×${n('decoderHiddenSize')} decoder, attention '${n('attention')}'${f.inputFeeding ? ' with input feeding' : ''})`;
+  }
+  return `${c.numLayers}×${n('hiddenSize')} ${c.bidirectional ? 'bidirectional ' : ''}${c.cell} tagger (${Number(f.charVocabSize) > 0 ? 'word and character features' : 'word features'}, ${f.crf ? 'CRF' : 'softmax'} over ${n('tagCount')} tags)`;
 }
 
 /** README.md of the package. */
 export function readmeMd(s: ReadmeSpec): string {
   const c = s.config;
   const { lines, data } = commands(s);
-  const what = `${c.numLayers}×${c.hiddenSize} ${c.bidirectional ? 'bidirectional ' : ''}${c.cell}, ${c.input.kind} input, output '${c.output}'${c.output === 'last' ? ` (pooling ${c.pooling ?? 'last'})` : ''}${c.tieWeights ? ', tied weights' : ''}`;
+  const what = describeConfig(c);
+  const modelPy = !isSequenceModelConfig(c)
+    ? '`RecurModel(config)`, the model as a PyTorch `nn.Module` with recur\'s parameter names; `forward(x, lengths=None, state=None)` returns `(logits, state)` as recur computes them'
+    : c.kind === 'encoder-decoder'
+      ? '`RecurSeq2seq(config)`, the encoder-decoder as a PyTorch `nn.Module` with recur\'s parameter names: `encode(src, lengths)`, `step(enc, prev, state, feed)`, `forward(src, lengths, inputs)` (teacher-forced logits), `greedy(src, lengths, max_len)` (target ids and attention weights, as recur decodes greedily)'
+      : '`RecurTagger(config)`, the tagger as a PyTorch `nn.Module` with recur\'s parameter names: `forward(words, chars, lengths)` returns the emissions, `decode(emissions, lengths)` the tags (argmax, or the CRF\'s Viterbi path), `loss(emissions, tags, lengths)` recur\'s training loss';
   const describe: Record<string, string> = {
-    'model.py': '`RecurModel(config)`, the model as a PyTorch `nn.Module` with recur\'s parameter names; `forward(x, lengths=None, state=None)` returns `(logits, state)` as recur computes them',
+    'model.py': modelPy,
     'load.py': '`load(path)` -> `(model, metadata)`, `save(model, path, metadata, step=None)` (keeps recur\'s metadata so recur loads the file); uses the `safetensors` package when installed, else a small reader and writer of the format',
-    'vocab.py': 'text -> token ids exactly as recur reads it (characters with U+FFFD for unknown ones, or recur\'s word/char Tokenizer)',
+    'vocab.py': s.task === 'seq2seq' ? 'text -> source ids and target ids -> text exactly as recur reads and writes them (recur\'s Tokenizer, both sides)'
+      : s.task === 'tag' ? 'words -> word and character ids, tag ids -> tags, as recur tag reads them; `split_words` splits a plain sentence as recur tag does'
+        : 'text -> token ids exactly as recur reads it (characters with U+FFFD for unknown ones, or recur\'s word/char Tokenizer)',
     'forecast.py': 'the forecaster\'s transforms and normalisation: history -> the window the model reads -> quantiles in the data\'s units',
     'run.py': 'the model from the command line',
     'train_ddp.py': 'continues training with DistributedDataParallel under torchrun (gloo on CPU), saves a file recur loads',

@@ -5,6 +5,7 @@
  * zeros and prints its output shapes). The README's first command.
  */
 import type { PytorchTask } from './package.js';
+import { SEQ2SEQ_RUN, TAG_RUN } from './sequence-py.js';
 
 const HEADER = String.raw`"""Runs the exported recur model in PyTorch (written by recur export pytorch)."""
 import argparse
@@ -120,9 +121,20 @@ def main():
     print(json.dumps({"task": metadata.get("recur.task"), "logits": list(logits.shape)}))
 `;
 
-/** run.py for a model of `task`. */
-export function runPy(task: PytorchTask | undefined): string {
-  const body = task === 'char-lm' || task === 'word-lm' ? LM : task === 'classify' ? CLASSIFY : task === 'forecast' ? FORECAST : ANY;
+const ANY_SEQUENCE = String.raw`
+
+def main():
+    ap = argparse.ArgumentParser(description="load the model and print what it is")
+    ap.add_argument("model", help="the .safetensors file")
+    args = ap.parse_args()
+    model, metadata = load(args.model)
+    print(json.dumps({"task": metadata.get("recur.task"), "kind": model.config["kind"], "parameters": sum(p.numel() for p in model.parameters())}))
+`;
+
+/** run.py for a model of `task` (`kind`: the model's config kind). */
+export function runPy(task: PytorchTask | undefined, kind: 'recurrent' | 'encoder-decoder' | 'tagger' = 'recurrent'): string {
+  const body = task === 'char-lm' || task === 'word-lm' ? LM : task === 'classify' ? CLASSIFY : task === 'forecast' ? FORECAST
+    : task === 'seq2seq' ? SEQ2SEQ_RUN : task === 'tag' ? TAG_RUN : kind === 'recurrent' ? ANY : ANY_SEQUENCE;
   return `${HEADER}${body}
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@
  */
 
 /** vocab.py; `keys` name the metadata entries of a word LM's and a classifier's tokenizer. */
-export function vocabPy(keys: { words: string; classify: string }): string {
+export function vocabPy(keys: { words: string; classify: string }, sections: readonly string[] = []): string {
   return String.raw`"""Text -> token ids as recur reads it for this model (written by recur export pytorch).
 
     vocab = lm_vocab(metadata)                    # a language model: characters or words
@@ -209,5 +209,9 @@ class Tokenizer:
     def encode(self, text):
         """Ids of text's tokens, [UNK] (1) for tokens outside the vocabulary."""
         return [self.ids.get(t, UNK_ID) for t in self.tokenize(text)]
-`;
+
+    def decode(self, ids):
+        """Text of ids as recur's Tokenizer.decode: tokens joined by spaces (words) or nothing (characters), [PAD] left out."""
+        return (" " if self.level == "word" else "").join(self.vocabulary[i] for i in ids if i != PAD_ID)
+${sections.join('')}`;
 }
