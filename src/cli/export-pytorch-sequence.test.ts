@@ -2,7 +2,8 @@
 // (RecurSeq2seq: teacher-forced logits within 1e-5 and greedy decoding token for token, with the
 // attention weights, as recur's decode) and taggers (RecurTagger: emissions within 1e-5, tags as
 // recur's tagSentences, CRF and softmax), over attention kinds, input feeding, cells, directions
-// and character features; run.py against recur's own commands. Skipped with the reason where no
+// and character features; run.py against recur's own commands; train_ddp.py of each in two
+// processes (gloo), the result loaded and scored by recur. Skipped with the reason where no
 // Python with torch is found (RECUR_PYTHON or .venv-torch).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,12 +18,15 @@ import { Rng } from '../random/rng.js';
 import { IntTensor } from '../tensor/tensor.js';
 import { decode } from '../tasks/seq2seq/decode.js';
 import { EncoderDecoder, type EncoderDecoderConfigInput } from '../tasks/seq2seq/model.js';
-import { EOS_TOKEN, GO_TOKEN } from '../tasks/seq2seq/prepare.js';
+import { generateDatePairs, writeDatePairsTsv } from '../tasks/seq2seq/dates.js';
+import { makePairBatch } from '../tasks/seq2seq/batches.js';
+import { EOS_TOKEN, GO_TOKEN, type Seq2seqMetadata, parsePairs, tokenizersOf } from '../tasks/seq2seq/prepare.js';
 import { SEQ2SEQ_METADATA_KEY } from '../tasks/seq2seq/task.js';
 import { makeTagBatch } from '../tasks/tag/batches.js';
 import { Tagger, type TaggerConfigInput } from '../tasks/tag/model.js';
 import { splitWords, tagSentences, taggerOf } from '../tasks/tag/predict.js';
-import { TAG_METADATA_KEY, type TagMetadata, TagVocabulary } from '../tasks/tag/prepare.js';
+import { TAG_METADATA_KEY, type TagMetadata, TagVocabulary, readTaggedFile } from '../tasks/tag/prepare.js';
+import { toyConllu, toyTaggedSentences } from '../testing/toy-tagged.js';
 import { tempDir } from '../testing/temp-dir.js';
 import { lastLine, maxDiff, ok, recur, run, torchPython } from '../testing/export-pytorch-harness.js';
 
@@ -169,10 +173,10 @@ test('recur export pytorch: encoder-decoders and taggers in PyTorch compute, dec
   const exported = await Promise.all(cases.map((c) => recur('export', 'pytorch', '--model', c.file as string, '--out', join(dir, 'pk', c.name as string), '--json')));
   cases.forEach((c, i) => ok(exported[i]!, `export ${String(c.name)}`));
   const summary = JSON.parse(exported[0]!.stdout) as { files: string[]; notes: string[]; kind: string };
-  assert.deepEqual(summary.files, ['model.py', 'load.py', 'vocab.py', 'run.py', 'README.md', 'model.safetensors']);
+  assert.deepEqual(summary.files, ['model.py', 'load.py', 'vocab.py', 'run.py', 'train_ddp.py', 'README.md', 'model.safetensors']);
   assert.equal(summary.kind, 'encoder-decoder');
-  assert.match(summary.notes.join(), /train_ddp\.py is not written for encoder-decoders yet \(issue 18\)/);
-  assert.match(JSON.parse(exported.at(-1)!.stdout).notes.join(), /train_ddp\.py is not written for taggers yet/);
+  assert.deepEqual(summary.notes, []);
+  assert.deepEqual(JSON.parse(exported.at(-1)!.stdout).notes, []);
   for (const c of cases) {
     c.dir = join(dir, 'pk', c.name as string);
     c.save = join(dir, `${String(c.name)}.from-python.safetensors`);
@@ -270,4 +274,78 @@ test('recur export pytorch: encoder-decoders and taggers in PyTorch compute, dec
   ok(reTag, 'recur tag predict');
   assert.deepEqual(pyTag.stdout.trim().split('\n'), reTag.stdout.trim().split('\n'));
   console.log(`# ${report.join('\n# ')}\n# largest differences: seq2seq logits ${worstLogits.toExponential(2)}, attention ${worstAttention.toExponential(2)}; tagger emissions ${worstEmissions.toExponential(2)} (${((Date.now() - started) / 1000).toFixed(1)} s: export ${((exportedAt - started) / 1000).toFixed(1)} s, Python ${((drivenAt - exportedAt) / 1000).toFixed(1)} s)`);
+});
+
+test('recur export pytorch: train_ddp.py of an encoder-decoder and a tagger trains in 2 processes (gloo), recur loads the result and scores it as Python did', { skip }, async () => {
+  const started = Date.now();
+  const root = join(dir, 'ddp');
+  mkdirSync(root, { recursive: true });
+  const pairsFile = join(root, 'dates.tsv'), conllu = join(root, 'toy.conllu');
+  writeFileSync(pairsFile, writeDatePairsTsv(generateDatePairs(40, 3)));
+  writeFileSync(conllu, toyConllu(toyTaggedSentences(40, 5)));
+  const common = ['--max-steps', '2', '--batch-size', '8', '--eval-every', '0', '--threads', '1'];
+  const [s2sRun, tagRun] = [join(root, 's2s'), join(root, 'tag')];
+  const trained = await Promise.all([
+    recur('seq2seq', 'train', '--data', pairsFile, '--tokenizer', 'char', '--hidden-size', '16', '--embedding-dim', '8', '--label-smoothing', '0.2', ...common, '--out', s2sRun),
+    recur('tag', 'train', '--data', conllu, '--crf', '--hidden-size', '8', '--embedding-dim', '8', '--char-embedding-dim', '4', '--char-hidden-size', '4', ...common, '--out', tagRun),
+  ]);
+  ok(trained[0]!, 'seq2seq train');
+  ok(trained[1]!, 'tag train');
+  const [s2sPk, tagPk] = [join(root, 'pk-s2s'), join(root, 'pk-tag')];
+  const exported = await Promise.all([recur('export', 'pytorch', '--model', s2sRun, '--out', s2sPk, '--json'), recur('export', 'pytorch', '--model', tagRun, '--out', tagPk, '--json')]);
+  exported.forEach((e, i) => ok(e, `export ${i}`));
+  const s2sSummary = JSON.parse(exported[0]!.stdout) as { files: string[]; training: { lr: number; labelSmoothing?: number; from: string } };
+  assert.ok(s2sSummary.files.includes('train_ddp.py'));
+  assert.equal(s2sSummary.training.labelSmoothing, 0.2, 'label smoothing from the run\'s checkpoint');
+  assert.match(s2sSummary.training.from, /checkpoint/);
+  assert.match(readFileSync(join(s2sPk, 'README.md'), 'utf8'), /train_ddp\.py --data pairs\.tsv/);
+  assert.match(readFileSync(join(tagPk, 'README.md'), 'utf8'), /train_ddp\.py --data train\.conllu/);
+
+  const ddpArgs = (data: string) => ['-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', '2', 'train_ddp.py', '--data', data, '--out', 'trained.safetensors', '--steps', '4'];
+  const [pyS2s, pyTag] = await Promise.all([run(python, ddpArgs(pairsFile), { cwd: s2sPk }), run(python, ddpArgs(conllu), { cwd: tagPk })]);
+  ok(pyS2s, 'train_ddp.py (seq2seq)');
+  ok(pyTag, 'train_ddp.py (tag)');
+  type Ddp = { processes: number; steps: number; first_loss: number; last_loss: number; check_loss: number };
+  const [ds, dt] = [JSON.parse(lastLine(pyS2s.stdout)) as Ddp, JSON.parse(lastLine(pyTag.stdout)) as Ddp];
+  for (const [what, d] of [['seq2seq', ds], ['tag', dt]] as const) {
+    assert.equal(d.processes, 2, what);
+    assert.equal(d.steps, 4, what);
+    assert.ok(Number.isFinite(d.last_loss) && d.last_loss !== d.first_loss, `${what}: loss ${d.first_loss} -> ${d.last_loss}`);
+  }
+
+  // recur loads the files Python saved, translates and tags with them.
+  const [translated, tagged] = await Promise.all([
+    recur('seq2seq', 'translate', '--model', join(s2sPk, 'trained.safetensors'), '--decode', 'greedy', 'may 20 2008'),
+    recur('tag', 'predict', '--model', join(tagPk, 'trained.safetensors'), 'the old car likes Alice .'),
+  ]);
+  ok(translated, 'recur seq2seq translate of the trained file');
+  ok(tagged, 'recur tag predict of the trained file');
+
+  // recur's loss on Python's check batch (the first batch-size = 8 items of --data, eval mode).
+  const backend = await createBackend('wasm', { threads: 1 });
+  const B = 8;
+  const s2sLoaded = await loadModel<SavedModule>(join(s2sPk, 'trained.safetensors'), { kind: 'any' });
+  assert.equal(s2sLoaded.extra?.['recur.step'], '6');
+  const s2s = (s2sLoaded.model as EncoderDecoder).to(backend);
+  s2s.eval();
+  const meta = JSON.parse(s2sLoaded.extra![SEQ2SEQ_METADATA_KEY]!) as Seq2seqMetadata;
+  const tok = tokenizersOf(meta, 'trained');
+  const raw = parsePairs(readFileSync(pairsFile, 'utf8'), pairsFile, meta);
+  const set = { sources: raw.sources.slice(0, B).map((t) => tok.source.encode(t)), targets: raw.targets.slice(0, B).map((t) => tok.target.encode(t)) };
+  const pb = makePairBatch(set, Array.from({ length: B }, (_, i) => i), tok.goId, tok.eosId);
+  const tape = Tape.inference(backend);
+  const s2sLoss = s2s.teacherLoss(tape, s2s.encode(tape, pb.sources), pb.decoderInputs, pb.decoderTargets).item();
+  tape.reset();
+  const sd = Math.abs(s2sLoss - ds.check_loss);
+  assert.ok(sd < 1e-4, `seq2seq check loss: recur ${s2sLoss}, Python ${ds.check_loss}`);
+
+  const tagLoaded = taggerOf(await loadModel<SavedModule>(join(tagPk, 'trained.safetensors'), { kind: 'any' }), 'trained');
+  assert.equal(tagLoaded.model.config.crf, true);
+  tagLoaded.model.to(backend).eval();
+  const doc = readTaggedFile(readFileSync(conllu, 'utf8'), conllu, { format: 'auto' });
+  const tset = tagLoaded.vocab.encode(doc.sentences.slice(0, B), true);
+  const tagLoss = tagLoaded.model.loss(tape, makeTagBatch(tset, Array.from({ length: B }, (_, i) => i))).item();
+  const td = Math.abs(tagLoss - dt.check_loss);
+  assert.ok(td < 1e-4, `tagger check loss: recur ${tagLoss}, Python ${dt.check_loss}`);
+  console.log(`# DDP (2 processes, gloo, 4 steps): seq2seq loss ${ds.first_loss.toFixed(4)} -> ${ds.last_loss.toFixed(4)}, check recur ${s2sLoss.toFixed(6)} Python ${ds.check_loss.toFixed(6)} |diff| ${sd.toExponential(2)}; CRF tagger loss ${dt.first_loss.toFixed(4)} -> ${dt.last_loss.toFixed(4)}, check recur ${tagLoss.toFixed(6)} Python ${dt.check_loss.toFixed(6)} |diff| ${td.toExponential(2)} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 });

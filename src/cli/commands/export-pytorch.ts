@@ -2,8 +2,8 @@
  * `recur export pytorch --model M --out DIR`: writes the small Python package of a recurrent
  * model (io/pytorch: model.py, load.py, vocab.py or forecast.py, run.py, train_ddp.py, README.md)
  * and the model file beside it, for language models, classifiers, single forecasters,
- * encoder-decoders (recur seq2seq) and taggers (recur tag); train_ddp.py only for language
- * models and classifiers. Forecast ensembles are refused (issue 18). A run directory gives
+ * encoder-decoders (recur seq2seq) and taggers (recur tag), each with train_ddp.py.
+ * Forecast ensembles are refused (issue 18). A run directory gives
  * the model its task's predict command reads (a classifier's best.safetensors), as export onnx
  * does. train_ddp.py starts from the run's training settings when a checkpoint of the same model
  * lies beside the model file, else from the task's defaults. Never writes over the model it
@@ -13,16 +13,20 @@ import { open, mkdir, readdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { encodeModelFile, loadModel } from '../../io/model-file.js';
-import { type PytorchTraining, pytorchPackage, pytorchTaskOf } from '../../io/pytorch/package.js';
+import { type PytorchTraining, isDdpTask, pytorchPackage, pytorchTaskOf } from '../../io/pytorch/package.js';
+import type { DdpTask } from '../../io/pytorch/train-ddp-py.js';
 import type { SavedModule } from '../../nn/model-kinds.js';
 import { RecurrentModel } from '../../nn/recurrent-model.js';
 import { WORD_LM_METADATA_KEY } from '../../tasks/char-lm/vocab.js';
 import { CHAR_LM_DEFAULTS, WORD_LM_DEFAULTS } from '../../tasks/char-lm/config.js';
 import { CLASSIFY_DEFAULTS } from '../../tasks/classify/config.js';
 import { CLASSIFY_METADATA_KEY } from '../../tasks/classify/task.js';
+import { FORECAST_DEFAULTS } from '../../tasks/forecast/config.js';
 import { FORECAST_METADATA_KEY } from '../../tasks/forecast/task.js';
 import { EncoderDecoder } from '../../tasks/seq2seq/model.js';
+import { SEQ2SEQ_DEFAULTS } from '../../tasks/seq2seq/config.js';
 import { SEQ2SEQ_METADATA_KEY } from '../../tasks/seq2seq/task.js';
+import { TAG_DEFAULTS } from '../../tasks/tag/config.js';
 import { Tagger } from '../../tasks/tag/model.js';
 import { TAG_METADATA_KEY } from '../../tasks/tag/prepare.js';
 import { CHECKPOINT_FILE_NAME } from '../../train/checkpoint.js';
@@ -59,7 +63,8 @@ export async function exportPytorch(opts: ExportPytorchOptions): Promise<void> {
   await checkOutDirectory(opts.out, modelPath, opts.force === true);
 
   const task = pytorchTaskOf(loaded.task);
-  const training = model instanceof RecurrentModel && (task === 'char-lm' || task === 'word-lm' || task === 'classify') ? await trainingSettings(modelPath, task, model) : undefined;
+  const kindOk = task === 'seq2seq' ? model instanceof EncoderDecoder : task === 'tag' ? model instanceof Tagger : model instanceof RecurrentModel;
+  const training = isDdpTask(task) && kindOk ? await trainingSettings(modelPath, task, model) : undefined;
   const files = pytorchPackage({
     config: model.config, task: loaded.task, training, modelFile: MODEL_FILE,
     metadataKeys: { words: WORD_LM_METADATA_KEY, classify: CLASSIFY_METADATA_KEY, forecast: FORECAST_METADATA_KEY, seq2seq: SEQ2SEQ_METADATA_KEY, tag: TAG_METADATA_KEY },
@@ -77,9 +82,7 @@ export async function exportPytorch(opts: ExportPytorchOptions): Promise<void> {
     }
   }
   const notes = [
-    ...(task === 'forecast' ? ['train_ddp.py is not written for forecasters yet (issue 18): forecast.py and run.py forecast, save() writes files recur loads'] : []),
-    ...(task === 'seq2seq' ? ['train_ddp.py is not written for encoder-decoders yet (issue 18): model.py\'s forward gives teacher-forced logits, run.py translates greedily, save() writes files recur loads'] : []),
-    ...(task === 'tag' ? ['train_ddp.py is not written for taggers yet (issue 18): model.py\'s loss is recur\'s training loss, run.py tags sentences, save() writes files recur loads'] : []),
+    ...(task === 'forecast' ? ['train_ddp.py trains on complete series only (no --fill) with the pipeline as recur fitted it'] : []),
     ...(task === undefined ? [`the file has ${loaded.task ? `task '${loaded.task}', which the package does not read` : 'no task'}: model.py, load.py and run.py (on zeros) only`] : []),
   ];
   const summary = { model: modelPath, out: opts.out, task: loaded.task ?? null, kind: 'kind' in model.config ? model.config.kind : 'recurrent', cell: model.config.cell, files: all.map((f) => f.name), training: training ?? null, notes };
@@ -87,7 +90,7 @@ export async function exportPytorch(opts: ExportPytorchOptions): Promise<void> {
     stdout.write(`${JSON.stringify(summary)}\n`);
     return;
   }
-  const t = training ? `; train_ddp.py defaults (${training.from}): lr ${training.lr}, batch size ${training.batchSize}${training.seqLen ? `, seq-len ${training.seqLen}` : ''}, clip-norm ${training.clipNorm}` : '';
+  const t = training ? `; train_ddp.py defaults (${training.from}): lr ${training.lr}, batch size ${training.batchSize}${training.seqLen ? `, seq-len ${training.seqLen}` : ''}${training.labelSmoothing !== undefined ? `, label smoothing ${training.labelSmoothing}` : ''}, clip-norm ${training.clipNorm}` : '';
   stdout.write(`wrote ${opts.out}: ${all.map((f) => f.name).join(', ')} (${loaded.task ?? 'no task'}, ${model.config.cell}${t})\n${notes.map((n) => `note: ${n}\n`).join('')}`);
 }
 
@@ -104,10 +107,11 @@ async function checkOutDirectory(out: string, modelPath: string, force: boolean)
  * train_ddp.py's defaults: the run's own (the `recur.training` config of a checkpoint of the
  * same model beside the model file), else the task's defaults.
  */
-async function trainingSettings(modelPath: string, task: 'char-lm' | 'word-lm' | 'classify', model: RecurrentModel): Promise<PytorchTraining> {
-  const d = task === 'char-lm' ? CHAR_LM_DEFAULTS : task === 'word-lm' ? WORD_LM_DEFAULTS : CLASSIFY_DEFAULTS;
+async function trainingSettings(modelPath: string, task: DdpTask, model: SavedModule): Promise<PytorchTraining> {
+  const d = { 'char-lm': CHAR_LM_DEFAULTS, 'word-lm': WORD_LM_DEFAULTS, classify: CLASSIFY_DEFAULTS, forecast: FORECAST_DEFAULTS, seq2seq: SEQ2SEQ_DEFAULTS, tag: TAG_DEFAULTS }[task];
   const fallback: PytorchTraining = { lr: d.lr, batchSize: d.batchSize, clipNorm: d.clipNorm ?? 0, from: `recur's default for ${task}` };
-  if (task !== 'classify') fallback.seqLen = (task === 'char-lm' ? CHAR_LM_DEFAULTS : WORD_LM_DEFAULTS).seqLen;
+  if (task === 'char-lm' || task === 'word-lm') fallback.seqLen = (task === 'char-lm' ? CHAR_LM_DEFAULTS : WORD_LM_DEFAULTS).seqLen;
+  if (task === 'seq2seq') fallback.labelSmoothing = SEQ2SEQ_DEFAULTS.labelSmoothing;
   const checkpoint = join(dirname(modelPath), CHECKPOINT_FILE_NAME);
   const meta = await headerMetadata(checkpoint);
   if (!meta || meta['recur.config'] !== JSON.stringify(model.config) || meta['recur.task'] !== task) return fallback;
@@ -121,6 +125,7 @@ async function trainingSettings(modelPath: string, task: 'char-lm' | 'word-lm' |
       from: `from the run's ${CHECKPOINT_FILE_NAME}`,
     };
     if (fallback.seqLen !== undefined) out.seqLen = num(c.seqLen, (n) => Number.isInteger(n) && n > 0) ?? fallback.seqLen;
+    if (fallback.labelSmoothing !== undefined) out.labelSmoothing = num(c.labelSmoothing, (n) => n >= 0 && n < 1) ?? fallback.labelSmoothing;
     return out;
   } catch {
     return fallback;

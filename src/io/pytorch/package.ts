@@ -2,8 +2,8 @@
  * `pytorchPackage`: the files of the small Python package `recur export pytorch` writes for a
  * `RecurrentModel` (language models, classifiers, single forecasters), an encoder-decoder
  * (seq2seq) or a tagger: model.py (the nn.Module), load.py (model files in and out, with recur's
- * metadata), vocab.py or forecast.py (what the task reads), run.py, train_ddp.py (language
- * models and classifiers) and README.md, each from its template beside this file. Pure: a spec in, file names and texts out; the CLI writes them and
+ * metadata), vocab.py or forecast.py (what the task reads), run.py, train_ddp.py (every task
+ * it knows) and README.md, each from its template beside this file. Pure: a spec in, file names and texts out; the CLI writes them and
  * copies the model file. Knows no task module: the task's metadata keys come in the spec.
  */
 import type { RecurrentModelConfig } from '../../nn/recurrent-model.js';
@@ -13,7 +13,7 @@ import { modelPy } from './model-py.js';
 import { readmeMd } from './readme-md.js';
 import { runPy } from './run-py.js';
 import { seq2seqModelPy, seq2seqVocabPy, tagVocabPy, taggerModelPy } from './sequence-py.js';
-import { trainDdpPy } from './train-ddp-py.js';
+import { DDP_TASKS, type DdpTask, trainDdpPy } from './train-ddp-py.js';
 import { vocabPy } from './vocab-py.js';
 
 /** The tasks whose data the package reads (a model of another task gets model.py, load.py and run.py only). */
@@ -46,6 +46,8 @@ export interface PytorchTraining {
   batchSize: number;
   /** Window length of a language model. */
   seqLen?: number;
+  /** Label smoothing of an encoder-decoder's training loss. */
+  labelSmoothing?: number;
   clipNorm: number;
   /** Where they come from, as --help says it: "from the run's checkpoint.safetensors" or "recur's default for char-lm". */
   from: string;
@@ -57,7 +59,7 @@ export interface PytorchPackageSpec {
   task?: string;
   /** The metadata keys of the tasks' own entries (the task modules' constants). */
   metadataKeys: { words: string; classify: string; forecast: string; seq2seq: string; tag: string };
-  /** train_ddp.py's defaults (needed for language models and classifiers). */
+  /** train_ddp.py's defaults (needed for every task the package knows). */
   training?: PytorchTraining;
   /** The model file's name in the package (default model.safetensors). */
   modelFile?: string;
@@ -71,6 +73,11 @@ export interface PytorchFile {
 /** The task the package serves, or undefined for a model of no task it knows. */
 export function pytorchTaskOf(task: string | undefined): PytorchTask | undefined {
   return PYTORCH_TASKS.find((t) => t === task);
+}
+
+/** Whether the package of a task gets train_ddp.py (every task it knows). */
+export function isDdpTask(task: PytorchTask | undefined): task is DdpTask {
+  return DDP_TASKS.some((t) => t === task);
 }
 
 /** The package's files (model.py, load.py, ..., README.md); the model file itself is the caller's to copy. */
@@ -91,7 +98,7 @@ export function pytorchPackage(spec: PytorchPackageSpec): PytorchFile[] {
   if (task === 'tag') files.push({ name: 'vocab.py', text: vocabPy(spec.metadataKeys, [tagVocabPy(spec.metadataKeys.tag)]) });
   if (task === 'forecast') files.push({ name: 'forecast.py', text: forecastPy(spec.metadataKeys.forecast) });
   files.push({ name: 'run.py', text: runPy(task, kind) });
-  if (task === 'char-lm' || task === 'word-lm' || task === 'classify') {
+  if (isDdpTask(task)) {
     if (!spec.training) throw new Error(`pytorchPackage: a ${task} model needs spec.training (train_ddp.py's defaults)`);
     files.push({ name: 'train_ddp.py', text: trainDdpPy(task, spec.training) });
   }

@@ -1,7 +1,7 @@
 /**
  * The template of README.md in a `recur export pytorch` package: what the files are, three
  * commands (run the model in PyTorch, continue training it under torchrun, read the result
- * back in recur; a forecaster saves a copy instead of training), and the Python to use it from
+ * back in recur; a model of no known task saves a copy instead of training), and the Python to use it from
  * code. The tests run the commands and the Python as written.
  */
 import { type PytorchModelConfig, type PytorchTask, isSequenceModelConfig } from './package.js';
@@ -28,13 +28,13 @@ function commands(s: ReadmeSpec): { lines: string[]; data: string } {
       };
     case 'seq2seq':
       return {
-        lines: [`python run.py ${m} "a sentence to translate"`, COPY(m), 'npx recur seq2seq translate --model copy.safetensors --decode greedy "a sentence to translate"'],
-        data: 'run.py translates greedily, as `recur seq2seq translate --decode greedy` (train_ddp.py is not written for encoder-decoders yet: issue 18).',
+        lines: [`python run.py ${m} "a sentence to translate"`, DDP('pairs.tsv'), 'npx recur seq2seq translate --model trained.safetensors --decode greedy "a sentence to translate"'],
+        data: '`pairs.tsv`: source<TAB>target lines as recur seq2seq train reads them (the columns the run used), tokenized with the model\'s vocabularies; train_ddp.py\'s loss is the teacher-forced cross-entropy per target token with the run\'s label smoothing. run.py translates greedily, as `recur seq2seq translate --decode greedy`.',
       };
     case 'tag':
       return {
-        lines: [`python run.py ${m} "A sentence to tag."`, COPY(m), 'npx recur tag predict --model copy.safetensors "A sentence to tag."'],
-        data: 'run.py splits a plain sentence into words as recur tag does for English (`--pre-split`: words separated by spaces) (train_ddp.py is not written for taggers yet: issue 18).',
+        lines: [`python run.py ${m} "A sentence to tag."`, DDP('train.conllu'), 'npx recur tag predict --model trained.safetensors "A sentence to tag."'],
+        data: '`train.conllu`: tagged sentences as recur tag train reads them, CoNLL-U (word lines; multi-word tokens and empty nodes skipped) or a TSV of token<TAB>tag lines, the run\'s tag column; its tags must be the model\'s. run.py splits a plain sentence into words as recur tag does for English (`--pre-split`: words separated by spaces).',
       };
     case 'classify':
       if (isSequenceModelConfig(s.config)) break;
@@ -50,8 +50,8 @@ function commands(s: ReadmeSpec): { lines: string[]; data: string } {
       };
     case 'forecast':
       return {
-        lines: [`python run.py ${m} --data history.csv`, COPY(m), 'npx recur forecast predict --model copy.safetensors --data history.csv'],
-        data: '`history.csv`: the series with the training columns, complete and in time order (train_ddp.py is not written for forecasters yet: issue 18).',
+        lines: [`python run.py ${m} --data history.csv`, DDP('history.csv'), 'npx recur forecast predict --model trained.safetensors --data history.csv'],
+        data: '`history.csv`: the series with the training columns (the series the model knows), complete and in time order: train_ddp.py does not fill gaps or missing values as `--fill` does. It cuts the training windows of the model\'s layout (direct, recursive or shifted) normalised by the pipeline recur fitted (not refitted), and trains on the head\'s loss (pinball, Gaussian NLL or squared error); `--holdout N` leaves the last N steps of each series out, as recur holds out its validation steps.',
       };
     default:
       break;
