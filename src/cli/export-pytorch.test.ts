@@ -21,10 +21,12 @@ import { lmOf } from '../tasks/char-lm/evaluate.js';
 import { encodeText } from '../tasks/char-lm/vocab.js';
 import { classifierOf, encodeTexts } from '../tasks/classify/predict.js';
 import { parseTimeSeriesCsv } from '../data/time-series-csv.js';
-import { ForecastEnsemble } from '../tasks/forecast/ensemble.js';
+import { ForecastEnsemble, memberModels } from '../tasks/forecast/ensemble.js';
 import { headLoss, headWidth } from '../tasks/forecast/heads.js';
 import { prepareSeries } from '../tasks/forecast/pipeline.js';
-import { FORECAST_METADATA_KEY, type ForecastMetadata } from '../tasks/forecast/task.js';
+import { FORECAST_METADATA_KEY, type ForecastMetadata, forecastTask } from '../tasks/forecast/task.js';
+import { forecastAt, loadForecastModel, readModelData, seriesForModel } from '../tasks/forecast/predict.js';
+import { runTask } from '../tasks/run-task.js';
 import { makeWindows } from '../tasks/forecast/windows.js';
 import { tempDir } from '../testing/temp-dir.js';
 import { type Run, lastLine, maxDiff, ok, recur, run, torchPython } from '../testing/export-pytorch-harness.js';
@@ -39,19 +41,14 @@ const dir = tempDir('recur-export-pytorch-');
 
 const { python, skip } = await torchPython();
 
-test('recur export pytorch refuses forecast ensembles, a non-empty --out and the model\'s own directory', async () => {
-  const refused: [string, SavedModule, RegExp][] = [
-    ['ensemble', new ForecastEnsemble({ kind: 'forecast-ensemble', members: [1, 2].map(() => ({ input: { kind: 'dense' as const, size: 1 }, hiddenSize: 3, outputSize: 2, output: 'last' as const })) }, { rng: new Rng(1) }),
-      /a forecast ensemble .* cannot be exported to PyTorch yet \(not yet: issue 18\); export a single forecaster/],
-  ];
-  for (const [name, model, message] of refused) {
-    const file = join(dir, `${name}.safetensors`);
-    await saveModel(file, model, { task: name });
-    const r = await recur('export', 'pytorch', '--model', file, '--out', join(dir, `${name}-out`));
-    assert.equal(r.status, 1, name);
-    assert.match(r.stderr, message);
-    assert.ok(!existsSync(join(dir, `${name}-out`)), `${name}: nothing written`);
-  }
+test('recur export pytorch refuses a non-empty --out and the model\'s own directory', async () => {
+  // A forecast ensemble is no longer refused: without the forecast task's metadata it gets model.py, load.py, run.py (no forecast.py).
+  const ens = join(dir, 'ensemble.safetensors');
+  await saveModel(ens, new ForecastEnsemble({ kind: 'forecast-ensemble', members: [1, 2].map(() => ({ input: { kind: 'dense' as const, size: 1 }, hiddenSize: 3, outputSize: 2, output: 'last' as const })) }, { rng: new Rng(1) }), { task: 'ensemble' });
+  const ensOut = await recur('export', 'pytorch', '--model', ens, '--out', join(dir, 'ensemble-out'), '--json');
+  ok(ensOut, 'export of a task-less ensemble');
+  assert.deepEqual((JSON.parse(ensOut.stdout) as { files: string[] }).files, ['model.py', 'load.py', 'run.py', 'README.md', 'model.safetensors']);
+  assert.match(readFileSync(join(dir, 'ensemble-out', 'model.py'), 'utf8'), /class RecurForecastEnsemble\(nn\.Module\)/);
   const runDir = join(dir, 'plain');
   mkdirSync(runDir);
   const model = new RecurrentModel({ input: { kind: 'dense', size: 2 }, cell: 'rnn-sigmoid', hiddenSize: 3, outputSize: 2, output: 'last' }, { rng: new Rng(2) });
@@ -436,4 +433,75 @@ test('recur export pytorch: a forecaster\'s train_ddp.py trains in 2 processes o
   const diff = Math.abs(loss - ddp.check_loss);
   assert.ok(diff < 1e-4, `recur scores the trained forecaster ${loss}, Python ${ddp.check_loss}`);
   console.log(`# forecaster DDP (2 processes, gloo): loss ${ddp.first_loss.toFixed(4)} -> ${ddp.last_loss.toFixed(4)}; the saved file on the first ${B} windows: recur ${loss.toFixed(6)} (before ${lossBefore.toFixed(6)}), Python ${ddp.check_loss.toFixed(6)}, |diff| ${diff.toExponential(2)} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+});
+
+test('recur export pytorch of a forecast ensemble: forecast.py runs each member through its own pipeline and averages in the data\'s units as recur forecast predict does; the README\'s commands run', { skip }, async () => {
+  const started = Date.now();
+  const backend = await createBackend('wasm', { threads: 1 });
+  const runDir = join(dir, 'ens-run');
+  // An ensemble as `--model auto` trains one when hybrid and window validate alike (hybrid + window: smoothing and scaling pipelines).
+  await runTask(forecastTask, { out: runDir, backend, input: { dataPath: SALES },
+    config: { targets: ['sales'], covariates: ['promo'], horizon: 6, model: 'ensemble', maxSteps: 30, evalEvery: 0, checkpointEvery: 0 } });
+  const out = join(dir, 'ens-pk');
+  const exported = await recur('export', 'pytorch', '--model', runDir, '--out', out, '--json');
+  ok(exported, 'export of the ensemble');
+  const summary = JSON.parse(exported.stdout) as { files: string[]; kind: string; training: unknown; notes: string[] };
+  assert.deepEqual(summary.files, ['model.py', 'load.py', 'forecast.py', 'run.py', 'README.md', 'model.safetensors']);
+  assert.equal(summary.kind, 'forecast-ensemble');
+  assert.equal(summary.training, null);
+  assert.match(summary.notes.join(), /forecast ensemble of 2: .* no train_ddp\.py/);
+
+  const fm = await loadForecastModel(join(out, 'model.safetensors'));
+  assert.equal(fm.meta.pipelines.length, 2);
+  const csv = await readModelData(fm.meta, { path: SALES });
+  const n = csv.series[0]!.times.length;
+  const want = forecastAt(fm, backend, csv, seriesForModel(fm.meta, csv), [{ series: 0, origin: n }])[0]!.values[0]!; // H x Q, the members' mean
+  const members = memberModels(fm.model).length;
+  const driver = join(dir, 'ens-driver.py');
+  writeFileSync(driver, String.raw`
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import torch
+from load import load
+from forecast import forecast, members_of
+model, metadata = load(sys.argv[1] + "/model.safetensors", use_package=False)
+history = json.loads(sys.argv[2])
+single = [forecast(m, {**metadata, "recur.forecast": json.dumps({**json.loads(metadata["recur.forecast"]), "pipelines": [p]})}, history, history) for m, p in zip(members_of(model), json.loads(metadata["recur.forecast"])["pipelines"])]
+print(json.dumps({"type": type(model).__name__, "members": len(members_of(model)), "names": sorted(model.state_dict())[:1], "forecast": forecast(model, metadata, history, history), "single": single}))
+`);
+  const history = { sales: Array.from(csv.series[0]!.targets[0]!), promo: Array.from(csv.series[0]!.covariates[0]!) };
+  const py = await run(python, [driver, out, JSON.stringify(history)]);
+  ok(py, 'the ensemble driver');
+  const r = JSON.parse(lastLine(py.stdout)) as { type: string; members: number; names: string[]; forecast: { sales: number[][] }; single: { sales: number[][] }[] };
+  assert.equal(r.type, 'RecurForecastEnsemble');
+  assert.equal(r.members, members);
+  assert.match(r.names[0]!, /^m0\./, 'recur\'s parameter names');
+  const got = r.forecast.sales.flat();
+  const scale = Math.max(...Array.from(want, Math.abs));
+  const fdiff = maxDiff(want, got, 'ensemble forecast quantiles');
+  assert.ok(fdiff < 1e-4 * scale, `forecast.py's ensemble differs from recur's by ${fdiff} (values up to ${scale})`);
+  // The members differ (a mean of two different forecasts, not one member's).
+  assert.ok(maxDiff(r.single[0]!.sales.flat(), r.single[1]!.sales.flat(), 'members') > 1e-3 * scale, 'the members forecast differently');
+
+  // The README's three commands: run.py on the CSV, a copy saved by load.py, recur's forecast of the copy.
+  copyFileSync(SALES, join(out, 'history.csv'));
+  const lines = blocks(readFileSync(join(out, 'README.md'), 'utf8'), 'sh')[0]!.trim().split('\n');
+  assert.equal(lines.length, 3);
+  const outputs: Run[] = [];
+  for (const line of lines) {
+    outputs.push(await run('sh', ['-c', runnable(line)], { cwd: out }));
+    ok(outputs.at(-1)!, line);
+  }
+  const rows = outputs[0]!.stdout.trim().split('\n');
+  assert.equal(rows[0], 'series,step,target,q0.1,q0.5,q0.9');
+  const printed = rows.slice(1).flatMap((l) => l.split(',').slice(3).map(Number));
+  assert.ok(maxDiff(want, printed, 'run.py') < 1e-4 * scale, 'run.py prints the ensemble\'s forecast');
+  const original = await recur('forecast', 'predict', '--model', join(out, 'model.safetensors'), '--data', SALES);
+  ok(original, 'recur forecast predict');
+  assert.equal(outputs[2]!.stdout, original.stdout, 'the copy Python saved forecasts as the original');
+  // The README's Python, as written.
+  const snippet = await run(python, ['-c', blocks(readFileSync(join(out, 'README.md'), 'utf8'), 'python')[0]!], { cwd: out });
+  ok(snippet, 'the README\'s Python');
+  assert.match(snippet.stdout, /^\{'sales': \[\[/);
+  console.log(`# forecast ensemble of ${members}: max |forecast.py - recur| ${fdiff.toExponential(2)} (values up to ${scale.toFixed(1)}) (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 });

@@ -2,8 +2,9 @@
  * `recur export pytorch --model M --out DIR`: writes the small Python package of a recurrent
  * model (io/pytorch: model.py, load.py, vocab.py or forecast.py, run.py, train_ddp.py, README.md)
  * and the model file beside it, for language models, classifiers, single forecasters,
- * encoder-decoders (recur seq2seq) and taggers (recur tag), each with train_ddp.py.
- * Forecast ensembles are refused (issue 18). A run directory gives
+ * encoder-decoders (recur seq2seq) and taggers (recur tag), each with train_ddp.py, and forecast
+ * ensembles (forecast.py averages the members' forecasts in the data's units; no train_ddp.py
+ * yet). A run directory gives
  * the model its task's predict command reads (a classifier's best.safetensors), as export onnx
  * does. train_ddp.py starts from the run's training settings when a checkpoint of the same model
  * lies beside the model file, else from the task's defaults. Never writes over the model it
@@ -22,6 +23,7 @@ import { CHAR_LM_DEFAULTS, WORD_LM_DEFAULTS } from '../../tasks/char-lm/config.j
 import { CLASSIFY_DEFAULTS } from '../../tasks/classify/config.js';
 import { CLASSIFY_METADATA_KEY } from '../../tasks/classify/task.js';
 import { FORECAST_DEFAULTS } from '../../tasks/forecast/config.js';
+import { ForecastEnsemble } from '../../tasks/forecast/ensemble.js';
 import { FORECAST_METADATA_KEY } from '../../tasks/forecast/task.js';
 import { EncoderDecoder } from '../../tasks/seq2seq/model.js';
 import { SEQ2SEQ_DEFAULTS } from '../../tasks/seq2seq/config.js';
@@ -43,11 +45,6 @@ export interface ExportPytorchOptions {
   json?: boolean;
 }
 
-/** What each refused model kind is, for the message. */
-const NOT_YET: Record<string, string> = {
-  'forecast-ensemble': 'a forecast ensemble (several averaged forecasters)',
-};
-
 /** The model file's name inside the package. */
 const MODEL_FILE = 'model.safetensors';
 
@@ -55,11 +52,10 @@ export async function exportPytorch(opts: ExportPytorchOptions): Promise<void> {
   const modelPath = await exportedModelPath(opts.model); // a run directory: the model its task's predict command reads
   const loaded = await loadModel<SavedModule>(modelPath, { kind: 'any', ...(await modelLoadOptions(opts.config)) });
   const model = loaded.model;
-  if (!(model instanceof RecurrentModel || model instanceof EncoderDecoder || model instanceof Tagger)) {
-    const kind = model.config.kind;
-    const hint = kind === 'forecast-ensemble' ? '; export a single forecaster (recur forecast train --model window, seq2seq or hybrid)' : '';
-    throw new Error(`${modelPath}: ${NOT_YET[kind] ?? `a '${kind}' model`} cannot be exported to PyTorch yet (not yet: issue 18)${hint}`);
+  if (!(model instanceof RecurrentModel || model instanceof EncoderDecoder || model instanceof Tagger || model instanceof ForecastEnsemble)) {
+    throw new Error(`${modelPath}: a '${model.config.kind}' model cannot be exported to PyTorch yet (not yet: issue 18)`);
   }
+  const ensemble = model instanceof ForecastEnsemble;
   await checkOutDirectory(opts.out, modelPath, opts.force === true);
 
   const task = pytorchTaskOf(loaded.task);
@@ -82,16 +78,18 @@ export async function exportPytorch(opts: ExportPytorchOptions): Promise<void> {
     }
   }
   const notes = [
-    ...(task === 'forecast' ? ['train_ddp.py trains on complete series only (no --fill) with the pipeline as recur fitted it'] : []),
+    ...(task === 'forecast' && !ensemble ? ['train_ddp.py trains on complete series only (no --fill) with the pipeline as recur fitted it'] : []),
+    ...(ensemble ? [`a forecast ensemble of ${model.config.members.length}: forecast.py averages its members' forecasts in the data's units; no train_ddp.py (not yet: continue training an ensemble in recur)`] : []),
     ...(task === undefined ? [`the file has ${loaded.task ? `task '${loaded.task}', which the package does not read` : 'no task'}: model.py, load.py and run.py (on zeros) only`] : []),
   ];
-  const summary = { model: modelPath, out: opts.out, task: loaded.task ?? null, kind: 'kind' in model.config ? model.config.kind : 'recurrent', cell: model.config.cell, files: all.map((f) => f.name), training: training ?? null, notes };
+  const cell = ensemble ? [...new Set(model.config.members.map((m) => m.cell))].join(' + ') : model.config.cell;
+  const summary = { model: modelPath, out: opts.out, task: loaded.task ?? null, kind: 'kind' in model.config ? model.config.kind : 'recurrent', cell, files: all.map((f) => f.name), training: training ?? null, notes };
   if (opts.json) {
     stdout.write(`${JSON.stringify(summary)}\n`);
     return;
   }
   const t = training ? `; train_ddp.py defaults (${training.from}): lr ${training.lr}, batch size ${training.batchSize}${training.seqLen ? `, seq-len ${training.seqLen}` : ''}${training.labelSmoothing !== undefined ? `, label smoothing ${training.labelSmoothing}` : ''}, clip-norm ${training.clipNorm}` : '';
-  stdout.write(`wrote ${opts.out}: ${all.map((f) => f.name).join(', ')} (${loaded.task ?? 'no task'}, ${model.config.cell}${t})\n${notes.map((n) => `note: ${n}\n`).join('')}`);
+  stdout.write(`wrote ${opts.out}: ${all.map((f) => f.name).join(', ')} (${loaded.task ?? 'no task'}, ${ensemble ? `ensemble of ${model.config.members.length}, ` : ''}${cell}${t})\n${notes.map((n) => `note: ${n}\n`).join('')}`);
 }
 
 /** --out must be a directory that is absent or empty (any with --force), and not the one holding the model. */

@@ -4,7 +4,9 @@
  * target's transform (none, log, Box-Cox), per-series scaling with differencing and relative
  * centring, or the hybrid's exponential-smoothing level and season; the window the model reads,
  * and its outputs decoded into quantiles in the data's units for the direct, recursive and
- * shifted layouts. Ensembles are refused with a clear error.
+ * shifted layouts. An ensemble (RecurForecastEnsemble) forecasts with each member through its own
+ * pipeline and averages quantile by quantile in the data's units (predict.ts forecastAt,
+ * scoring.ts averageForecasts).
  */
 
 /** forecast.py; `key` names the metadata entry of the forecast pipeline. */
@@ -19,8 +21,9 @@ As recur: each target transformed (none, log, Box-Cox), the last lookback steps 
 (standardised or min-max, optionally differenced, optionally centred on their recent mean; the
 hybrid: relative to the exponentially smoothed level, without the seasonal index) into the
 window the model reads, and its outputs decoded back: H steps at once (direct), or one step at
-a time with the median fed back (recursive, and the shifted sequence model). Not supported yet:
-ensembles of forecasters.
+a time with the median fed back (recursive, and the shifted sequence model). An ensemble
+(model.py's RecurForecastEnsemble): each member forecasts through its own pipeline, then the
+mean of the members' forecasts, quantile by quantile, in the data's units (as recur does).
 """
 import json
 import math
@@ -31,12 +34,21 @@ import torch
 FORECAST_KEY = "${key}"  # metadata: the forecast pipeline
 
 
-def pipeline_of(metadata):
-    """(the pipeline, the data settings) a forecaster's file stores."""
+def pipelines_of(metadata):
+    """(the pipelines, one per member: one for a single model; the data settings) a forecaster's file stores."""
     meta = json.loads(metadata[FORECAST_KEY])
-    if len(meta["pipelines"]) != 1:
-        raise NotImplementedError("an ensemble of forecasters: not supported in Python yet")
-    return meta["pipelines"][0], meta["data"]
+    return meta["pipelines"], meta["data"]
+
+
+def pipeline_of(metadata):
+    """(the pipeline, the data settings) of a single forecaster's file (an ensemble's first member's)."""
+    pipelines, data = pipelines_of(metadata)
+    return pipelines[0], data
+
+
+def members_of(model):
+    """The RecurModels a forecaster is made of: itself, or an ensemble's members."""
+    return list(model.members) if model.config.get("kind") == "forecast-ensemble" else [model]
 
 
 def transform(t, y):
@@ -165,8 +177,22 @@ def run(model, spec, rows):
 
 def forecast(model, metadata, targets, covariates=None, series=""):
     """Quantiles of the next horizon steps of one series, per target: H rows of Q values.
-    targets / covariates: column name -> history (the training columns); series: its id."""
-    p, data = pipeline_of(metadata)
+    targets / covariates: column name -> history (the training columns); series: its id.
+    An ensemble: each member's forecast (its own pipeline), averaged quantile by quantile."""
+    pipelines, data = pipelines_of(metadata)
+    members = members_of(model)
+    if len(members) != len(pipelines):
+        raise ValueError(f"the model has {len(members)} member(s) but its metadata {len(pipelines)} pipeline(s)")
+    per_member = [member_forecast(m, p, data, targets, covariates, series) for m, p in zip(members, pipelines)]
+    if len(per_member) == 1:
+        return per_member[0]
+    n = len(per_member)
+    mean = lambda rows: [[sum(r[h][q] for r in rows) / n for q in range(len(rows[0][h]))] for h in range(len(rows[0]))]
+    return {name: mean([f[name] for f in per_member]) for name in data["targets"]}
+
+
+def member_forecast(model, p, data, targets, covariates=None, series=""):
+    """One RecurModel's forecast through its pipeline p: per target, H rows of Q values in the data's units."""
     spec, K = p["spec"], len(data["targets"])
     state = next((s for s in p["series"] if s["id"] == series), None)
     if state is None:

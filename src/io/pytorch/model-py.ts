@@ -221,3 +221,37 @@ def build_model(config):
     return MODELS[kind](config)
 ${sections.join('')}`;
 }
+
+/**
+ * model.py's section of a forecast ensemble (tasks/forecast/ensemble.ts): `RecurForecastEnsemble`,
+ * its members RecurModels under recur's names `m0.`, `m1.`, ..., registered in MODELS. It has no
+ * forward of its own: forecast.py runs each member through its own pipeline and averages the
+ * forecasts in the data's units, as recur does.
+ */
+export function ensembleModelPy(): string {
+  return String.raw`
+
+class RecurForecastEnsemble(nn.Module):
+    """recur's forecast ensemble: members m0, m1, ... (RecurModels, each with its own pipeline in
+    the file's forecast metadata), averaged quantile by quantile in the data's units by
+    forecast.forecast (a mean of their logits would mix numbers in different units)."""
+
+    def __init__(self, config):
+        super().__init__()
+        self.config = config
+        if config.get("kind") != "forecast-ensemble":
+            raise ValueError(f"RecurForecastEnsemble reads forecast ensembles; this config is a {config.get('kind')!r} model")
+        for i, member in enumerate(config["members"]):
+            self.add_module(f"m{i}", RecurModel(member))  # recur's parameter names: m0.rnn..., m1.rnn...
+
+    @property
+    def members(self):
+        return [getattr(self, f"m{i}") for i in range(len(self.config["members"]))]
+
+    def forward(self, *args, **kwargs):
+        raise TypeError("a forecast ensemble has no single output: forecast.forecast(model, metadata, ...) runs each member and averages in the data's units; model.members[i] is a RecurModel")
+
+
+MODELS["forecast-ensemble"] = RecurForecastEnsemble
+`;
+}

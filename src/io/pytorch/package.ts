@@ -1,7 +1,7 @@
 /**
  * `pytorchPackage`: the files of the small Python package `recur export pytorch` writes for a
- * `RecurrentModel` (language models, classifiers, single forecasters), an encoder-decoder
- * (seq2seq) or a tagger: model.py (the nn.Module), load.py (model files in and out, with recur's
+ * `RecurrentModel` (language models, classifiers, single forecasters), a forecast ensemble
+ * (RecurForecastEnsemble; no train_ddp.py), an encoder-decoder (seq2seq) or a tagger: model.py (the nn.Module), load.py (model files in and out, with recur's
  * metadata), vocab.py or forecast.py (what the task reads), run.py, train_ddp.py (every task
  * it knows) and README.md, each from its template beside this file. Pure: a spec in, file names and texts out; the CLI writes them and
  * copies the model file. Knows no task module: the task's metadata keys come in the spec.
@@ -9,7 +9,7 @@
 import type { RecurrentModelConfig } from '../../nn/recurrent-model.js';
 import { forecastPy } from './forecast-py.js';
 import { loadPy } from './load-py.js';
-import { modelPy } from './model-py.js';
+import { ensembleModelPy, modelPy } from './model-py.js';
 import { readmeMd } from './readme-md.js';
 import { runPy } from './run-py.js';
 import { seq2seqModelPy, seq2seqVocabPy, tagVocabPy, taggerModelPy } from './sequence-py.js';
@@ -31,8 +31,19 @@ export interface SequenceModelConfig {
   bidirectional: boolean;
 }
 
+/** The config of a forecast ensemble as the package reads it (tasks/forecast/ensemble.ts owns the type). */
+export interface EnsembleModelConfig {
+  kind: 'forecast-ensemble';
+  members: RecurrentModelConfig[];
+}
+
 /** The config of any model the package serves. */
-export type PytorchModelConfig = RecurrentModelConfig | SequenceModelConfig;
+export type PytorchModelConfig = RecurrentModelConfig | SequenceModelConfig | EnsembleModelConfig;
+
+/** Whether a config is a forecast ensemble's. */
+export function isEnsembleConfig(c: PytorchModelConfig): c is EnsembleModelConfig {
+  return (c as { kind?: unknown }).kind === 'forecast-ensemble';
+}
 
 /** Whether a config is an encoder-decoder's or a tagger's. */
 export function isSequenceModelConfig(c: PytorchModelConfig): c is SequenceModelConfig {
@@ -83,12 +94,13 @@ export function isDdpTask(task: PytorchTask | undefined): task is DdpTask {
 /** The package's files (model.py, load.py, ..., README.md); the model file itself is the caller's to copy. */
 export function pytorchPackage(spec: PytorchPackageSpec): PytorchFile[] {
   const c = spec.config;
-  const kind = isSequenceModelConfig(c) ? c.kind : 'recurrent';
+  const kind = isSequenceModelConfig(c) || isEnsembleConfig(c) ? c.kind : 'recurrent';
   let task = pytorchTaskOf(spec.task);
   // A task's files only for the model kind it trains (a file may claim a task its model is not).
   if ((task === 'seq2seq') !== (kind === 'encoder-decoder') || (task === 'tag') !== (kind === 'tagger')) task = undefined;
+  if (kind === 'forecast-ensemble' && task !== 'forecast') task = undefined;
   const modelFile = spec.modelFile ?? 'model.safetensors';
-  const sections = kind === 'encoder-decoder' ? [seq2seqModelPy()] : kind === 'tagger' ? [taggerModelPy()] : [];
+  const sections = kind === 'encoder-decoder' ? [seq2seqModelPy()] : kind === 'tagger' ? [taggerModelPy()] : kind === 'forecast-ensemble' ? [ensembleModelPy()] : [];
   const files: PytorchFile[] = [
     { name: 'model.py', text: modelPy(sections) },
     { name: 'load.py', text: loadPy() },
@@ -98,7 +110,8 @@ export function pytorchPackage(spec: PytorchPackageSpec): PytorchFile[] {
   if (task === 'tag') files.push({ name: 'vocab.py', text: vocabPy(spec.metadataKeys, [tagVocabPy(spec.metadataKeys.tag)]) });
   if (task === 'forecast') files.push({ name: 'forecast.py', text: forecastPy(spec.metadataKeys.forecast) });
   files.push({ name: 'run.py', text: runPy(task, kind) });
-  if (isDdpTask(task)) {
+  // A forecast ensemble gets no train_ddp.py (not yet: its members would train on their own windows with the summed loss).
+  if (isDdpTask(task) && kind !== 'forecast-ensemble') {
     if (!spec.training) throw new Error(`pytorchPackage: a ${task} model needs spec.training (train_ddp.py's defaults)`);
     files.push({ name: 'train_ddp.py', text: trainDdpPy(task, spec.training) });
   }

@@ -4,7 +4,7 @@
  * back in recur; a model of no known task saves a copy instead of training), and the Python to use it from
  * code. The tests run the commands and the Python as written.
  */
-import { type PytorchModelConfig, type PytorchTask, isSequenceModelConfig } from './package.js';
+import { type PytorchModelConfig, type PytorchTask, isEnsembleConfig, isSequenceModelConfig } from './package.js';
 
 interface ReadmeSpec {
   task: PytorchTask | undefined;
@@ -37,7 +37,7 @@ function commands(s: ReadmeSpec): { lines: string[]; data: string } {
         data: '`train.conllu`: tagged sentences as recur tag train reads them, CoNLL-U (word lines; multi-word tokens and empty nodes skipped) or a TSV of token<TAB>tag lines, the run\'s tag column; its tags must be the model\'s. run.py splits a plain sentence into words as recur tag does for English (`--pre-split`: words separated by spaces).',
       };
     case 'classify':
-      if (isSequenceModelConfig(s.config)) break;
+      if (isSequenceModelConfig(s.config) || isEnsembleConfig(s.config)) break;
       if (s.config.input.kind === 'dense') {
         return {
           lines: [`python run.py ${m} --input sequences.jsonl`, DDP('train.jsonl'), 'npx recur classify predict --model trained.safetensors --input sequences.jsonl'],
@@ -49,6 +49,12 @@ function commands(s: ReadmeSpec): { lines: string[]; data: string } {
         data: '`train.tsv`: a table of text and label as recur classify train reads it (TAB or comma, optional header row, the columns the run used); its labels must be the model\'s classes.',
       };
     case 'forecast':
+      if (isEnsembleConfig(s.config)) {
+        return {
+          lines: [`python run.py ${m} --data history.csv`, COPY(m), 'npx recur forecast predict --model copy.safetensors --data history.csv'],
+          data: `\`history.csv\`: the series with the training columns (the series the model knows), complete and in time order. The model is an ensemble of ${s.config.members.length} forecasters: each forecasts through its own pipeline (transforms, normalisation, layout, head) and forecast.py averages their forecasts quantile by quantile in the data's units, as recur does. There is no train_ddp.py for an ensemble yet (recur forecast train trains its members together, on their own windows with the summed loss): continue training in recur.`,
+        };
+      }
       return {
         lines: [`python run.py ${m} --data history.csv`, DDP('history.csv'), 'npx recur forecast predict --model trained.safetensors --data history.csv'],
         data: '`history.csv`: the series with the training columns (the series the model knows), complete and in time order: train_ddp.py does not fill gaps or missing values as `--fill` does. It cuts the training windows of the model\'s layout (direct, recursive or shifted) normalised by the pipeline recur fitted (not refitted), and trains on the head\'s loss (pinball, Gaussian NLL or squared error); `--holdout N` leaves the last N steps of each series out, as recur holds out its validation steps.',
@@ -56,7 +62,7 @@ function commands(s: ReadmeSpec): { lines: string[]; data: string } {
     default:
       break;
   }
-  return { lines: [`python run.py ${m}`, COPY(m), 'npx recur inspect copy.safetensors'], data: `The model file carries no task recur export pytorch knows: run.py ${isSequenceModelConfig(s.config) ? 'loads it and prints its kind' : 'runs it on zeros'}.` };
+  return { lines: [`python run.py ${m}`, COPY(m), 'npx recur inspect copy.safetensors'], data: `The model file carries no task recur export pytorch knows: run.py ${isSequenceModelConfig(s.config) || isEnsembleConfig(s.config) ? 'loads it and prints its kind' : 'runs it on zeros'}.` };
 }
 
 /** Python that uses the package from code, for the task. */
@@ -65,8 +71,8 @@ function snippet(s: ReadmeSpec): string {
   const imports = ['import torch', 'from load import load, save'];
   const use: string[] = [];
   const c = s.config;
-  const bf = !isSequenceModelConfig(c) && c.batchFirst ? '[None, :]' : '[:, None]';
-  switch (isSequenceModelConfig(c) ? s.task : s.task === 'seq2seq' || s.task === 'tag' ? undefined : s.task) {
+  const bf = !isSequenceModelConfig(c) && !isEnsembleConfig(c) && c.batchFirst ? '[None, :]' : '[:, None]';
+  switch (isSequenceModelConfig(c) ? s.task : isEnsembleConfig(c) ? (s.task === 'forecast' ? s.task : undefined) : s.task === 'seq2seq' || s.task === 'tag' ? undefined : s.task) {
     case 'char-lm':
     case 'word-lm':
       imports.push('from vocab import lm_vocab');
@@ -83,7 +89,7 @@ function snippet(s: ReadmeSpec): string {
         'emissions = model(words, chars, lengths)  # [T, B, tags]', 'print([vocab.tags[k] for k in model.decode(emissions, lengths)[0]])  # argmax, or the CRF\'s Viterbi path');
       break;
     case 'classify':
-      if (isSequenceModelConfig(c)) break;
+      if (isSequenceModelConfig(c) || isEnsembleConfig(c)) break;
       if (c.input.kind === 'dense') {
         use.push(`x = torch.zeros(5, 1, ${c.input.size})${c.batchFirst ? '.transpose(0, 1)' : ''}  # one sequence of 5 steps`, 'logits, state = model(x, lengths=[5])  # one row of class logits');
       } else {
@@ -94,18 +100,19 @@ function snippet(s: ReadmeSpec): string {
     case 'forecast':
       imports.push('from forecast import forecast, pipeline_of');
       use.push('pipeline, data = pipeline_of(metadata)', 'history = {name: [100.0 + t for t in range(200)] for name in data["targets"] + data["covariates"]}',
-        'print(forecast(model, metadata, history, history))  # per target, quantiles of the next steps');
+        `print(forecast(model, metadata, history, history))  # per target, quantiles of the next steps${isEnsembleConfig(c) ? ' (the members\' mean)' : ''}`);
       break;
     default:
       break;
   }
-  const cls = !isSequenceModelConfig(c) ? 'RecurModel' : c.kind === 'encoder-decoder' ? 'RecurSeq2seq' : 'RecurTagger';
+  const cls = isEnsembleConfig(c) ? 'RecurForecastEnsemble' : !isSequenceModelConfig(c) ? 'RecurModel' : c.kind === 'encoder-decoder' ? 'RecurSeq2seq' : 'RecurTagger';
   return [...imports, '', `model, metadata = load("${m}")  # ${cls} (an nn.Module) in eval mode, and recur's metadata`, ...use,
     `save(model, "copy.safetensors", metadata)  # a file recur loads (save(..., step=N) records the step)`].join('\n');
 }
 
 /** One line on the network. */
 function describeConfig(c: PytorchModelConfig): string {
+  if (isEnsembleConfig(c)) return `forecast ensemble of ${c.members.length} (${c.members.map((m) => describeConfig(m)).join('; ')})`;
   if (!isSequenceModelConfig(c)) {
     return `${c.numLayers}×${c.hiddenSize} ${c.bidirectional ? 'bidirectional ' : ''}${c.cell}, ${c.input.kind} input, output '${c.output}'${c.output === 'last' ? ` (pooling ${c.pooling ?? 'last'})` : ''}${c.tieWeights ? ', tied weights' : ''}`;
   }
@@ -122,7 +129,9 @@ export function readmeMd(s: ReadmeSpec): string {
   const c = s.config;
   const { lines, data } = commands(s);
   const what = describeConfig(c);
-  const modelPy = !isSequenceModelConfig(c)
+  const modelPy = isEnsembleConfig(c)
+    ? '`RecurForecastEnsemble(config)`, the forecast ensemble as a PyTorch `nn.Module`: its members `m0`, `m1`, ... (`model.members`) are `RecurModel`s with recur\'s parameter names; `forecast.forecast` runs each through its own pipeline and averages in the data\'s units'
+    : !isSequenceModelConfig(c)
     ? '`RecurModel(config)`, the model as a PyTorch `nn.Module` with recur\'s parameter names; `forward(x, lengths=None, state=None)` returns `(logits, state)` as recur computes them'
     : c.kind === 'encoder-decoder'
       ? '`RecurSeq2seq(config)`, the encoder-decoder as a PyTorch `nn.Module` with recur\'s parameter names: `encode(src, lengths)`, `step(enc, prev, state, feed)`, `forward(src, lengths, inputs)` (teacher-forced logits), `greedy(src, lengths, max_len)` (target ids and attention weights, as recur decodes greedily)'
@@ -133,7 +142,7 @@ export function readmeMd(s: ReadmeSpec): string {
     'vocab.py': s.task === 'seq2seq' ? 'text -> source ids and target ids -> text exactly as recur reads and writes them (recur\'s Tokenizer, both sides)'
       : s.task === 'tag' ? 'words -> word and character ids, tag ids -> tags, as recur tag reads them; `split_words` splits a plain sentence as recur tag does'
         : 'text -> token ids exactly as recur reads it (characters with U+FFFD for unknown ones, or recur\'s word/char Tokenizer)',
-    'forecast.py': 'the forecaster\'s transforms and normalisation: history -> the window the model reads -> quantiles in the data\'s units',
+    'forecast.py': `the forecaster's transforms and normalisation: history -> the window the model reads -> quantiles in the data's units${isEnsembleConfig(c) ? ' (per member, then their mean quantile by quantile)' : ''}`,
     'run.py': 'the model from the command line',
     'train_ddp.py': 'continues training with DistributedDataParallel under torchrun (gloo on CPU), saves a file recur loads',
     'README.md': 'this file',

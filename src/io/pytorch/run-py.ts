@@ -100,7 +100,7 @@ def main():
                 columns.setdefault(name, []).append(float(row[name]))
     print("series,step,target," + ",".join(f"q{q}" for q in p["spec"]["quantiles"]))
     for sid, columns in series.items():
-        result = forecast(model, metadata, columns, columns, series=sid)
+        result = forecast(model, metadata, columns, columns, series=sid)  # an ensemble: its members' mean
         for name, rows in result.items():
             for h, qs in enumerate(rows):
                 print(f"{sid},{h + 1},{name}," + ",".join(f"{v:.6g}" for v in qs))
@@ -132,7 +132,7 @@ def main():
 `;
 
 /** run.py for a model of `task` (`kind`: the model's config kind). */
-export function runPy(task: PytorchTask | undefined, kind: 'recurrent' | 'encoder-decoder' | 'tagger' = 'recurrent'): string {
+export function runPy(task: PytorchTask | undefined, kind: 'recurrent' | 'encoder-decoder' | 'tagger' | 'forecast-ensemble' = 'recurrent'): string {
   const body = task === 'char-lm' || task === 'word-lm' ? LM : task === 'classify' ? CLASSIFY : task === 'forecast' ? FORECAST
     : task === 'seq2seq' ? SEQ2SEQ_RUN : task === 'tag' ? TAG_RUN : kind === 'recurrent' ? ANY : ANY_SEQUENCE;
   return `${HEADER}${body}

@@ -9,7 +9,8 @@
  * train_loss(), check_loss() and carry(). A forecaster reads the CSV it was trained on (the
  * columns of its `recur.forecast` metadata; complete series only: no fill), cuts windows for its
  * layout (direct, recursive, shifted) normalised by its stored pipeline (not refitted), and
- * trains on its head's loss (pinball, Gaussian NLL, squared error); ensembles are refused.
+ * trains on its head's loss (pinball, Gaussian NLL, squared error). A forecast ensemble's package
+ * gets no train_ddp.py (package.ts).
  */
 import type { PytorchTask, PytorchTraining } from './package.js';
 
@@ -517,7 +518,7 @@ def forecast_windows(path, metadata, holdout):
     the next step) or L x K (the shifted sequence model), normalised by the pipeline the model
     stores (fitted by recur, not refitted). The last --holdout steps of each series are left out
     of the targets, as recur holds out its validation steps."""
-    p, data = pipeline_of(metadata)  # an ensemble is refused there
+    p, data = pipeline_of(metadata)  # a single forecaster (no train_ddp.py is written for an ensemble)
     spec = p["spec"]
     layout, L, H, K = spec["layout"], spec["lookback"], spec["horizon"], len(data["targets"])
     if layout not in ("direct", "next", "shifted"):
