@@ -237,8 +237,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     const file = join(run.dir, 'model.safetensors'); // a fixed name in a given directory: no request text
     const st = await signature(file);
     if (st === null) return { status: 404, error: `${run.name} has no model.safetensors yet (it is written at the first checkpoint)` };
-    // The views import every task, which registers the tasks' model kinds (encoder-decoder, tagger, ensemble) with loadModel.
-    const [{ loadModel }, { createBackend }] = await Promise.all([import('../io/model-file.js'), import('../kernels/index.js'), import('./views/index.js')]);
+    const [{ loadModel }, { createBackend }] = await Promise.all([import('../io/model-file.js'), import('../kernels/index.js'), import('../tasks/all-model-kinds.js')]);
     const sig = `${st.size}:${st.ino}:${st.mtimeMs}`;
     modelBackend ??= createBackend('wasm', { threads: 1 });
     const backend = await modelBackend;

@@ -12,11 +12,10 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ModelExtras } from '../io/model-file.js';
-import { modelExtrasOf } from '../io/model-file.js';
+import { MAX_MODEL_HEADER_BYTES, type ModelExtras, modelExtrasOf } from '../io/model-file.js';
 import { configDifferences, joinProblems } from '../io/model-file-checks.js';
 import { FLOAT_DTYPES, type SafetensorsHeader, decodeSafetensorsData, readSafetensorsHeader } from '../io/safetensors.js';
-import { type ModelConfig, type SavedModule, modelKindOf } from '../nn/model-kinds.js';
+import { MAX_MODEL_TENSORS, type ModelConfig, type SavedModule, modelKindOf } from '../nn/model-kinds.js';
 
 /** What `--init-from` read of a file before the run's model is built. */
 export interface InitFile {
@@ -31,9 +30,6 @@ export interface InitFile {
   /** A recur file's extras (vocabulary, task metadata), or undefined. */
   extras: ModelExtras | undefined;
 }
-
-const MAX_HEADER_BYTES = 4 * 1024 * 1024;
-const MAX_TENSORS = 4096;
 
 /** Reads `path` (a model file, or a run directory holding model.safetensors) for a run of `taskName`. */
 export async function readInitFile(path: string, taskName: string): Promise<InitFile> {
@@ -54,7 +50,7 @@ export async function readInitFile(path: string, taskName: string): Promise<Init
   }
   let header: SafetensorsHeader;
   try {
-    header = readSafetensorsHeader(bytes, { maxHeaderBytes: MAX_HEADER_BYTES, maxTensors: MAX_TENSORS, dtypes: FLOAT_DTYPES });
+    header = readSafetensorsHeader(bytes, { maxHeaderBytes: MAX_MODEL_HEADER_BYTES, maxTensors: MAX_MODEL_TENSORS, dtypes: FLOAT_DTYPES });
   } catch (e) {
     throw new Error(`${where}: not a model file: ${(e as Error).message}`);
   }

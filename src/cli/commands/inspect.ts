@@ -13,7 +13,7 @@ import { parameterProblems } from '../../io/model-file-checks.js';
 import { type SafetensorsHeader, readSafetensorsHeader } from '../../io/safetensors.js';
 import { modelKindOf } from '../../nn/model-kinds.js';
 import { decodeCheckpoint } from '../../train/checkpoint.js';
-import '../../dashboard/views/index.js'; // every task, so every model kind is registered
+import '../../tasks/all-model-kinds.js';
 import { stdout } from '../output.js';
 
 export interface Inspection {

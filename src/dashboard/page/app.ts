@@ -8,6 +8,7 @@ import {
 } from '../series.js';
 import { setupInside } from './inside-view.js';
 import { setupTaskViews, type TaskViews } from './task-view.js';
+import { el } from './dom.js';
 
 interface RunInfo { id: number; name: string; dir: string }
 
@@ -80,12 +81,6 @@ let lastDraw = 0;
 let fatal: string | null = null;
 let taskViews: TaskViews | null = null;
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 function byId(id: string): HTMLElement {
   const e = document.getElementById(id);

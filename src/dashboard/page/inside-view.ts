@@ -12,6 +12,7 @@
 // Data from the server only ever reaches the page as textContent or canvas pixels.
 import uPlot from 'uplot';
 import type { Inside } from '../inside-types.js';
+import { el, getJson } from './dom.js';
 
 export interface InsideRun { id: number; name: string; color: string }
 
@@ -68,12 +69,6 @@ export function heatmapSize(values: number[][]): { steps: number; units: number 
 
 // ---- DOM ------------------------------------------------------------------------------------
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 const CAPTION = 'how much the prediction depends on each input (a language model: the last symbol, predicted at step T-2; '
   + 'a classifier: its predicted class for the whole text; a tagger: its predicted tags, summed over the words; '
@@ -316,19 +311,15 @@ function isAnswer(x: unknown): x is InsideAnswer {
 
 /** GETs one run's inside route; never throws. */
 async function fetchInside(run: InsideRun, url: string): Promise<InsideResult> {
+  let body: Record<string, unknown>;
   try {
-    const res = await fetch(url);
-    let body: unknown = null;
-    try { body = await res.json(); } catch { /* not JSON: the status says enough */ }
-    if (!res.ok) {
-      const msg = (body as { error?: unknown } | null)?.error;
-      return { run, ok: false, error: typeof msg === 'string' ? msg : `the server answered ${res.status}` };
-    }
-    if (!isAnswer(body)) return { run, ok: false, error: 'the server sent an answer of an unexpected shape' };
-    return { run, ok: true, data: body };
+    body = await getJson(url);
   } catch (e) {
-    return { run, ok: false, error: `cannot reach the server: ${e instanceof Error ? e.message : String(e)}` };
+    // fetch itself throws a TypeError when the server cannot be reached; getJson an Error with the server's message.
+    return { run, ok: false, error: e instanceof TypeError ? `cannot reach the server: ${e.message}` : (e as Error).message };
   }
+  if (!isAnswer(body)) return { run, ok: false, error: 'the server sent an answer of an unexpected shape' };
+  return { run, ok: true, data: body };
 }
 
 /**

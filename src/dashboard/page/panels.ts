@@ -5,13 +5,8 @@
 // reaches the page as textContent; numbers as pixels.
 import uPlot from 'uplot';
 import type { MatrixPanel, Panel, SeriesPanel, TablePanel, TokensPanel } from '../../plot/panels.js';
+import { el } from './dom.js';
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 const visible = (s: string): string => s.replace(/\n/g, '↵').replace(/\t/g, '⇥');
 

@@ -4,6 +4,7 @@
 // the status line, samples) and offers the finished or cancelled model as a download (a Blob
 // URL). Text from the worker reaches the page as textContent only.
 import uPlot from 'uplot';
+import { el } from './dom.js';
 import {
   CHAR_DEFAULTS, type CharSettings, type FromWorker, HELLO_DEFAULTS, type HelloTable, type PlaygroundJob, type ProgressMessage, type ToWorker,
   checkCharSettings, checkHelloSettings, formatBackend, formatElapsed, formatLoss, formatProgress, formatRate, playgroundThreads,
@@ -20,12 +21,6 @@ function byId<T extends HTMLElement>(id: string): T {
   const e = document.getElementById(id);
   if (!e) throw new Error(`playground: the page has no #${id}`);
   return e as T;
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (text !== undefined) e.textContent = text;
-  return e;
 }
 
 const kib = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`;
@@ -230,13 +225,13 @@ function helloTable(table: HTMLTableElement, t: HelloTable | undefined): void {
   table.hidden = t === undefined;
   if (!t) return;
   const head = el('tr');
-  for (const h of ['input', ...t.vocabulary.map((c) => `p(${c})`), 'predicts']) head.append(el('th', h));
+  for (const h of ['input', ...t.vocabulary.map((c) => `p(${c})`), 'predicts']) head.append(el('th', undefined, h));
   table.append(el('thead'));
   table.tHead!.append(head);
   const body = el('tbody');
   [...t.input].forEach((ch, i) => {
     const tr = el('tr');
-    tr.append(el('td', ch), ...t.probs[i]!.map((p) => el('td', p.toFixed(3))), el('td', t.predicted[i]));
+    tr.append(el('td', undefined, ch), ...t.probs[i]!.map((p) => el('td', undefined, p.toFixed(3))), el('td', undefined, t.predicted[i]));
     body.append(tr);
   });
   table.append(body);

@@ -5,6 +5,7 @@
 // The page holds no code of any task: it draws panels (./panels.ts).
 import { checkPanels, type Panel } from '../../plot/panels.js';
 import { renderPanel } from './panels.js';
+import { el, getJson } from './dom.js';
 
 export interface TaskViewRun { id: number; name: string; color: string }
 
@@ -25,25 +26,7 @@ interface Card {
   evalStep: number;
 }
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
-/** GETs JSON; an answer that is not 2xx becomes an Error with the server's message. */
-async function getJson(url: string): Promise<Record<string, unknown>> {
-  const res = await fetch(url);
-  let body: unknown = null;
-  try { body = await res.json(); } catch { /* not JSON: the status says enough */ }
-  if (!res.ok) {
-    const msg = (body as { error?: unknown } | null)?.error;
-    throw new Error(typeof msg === 'string' ? msg : `the server answered ${res.status}`);
-  }
-  if (typeof body !== 'object' || body === null) throw new Error('the server sent an answer of an unexpected shape');
-  return body as Record<string, unknown>;
-}
 
 function isHead(b: Record<string, unknown>): boolean {
   const i = b.input as Record<string, unknown> | null | undefined;

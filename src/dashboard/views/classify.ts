@@ -4,6 +4,7 @@
  * input; its view shows the confusion matrix of training's last validation only.
  */
 import { type Classifier, classProbabilities, classifierOf, encodeTexts, topK } from '../../tasks/classify/predict.js';
+import { UNK_ID } from '../../data/tokenizer.js';
 import type { TaskView } from './view.js';
 
 /** Classes listed at most. */
@@ -19,7 +20,7 @@ export const classifyView: TaskView<Classifier> = {
     const C = c.meta.classes.length;
     const p = classProbabilities(c, backend, ids);
     const ranked = topK(p, c.meta.classes, 0, Math.min(SHOWN, C));
-    const unknown = c.tokenizer!.encode(input).filter((id) => id === 1).length;
+    const unknown = c.tokenizer!.encode(input).filter((id) => id === UNK_ID).length;
     const notes = [
       c.meta.multiLabel ? 'multi-label: each probability is its own (sigmoid), they need not sum to 1' : '',
       C > SHOWN ? `the ${SHOWN} most likely of ${C} classes` : '',

@@ -8,8 +8,6 @@ import { complete } from '../../tasks/char-lm/complete.js';
 import type { Panel } from '../../plot/panels.js';
 import type { TaskView } from './view.js';
 
-const shown = (s: string): string => s.replace(/\n/g, '↵').replace(/\t/g, '⇥');
-
 export const lmView: TaskView<LoadedLm> = {
   tasks: ['char-lm', 'word-lm'],
   title: 'autocomplete',
@@ -18,7 +16,7 @@ export const lmView: TaskView<LoadedLm> = {
   answer(lm, backend, input) {
     const one = complete(lm, backend, input, { topK: 5, words: 1 });
     const three = complete(lm, backend, input, { topK: 5, words: 3 });
-    const rows = (r: typeof one): (string | number)[][] => r.completions.map((c) => [shown(c.text), c.probability]);
+    const rows = (r: typeof one): (string | number)[][] => r.completions.map((c) => [c.text, c.probability]);
     const note = [
       one.prefix ? `finishing '${one.prefix}'` : 'after a space: the next word',
       one.unknown > 0 ? `${one.unknown} symbol${one.unknown === 1 ? '' : 's'} of the text outside the vocabulary` : '',
