@@ -10,12 +10,14 @@ import { fileURLToPath } from 'node:url';
 import { createBackend } from '../kernels/index.js';
 import type { Backend } from '../kernels/backend.js';
 import { loadModel } from '../io/model-file.js';
-import { encodeSafetensors } from '../io/safetensors.js';
+import { decodeSafetensors, encodeSafetensors } from '../io/safetensors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { tempDir } from '../testing/temp-dir.js';
 import { charLmTask } from './char-lm/task.js';
 import type { CharLmConfig } from './char-lm/config.js';
 import { classifyTask } from './classify/task.js';
+import { forecastTask } from './forecast/task.js';
+import type { TrainEvent } from '../train/events.js';
 import { runTask } from './run-task.js';
 
 const RHYMES = readFileSync(fileURLToPath(new URL('../../src/tasks/char-lm/fixtures/rhymes.txt', import.meta.url)), 'utf8');
@@ -99,11 +101,15 @@ test('a file that does not fit is refused before anything is written, with what 
     [{ initFrom: join(source, 'events.jsonl') }, /not a model file/],
     [{ initFrom: source, freeze: ['encoder'] }, /--freeze encoder: no parameter of the model is named so; its parameters are embedding\.weight/],
   ];
+  // Every refusal comes before the run's model is built (its header against the config's shapes).
+  let built = 0;
+  const counted: typeof charLmTask = { ...charLmTask, buildModel: (...a) => { built++; return charLmTask.buildModel(...a); } };
   for (const [config, message] of cases) {
     const out = join(root, `refused-${Math.random().toString(36).slice(2)}`);
-    await assert.rejects(runTask(charLmTask, { out, backend, input: { text: RHYMES }, config: { ...QUICK, ...config } }), message, JSON.stringify(config));
+    await assert.rejects(runTask(counted, { out, backend, input: { text: RHYMES }, config: { ...QUICK, ...config } }), message, JSON.stringify(config));
     assert.throws(() => readFileSync(join(out, 'events.jsonl')), /ENOENT/, 'nothing written');
   }
+  assert.equal(built, 1, 'only the --freeze case, which needs the parameters, built a model');
   // Another task's file: named.
   const classify = join(root, 'classify');
   await runTask(classifyTask, { out: classify, backend, input: { dataPath: fileURLToPath(new URL('../../src/data/fixtures/sentiment-tiny.tsv', import.meta.url)) }, config: { hiddenSize: 8, batchSize: 8, maxSteps: 1, evalEvery: 0, checkpointEvery: 0 } });
@@ -125,4 +131,40 @@ test('--init-from with --resume is refused; --resume refuses a model file replac
   utimesSync(join(out, 'model.safetensors'), newer, newer);
   await assert.rejects(runTask(charLmTask, { out, resume: true, backend, input: { text: RHYMES }, config: { maxSteps: 4 } }),
     /model\.safetensors was replaced after the run's last checkpoint .*--init-from .*model\.safetensors --out NEW_DIR/);
+});
+
+test('forecast --model auto with --init-from takes the model the file holds (a window model, an ensemble) without training candidates', async () => {
+  const data = { dataPath: fileURLToPath(new URL('../../src/tasks/forecast/fixtures/monthly-sales.csv', import.meta.url)) };
+  const base = { targets: ['sales'], horizon: 6, hiddenSize: 8, maxSteps: 3, evalEvery: 3, checkpointEvery: 0 };
+  for (const [model, expected] of [['window', /model: window, the model --init-from .* holds \(no candidates trained\)/], ['ensemble', /model: an ensemble of hybrid and window, the model --init-from/]] as const) {
+    const src = join(root, `forecast-${model}`);
+    const first = await runTask(forecastTask, { out: src, backend, input: data, config: { ...base, model } });
+    const events: TrainEvent[] = [];
+    const again = await runTask(forecastTask, {
+      out: join(root, `forecast-${model}-again`), backend, input: data, onEvent: (e) => events.push(e),
+      config: { ...base, model: 'auto', initFrom: src, maxSteps: 1, lr: 1e-30, warmupSteps: 0, evalEvery: 1 },
+    });
+    const start = (events.find((e) => e.type === 'start') as { details?: { notes?: string[] } } | undefined)?.details;
+    assert.ok(start?.notes?.some((n) => expected.test(n)), JSON.stringify(events[0]));
+    assert.equal(again.config.model, model);
+    assert.equal(again.model.config.kind, first.model.config.kind);
+    for (const [name, p] of first.model.namedParameters()) {
+      assert.deepEqual([...again.model.namedParameters()].find(([n]) => n === name)?.[1].toArray(), p.toArray(), name);
+    }
+  }
+  // Weights saved elsewhere (no metadata): an ensemble is told by its shapes; one member's could be either kind.
+  const bareOf = async (dir: string) => {
+    const f = join(root, `${dir}-bare.safetensors`);
+    writeFileSync(f, encodeSafetensors(decodeSafetensors(readFileSync(join(root, dir, 'model.safetensors'))).tensors as Map<string, Tensor>));
+    return f;
+  };
+  const fromBare = await runTask(forecastTask, { backend, input: data, config: { ...base, model: 'auto', initFrom: await bareOf('forecast-ensemble'), maxSteps: 1 } });
+  assert.equal(fromBare.config.model, 'ensemble');
+  await assert.rejects(runTask(forecastTask, { backend, input: data, config: { ...base, model: 'auto', initFrom: await bareOf('forecast-window'), maxSteps: 1 } }),
+    /no recur metadata\) fit the hybrid model and the window model alike; give --model/);
+  // A file no candidate fits: named, before anything is written.
+  const out = join(root, 'forecast-misfit');
+  await assert.rejects(runTask(forecastTask, { out, backend, input: data, config: { ...base, hiddenSize: 12, model: 'auto', initFrom: join(root, 'forecast-window') } }),
+    /its tensors fit none of the models --model auto chooses from/);
+  assert.throws(() => readFileSync(join(out, 'events.jsonl')), /ENOENT/);
 });

@@ -5,9 +5,10 @@
  *
  * `readInitFile` reads the file's header only: its tensor names and shapes, and, for a recur
  * file, its task and what it keeps beside the weights (vocabulary, tokenizer, classes), which the
- * new run then keeps too, so token ids mean what they meant. `initWeights` checks the header
- * against the model the run built (every parameter present, no extra tensor, same shapes; for a
- * recur file the config differences are named) before any tensor is decoded, then loads them.
+ * new run then keeps too, so token ids mean what they meant. `checkInitFile` checks the header
+ * against the config of the model the run will build (every parameter present, no extra tensor,
+ * same shapes; for a recur file the config differences are named) before the model is built or
+ * any tensor decoded; `loadInitWeights` then loads them.
  * `freezeParameters` stops named parameters from training.
  */
 import { readFile, stat } from 'node:fs/promises';
@@ -75,32 +76,44 @@ export async function readInitFile(path: string, taskName: string): Promise<Init
 }
 
 /**
- * Loads the init file's tensors into `model` (a new run's, built from the run's settings) after
- * checking the header against it: every parameter present with its shape, no tensor left over.
+ * Checks the init file against the model config the run will build, before the model exists:
+ * for a recur file the config differences are named; then every parameter must be present with
+ * its shape (the kind's `parameterShapes`, computed without allocating) and no tensor left over.
  */
-export function initWeights(init: InitFile, model: SavedModule): void {
+export function checkInitFile(init: InitFile, modelConfig: ModelConfig): void {
   const where = `--init-from ${init.path}`;
   if (init.config) {
-    const diff = configDifferences(model.config, init.config);
+    const diff = configDifferences(modelConfig, init.config);
     if (diff.length) {
       throw new Error(`${where}: the file's model is not the one this run builds (run vs file): ${joinProblems(diff)}; give the same model settings as the file's run`);
     }
   }
-  const params = new Map([...model.namedParameters()].map(([name, p]) => [name, [...p.shape]] as const));
+  const problems = initFileProblems(init, modelConfig);
+  if (problems.length) {
+    const names = modelKindOf(modelConfig).parameterShapes(modelConfig).map(([n]) => n);
+    throw new Error(`${where}: its tensors do not fit this run's model (${problems.join('; ')}); the model's parameters are ${listNames(names)}`);
+  }
+}
+
+/** Whether the file's tensors are exactly `modelConfig`'s parameters (names and shapes); [] when they fit. */
+export function initFileProblems(init: Pick<InitFile, 'header'>, modelConfig: ModelConfig): string[] {
+  const params = new Map(modelKindOf(modelConfig).parameterShapes(modelConfig));
   const inFile = new Map([...init.header.tensors].map(([name, t]) => [name, [...t.shape]] as const));
   const missing = [...params.keys()].filter((n) => !inFile.has(n));
   const unexpected = [...inFile.keys()].filter((n) => !params.has(n));
   const shapes = [...params].filter(([n, s]) => inFile.has(n) && JSON.stringify(inFile.get(n)) !== JSON.stringify(s))
     .map(([n, s]) => `${n} is [${inFile.get(n)!.join(', ')}] in the file, [${s.join(', ')}] in this run's model`);
-  const list = (xs: string[]) => `${xs.slice(0, 6).join(', ')}${xs.length > 6 ? `, ... (${xs.length} in all)` : ''}`;
-  const problems = [
-    ...(missing.length ? [`missing ${list(missing)}`] : []),
-    ...(unexpected.length ? [`not in this run's model: ${list(unexpected)}`] : []),
-    ...(shapes.length ? [list(shapes)] : []),
+  return [
+    ...(missing.length ? [`missing ${listNames(missing)}`] : []),
+    ...(unexpected.length ? [`not in this run's model: ${listNames(unexpected)}`] : []),
+    ...(shapes.length ? [listNames(shapes)] : []),
   ];
-  if (problems.length) {
-    throw new Error(`${where}: its tensors do not fit this run's model (${problems.join('; ')}); the model's parameters are ${list([...params.keys()])}`);
-  }
+}
+
+const listNames = (xs: readonly string[]) => `${xs.slice(0, 6).join(', ')}${xs.length > 6 ? `, ... (${xs.length} in all)` : ''}`;
+
+/** Decodes the (checked) init file's tensors into `model`, built from the config `checkInitFile` accepted. */
+export function loadInitWeights(init: InitFile, model: SavedModule): void {
   const { tensors } = decodeSafetensorsData(init.bytes, init.header);
   model.loadStateDict(tensors);
 }

@@ -14,7 +14,7 @@ import { writeFileAtomic } from '../io/atomic-write.js';
 import { type ModelExtras, encodeModelFile } from '../io/model-file.js';
 import { configDifferences, joinProblems } from '../io/model-file-checks.js';
 import { type Backend, createBackend } from '../kernels/index.js';
-import type { SavedModule } from '../nn/model-kinds.js';
+import { type SavedModule, normalizeAnyModelConfig } from '../nn/model-kinds.js';
 import { Adam } from '../optim/adam.js';
 import { WarmupCosineLR, type WarmupCosineStateDict } from '../optim/warmup-cosine.js';
 import { RestorableRng } from '../random/restorable-rng.js';
@@ -24,7 +24,7 @@ import type { StartDetails, TrainEvent } from '../train/events.js';
 import { fit } from '../train/fit.js';
 import type { LoopProgress, TrainLoopResult } from '../train/train-loop.js';
 import { BEST_MODEL_FILE_NAME, EventsLog, checkRunDirectory, makeRunDirectory, removeStaleTempFiles } from './run-directory.js';
-import { freezeParameters, initWeights, readInitFile } from './init-from.js';
+import { checkInitFile, freezeParameters, initFileProblems, loadInitWeights, readInitFile } from './init-from.js';
 import type { Prepared, SourceRecord, Task } from './task.js';
 import { SHARED_RUN_CONTROL, STOPPING_FIELDS, type TrainConfig, cadenceSteps } from './train-config.js';
 
@@ -137,19 +137,28 @@ export async function runTask<C extends TrainConfig, In, D, M extends SavedModul
   // 2. Model, optimizer, schedule, data, RNGs: fresh (settings left to the task settled first) or restored.
   const backend = options.backend ?? await createBackend('wasm', options.threads === undefined ? {} : { threads: options.threads });
   let notes: string[] = [];
-  if (!run && task.select) ({ config, prepared, notes } = await task.select(config, prepared, backend));
+  if (!run && task.select) {
+    const initFrom = init && { path: init.path, metadata: init.header.metadata, fits: (c: object) => initFileProblems(init, normalizeAnyModelConfig(c).config).length === 0 };
+    ({ config, prepared, notes } = await task.select(config, prepared, backend, initFrom ? { initFrom } : {}));
+  }
+  // The stored or given weights are checked against the model's config before it is built.
+  const { config: modelConfig } = normalizeAnyModelConfig(task.modelConfig(config, prepared));
+  if (run) {
+    const diff = configDifferences(modelConfig, run.ckpt.config);
+    if (diff.length) throw new Error(`${join(out!, CHECKPOINT_FILE_NAME)} holds a model that this run's settings do not build (built vs stored): ${joinProblems(diff)}`);
+  }
+  if (init) checkInitFile(init, modelConfig);
   const modelRng = new RestorableRng(config.seed);
   const sampleRng = new RestorableRng(config.seed + 1);
   const dataRng = new RestorableRng(config.seed + 2);
   const objectiveRng = new RestorableRng(config.seed + 3);
   const model = task.buildModel(config, prepared, modelRng);
-  if (run) {
-    const diff = configDifferences(model.config, run.ckpt.config);
-    if (diff.length) throw new Error(`${join(out!, CHECKPOINT_FILE_NAME)} holds a model that this run's settings do not build (built vs stored): ${joinProblems(diff)}`);
-    model.loadStateDict(run.ckpt.weights);
+  if (configDifferences(model.config, modelConfig).length) {
+    throw new Error(`${task.name}: buildModel built a model other than modelConfig describes: ${joinProblems(configDifferences(model.config, modelConfig))}`);
   }
+  if (run) model.loadStateDict(run.ckpt.weights);
   if (init) {
-    initWeights(init, model);
+    loadInitWeights(init, model);
     notes = [...notes, `weights from ${init.path}${init.extras ? ` (a ${init.task ?? 'recur'} model${init.header.metadata['recur.step'] ? ` at step ${init.header.metadata['recur.step']}` : ''}; its vocabulary kept)` : ' (no recur metadata: its vocabulary could not be checked against this run\'s)'}`];
   }
   if (config.freeze?.length) notes = [...notes, `frozen: ${freezeParameters(model, config.freeze).join(', ')}`];

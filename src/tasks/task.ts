@@ -50,6 +50,16 @@ export interface Resumed {
   checkSource(source: SourceRecord): void;
 }
 
+/** What `select` is told besides the config. */
+export interface SelectOptions {
+  /**
+   * The run starts from these weights (`--init-from`): an 'auto' setting is settled to the model
+   * they are (the file's metadata, when recur wrote it) and fit (`fits` says whether a model
+   * config does), not by training candidates.
+   */
+  initFrom?: { path: string; metadata: Readonly<Record<string, string>>; fits(modelConfig: object): boolean };
+}
+
 /** What a task says of a run at its start; runTask adds the backend, directory, lr, counts and loss unit. */
 export type TaskDescription<D extends StartDetails = StartDetails> = Omit<D, 'backend' | 'out' | 'lr' | 'lossUnit' | 'trainItems' | 'validationItems' | 'notes'>;
 
@@ -80,7 +90,13 @@ export interface Task<C extends TrainConfig, In, D, M extends SavedModule, B, S 
    * training part. Returns the config to train (what a resume will use), its data prepared for
    * it, and lines saying what was chosen and why (shown at the start).
    */
-  select?(config: C, prepared: Prepared<D>, backend: Backend): Promise<{ config: C; prepared: Prepared<D>; notes: string[] }>;
+  select?(config: C, prepared: Prepared<D>, backend: Backend, options?: SelectOptions): Promise<{ config: C; prepared: Prepared<D>; notes: string[] }>;
+  /**
+   * The config of the model `buildModel` builds (as given to its constructor; runTask normalises
+   * it by its kind), computed without allocating anything: runTask checks a checkpoint's or an
+   * `--init-from` file's header against the kind's parameter shapes before the model exists.
+   */
+  modelConfig(config: C, prepared: Prepared<D>): object;
   /** The model for a new run (`rng` draws its weights and dropout masks); a resumed run then loads the checkpoint's weights into it. */
   buildModel(config: C, prepared: Prepared<D>, rng: Rng): M;
   /** The training batches; `rng` (restored on resume) is for shuffling. */

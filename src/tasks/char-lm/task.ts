@@ -115,6 +115,7 @@ export const charLmTask: Task<CharLmConfig, CharLmInput, CharLmData, RecurrentMo
     };
   },
 
+  modelConfig: (config, { data }) => modelConfigOf(config, data.tokenizer.size),
   buildModel: (config, { data }, rng) => new RecurrentModel(modelConfigOf(config, data.tokenizer.size), { rng }),
 
   batches: (config, { data }) => windowSource(new StreamBatcher(data.train, { batchSize: config.batchSize, seqLen: config.seqLen })),

@@ -69,6 +69,7 @@ export const wordLmTask: Task<WordLmConfig, CharLmInput, WordLmData, RecurrentMo
     };
   },
 
+  modelConfig: (config, { data }) => wordModelConfigOf(config, data.vocab.size),
   buildModel: (config, { data }, rng) => new RecurrentModel(wordModelConfigOf(config, data.vocab.size), { rng }),
 
   batches: (config, { data }) => windowSource(new StreamBatcher(data.train, { batchSize: config.batchSize, seqLen: config.seqLen })),

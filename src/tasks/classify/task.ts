@@ -93,6 +93,8 @@ export const classifyTask: Task<ClassifyConfig, ClassifyInput, ClassifyData, Rec
     return prepared;
   },
 
+  modelConfig: (config, { data }) => classifierConfig(config, data),
+
   buildModel(config, { data }, rng) {
     const model = new RecurrentModel(classifierConfig(config, data), { rng });
     if (data.vectors) {

@@ -15,7 +15,7 @@ import { formatFrequency } from '../../data/time-axis.js';
 import type { TimeSeriesData } from '../../data/time-series-csv.js';
 import type { Backend } from '../../kernels/backend.js';
 import type { SavedModule } from '../../nn/model-kinds.js';
-import { RecurrentModel } from '../../nn/recurrent-model.js';
+import { RecurrentModel, type RecurrentModelConfigInput } from '../../nn/recurrent-model.js';
 import type { Rng } from '../../random/rng.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { StartDetails } from '../../train/events.js';
@@ -90,6 +90,12 @@ function windowLoss(tape: Tape, model: RecurrentModel, spec: ForecastSpec, batch
   return headLoss(tape, spec.head, spec.quantiles, reshape(tape, logits, [targets.size, W]), reshape(tape, targets, [targets.size]));
 }
 
+/** The model a run of `config` trains: one member's RecurrentModel, or an ensemble of the members. */
+export function forecastModelConfig(config: ForecastConfig, data: ForecastData): RecurrentModelConfigInput | { kind: 'forecast-ensemble'; members: RecurrentModelConfigInput[] } {
+  const configs = data.members.map((m) => memberConfig(config, m));
+  return configs.length === 1 ? configs[0]! : { kind: 'forecast-ensemble', members: configs };
+}
+
 /** A member's RecurrentModel config. */
 function memberConfig(config: ForecastConfig, m: MemberData) {
   const spec = m.pipeline.spec, K = config.targets.length;
@@ -133,11 +139,13 @@ export const forecastTask: Task<ForecastConfig, ForecastInput, ForecastData, Sav
     return preparedOf(data, source, resolved);
   },
 
-  select: (config, prepared, backend) => selectSettings(config, prepared, backend),
+  select: (config, prepared, backend, options) => selectSettings(config, prepared, backend, options),
+
+  modelConfig: (config, { data }) => forecastModelConfig(config, data),
 
   buildModel(config, { data }, rng) {
-    const configs = data.members.map((m) => memberConfig(config, m));
-    return configs.length === 1 ? new RecurrentModel(configs[0]!, { rng }) : new ForecastEnsemble({ kind: 'forecast-ensemble', members: configs }, { rng });
+    const c = forecastModelConfig(config, data);
+    return c.kind === 'forecast-ensemble' ? new ForecastEnsemble(c, { rng }) : new RecurrentModel(c, { rng });
   },
 
   batches: (config, { data }, rng) => memberBatches(data.members, config.batchSize, rng),

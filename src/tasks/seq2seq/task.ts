@@ -128,6 +128,7 @@ export const seq2seqTask: Task<Seq2seqConfig, Seq2seqInput, Seq2seqData, Encoder
     return prepared;
   },
 
+  modelConfig: (config, { data }) => encoderDecoderConfig(config, data),
   buildModel: (config, { data }, rng) => new EncoderDecoder(encoderDecoderConfig(config, data), { rng }),
 
   batches: (config, { data }, rng) => new PairBatcher(data.train, config.batchSize, data.goId, data.eosId, rng),

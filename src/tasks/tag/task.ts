@@ -27,7 +27,7 @@ export const TAG_METRICS: MetricSpec[] = [
 export function taggerConfig(config: TagConfig, data: Pick<TagData, 'vocab' | 'embeddingDim'>): TaggerConfigInput {
   const chars = data.vocab.chars;
   return {
-    wordVocabSize: data.vocab.words.size, wordEmbeddingDim: data.embeddingDim,
+    kind: 'tagger', wordVocabSize: data.vocab.words.size, wordEmbeddingDim: data.embeddingDim,
     charVocabSize: chars ? chars.size : 0, charEmbeddingDim: chars ? config.charEmbeddingDim : 0, charHiddenSize: chars ? config.charHiddenSize : 0,
     cell: config.cell, hiddenSize: config.hiddenSize, numLayers: config.numLayers, bidirectional: config.bidirectional,
     dropout: config.dropout, tagCount: data.vocab.tags.length, crf: config.crf,
@@ -111,6 +111,8 @@ export const tagTask: Task<TagConfig, TagInput, TagData, Tagger, TagBatch, null,
     };
     return prepared;
   },
+
+  modelConfig: (config, { data }) => taggerConfig(config, data),
 
   buildModel(config, { data }, rng) {
     const model = new Tagger(taggerConfig(config, data), { rng });

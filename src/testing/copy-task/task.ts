@@ -29,6 +29,8 @@ function generate(c: CopyConfig, n: number, rng: Rng): SequenceDataset {
   return { inputs, labels };
 }
 
+const copyModelConfig = (c: CopyConfig) => ({ input: { kind: 'one-hot' as const, vocabSize: c.vocabSize }, cell: 'gru' as const, hiddenSize: c.hiddenSize, outputSize: c.vocabSize });
+
 export const copyTask: Task<CopyConfig, undefined, { train: SequenceDataset; validation: SequenceDataset }, RecurrentModel, SequenceBatch> = {
   name: 'copy', unit: 'tokens', lossUnit: 'nats/token',
   metrics: [{ name: 'accuracy', label: 'accuracy', format: 'percent', digits: 1, better: 'max' }],
@@ -47,7 +49,8 @@ export const copyTask: Task<CopyConfig, undefined, { train: SequenceDataset; val
       source: { what: 'generated data', flag: '--seed', description: `${c.examples} sequences of ${c.length}`, path: null, sha256 },
     };
   },
-  buildModel: (c, _p, rng) => new RecurrentModel({ input: { kind: 'one-hot', vocabSize: c.vocabSize }, cell: 'gru', hiddenSize: c.hiddenSize, outputSize: c.vocabSize }, { rng }),
+  modelConfig: (c) => copyModelConfig(c),
+  buildModel: (c, _p, rng) => new RecurrentModel(copyModelConfig(c), { rng }),
   batches: (c, { data }, rng) => new SequenceBatcher(data.train, { batchSize: c.batchSize, rng }),
   objective: (model) => sequenceObjective(model, 'step'),
   evaluate: (model, { data }, backend) => evaluateSequences(model, backend, data.validation, { metrics: ['accuracy'] }),
