@@ -407,33 +407,47 @@ test('recur export pytorch: a forecaster\'s train_ddp.py trains in 2 processes o
 
   // In recur: the trained file is one step count further, its pipeline as fitted; its loss on the
   // first 8 windows of the CSV (recur's windows, normalisation and head loss) is Python's check loss.
-  const trainedFile = await loadModel<SavedModule>(join(out, 'trained.safetensors'), { kind: 'any' });
-  const before = await loadModel<SavedModule>(join(out, 'model.safetensors'), { kind: 'any' });
-  assert.equal(trainedFile.metadata['recur.step'], String(Number(before.metadata['recur.step']) + 4));
-  assert.equal(trainedFile.extra![FORECAST_METADATA_KEY], before.extra![FORECAST_METADATA_KEY], 'the pipeline is not refitted');
-  const meta = JSON.parse(trainedFile.extra![FORECAST_METADATA_KEY]!) as ForecastMetadata;
-  const p = meta.pipelines[0]!, spec = p.spec;
-  const csv = parseTimeSeriesCsv(readFileSync(SALES, 'utf8'), { timeColumn: meta.data.timeColumn, targets: meta.data.targets, covariates: meta.data.covariates, fill: meta.data.fill });
-  const series = csv.series.map((s, i) => prepareSeries(s, p.series[i]!));
-  const windows = makeWindows(series.map((s) => s.norm), series.map((s) => s.normalizer), csv.series.map((s) => s.times.length), spec);
-  const backend = await createBackend('wasm', { threads: 1 });
-  const model = (trainedFile.model as RecurrentModel).to(backend).eval();
-  const inputs = windows.inputs as Float32Array[], targets = windows.targets as Float32Array[];
-  const B = 8, L = spec.lookback, F = inputs[0]!.length / L, O = targets[0]!.length;
-  const x = Tensor.zeros([L, B, F]), y = Tensor.zeros([B * O]);
-  for (let b = 0; b < B; b++) {
-    for (let t = 0; t < L; t++) x.data.set(inputs[b]!.subarray(t * F, (t + 1) * F), (t * B + b) * F);
-    y.data.set(targets[b]!, b * O);
-  }
-  const tape = Tape.inference(backend);
-  const W = headWidth(spec.head, spec.quantiles);
-  const score = (m: RecurrentModel) => headLoss(tape, spec.head, spec.quantiles, Tensor.from(Array.from(m.forward(tape, x).logits.data), [B * O, W]), y).data[0]!;
-  const loss = score(model), lossBefore = score((before.model as RecurrentModel).to(backend).eval());
-  assert.ok(Number.isFinite(loss) && loss !== lossBefore, `trained: ${lossBefore} -> ${loss}`);
-  const diff = Math.abs(loss - ddp.check_loss);
-  assert.ok(diff < 1e-4, `recur scores the trained forecaster ${loss}, Python ${ddp.check_loss}`);
+  const { loss, lossBefore, diff, B } = await checkForecastDdp(out, 4, ddp.check_loss);
   console.log(`# forecaster DDP (2 processes, gloo): loss ${ddp.first_loss.toFixed(4)} -> ${ddp.last_loss.toFixed(4)}; the saved file on the first ${B} windows: recur ${loss.toFixed(6)} (before ${lossBefore.toFixed(6)}), Python ${ddp.check_loss.toFixed(6)}, |diff| ${diff.toExponential(2)} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 });
+
+/**
+ * In recur: the file train_ddp.py wrote into `out` is `steps` steps further, its pipelines as
+ * fitted; its loss on each member's first 8 windows of the CSV (recur's windows, normalisation
+ * and head loss, summed over the members as recur trains an ensemble) is Python's check loss.
+ */
+async function checkForecastDdp(out: string, steps: number, pythonCheckLoss: number): Promise<{ loss: number; lossBefore: number; diff: number; B: number }> {
+  const trainedFile = await loadModel<SavedModule>(join(out, 'trained.safetensors'), { kind: 'any' });
+  const before = await loadModel<SavedModule>(join(out, 'model.safetensors'), { kind: 'any' });
+  assert.equal(trainedFile.metadata['recur.step'], String(Number(before.metadata['recur.step']) + steps));
+  assert.equal(trainedFile.extra![FORECAST_METADATA_KEY], before.extra![FORECAST_METADATA_KEY], 'the pipeline is not refitted');
+  const meta = JSON.parse(trainedFile.extra![FORECAST_METADATA_KEY]!) as ForecastMetadata;
+  const csv = parseTimeSeriesCsv(readFileSync(SALES, 'utf8'), { timeColumn: meta.data.timeColumn, targets: meta.data.targets, covariates: meta.data.covariates, fill: meta.data.fill });
+  const backend = await createBackend('wasm', { threads: 1 });
+  const tape = Tape.inference(backend);
+  const B = 8;
+  const score = (file: typeof trainedFile) => memberModels(file.model).reduce((total, model, i) => {
+    const spec = meta.pipelines[i]!.spec;
+    assert.notEqual(spec.layout, 'shifted', 'this check cuts direct and recursive windows');
+    const series = csv.series.map((s, j) => prepareSeries(s, meta.pipelines[i]!.series[j]!));
+    const windows = makeWindows(series.map((s) => s.norm), series.map((s) => s.normalizer), csv.series.map((s) => s.times.length), spec);
+    const inputs = windows.inputs as Float32Array[], targets = windows.targets as Float32Array[];
+    const L = spec.lookback, F = inputs[0]!.length / L, O = targets[0]!.length;
+    const x = Tensor.zeros([L, B, F]), y = Tensor.zeros([B * O]);
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < L; t++) x.data.set(inputs[b]!.subarray(t * F, (t + 1) * F), (t * B + b) * F);
+      y.data.set(targets[b]!, b * O);
+    }
+    const W = headWidth(spec.head, spec.quantiles);
+    const logits = model.to(backend).eval().forward(tape, x).logits;
+    return total + headLoss(tape, spec.head, spec.quantiles, Tensor.from(Array.from(logits.data), [B * O, W]), y).data[0]!;
+  }, 0);
+  const loss = score(trainedFile), lossBefore = score(before);
+  assert.ok(Number.isFinite(loss) && loss !== lossBefore, `trained: ${lossBefore} -> ${loss}`);
+  const diff = Math.abs(loss - pythonCheckLoss);
+  assert.ok(diff < 1e-4, `recur scores the trained forecaster ${loss}, Python ${pythonCheckLoss}`);
+  return { loss, lossBefore, diff, B };
+}
 
 test('recur export pytorch of a forecast ensemble: forecast.py runs each member through its own pipeline and averages in the data\'s units as recur forecast predict does; the README\'s commands run', { skip }, async () => {
   const started = Date.now();
@@ -446,10 +460,10 @@ test('recur export pytorch of a forecast ensemble: forecast.py runs each member 
   const exported = await recur('export', 'pytorch', '--model', runDir, '--out', out, '--json');
   ok(exported, 'export of the ensemble');
   const summary = JSON.parse(exported.stdout) as { files: string[]; kind: string; training: unknown; notes: string[] };
-  assert.deepEqual(summary.files, ['model.py', 'load.py', 'forecast.py', 'run.py', 'README.md', 'model.safetensors']);
+  assert.deepEqual(summary.files, ['model.py', 'load.py', 'forecast.py', 'run.py', 'train_ddp.py', 'README.md', 'model.safetensors']);
   assert.equal(summary.kind, 'forecast-ensemble');
-  assert.equal(summary.training, null);
-  assert.match(summary.notes.join(), /forecast ensemble of 2: .* no train_ddp\.py/);
+  assert.ok(summary.training, 'train_ddp.py\'s defaults');
+  assert.match(summary.notes.join(), /forecast ensemble of 2: .* train_ddp\.py trains the members together/);
 
   const fm = await loadForecastModel(join(out, 'model.safetensors'));
   assert.equal(fm.meta.pipelines.length, 2);
@@ -483,25 +497,36 @@ print(json.dumps({"type": type(model).__name__, "members": len(members_of(model)
   // The members differ (a mean of two different forecasts, not one member's).
   assert.ok(maxDiff(r.single[0]!.sales.flat(), r.single[1]!.sales.flat(), 'members') > 1e-3 * scale, 'the members forecast differently');
 
-  // The README's three commands: run.py on the CSV, a copy saved by load.py, recur's forecast of the copy.
+  // The README's three commands: run.py on the CSV, train_ddp.py in two processes (all members in
+  // one DistributedDataParallel forward), recur's forecast with the trained file.
   copyFileSync(SALES, join(out, 'history.csv'));
   const lines = blocks(readFileSync(join(out, 'README.md'), 'utf8'), 'sh')[0]!.trim().split('\n');
   assert.equal(lines.length, 3);
+  assert.match(lines[1]!, /^python -m torch\.distributed\.run --standalone --nproc_per_node 2 train_ddp\.py --data history\.csv /);
   const outputs: Run[] = [];
   for (const line of lines) {
-    outputs.push(await run('sh', ['-c', runnable(line)], { cwd: out }));
+    outputs.push(await run('sh', ['-c', runnable(line.replace('--steps 100', '--steps 4 --batch-size 8'))], { cwd: out }));
     ok(outputs.at(-1)!, line);
   }
   const rows = outputs[0]!.stdout.trim().split('\n');
   assert.equal(rows[0], 'series,step,target,q0.1,q0.5,q0.9');
   const printed = rows.slice(1).flatMap((l) => l.split(',').slice(3).map(Number));
   assert.ok(maxDiff(want, printed, 'run.py') < 1e-4 * scale, 'run.py prints the ensemble\'s forecast');
-  const original = await recur('forecast', 'predict', '--model', join(out, 'model.safetensors'), '--data', SALES);
-  ok(original, 'recur forecast predict');
-  assert.equal(outputs[2]!.stdout, original.stdout, 'the copy Python saved forecasts as the original');
+  const ddp = JSON.parse(lastLine(outputs[1]!.stdout)) as { processes: number; steps: number; first_loss: number; last_loss: number; check_loss: number };
+  assert.equal(ddp.processes, 2);
+  assert.ok(Number.isFinite(ddp.last_loss) && ddp.last_loss !== ddp.first_loss, `the loss changes: ${ddp.first_loss} -> ${ddp.last_loss}`);
+  assert.match(outputs[2]!.stdout, /^time,forecast,q0\.1,q0\.5,q0\.9\n/, 'recur forecast predict reads the trained ensemble');
+  const check = await checkForecastDdp(out, 4, ddp.check_loss);
+  // Every member moved: the gradients reached all of them through the one forward.
+  const trained = await loadModel<SavedModule>(join(out, 'trained.safetensors'), { kind: 'any' });
+  memberModels(trained.model).forEach((m, i) => {
+    const [name, p] = [...m.namedParameters()][0]!;
+    assert.ok(maxDiff(p.toArray() as unknown as Float32Array, [...memberModels(fm.model)[i]!.namedParameters()][0]![1].toArray() as unknown as number[], name) > 0, `member ${i} trained`);
+  });
   // The README's Python, as written.
   const snippet = await run(python, ['-c', blocks(readFileSync(join(out, 'README.md'), 'utf8'), 'python')[0]!], { cwd: out });
   ok(snippet, 'the README\'s Python');
   assert.match(snippet.stdout, /^\{'sales': \[\[/);
-  console.log(`# forecast ensemble of ${members}: max |forecast.py - recur| ${fdiff.toExponential(2)} (values up to ${scale.toFixed(1)}) (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  console.log(`# forecast ensemble of ${members}: max |forecast.py - recur| ${fdiff.toExponential(2)} (values up to ${scale.toFixed(1)}); DDP (2 processes, gloo) loss ${ddp.first_loss.toFixed(4)} -> ${ddp.last_loss.toFixed(4)}, ` +
+    `the saved file on each member's first ${check.B} windows: recur ${check.loss.toFixed(6)} (before ${check.lossBefore.toFixed(6)}), Python ${ddp.check_loss.toFixed(6)}, |diff| ${check.diff.toExponential(2)} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 });

@@ -2,9 +2,8 @@
  * `recur export pytorch --model M --out DIR`: writes the small Python package of a recurrent
  * model (io/pytorch: model.py, load.py, vocab.py or forecast.py, run.py, train_ddp.py, README.md)
  * and the model file beside it, for language models, classifiers, single forecasters,
- * encoder-decoders (recur seq2seq) and taggers (recur tag), each with train_ddp.py, and forecast
- * ensembles (forecast.py averages the members' forecasts in the data's units; no train_ddp.py
- * yet). A run directory gives
+ * encoder-decoders (recur seq2seq), taggers (recur tag) and forecast ensembles (forecast.py
+ * averages the members' forecasts in the data's units), each with train_ddp.py. A run directory gives
  * the model its task's predict command reads (a classifier's best.safetensors), as export onnx
  * does. train_ddp.py starts from the run's training settings when a checkpoint of the same model
  * lies beside the model file, else from the task's defaults. Never writes over the model it
@@ -59,7 +58,8 @@ export async function exportPytorch(opts: ExportPytorchOptions): Promise<void> {
   await checkOutDirectory(opts.out, modelPath, opts.force === true);
 
   const task = pytorchTaskOf(loaded.task);
-  const kindOk = task === 'seq2seq' ? model instanceof EncoderDecoder : task === 'tag' ? model instanceof Tagger : model instanceof RecurrentModel;
+  const kindOk = task === 'seq2seq' ? model instanceof EncoderDecoder : task === 'tag' ? model instanceof Tagger
+    : task === 'forecast' ? model instanceof RecurrentModel || model instanceof ForecastEnsemble : model instanceof RecurrentModel;
   const training = isDdpTask(task) && kindOk ? await trainingSettings(modelPath, task, model) : undefined;
   const files = pytorchPackage({
     config: model.config, task: loaded.task, training, modelFile: MODEL_FILE,
@@ -78,8 +78,8 @@ export async function exportPytorch(opts: ExportPytorchOptions): Promise<void> {
     }
   }
   const notes = [
-    ...(task === 'forecast' && !ensemble ? ['train_ddp.py trains on complete series only (no --fill) with the pipeline as recur fitted it'] : []),
-    ...(ensemble ? [`a forecast ensemble of ${model.config.members.length}: forecast.py averages its members' forecasts in the data's units; no train_ddp.py (not yet: continue training an ensemble in recur)`] : []),
+    ...(task === 'forecast' ? ['train_ddp.py trains on complete series only (no --fill) with the pipeline as recur fitted it'] : []),
+    ...(ensemble && task === 'forecast' ? [`a forecast ensemble of ${model.config.members.length}: forecast.py averages its members' forecasts in the data's units; train_ddp.py trains the members together on their own windows with the summed loss, as recur does`] : []),
     ...(task === undefined ? [`the file has ${loaded.task ? `task '${loaded.task}', which the package does not read` : 'no task'}: model.py, load.py and run.py (on zeros) only`] : []),
   ];
   const cell = ensemble ? [...new Set(model.config.members.map((m) => m.cell))].join(' + ') : model.config.cell;

@@ -1,7 +1,7 @@
 /**
  * `pytorchPackage`: the files of the small Python package `recur export pytorch` writes for a
  * `RecurrentModel` (language models, classifiers, single forecasters), a forecast ensemble
- * (RecurForecastEnsemble; no train_ddp.py), an encoder-decoder (seq2seq) or a tagger: model.py (the nn.Module), load.py (model files in and out, with recur's
+ * (RecurForecastEnsemble), an encoder-decoder (seq2seq) or a tagger: model.py (the nn.Module), load.py (model files in and out, with recur's
  * metadata), vocab.py or forecast.py (what the task reads), run.py, train_ddp.py (every task
  * it knows) and README.md, each from its template beside this file. Pure: a spec in, file names and texts out; the CLI writes them and
  * copies the model file. Knows no task module: the task's metadata keys come in the spec.
@@ -110,8 +110,7 @@ export function pytorchPackage(spec: PytorchPackageSpec): PytorchFile[] {
   if (task === 'tag') files.push({ name: 'vocab.py', text: vocabPy(spec.metadataKeys, [tagVocabPy(spec.metadataKeys.tag)]) });
   if (task === 'forecast') files.push({ name: 'forecast.py', text: forecastPy(spec.metadataKeys.forecast) });
   files.push({ name: 'run.py', text: runPy(task, kind) });
-  // A forecast ensemble gets no train_ddp.py (not yet: its members would train on their own windows with the summed loss).
-  if (isDdpTask(task) && kind !== 'forecast-ensemble') {
+  if (isDdpTask(task)) {
     if (!spec.training) throw new Error(`pytorchPackage: a ${task} model needs spec.training (train_ddp.py's defaults)`);
     files.push({ name: 'train_ddp.py', text: trainDdpPy(task, spec.training) });
   }

@@ -49,15 +49,12 @@ function commands(s: ReadmeSpec): { lines: string[]; data: string } {
         data: '`train.tsv`: a table of text and label as recur classify train reads it (TAB or comma, optional header row, the columns the run used); its labels must be the model\'s classes.',
       };
     case 'forecast':
-      if (isEnsembleConfig(s.config)) {
-        return {
-          lines: [`python run.py ${m} --data history.csv`, COPY(m), 'npx recur forecast predict --model copy.safetensors --data history.csv'],
-          data: `\`history.csv\`: the series with the training columns (the series the model knows), complete and in time order. The model is an ensemble of ${s.config.members.length} forecasters: each forecasts through its own pipeline (transforms, normalisation, layout, head) and forecast.py averages their forecasts quantile by quantile in the data's units, as recur does. There is no train_ddp.py for an ensemble yet (recur forecast train trains its members together, on their own windows with the summed loss): continue training in recur.`,
-        };
-      }
       return {
         lines: [`python run.py ${m} --data history.csv`, DDP('history.csv'), 'npx recur forecast predict --model trained.safetensors --data history.csv'],
-        data: '`history.csv`: the series with the training columns (the series the model knows), complete and in time order: train_ddp.py does not fill gaps or missing values as `--fill` does. It cuts the training windows of the model\'s layout (direct, recursive or shifted) normalised by the pipeline recur fitted (not refitted), and trains on the head\'s loss (pinball, Gaussian NLL or squared error); `--holdout N` leaves the last N steps of each series out, as recur holds out its validation steps.',
+        data: '`history.csv`: the series with the training columns (the series the model knows), complete and in time order: train_ddp.py does not fill gaps or missing values as `--fill` does. It cuts the training windows of the model\'s layout (direct, recursive or shifted) normalised by the pipeline recur fitted (not refitted), and trains on the head\'s loss (pinball, Gaussian NLL or squared error); `--holdout N` leaves the last N steps of each series out, as recur holds out its validation steps.' +
+          (isEnsembleConfig(s.config)
+            ? ` The model is an ensemble of ${s.config.members.length} forecasters: each forecasts through its own pipeline (transforms, normalisation, layout, head) and forecast.py averages their forecasts quantile by quantile in the data's units, as recur does; train_ddp.py trains them as recur does, each member on batches of its own windows with the sum of their losses, all in one DistributedDataParallel forward.`
+            : ''),
       };
     default:
       break;

@@ -9,8 +9,9 @@
  * train_loss(), check_loss() and carry(). A forecaster reads the CSV it was trained on (the
  * columns of its `recur.forecast` metadata; complete series only: no fill), cuts windows for its
  * layout (direct, recursive, shifted) normalised by its stored pipeline (not refitted), and
- * trains on its head's loss (pinball, Gaussian NLL, squared error). A forecast ensemble's package
- * gets no train_ddp.py (package.ts).
+ * trains on its head's loss (pinball, Gaussian NLL, squared error). A forecast ensemble trains as
+ * recur trains it: each member on batches of its own windows, the loss the sum of theirs, all
+ * members in one DistributedDataParallel forward (MembersLoss).
  */
 import type { PytorchTask, PytorchTraining } from './package.js';
 
@@ -54,6 +55,12 @@ def shuffled_batches(n, what, make, args, rank, world):
 
 def detach(state):
     return tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+
+
+def train_module(model, metadata):
+    """What one training forward runs (DistributedDataParallel wraps it): the model itself; a task
+    section below may define a module around it (the forecaster's members)."""
+    return model
 `;
 
 /** The loss of a RecurrentModel (language models and classifiers). */
@@ -418,7 +425,7 @@ import math
 import re
 from datetime import datetime
 
-from forecast import pipeline_of, scaled, center, smooth, transform
+from forecast import members_of, pipelines_of, scaled, center, smooth, transform
 
 NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
 MONTHS = {"month": 1, "quarter": 3, "year": 12}
@@ -512,13 +519,12 @@ def column_values(x, col):
     return values
 
 
-def forecast_windows(path, metadata, holdout):
-    """Every training window of --data as recur's task cuts them (windows.ts), series by series
-    and origin by origin: (inputs L x F, targets) with the targets H x K (direct), K (recursive:
-    the next step) or L x K (the shifted sequence model), normalised by the pipeline the model
-    stores (fitted by recur, not refitted). The last --holdout steps of each series are left out
-    of the targets, as recur holds out its validation steps."""
-    p, data = pipeline_of(metadata)  # a single forecaster (no train_ddp.py is written for an ensemble)
+def forecast_windows(path, p, data, holdout):
+    """Every training window of --data for one forecaster (pipeline p) as recur's task cuts them
+    (windows.ts), series by series and origin by origin: (inputs L x F, targets) with the targets
+    H x K (direct), K (recursive: the next step) or L x K (the shifted sequence model), normalised
+    by the pipeline the model stores (fitted by recur, not refitted). The last --holdout steps of
+    each series are left out of the targets, as recur holds out its validation steps."""
     spec = p["spec"]
     layout, L, H, K = spec["layout"], spec["lookback"], spec["horizon"], len(data["targets"])
     if layout not in ("direct", "next", "shifted"):
@@ -574,6 +580,13 @@ def head_loss(spec, outputs, targets):
     return F.mse_loss(outputs[:, 0], targets)
 
 
+def member_windows(path, metadata, holdout):
+    """[(windows, spec)]: each member's windows (one member for a single forecaster). An
+    ensemble's members read windows of their own lookback, layout and normalisation."""
+    pipelines, data = pipelines_of(metadata)
+    return [forecast_windows(path, p, data, holdout) for p in pipelines]
+
+
 def window_loss(model, spec, batch):
     x, y = batch
     if getattr(model, "module", model).config.get("batchFirst"):
@@ -583,24 +596,52 @@ def window_loss(model, spec, batch):
     return head_loss(spec, logits.reshape(-1, W), y.reshape(-1))
 
 
+class MembersLoss(torch.nn.Module):
+    """The training loss of a forecaster as recur computes it: the sum of its members' window
+    losses (one member for a single forecaster), each on a batch of its own windows. One module, so
+    one DistributedDataParallel forward covers every member and one backward averages all of
+    their gradients across processes."""
+
+    def __init__(self, model, specs):
+        super().__init__()
+        self.model = model
+        self.specs = specs
+
+    def forward(self, batches):
+        members = members_of(self.model)
+        return sum(window_loss(m, spec, batch) for m, spec, batch in zip(members, self.specs, batches))
+
+
+def specs_of(metadata):
+    return [p["spec"] for p in pipelines_of(metadata)[0]]
+
+
+def train_module(model, metadata):
+    return MembersLoss(model, specs_of(metadata))
+
+
 def batches(args, metadata, rank, world):
-    """Batches of this process's share of the windows, shuffled each epoch."""
-    windows, spec = forecast_windows(args.data, metadata, args.holdout)
-    return shuffled_batches(len(windows), "windows", lambda batch: (window_batch([windows[j] for j in batch], spec), spec), args, rank, world)
+    """Batches of this process's share of each member's windows, shuffled each epoch: one batch
+    of every member per step (a member with fewer windows starts its next epoch sooner)."""
+    streams = [shuffled_batches(len(w), "windows", lambda batch, w=w, spec=spec: window_batch([w[j] for j in batch], spec), args, rank, world)
+               for w, spec in member_windows(args.data, metadata, args.holdout)]
+    while True:
+        drawn = [next(s) for s in streams]
+        yield [b for b, _ in drawn], any(new for _, new in drawn)
 
 
 def check_batch(args, metadata):
-    """The check batch: the first batch-size windows of --data (the first series, earliest origins first)."""
-    windows, spec = forecast_windows(args.data, metadata, args.holdout)
-    return window_batch(windows[: args.batch_size], spec), spec
+    """The check batch: each member's first batch-size windows of --data (the first series, earliest origins first)."""
+    windows = member_windows(args.data, metadata, args.holdout)
+    return [window_batch(w[: args.batch_size], spec) for w, spec in windows], [spec for _, spec in windows]
 
 
 def train_loss(model, batch, state, args):
-    return window_loss(model, batch[1], batch[0]), None
+    return model(batch), None
 
 
 def check_loss(model, batch):
-    return window_loss(model, batch[1], batch[0])
+    return MembersLoss(model, batch[1])(batch[0])
 
 
 def carry(state):
@@ -631,7 +672,8 @@ def main():
     torch.manual_seed(args.seed + rank)  # dropout masks differ between processes
     model, metadata = load(args.model)
     model.train()
-    trained = DistributedDataParallel(model) if distributed else model
+    module = train_module(model, metadata)  # what one forward runs: the model, or a module around it
+    trained = DistributedDataParallel(module) if distributed else module
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
     data = batches(args, metadata, rank, world)
     losses, state = [], None
