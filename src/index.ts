@@ -10,10 +10,11 @@ export { Tensor, IntTensor, type DenseTensor, type Shape, shapeSize, shapeEquals
 // Randomness: every random choice takes an Rng (seeded, forkable, serialisable).
 export { Rng, type RngState, RestorableRng } from './random/index.js';
 
-// Kernels: the closed Backend contract and its implementations (plain TypeScript, wasm SIMD).
+// Kernels: the closed Backend contract and its implementations (plain TypeScript, wasm SIMD, native C++).
 export {
-  createBackend, ReferenceBackend, WasmBackend,
+  createBackend, ReferenceBackend, WasmBackend, NativeBackend,
   type Backend, type BackendName, type ReferenceBackendOptions, type WasmBackendOptions, type WasmFlavour,
+  type NativeBackendOptions, type NativeAvailability, type NativeInfo, type NativeIsa,
   type Arena, type Activation, type F32, type I32,
   type SgdKernelOptions, type AdagradKernelOptions, type RmspropKernelOptions, type AdamKernelOptions,
 } from './kernels/index.js';

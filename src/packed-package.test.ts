@@ -1,4 +1,4 @@
-// The package as a user gets it: `npm pack` ships the library, the CLI, the wasm kernels and the
+// The package as a user gets it: `npm pack` ships the library, the CLI, the wasm kernels, the native sources and the
 // data, and nothing of the tests, benches, fuzzers or examples; the tarball installs offline
 // (from the npm cache that `npm install` filled) into a new project, where `npx recur --help`
 // and an ESM import that runs the wasm backend on worker threads and renders an SVG chart (Vega
@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { tempDir } from './testing/temp-dir.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; version: string; bin: Record<string, string> };
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; version: string; bin: Record<string, string>; scripts?: Record<string, string> };
 
 /**
  * The environment without what `npm test` adds (npm_config_local_prefix would point a child npm
@@ -21,8 +21,8 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { na
  */
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(npm_|INIT_CWD$)/i.test(k) || k === 'npm_config_cache'));
 
-function run(command: string, args: string[], cwd: string): SpawnSyncReturns<string> {
-  const r = spawnSync(command, args, { cwd, env, encoding: 'utf8', timeout: 60_000 });
+function run(command: string, args: string[], cwd: string, extraEnv: Record<string, string> = {}): SpawnSyncReturns<string> {
+  const r = spawnSync(command, args, { cwd, env: { ...env, ...extraEnv }, encoding: 'utf8', timeout: 60_000 });
   if (r.error) throw r.error;
   return r;
 }
@@ -48,6 +48,8 @@ function writeProject(project: string, tarball: string, tarballBytes: Uint8Array
     [`node_modules/${pkg.name}`]: {
       version: pkg.version, resolved: tarball, integrity: `sha512-${createHash('sha512').update(tarballBytes).digest('base64')}`,
       license: self.license, dependencies: self.dependencies, bin: self.bin, engines: self.engines,
+      // npm ci runs a package's install script only when its lockfile entry says it has one.
+      ...(pkg.scripts?.install ? { hasInstallScript: true } : {}),
     },
   };
   for (const [path, entry] of Object.entries(repoLock.packages)) if (path !== '' && !entry.dev) packages[path] = entry;
@@ -71,11 +73,20 @@ test('npm pack ships the library, CLI, wasm and data only; the tarball installs 
     'dist/dashboard/static/index.html', 'dist/dashboard/static/app.js', 'dist/dashboard/static/app.css']) {
     assert.ok(files.includes(f), `ships ${f}`);
   }
+  // The native backend's sources, which the package's install script compiles.
+  const nativeSources = ['scripts/build-native.mjs', 'native/binding.gyp', 'native/gyp-files.cjs',
+    ...readdirSync(join(root, 'native', 'src')).map((f) => `native/src/${f}`)];
+  assert.deepEqual(nativeSources.filter((f) => !files.includes(f)), [], 'ships every native source');
+  assert.deepEqual(files.filter((f) => f.startsWith('native/build')), [], 'ships no build output');
 
   const project = join(dir, 'project');
   mkdirSync(project);
   writeProject(project, `file:../${packed[0].filename}`, readFileSync(join(dir, packed[0].filename)));
-  ok(run('npm', ['ci', '--offline', '--no-audit', '--no-fund'], project), 'npm ci --offline of the tarball');
+  // RECUR_NATIVE=0: the install script records why it skipped the native build instead of
+  // compiling it (a minute here; the repository's own install compiles it, and
+  // src/kernels/native/build-native.test.ts runs the script's failure paths).
+  const installLog = ok(run('npm', ['ci', '--offline', '--no-audit', '--no-fund', '--foreground-scripts'], project, { RECUR_NATIVE: '0' }), 'npm ci --offline of the tarball');
+  assert.match(installLog, /recur: native backend unavailable: skipped \(RECUR_NATIVE=0\); recur runs on wasm/);
   const installed = join(project, 'node_modules', pkg.name);
 
   // Every relative import or URL in the shipped code reaches a shipped file (a lazily loaded
@@ -99,15 +110,19 @@ test('npm pack ships the library, CLI, wasm and data only; the tarball installs 
 
   writeFileSync(join(project, 'check.mjs'), `
     import { existsSync } from 'node:fs';
-    import { BUNDLED_TEXT_PATH, Lstm, Rng, Tape, Tensor, createBackend, heatmapChart } from '${pkg.name}';
+    import { BUNDLED_TEXT_PATH, Lstm, NativeBackend, Rng, Tape, Tensor, createBackend, heatmapChart } from '${pkg.name}';
+    const auto = await createBackend();
+    const native = NativeBackend.available();
     const backend = await createBackend('wasm', { threads: 2 });
     const lstm = new Lstm({ inputSize: 3, hiddenSize: 4, rng: new Rng(1) }).to(backend);
     const { output } = lstm.forward(Tape.inference(backend), new Tensor(new Float32Array(2 * 5 * 3).fill(0.5), [2, 5, 3]));
     const svg = await heatmapChart({ rows: ['a'], columns: ['b'], values: [[7]], annotate: true });
-    console.log(JSON.stringify({ backend: backend.description, shape: output.shape, finite: output.data.every(Number.isFinite), text: existsSync(BUNDLED_TEXT_PATH), svg }));
+    console.log(JSON.stringify({ auto: auto.name, native, backend: backend.description, shape: output.shape, finite: output.data.every(Number.isFinite), text: existsSync(BUNDLED_TEXT_PATH), svg }));
   `);
   const r = JSON.parse(ok(run(process.execPath, ['check.mjs'], project), 'ESM import of the installed package'));
   assert.match(r.backend, /^wasm \(.*2 threads\)$/);
+  assert.equal(r.auto, 'wasm', 'createBackend() falls back to wasm where the addon was not built');
+  assert.deepEqual(r.native, { ok: false, reason: 'the install-time build reported: skipped (RECUR_NATIVE=0)' });
   assert.deepEqual(r.shape, [2, 5, 4]);
   assert.equal(r.finite, true);
   assert.equal(r.text, true, 'the bundled text is in the package');

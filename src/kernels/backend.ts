@@ -1,6 +1,7 @@
 /**
  * The closed kernel contract. Every numeric loop in recur runs through one of these methods;
- * `reference` (plain TypeScript, the oracle) and `wasm` (WebAssembly SIMD) implement it.
+ * `reference` (plain TypeScript, the oracle), `wasm` (WebAssembly SIMD) and, optionally in Node,
+ * `native` (a C++ addon built at install time) implement it.
  * Kernels know nothing of autograd, tensors or shapes beyond the sizes they are given.
  *
  * Conventions (llm.c style):
@@ -63,7 +64,7 @@ export interface AdamOptions {
 }
 
 export interface Backend {
-  readonly name: 'reference' | 'wasm';
+  readonly name: 'reference' | 'wasm' | 'native';
   /** A short description for benchmarks, e.g. `wasm (relaxed-simd)`. */
   readonly description: string;
 

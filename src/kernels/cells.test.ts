@@ -3,14 +3,18 @@
  * softmax + cross-entropy) against central differences of their forward kernels, run in
  * float64 (the reference kernels are precision-agnostic loops), plus one LSTM and one GRU step
  * checked against the equations written out here and golden values computed independently.
- * The wasm kernels are tied to these through conformance.test.ts.
+ * The wasm kernels are tied to these through conformance.test.ts; the native ones too, and here
+ * (when the addon is built) to the golden values, on every instruction set the CPU runs, and to
+ * their own whole-sequence kernel, which must equal a step-by-step loop of them bit for bit.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Activation, F32 } from './backend.js';
 import { ReferenceBackend } from './reference/reference-backend.js';
+import { CELL_KINDS, cellKind } from './cell-kinds.js';
 import { Rng } from '../random/rng.js';
-import { assertClose } from '../testing/compare.js';
+import { assertClose, randomFloats } from '../testing/compare.js';
+import { maybeNative, noteNativeSkipped } from '../testing/native-backends.js';
 
 const ref = new ReferenceBackend();
 const EPS = 1e-6;
@@ -130,6 +134,13 @@ describe('backward kernels against finite differences (float64)', () => {
   });
 });
 
+/** Golden values of the written-out LSTM and GRU steps below, for the native (float32) check. */
+const GOLDEN = { lstmC: [0.7189822278593613, -0.38124381170729005], lstmH: [0.4704212128952706, -0.06912013007042576], gruH: [0.3264382504251952, -0.6356599929624924] };
+/** LSTM and GRU inputs of the written-out steps, filled by that describe block. */
+const stepInputs: { lstmPre?: number[]; gruX?: number[]; gruH?: number[] } = {};
+const CPREV = [0.6, -0.2];
+const HPREV = [0.1, -0.3];
+
 describe('one step against the written-out equations', () => {
   // B = 1, I = 3, H = 2. Weights follow simple formulas; the golden values below were computed
   // independently (Python, float64) from the same weights and PyTorch's equations.
@@ -162,6 +173,7 @@ describe('one step against the written-out equations', () => {
     }
     close(c, [0.7189822278593613, -0.38124381170729005], 'equations c vs golden');
     close(h, [0.4704212128952706, -0.06912013007042576], 'equations h vs golden');
+    stepInputs.lstmPre = pre;
     const gates = Float64Array.from(pre) as unknown as F32;
     const cOut = f64(Hs);
     const hOut = f64(Hs);
@@ -182,11 +194,97 @@ describe('one step against the written-out equations', () => {
       h.push((1 - z) * n + z * hPrev[j]!);
     }
     close(h, [0.3264382504251952, -0.6356599929624924], 'equations h vs golden');
+    stepInputs.gruX = xProj;
+    stepInputs.gruH = hProj;
     const hOut = f64(Hs);
     const saved = f64(4 * Hs);
     const asF = (a: number[]) => Float64Array.from(a) as unknown as F32;
     ref.gruCellForward(1, Hs, asF(xProj), asF(hProj), asF(hPrev), saved, hOut);
     close(hOut, h, 'kernel h');
     close(saved.subarray(3 * Hs), hProj.slice(2 * Hs), 'saved hn');
+  });
+});
+
+noteNativeSkipped();
+
+describe('native cells', () => {
+  const ISAS = ['portable', 'avx2', 'avx512'] as const;
+
+  test('the written-out LSTM and GRU steps, on every instruction set this CPU runs', async (t) => {
+    const be = await maybeNative({ threads: 1 });
+    if (!be) { t.skip('native addon not built'); return; }
+    const best = be.info.isaBest;
+    const f32 = { rtol: 2e-6, atol: 1e-7 }; // float32 and the exp/tanh approximations
+    try {
+      for (const isa of ISAS) {
+        if (!be.setIsa(isa)) continue;
+        const gates = Float32Array.from(stepInputs.lstmPre!);
+        const c = new Float32Array(2), h = new Float32Array(2);
+        be.lstmCellForward(1, 2, gates, Float32Array.from(CPREV), c, h);
+        assertClose(c, GOLDEN.lstmC, f32, `${isa} LSTM c`);
+        assertClose(h, GOLDEN.lstmH, f32, `${isa} LSTM h`);
+        const gh = new Float32Array(2);
+        be.gruCellForward(1, 2, Float32Array.from(stepInputs.gruX!), Float32Array.from(stepInputs.gruH!), Float32Array.from(HPREV),
+          new Float32Array(8), gh);
+        assertClose(gh, GOLDEN.gruH, f32, `${isa} GRU h`);
+      }
+    } finally {
+      be.setIsa(best);
+    }
+  });
+
+  test('recurrentSequence is bit-identical to a step-by-step loop of the cell kernels (every kind and instruction set)', async (t) => {
+    const be = await maybeNative({ threads: 2 });
+    if (!be) { t.skip('native addon not built'); return; }
+    const best = be.info.isaBest;
+    const [T, Bt, Ht] = [4, 5, 37]; // 37: a 16-unit block and a lane tail on every path
+    try {
+      for (const isa of ISAS) {
+        if (!be.setIsa(isa)) continue;
+        for (const kind of CELL_KINDS) {
+          const { gates: G, hiddenBiasInCell, cellState, nonlinearity } = cellKind(kind);
+          const rng = new Rng(31);
+          const xProj = randomFloats(rng, T * Bt * G * Ht, -1.5, 1.5);
+          const w = randomFloats(rng, G * Ht * Ht, -0.5, 0.5);
+          const hBias = hiddenBiasInCell ? randomFloats(rng, G * Ht) : null;
+          const h0 = randomFloats(rng, Bt * Ht);
+          const c0 = cellState ? randomFloats(rng, Bt * Ht) : null;
+          // The fused kernel.
+          const packed = new Float32Array(be.recurrentPackedSize(G, Ht));
+          be.recurrentPack(G, Ht, w, packed);
+          const h = h0.slice(), c = c0?.slice() ?? null, out = new Float32Array(T * Bt * Ht);
+          be.recurrentSequence(kind, T, Bt, Ht, xProj, packed, hBias, null, false, h, c, out);
+          // The loop: gemmPacked with beta = 1 onto the projection (or b_hh), then the cell.
+          const packedB = new Float32Array(be.gemmPackedSize(Ht, G * Ht));
+          be.gemmPackB(true, Ht, G * Ht, w, Ht, packedB);
+          let hs = h0.slice(), cs = c0?.slice() ?? null;
+          const loopOut = new Float32Array(T * Bt * Ht);
+          for (let step = 0; step < T; step++) {
+            const x = xProj.subarray(step * Bt * G * Ht, (step + 1) * Bt * G * Ht);
+            const sums = hiddenBiasInCell ? new Float32Array(Bt * G * Ht) : x.slice();
+            if (hiddenBiasInCell) for (let b = 0; b < Bt; b++) sums.set(hBias!, b * G * Ht);
+            be.gemmPacked(false, Bt, G * Ht, Ht, 1, hs, Ht, packedB, 1, sums, G * Ht);
+            const hNext = new Float32Array(Bt * Ht);
+            if (kind === 'lstm') {
+              const cNext = new Float32Array(Bt * Ht);
+              be.lstmCellForward(Bt, Ht, sums, cs!, cNext, hNext);
+              cs = cNext;
+            } else if (kind === 'gru') {
+              be.gruCellForward(Bt, Ht, x, sums, hs, new Float32Array(4 * Bt * Ht), hNext);
+            } else {
+              be.activationForward(nonlinearity!, Bt * Ht, sums, hNext);
+            }
+            hs = hNext;
+            loopOut.set(hNext, step * Bt * Ht);
+          }
+          const same = (a: Float32Array, b: Float32Array) => a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
+          assert.ok(same(out, loopOut), `${isa} ${kind}: out differs from the step-by-step loop`);
+          assert.ok(same(h, hs), `${isa} ${kind}: final h differs`);
+          if (c) assert.ok(same(c, cs!), `${isa} ${kind}: final c differs`);
+        }
+      }
+    } finally {
+      be.setIsa(best);
+    }
   });
 });

@@ -1,7 +1,8 @@
 /**
- * Backend conformance: every non-GEMM kernel of the wasm backend (both builds) against the
- * reference oracle, on odd and edge sizes, with buffers in wasm memory (`allocFloats`) and on
- * the JavaScript heap (the glue copies those in and back). GEMM has its own test.
+ * Backend conformance: every non-GEMM kernel of the optimised backends (wasm, both builds; native
+ * when its addon is built) against the reference oracle, on odd and edge sizes, with buffers from
+ * the backend (`allocFloats`: wasm memory) and on the JavaScript heap (which the wasm glue copies
+ * in and back). GEMM has its own test.
  *
  * Tolerances: kernels without transcendentals must agree within 1e-5 relative (atol 1e-6).
  * Kernels that use the vectorised exp / tanh / sigmoid approximations (measured max errors
@@ -15,6 +16,7 @@ import { ReferenceBackend } from './reference/reference-backend.js';
 import { WasmBackend } from './wasm/wasm-backend.js';
 import { Rng } from '../random/rng.js';
 import { assertClose, randomFloats, type Tolerance } from '../testing/compare.js';
+import { maybeNative, noteNativeSkipped } from '../testing/native-backends.js';
 
 const EXACT: Tolerance = { rtol: 1e-5, atol: 1e-6 };
 const APPROX: Tolerance = { rtol: 1e-4, atol: 1e-6 };
@@ -23,16 +25,20 @@ const ROWS = [1, 3, 17, 65];
 const IGNORE = -100;
 
 type Buffers = Record<string, F32 | I32>;
-/** Where the wasm run keeps its buffers: in wasm memory, or on the JS heap (copied per call). */
+/** Where an optimised run keeps its buffers: from the backend (wasm memory), or on the JS heap (copied per call). */
 type Placement = 'alloc' | 'heap';
 
 const ref = new ReferenceBackend();
-const wasmBackends: WasmBackend[] = [];
+/** The backends under test: both wasm builds, and native when built. */
+const optimised: Backend[] = [];
 
 before(async () => {
-  wasmBackends.push(await WasmBackend.create(), await WasmBackend.create({ flavour: 'simd' }));
+  optimised.push(await WasmBackend.create(), await WasmBackend.create({ flavour: 'simd' }));
+  const native = await maybeNative();
+  if (native) optimised.push(native);
 });
-after(() => { wasmBackends.length = 0; });
+after(() => { optimised.length = 0; });
+noteNativeSkipped();
 
 function place(be: Backend, bufs: Buffers, where: Placement): Buffers {
   const out: Buffers = {};
@@ -46,19 +52,19 @@ function place(be: Backend, bufs: Buffers, where: Placement): Buffers {
 }
 
 /**
- * Runs `run` on the reference and on each wasm backend (both placements) from copies of the
- * same inputs, and compares the named outputs and the return value.
+ * Runs `run` on the reference and on each optimised backend (both placements) from copies of
+ * the same inputs, and compares the named outputs and the return value.
  */
 function conform(label: string, inputs: Buffers, outputs: string[], tol: Tolerance,
   run: (be: Backend, b: Buffers) => number | void): void {
   const expected = place(ref, inputs, 'heap');
   const expectedResult = run(ref, expected);
-  assert.ok(wasmBackends.length === 2, 'wasm backends not created');
-  for (const wasm of wasmBackends) {
+  assert.ok(optimised.length >= 2, 'wasm backends not created');
+  for (const be of optimised) {
     for (const where of ['alloc', 'heap'] as const) {
-      const got = place(wasm, inputs, where);
-      const result = run(wasm, got);
-      const tag = `${label} [${wasm.description}, ${where}]`;
+      const got = place(be, inputs, where);
+      const result = run(be, got);
+      const tag = `${label} [${be.description}, ${where}]`;
       if (typeof expectedResult === 'number') close([result as number], [expectedResult], tol, `${tag} result`);
       for (const name of outputs) {
         const a = got[name]!;
@@ -87,7 +93,7 @@ function ints(rng: Rng, n: number, hi: number): I32 {
 /** Runs `fn` on every backend and returns the error messages (undefined where none was thrown). */
 function errorsOf(fn: (be: Backend, b: Buffers) => void, inputs: Buffers): (string | undefined)[] {
   const msgs: (string | undefined)[] = [];
-  for (const be of [ref, ...wasmBackends]) {
+  for (const be of [ref, ...optimised]) {
     for (const where of ['alloc', 'heap'] as const) {
       try { fn(be, place(be, inputs, where)); msgs.push(undefined); } catch (e) { msgs.push((e as Error).message); }
     }
@@ -151,13 +157,13 @@ describe('elementwise kernels', () => {
         conform(`${kind} y=x n=${n}`, { x }, ['x'], tol, (be, b) => be.activationForward(kind, n, b.x as F32, b.x as F32));
       }
     }
-    // Saturation, checked directly on the wasm output.
-    for (const wasm of wasmBackends) {
+    // Saturation, checked directly on each optimised backend's output.
+    for (const be of optimised) {
       const x = Float32Array.from([1e30, -1e30, 100, -100, Infinity, -Infinity]);
       const t = new Float32Array(6);
       const s = new Float32Array(6);
-      wasm.activationForward('tanh', 6, x, t);
-      wasm.activationForward('sigmoid', 6, x, s);
+      be.activationForward('tanh', 6, x, t);
+      be.activationForward('sigmoid', 6, x, s);
       // The plain build reaches +-1 exactly; with fused multiply-add the rational stops 2.4e-7 short.
       t.forEach((v, i) => assert.ok(Math.abs(v - Math.sign(x[i]!)) <= 3e-7 && Math.abs(v) <= 1, `tanh(${x[i]}) = ${v}`));
       assert.deepEqual([s[0], s[2], s[4]], [1, 1, 1]);
@@ -275,9 +281,9 @@ describe('losses', () => {
           const inputs = { logits: floats(rng, n, -magnitude, magnitude), targets, probs: floats(rng, n), losses: floats(rng, rows) };
           conform(`xent fwd ${rows}x${classes} |x|<${magnitude}`, inputs, ['probs', 'losses'], APPROX, (be, b) =>
             be.softmaxCrossEntropyForward(rows, classes, b.logits as F32, b.targets as I32, IGNORE, b.probs as F32, b.losses as F32));
-          for (const wasm of wasmBackends) {
+          for (const be of optimised) {
             const losses = new Float32Array(rows);
-            wasm.softmaxCrossEntropyForward(rows, classes, inputs.logits, targets, IGNORE, new Float32Array(n), losses);
+            be.softmaxCrossEntropyForward(rows, classes, inputs.logits, targets, IGNORE, new Float32Array(n), losses);
             for (let r = 0; r < rows; r++) {
               if (targets[r] === IGNORE) assert.equal(losses[r], 0);
               else assert.ok(Number.isFinite(losses[r]) && losses[r]! >= 0, `loss[${r}] = ${losses[r]}`);
@@ -301,9 +307,9 @@ describe('losses', () => {
           be.softmaxCrossEntropyBackward(rows, classes, b.probs as F32, b.targets as I32, IGNORE, b.rowScale as F32, b.dLogits as F32));
         conform(`xent bwd dLogits=probs ${rows}x${classes}`, inputs, ['probs'], EXACT, (be, b) =>
           be.softmaxCrossEntropyBackward(rows, classes, b.probs as F32, b.targets as I32, IGNORE, b.rowScale as F32, b.probs as F32));
-        for (const wasm of wasmBackends) {
+        for (const be of optimised) {
           const d = floats(rng, n);
-          wasm.softmaxCrossEntropyBackward(rows, classes, probs, targets, IGNORE, inputs.rowScale, d);
+          be.softmaxCrossEntropyBackward(rows, classes, probs, targets, IGNORE, inputs.rowScale, d);
           for (let r = 1; r < rows; r += 3) assert.ok(d.subarray(r * classes, (r + 1) * classes).every((v) => v === 0));
         }
       }
@@ -346,7 +352,7 @@ describe('embeddings', () => {
       }
     }
     // Spelled out: ids [1, 1, 2, 1] with padding 2 add rows 0, 1 and 3 into table row 1.
-    for (const be of [ref, ...wasmBackends]) {
+    for (const be of [ref, ...optimised]) {
       const dTable = new Float32Array(6);
       be.embeddingBackward(4, 2, 3, Int32Array.from([1, 1, 2, 1]), Float32Array.from([1, 2, 10, 20, 100, 200, 1000, 2000]), dTable, 2);
       assert.deepEqual([...dTable], [0, 0, 1011, 2022, 0, 0], be.description);

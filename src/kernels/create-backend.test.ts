@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type Backend, type BackendName, ReferenceBackend, WasmBackend, createBackend } from './index.js';
+import { type Backend, type BackendName, NativeBackend, ReferenceBackend, WasmBackend, createBackend } from './index.js';
 
 test('createBackend: the wasm and reference overloads return their own class, options included', async () => {
   const wasm = await createBackend('wasm', { threads: 2 });
@@ -14,7 +14,9 @@ test('createBackend: the wasm and reference overloads return their own class, op
   const posted: number = wasm.threadStats.posted;
   assert.equal(threads, 2);
   assert.equal(posted, 0);
-  assert.equal((await createBackend()).name, 'wasm');
+  // No name: native where its addon is built here, wasm otherwise.
+  assert.equal((await createBackend()).name, NativeBackend.available().ok ? 'native' : 'wasm');
+  assert.equal((await createBackend('auto', { threads: 1 })).threads, 1);
   const ref = await createBackend('reference', { precision: 'f64' });
   assert.ok(ref instanceof ReferenceBackend);
   const precision: 'f32' | 'f64' = ref.precision;
@@ -23,5 +25,5 @@ test('createBackend: the wasm and reference overloads return their own class, op
   const name = 'reference' as BackendName;
   const any: Backend = await createBackend(name);
   assert.equal(any.name, 'reference');
-  await assert.rejects(createBackend('gpu' as BackendName), /^Error: createBackend: unknown backend 'gpu' \(expected 'reference' or 'wasm'\)$/);
+  await assert.rejects(createBackend('gpu' as BackendName), /^Error: createBackend: unknown backend 'gpu' \(expected 'auto', 'reference', 'wasm' or 'native'\)$/);
 });

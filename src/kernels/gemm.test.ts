@@ -1,6 +1,6 @@
 /**
  * GEMM conformance: the wasm kernel (the build this runtime picks, and the plain SIMD build
- * explicitly) against the reference oracle, over odd and edge sizes, all four transpose
+ * explicitly) and the native one (when its addon is built) against the reference oracle, over odd and edge sizes, all four transpose
  * combinations, alpha/beta variants, strided leading dimensions, and buffers both in wasm
  * memory (`allocFloats`) and on the JavaScript heap. The oracle itself is checked by hand.
  *
@@ -20,18 +20,24 @@ import { gemm as referenceGemm } from './reference/gemm.js';
 import { WasmBackend } from './wasm/wasm-backend.js';
 import { Rng } from '../random/rng.js';
 import { assertClose, randomFloats } from '../testing/compare.js';
+import { maybeNative, noteNativeSkipped } from '../testing/native-backends.js';
+import type { NativeBackend } from './native/native-backend.js';
 
 const ref = new ReferenceBackend();
-const wasm: { label: string; backend: WasmBackend }[] = [];
+/** The backends under test: wasm builds, then native when built (not in the relaxed-SIMD child, which re-checks wasm only). */
+const optimised: { label: string; backend: Backend }[] = [];
 /** Set in the child process that re-runs this file with relaxed SIMD enabled. */
 const IS_RELAXED_CHILD = process.env.RECUR_GEMM_RELAXED_CHILD === '1';
 
 before(async () => {
   const best = await WasmBackend.create();
-  wasm.push({ label: `wasm default (${best.flavour})`, backend: best });
-  if (best.flavour !== 'simd') wasm.push({ label: 'wasm (simd)', backend: await WasmBackend.create({ flavour: 'simd' }) });
+  optimised.push({ label: `wasm default (${best.flavour})`, backend: best });
+  if (best.flavour !== 'simd') optimised.push({ label: 'wasm (simd)', backend: await WasmBackend.create({ flavour: 'simd' }) });
+  const native = IS_RELAXED_CHILD ? undefined : await maybeNative();
+  if (native) optimised.push({ label: native.description, backend: native });
 });
-after(() => { wasm.length = 0; });
+after(() => { optimised.length = 0; });
+if (!IS_RELAXED_CHILD) noteNativeSkipped();
 
 // ---- the oracle ------------------------------------------------------------------------------
 
@@ -72,7 +78,7 @@ test('gemm: invalid arguments throw on both backends, naming what is wrong', asy
   const a = new Float32Array(6);
   const b = new Float32Array(6);
   const c = new Float32Array(4);
-  for (const be of [ref, ...wasm.map((w) => w.backend)]) {
+  for (const be of [ref, ...optimised.map((w) => w.backend)]) {
     assert.throws(() => be.gemm(false, false, 2, 2, 3, 1, a, 2, b, 2, 0, c, 2), /gemm: lda must be an integer >= k = 3, got 2/);
     assert.throws(() => be.gemm(false, true, 2, 2, 3, 1, a, 3, b, 2, 0, c, 2), /gemm: ldb must be an integer >= k \(transB\) = 3/);
     assert.throws(() => be.gemm(false, false, 2, 2, 3, 1, a, 3, b, 2, 0, c.subarray(1), 2), /gemm: C holds 3 elements but a \[2, 2\] matrix with ldc 2 needs 4/);
@@ -193,7 +199,7 @@ function checkResult(p: Problem, got: F32): void {
 for (const where of ['alloc', 'heap'] as const) {
   test(`gemm conformance against the reference, buffers ${where === 'alloc' ? 'in wasm memory' : 'on the JS heap'}`, async (t) => {
     const ps = allProblems();
-    for (const { label, backend } of wasm) {
+    for (const { label, backend } of optimised) {
       await t.test(label, () => {
         for (const p of ps) {
           const a = place(backend, p.a, where);
@@ -218,7 +224,7 @@ test('gemm: alpha = 0 and k = 0 give beta * C without reading A or B', () => {
   const nanA = new Float32Array(m * k).fill(NaN);
   const nanB = new Float32Array(k * n).fill(NaN);
   const c0 = randomFloats(new Rng(7), m * n);
-  for (const be of [ref, ...wasm.map((w) => w.backend)]) {
+  for (const be of [ref, ...optimised.map((w) => w.backend)]) {
     for (const beta of [0, 1, -0.5]) {
       const expected = c0.map((x) => (beta === 0 ? 0 : beta * x));
       for (const [kk, alpha] of [[k, 0], [0, 2]] as const) {
@@ -236,7 +242,7 @@ test('gemm: alpha = 0 and k = 0 give beta * C without reading A or B', () => {
 
 test('gemmPacked (B packed once by gemmPackB) conforms to the reference on every backend', async (t) => {
   const ps = allProblems();
-  for (const { label, backend } of [{ label: 'reference', backend: ref as Backend }, ...wasm]) {
+  for (const { label, backend } of [{ label: 'reference', backend: ref as Backend }, ...optimised]) {
     await t.test(label, () => {
       for (const p of ps) {
         const packed = backend.allocFloats(backend.gemmPackedSize(p.k, p.n));
@@ -251,7 +257,7 @@ test('gemmPacked (B packed once by gemmPackB) conforms to the reference on every
 });
 
 test('wasm gemmPacked is bit-identical to gemm from 4 rows up (same tile loop)', () => {
-  for (const { backend } of wasm) {
+  for (const { backend } of optimised.filter((w) => w.backend.name === 'wasm')) {
     for (const p of allProblems().filter((q) => q.m >= 4)) {
       const packed = backend.allocFloats(backend.gemmPackedSize(p.k, p.n));
       backend.gemmPackB(p.tB, p.k, p.n, p.b, p.ldb, packed);
@@ -264,8 +270,83 @@ test('wasm gemmPacked is bit-identical to gemm from 4 rows up (same tile loop)',
   }
 });
 
+// ---- native: every instruction-set path, and thread counts --------------------------------------
+
+/** The native backends of `threads` threads (empty when the addon is not built or in the relaxed child). */
+async function nativeBackends(threads: number[]): Promise<NativeBackend[]> {
+  if (IS_RELAXED_CHILD) return [];
+  const out: NativeBackend[] = [];
+  for (const t of threads) {
+    const be = await maybeNative({ threads: t });
+    if (be) out.push(be);
+  }
+  return out;
+}
+
+test('native: gemm and gemmPacked conform on every instruction set this CPU runs (portable, avx2, avx512)', async (t) => {
+  const [native] = await nativeBackends([2]);
+  if (!native) { t.skip('native addon not built'); return; }
+  const best = native.info.isaBest;
+  const ps = allProblems();
+  try {
+    for (const isa of ['portable', 'avx2', 'avx512'] as const) {
+      if (!native.setIsa(isa)) { assert.notEqual(isa, 'portable', 'the portable path always runs'); continue; }
+      await t.test(native.description, () => {
+        for (const p of ps) {
+          const c = p.c0.slice();
+          native.gemm(p.tA, p.tB, p.m, p.n, p.k, p.alpha, p.a, p.lda, p.b, p.ldb, p.beta, c, p.ldc);
+          checkResult({ ...p, label: `${isa} ${p.label}` }, c);
+          const packed = new Float32Array(native.gemmPackedSize(p.k, p.n)).fill(NaN);
+          native.gemmPackB(p.tB, p.k, p.n, p.b, p.ldb, packed);
+          const viaPacked = p.c0.slice();
+          native.gemmPacked(p.tA, p.m, p.n, p.k, p.alpha, p.a, p.lda, packed, p.beta, viaPacked, p.ldc);
+          // One loop nest for both, any m (gemm_impl.h): the same bits, not only the same tolerance.
+          assert.ok(sameBits(viaPacked, c), `${isa} ${p.label}: gemmPacked differs from gemm`);
+        }
+      });
+    }
+  } finally {
+    native.setIsa(best);
+  }
+  assert.equal(native.info.isaActive, best);
+});
+
+test('native: gemm results are bit-identical on 1, 2 and 3 threads (splits by rows and by columns)', async (t) => {
+  const backends = await nativeBackends([1, 2, 3]);
+  if (!backends.length) { t.skip('native addon not built'); return; }
+  const rng = new Rng(5);
+  // Big enough to split (150 kFLOP per part): tall (rows), wide (columns), few rows (columns).
+  for (const [m, n, k] of [[200, 40, 64], [24, 700, 50], [3, 1000, 80], [130, 130, 130]] as const) {
+    for (const [tA, tB] of TRANSPOSES) {
+      const a = randomFloats(rng, m * k), b = randomFloats(rng, k * n), c0 = randomFloats(rng, m * n);
+      const results = backends.map((be) => {
+        const c = c0.slice();
+        be.gemm(tA, tB, m, n, k, 1.5, a, tA ? m : k, b, tB ? k : n, 0.5, c, n);
+        return c;
+      });
+      results.forEach((c, i) => assert.ok(sameBits(c, results[0]!), `${m}x${n}x${k} ${+tA}${+tB}: ${backends[i]!.threads} threads differ`));
+    }
+  }
+});
+
+test('native: 400 back-to-back calls whose split changes every time (1 to 3 parts) match one thread', async (t) => {
+  const [one, three] = await nativeBackends([1, 3]);
+  if (!one || !three) { t.skip('native addon not built'); return; }
+  // Jobs of different part counts in quick succession: a worker still leaving one job must never
+  // take a part of the next (pool.cc closes the claim counter while a job is posted).
+  const rng = new Rng(9);
+  for (let call = 0; call < 400; call++) {
+    const m = 1 + Math.floor(rng.uniform(0, 90)), n = 16 + Math.floor(rng.uniform(0, 300)), k = 8 + Math.floor(rng.uniform(0, 120));
+    const a = randomFloats(rng, m * k), b = randomFloats(rng, k * n);
+    const c1 = new Float32Array(m * n), c3 = new Float32Array(m * n);
+    one.gemm(false, false, m, n, k, 1, a, k, b, n, 0, c1, n);
+    three.gemm(false, false, m, n, k, 1, a, k, b, n, 0, c3, n);
+    assert.ok(sameBits(c3, c1), `call ${call}: ${m}x${n}x${k} differs on 3 threads`);
+  }
+});
+
 test('gemmPackB / gemmPacked: invalid arguments throw on both backends, naming what is wrong', () => {
-  for (const be of [ref, ...wasm.map((w) => w.backend)]) {
+  for (const be of [ref, ...optimised.map((w) => w.backend)]) {
     const size = be.gemmPackedSize(3, 5);
     assert.ok(size >= 15, `${be.description}: gemmPackedSize(3, 5) = ${size}`);
     const packed = new Float32Array(size);

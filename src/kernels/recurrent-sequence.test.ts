@@ -1,6 +1,6 @@
 /**
- * Backend.recurrentSequence and recurrentSequenceBackward, the whole-sequence kernels: wasm
- * against the reference loops (every cell kind, lengths, reverse, odd and even step counts,
+ * Backend.recurrentSequence and recurrentSequenceBackward, the whole-sequence kernels: wasm and
+ * native (when its addon is built; on every instruction set the CPU runs) against the reference loops (every cell kind, lengths, reverse, odd and even step counts,
  * hidden sizes that are not multiples of the 8-unit blocks, with and without saving for the
  * backward), bit-identical results for 1, 2 and 3 threads and with workers that start late,
  * and argument errors that name the argument. The reference backward is gradient-checked
@@ -15,6 +15,8 @@ import { WasmBackend } from './wasm/wasm-backend.js';
 import { sequenceParts } from './wasm/split.js';
 import { Rng } from '../random/rng.js';
 import { assertClose, copyToBackend, randomFloats } from '../testing/compare.js';
+import { maybeNative, noteNativeSkipped } from '../testing/native-backends.js';
+import type { NativeBackend } from './native/native-backend.js';
 
 const ref = new ReferenceBackend();
 const backends: WasmBackend[] = [];
@@ -23,7 +25,19 @@ async function wasm(threads: number, spinMs?: number): Promise<WasmBackend> {
   backends.push(b);
   return b;
 }
-after(() => { backends.length = 0; });
+const natives = new Map<number, NativeBackend | undefined>();
+/** A native backend of `threads` threads (one per count, shared), undefined when the addon is not built. */
+async function native(threads: number): Promise<NativeBackend | undefined> {
+  if (!natives.has(threads)) natives.set(threads, await maybeNative({ threads }));
+  return natives.get(threads);
+}
+/** The optimised backends of `threads` threads: wasm, and native when built. */
+async function optimised(threads: number): Promise<Backend[]> {
+  const n = await native(threads);
+  return n ? [await wasm(threads), n] : [await wasm(threads)];
+}
+after(() => { backends.length = 0; natives.clear(); });
+noteNativeSkipped();
 
 interface Case { kind: CellKind; T: number; B: number; H: number; lengths?: number[]; reverse?: boolean; bias?: boolean }
 
@@ -77,7 +91,19 @@ function run(be: Backend, c: Case, seed = 1, train = false): Result {
 
 const name = (c: Case) => `${c.kind} T=${c.T} B=${c.B} H=${c.H}${c.lengths ? ` lengths=[${c.lengths}]` : ''}${c.reverse ? ' reverse' : ''}${c.bias === false ? ' no bias' : ''}`;
 
-describe('recurrentSequence: wasm against the reference loop', () => {
+/** Every output of `got` against the reference's `expected`, to the kernels' tolerances. */
+function compare(got: Result, expected: Result, train: boolean, what: string): void {
+  const tol = { rtol: 1e-4, atol: 1e-5 }; // exp/tanh/sigmoid approximations, over several steps
+  assertClose(got.out, expected.out, tol, `out ${what}`);
+  assertClose(got.h, expected.h, tol, `h ${what}`);
+  if (expected.c) assertClose(got.c!, expected.c!, tol, `c ${what}`);
+  if (!train) return;
+  got.saved!.forEach((a, i) => assertClose(a, expected.saved![i]!, tol, `saved[${i}] ${what}`));
+  got.grads!.forEach((a, i) => assertClose(a, expected.grads![i]!, { rtol: 1e-3, atol: 1e-4 }, `gradient ${['dh', 'dxProj', 'dc/dhProj', 'dhProj'][i]} ${what}`));
+}
+
+/** The reference-loop cases: every kind, tails of the 8- and 16-unit blocks, lengths, reverse. */
+function referenceCases(): Case[] {
   const cases: Case[] = [];
   for (const kind of CELL_KINDS) {
     cases.push({ kind, T: 5, B: 1, H: 17 });
@@ -87,32 +113,57 @@ describe('recurrentSequence: wasm against the reference loop', () => {
     cases.push({ kind, T: 2, B: 5, H: 3 });
   }
   cases.push({ kind: 'gru', T: 4, B: 2, H: 12, bias: false });
-  for (const c of cases) {
+  return cases;
+}
+
+describe('recurrentSequence: wasm and native against the reference loop', () => {
+  for (const c of referenceCases()) {
     test(name(c), async () => {
-      const tol = { rtol: 1e-4, atol: 1e-5 }; // exp/tanh/sigmoid approximations, over several steps
       for (const seed of [1, 2]) { // odd seeds pass dOut to the backward, even ones do not
         const expected = run(ref, c, seed, true);
         for (const threads of [1, 2]) {
-          for (const train of [false, true]) {
-            const got = run(await wasm(threads), c, seed, train);
-            const what = `(${threads} threads, ${train ? 'saving' : 'inference'}, seed ${seed})`;
-            assertClose(got.out, expected.out, tol, `out ${what}`);
-            assertClose(got.h, expected.h, tol, `h ${what}`);
-            if (expected.c) assertClose(got.c!, expected.c!, tol, `c ${what}`);
-            if (!train) continue;
-            got.saved!.forEach((a, i) => assertClose(a, expected.saved![i]!, tol, `saved[${i}] ${what}`));
-            got.grads!.forEach((a, i) => assertClose(a, expected.grads![i]!, { rtol: 1e-3, atol: 1e-4 }, `gradient ${['dh', 'dxProj', 'dc/dhProj', 'dhProj'][i]} ${what}`));
+          for (const be of await optimised(threads)) {
+            for (const train of [false, true]) {
+              compare(run(be, c, seed, train), expected, train, `(${be.description}, ${train ? 'saving' : 'inference'}, seed ${seed})`);
+            }
           }
         }
       }
       // Inactive steps output exactly zero.
       if (c.lengths) {
-        const got = run(await wasm(1), c, 1, true);
-        for (let t = 0; t < c.T; t++) for (let b = 0; b < c.B; b++) {
-          if (t < c.lengths[b]!) continue;
-          assert.ok(got.out.subarray((t * c.B + b) * c.H, (t * c.B + b + 1) * c.H).every((v) => v === 0), `out[${t}, ${b}] is zero`);
+        for (const be of await optimised(1)) {
+          const got = run(be, c, 1, true);
+          for (let t = 0; t < c.T; t++) for (let b = 0; b < c.B; b++) {
+            if (t < c.lengths[b]!) continue;
+            assert.ok(got.out.subarray((t * c.B + b) * c.H, (t * c.B + b + 1) * c.H).every((v) => v === 0), `${be.name}: out[${t}, ${b}] is zero`);
+          }
         }
       }
+    });
+  }
+});
+
+describe('recurrentSequence: native on every instruction set this CPU runs', () => {
+  // The portable path (4-lane vectors, no FMA) and avx2 run here whatever the best path is;
+  // avx512 only on a CPU that has it. The best path is restored afterwards.
+  for (const isa of ['portable', 'avx2', 'avx512'] as const) {
+    test(isa, async (t) => {
+      const be = await native(2);
+      if (!be) { t.skip('native addon not built'); return; }
+      const best = be.info.isaBest;
+      if (!be.setIsa(isa)) { assert.notEqual(isa, 'portable'); t.skip(`this CPU cannot run ${isa}`); return; }
+      try {
+        for (const c of referenceCases()) {
+          const expected = run(ref, c, 1, true);
+          const one = run((await native(1))!, c, 1, true);
+          compare(one, expected, true, `${name(c)} (${isa}, 1 thread)`);
+          assert.deepEqual(run(be, c, 1, true), one, `${name(c)} (${isa}): 2 threads differ from 1`);
+          compare(run(be, c, 1, false), expected, false, `${name(c)} (${isa}, inference)`);
+        }
+      } finally {
+        be.setIsa(best);
+      }
+      assert.equal(be.info.isaActive, best, 'the best path is restored');
     });
   }
 });
@@ -132,6 +183,33 @@ describe('recurrentSequence: threads', () => {
     assert.equal(sequenceParts(64, 4, 256, 8), 8);
     assert.equal(sequenceParts(1, 1, 8, 4), 1, 'one 8-unit block cannot be split');
   });
+  // The native kernels split a step only from 128 hidden units and 256 gate columns per part
+  // (recurrent.cc: below that, fetching h_{t-1} from the other cores costs more than it saves),
+  // so their cases are wider: 2 parts on 2 threads, 3 on 3 where G H allows.
+  const nativeCases: Case[] = [
+    { kind: 'lstm', T: 5, B: 1, H: 384 },
+    { kind: 'gru', T: 4, B: 2, H: 260, lengths: [4, 2], reverse: true },
+    { kind: 'rnn-tanh', T: 4, B: 3, H: 520 },
+    { kind: 'lstm', T: 3, B: 9, H: 400, lengths: [3, 3, 1, 2, 3, 3, 2, 1, 3] },
+  ];
+  for (const c of nativeCases) {
+    test(`${name(c)}: native bit-identical on 1, 2 and 3 threads, and with sleeping workers`, async (t) => {
+      const n1 = await native(1);
+      if (!n1) { t.skip('native addon not built'); return; }
+      const one = run(n1, c, 1, true);
+      for (const [threads, sleep] of [[2, false], [3, false], [2, true]] as const) {
+        const be = (await native(threads))!;
+        // sleep: the native workers spin for 2 ms after a job, then park on a futex; a pause of
+        // 5 ms before each call lets them fall asleep, so the calling thread starts alone and
+        // runs their chunks until they wake (a chunk run twice or skipped would change bits).
+        for (let round = 0; round < (sleep ? 12 : 3); round++) {
+          if (sleep) await new Promise((r) => setTimeout(r, 5));
+          const got = run(be, c, 1, true);
+          assert.deepEqual(got, one, `native ${threads} threads${sleep ? ', workers asleep' : ''}, round ${round}`);
+        }
+      }
+    });
+  }
   for (const c of cases) {
     test(`${name(c)}: bit-identical on 1, 2 and 3 threads, and with sleeping workers`, async () => {
       const one = run(await wasm(1), c, 1, true);
@@ -154,7 +232,7 @@ describe('recurrentSequence: threads', () => {
 
 describe('recurrentSequence: arguments', () => {
   test('sizes and buffers that do not fit are refused, naming the argument', async () => {
-    for (const be of [ref, await wasm(1)]) {
+    for (const be of [ref, await wasm(1), ...[await native(1)].filter((n) => n !== undefined)]) {
       const c: Case = { kind: 'lstm', T: 3, B: 2, H: 4 };
       const packed = be.allocFloats(be.recurrentPackedSize(4, 4));
       const f = (over: Partial<Record<'kind' | 'xProj' | 'h' | 'c' | 'out' | 'lengths' | 'hBias', unknown>>) => () =>

@@ -10,6 +10,8 @@ import { Tape } from '../autograd/tape.js';
 import type { Backend } from '../kernels/backend.js';
 import { ReferenceBackend } from '../kernels/reference/reference-backend.js';
 import { WasmBackend } from '../kernels/wasm/wasm-backend.js';
+import { NativeBackend } from '../kernels/native/native-backend.js';
+import { nativeStatus } from '../testing/native-backends.js';
 import { Adam } from '../optim/adam.js';
 import { Rng } from '../random/rng.js';
 import { Tanh } from './activation.js';
@@ -51,7 +53,10 @@ function train(backend: Backend, seed: number, steps = 50): number[] {
   return losses;
 }
 
-for (const [name, make] of [['reference', async () => new ReferenceBackend()], ['wasm', () => WasmBackend.create()]] as const) {
+for (const [name, make] of [
+  ['reference', async () => new ReferenceBackend()], ['wasm', () => WasmBackend.create()],
+  ...(nativeStatus.ok ? [['native', () => NativeBackend.create()] as const] : []),
+] as const) {
   test(`same seed, bit-identical losses; other seed, other losses (${name})`, async (t) => {
     const backend: Backend = await make();
     const a = train(backend, 1234);

@@ -15,6 +15,8 @@ import { add, mul, sum } from '../autograd/ops/index.js';
 import type { Backend } from '../kernels/backend.js';
 import { ReferenceBackend } from '../kernels/reference/reference-backend.js';
 import { WasmBackend } from '../kernels/wasm/wasm-backend.js';
+import { NativeBackend } from '../kernels/native/native-backend.js';
+import { nativeStatus, noteNativeSkipped } from '../testing/native-backends.js';
 import { sequenceParts } from '../kernels/wasm/split.js';
 import { Rng } from '../random/rng.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -40,6 +42,10 @@ for (const [label, make] of [
   ['reference', async () => new ReferenceBackend()],
   ['wasm, 1 thread', () => WasmBackend.create({ threads: 1, poisonScratch: true })],
   ['wasm, 2 threads', () => WasmBackend.create({ threads: 2, poisonScratch: true })],
+  ...(nativeStatus.ok ? [
+    ['native, 1 thread', () => NativeBackend.create({ threads: 1 })],
+    ['native, 2 threads', () => NativeBackend.create({ threads: 2 })],
+  ] as const : []),
 ] as const) {
   test(`inference and training forwards are bit-identical (${label}; 2 layers, bidirectional, lengths, initial state)`, async () => {
     const backend: Backend = await make();
@@ -114,3 +120,5 @@ test('poisonScratch fills arena scratch with NaN (and zeroed tensors stay zero)'
   tape.reset();
   assert.ok(tape.tensor([64]).data.every((v) => v === 0), 'reused arena memory is zeroed for tensor()');
 });
+
+noteNativeSkipped('native backend: inference and training forwards');

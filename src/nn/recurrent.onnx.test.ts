@@ -12,6 +12,8 @@ import { Tape } from '../autograd/tape.js';
 import { Rng } from '../random/rng.js';
 import { Tensor } from '../tensor/tensor.js';
 import { WasmBackend } from '../kernels/wasm/wasm-backend.js';
+import { NativeBackend } from '../kernels/native/native-backend.js';
+import { nativeStatus, noteNativeSkipped } from '../testing/native-backends.js';
 import { ReferenceBackend } from '../kernels/reference/reference-backend.js';
 import type { Backend } from '../kernels/backend.js';
 import { recurrentGraph, recurrentGraphInputs } from '../io/onnx/recurrent-graph.js';
@@ -47,7 +49,9 @@ async function runOrt(model: RecurrentBase, x: Tensor, lengths: Int32Array | und
 const backends: [string, () => Promise<Backend>][] = [
   ['wasm', () => WasmBackend.create({ poisonScratch: true })], // NaN in scratch: an output element a kernel misses shows up
   ['reference', async () => new ReferenceBackend()],
+  ...(nativeStatus.ok ? [['native', () => NativeBackend.create()] as [string, () => Promise<Backend>]] : []),
 ];
+noteNativeSkipped('ONNX Runtime parity on the native backend');
 
 const T = 5, B = 3, I = 4, H = 6;
 type Variant = 'plain' | 'initial-state' | 'lengths' | 'both';

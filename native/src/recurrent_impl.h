@@ -1,0 +1,270 @@
+// Whole recurrent sequences, one chunk of one phase at a time, written once over a vector type
+// (math.h) and included after gemm_impl.h by the per-ISA files (gemm.cc: portable,
+// gemm_avx2.cc, gemm_avx512.cc), which also get their IsaKernels table from makeTable() here.
+// Not here: the threads, the chunk claiming and the packing (recurrent.cc); the lane math of
+// the cells (math.h, shared with the step-by-step cell kernels).
+//
+// The design is the wasm kernels' (src/kernels/assembly/recurrent.ts) with 16-unit blocks (the
+// GEMM's NR): the hidden units are cut into chunks of whole blocks, and W_hh is packed
+// (recurrent_pack) so that the gate columns of one block sit side by side (panel u * G + g holds
+// gate g of units 16u .. 16u+15). A forward chunk of step s copies its share of the input
+// projection (or GRU's b_hh) into a [B, blocks * G * 16] sum buffer, adds h_{t-1} W_hh^T for its
+// own columns only (gemm_packed with beta = 1: its share of the weights stays in its core's
+// cache across steps), then applies the cell to the units it just produced. A backward step has
+// two parts: 1, the cell backward of the chunk's units (dh += dOut first); 2, after every
+// chunk's part 1, dh_{t-1} for the chunk's units = dGates_h W_hh (gemm_pack_b layout of W_hh).
+// Part 1 of the next step needs only the chunk's own part 2, so a backward phase is part 2 of
+// one step then part 1 of the next, and the chunks meet once per step as in the forward (the
+// wasm kernels meet twice per step; here that cost the 2-thread LSTM backward, H 256, B 32,
+// a few percent: about 185 against 192 GFLOP/s on a 2-core Zen 5 VM).
+//
+// Every element is computed as the step-by-step kernels of the same ISA compute it (the GEMM's
+// result does not depend on tile, width or split: gemm_impl.h; the cells call math.h's lane
+// functions), so results are bit-identical for any number of chunks and threads.
+#pragma once
+#include <cstdint>
+#include <cstring>
+#include "kernels.h"
+
+namespace recur {
+
+// One whole-sequence call, as recurrent.cc fills it. Pointers as kernels.h (save pointers null
+// for inference); hSpare and dhPrev are [B, H] buffers of the call (zeroed), parts the chunks.
+struct SeqArgs {
+  Cell kind;
+  int64_t steps, batch, hidden;
+  bool reverse;
+  int parts;
+  const int32_t* lengths;
+  const float* packed;  // forward: recurrent_pack; backward: gemm_pack_b of W_hh [G*H, H]
+  // forward
+  const float* xProj;
+  const float* hBias;
+  float *h, *hSpare, *c, *out;
+  Saved save;
+  // backward
+  const float* dOut;
+  float *dh, *dc, *dxProj, *dhProj, *dhPrev;
+};
+
+inline int gatesOf(Cell kind) { return kind == Cell::lstm ? 4 : kind == Cell::gru ? 3 : 1; }
+inline int savedGatesOf(Cell kind) { return kind == Cell::lstm || kind == Cell::gru ? 4 : 1; }
+// The activation code (kernels.h Activation) of an Elman cell.
+inline int elmanActivation(Cell kind) { return (int)kind - (int)Cell::rnn_tanh; }
+// First 16-unit block of chunk q (chunk q covers [chunkStart(q), chunkStart(q + 1))).
+inline int64_t chunkStart(const SeqArgs& a, int q) {
+  const int64_t blocks = (a.hidden + 15) / 16;
+  return (int64_t)q * blocks / a.parts;
+}
+
+}  // namespace recur
+
+#ifdef RECUR_ISA_NS
+namespace recur {
+namespace RECUR_ISA_NS {
+namespace {
+
+constexpr int64_t UB = GEMM_NR;  // units per block
+
+inline bool activeRow(const SeqArgs& a, int64_t t, int64_t b) { return !a.lengths || t < a.lengths[b]; }
+
+inline void copyK(float* dst, const float* src, int k) { V::storek(dst, V::loadk(src, k), k); }
+
+// Asks for the cache line at p (read) ahead of use. The saved activations a step reads were
+// written a whole sequence earlier and sit in L3 or memory, in short runs per batch row (a
+// chunk's units of each gate), too short for the hardware prefetchers to pick up.
+// (About +4% on an LSTM backward, H 256, B 32, 1 and 2 threads.)
+inline void prefetch(const void* p) { __builtin_prefetch(p, 0, 3); }
+
+// Forward step s of chunk q.
+void seqForwardChunk(const SeqArgs& a, int q, int s) {
+  const int64_t B = a.batch, H = a.hidden, T = a.steps;
+  const int64_t u0 = chunkStart(a, q), u1 = chunkStart(a, q + 1);
+  if (u1 <= u0) return;
+  const Cell kind = a.kind;
+  const int64_t G = gatesOf(kind);
+  const int64_t t = a.reverse ? T - 1 - s : s;
+  const int64_t cols = (u1 - u0) * G * UB;
+  float* sums = thread_scratch(2, B * cols);
+  const float* hPrev = (s & 1) ? a.hSpare : a.h;
+  float* hNext = (s & 1) ? a.h : a.hSpare;
+  const float* xRow = a.xProj + t * B * G * H;
+
+  // What the step-by-step path adds the product to: the input projection (LSTM, Elman) or b_hh
+  // (GRU, whose input projection joins inside the gate math; zero without one), block layout.
+  // Whole blocks are UB / W plain vector copies (a libc memcpy per 64 bytes took 9% of an LSTM
+  // sequence); a tail block is copied lane by lane with zeros after it.
+  for (int64_t b = 0; b < B; b++) {
+    float* dst = sums + b * cols;
+    for (int64_t u = u0; u < u1; u++) {
+      const int count = (int)(H - u * UB < UB ? H - u * UB : UB);
+      for (int64_t g = 0; g < G; g++, dst += UB) {
+        const float* src = kind != Cell::gru ? xRow + b * G * H + g * H + u * UB : a.hBias ? a.hBias + g * H + u * UB : nullptr;
+        if (kind != Cell::gru && b + 2 < B) prefetch(src + 2 * G * H);
+        if (src && count == UB) {
+#pragma GCC unroll 4
+          for (int i = 0; i < UB; i += W) V::store(dst + i, V::load(src + i));
+        } else {
+#pragma GCC unroll 4
+          for (int i = 0; i < UB; i += W) V::store(dst + i, src && i < count ? V::loadk(src + i, count - i) : V::zero());
+        }
+      }
+    }
+  }
+  // The lines of h_t this chunk writes after the cell math were last read by the other threads
+  // (their step t - 1 products): ask for them in exclusive state now, so that the ownership
+  // round trips overlap the product instead of stalling those stores (about +3% on 2 threads).
+  {
+    const int64_t lo = u0 * UB, hi = (u1 * UB < H ? u1 * UB : H);
+    if (a.parts > 1)
+      for (int64_t b = 0; b < B; b++)
+        for (int64_t j = lo; j < hi; j += 16) __builtin_prefetch(hNext + b * H + j, 1, 3);
+  }
+  gemmPackedT(false, B, cols, H, 1.0f, hPrev, H, a.packed, G * roundUpTo(H, UB), u0 * G * UB, 1.0f, sums, cols);
+
+  const int64_t BH = B * H;
+  float* out = a.out + t * BH;
+  float* c = a.c;
+  const Saved& sv = a.save;
+  const int64_t S = savedGatesOf(kind);
+  alignas(64) float tmpC[UB], tmpH[UB], tmpS[4 * UB];
+  for (int64_t b = 0; b < B; b++) {
+    const bool active = activeRow(a, t, b);
+    for (int64_t u = u0; u < u1; u++) {
+      for (int64_t half = 0; half < UB; half += W) {
+        const int64_t j = u * UB + half;
+        if (j >= H) break;
+        const int k = (int)(H - j < W ? H - j : W);
+        const int64_t row = b * H + j;
+        float* sum = sums + b * cols + (u - u0) * G * UB + half;
+        if (sv.hPrev) copyK(sv.hPrev + t * BH + row, hPrev + row, k);
+        if (sv.cPrev) copyK(sv.cPrev + t * BH + row, c + row, k);
+        // The step's values for these units: h straight into the output and c in place for a
+        // row inside its sequence, into temporaries for one past its end (whose state stays).
+        float* gRow = sv.gates ? sv.gates + (t * B + b) * S * H + j : nullptr;
+        float* hDst = active ? out + row : tmpH;
+        if (kind == Cell::lstm) {
+          lstmFwdK<V>(k, sum, UB, c + row, active ? c + row : tmpC, hDst);  // sums <- activated gates
+          if (gRow)
+            for (int g = 0; g < 4; g++) copyK(gRow + g * H, sum + g * UB, k);
+        } else if (kind == Cell::gru) {
+          const float* x = xRow + b * 3 * H + j;
+          if (gRow) gruFwdK<V>(k, x, H, sum, UB, hPrev + row, gRow, H, hDst);
+          else gruFwdK<V>(k, x, H, sum, UB, hPrev + row, tmpS, UB, hDst);
+        } else {
+          actK<V>(elmanActivation(kind), k, sum, hDst);
+          if (gRow) copyK(gRow, hDst, k);  // the backward of f reads its output
+        }
+        if (active) {
+          copyK(hNext + row, out + row, k);
+        } else {
+          V::storek(out + row, V::zero(), k);  // past this sequence's length: output zero, state stays
+          copyK(hNext + row, hPrev + row, k);
+        }
+        if (sv.c) copyK(sv.c + t * BH + row, c + row, k);
+      }
+    }
+  }
+}
+
+// Backward step s, part 2, units [j0, j1): dh_{t-1} = dGates_h W_hh (+ the GRU's direct term
+// already in dhPrev) for the rows inside their sequence. Reads every chunk's part 1 of step s.
+void backwardProduct(const SeqArgs& a, int64_t j0, int64_t j1, int s) {
+  const int64_t B = a.batch, H = a.hidden, T = a.steps;
+  const int64_t GH = gatesOf(a.kind) * H;
+  const int64_t t = a.reverse ? s : T - 1 - s;  // the backward runs forward time in reverse
+  const float* dhp = (a.dhProj ? a.dhProj : a.dxProj) + t * B * GH;
+  gemmPackedT(false, B, j1 - j0, GH, 1.0f, dhp, GH, a.packed, H, j0, a.kind == Cell::gru ? 1.0f : 0.0f, a.dhPrev + j0, H);
+  for (int64_t b = 0; b < B; b++) {
+    if (!activeRow(a, t, b)) continue;  // dh (and dc) carry past the end
+    std::memcpy(a.dh + b * H + j0, a.dhPrev + b * H + j0, sizeof(float) * (j1 - j0));
+  }
+}
+
+// Backward step s, part 1, units [j0, j1): dh += dOut_t, then the cell backward into the gate
+// gradients (dc_{t-1} in place, the GRU's direct dh_{t-1} term into dhPrev); rows past their
+// sequence's length get zero gate gradients and keep dh and dc. Reads only the chunk's own units
+// of dh, dc and dhPrev, which its own part 2 of step s - 1 wrote.
+void backwardCell(const SeqArgs& a, int64_t j0, int64_t j1, int s) {
+  const int64_t B = a.batch, H = a.hidden, T = a.steps;
+  const Cell kind = a.kind;
+  const int64_t G = gatesOf(kind), GH = G * H, BH = B * H;
+  const int64_t t = a.reverse ? s : T - 1 - s;
+  float* dx = a.dxProj + t * B * GH;
+  float* dhp = a.dhProj ? a.dhProj + t * B * GH : dx;
+  float* dh = a.dh;
+  const int64_t step = t * BH;
+  const Saved& sv = a.save;
+  const float* saved = sv.gates + t * B * savedGatesOf(kind) * H;
+  for (int64_t b = 0; b < B; b++) {
+    const bool active = activeRow(a, t, b);
+    const int64_t gRow = b * GH;
+    for (int64_t j = j0; j < j1; j += W) {
+      const int k = (int)(j1 - j < W ? j1 - j : W);
+      if (!active) {
+        for (int64_t g = 0; g < G; g++) {
+          V::storek(dx + gRow + g * H + j, V::zero(), k);
+          if (dhp != dx) V::storek(dhp + gRow + g * H + j, V::zero(), k);
+        }
+        continue;
+      }
+      const int64_t row = b * H + j;
+      if (b + 2 < B) {  // the same units two rows ahead (16 floats = one line when W = 16)
+        const int64_t ahead = 2 * H;
+        for (int64_t g = 0; g < savedGatesOf(kind); g++) prefetch(saved + (b + 2) * savedGatesOf(kind) * H + g * H + j);
+        if (a.dOut) prefetch(a.dOut + step + row + ahead);
+        if (sv.cPrev) { prefetch(sv.cPrev + step + row + ahead); prefetch(sv.c + step + row + ahead); }
+        if (kind == Cell::gru) prefetch(sv.hPrev + step + row + ahead);
+      }
+      if (a.dOut) V::storek(dh + row, V::add(V::loadk(a.dOut + step + row, k), V::loadk(dh + row, k)), k);
+      if (kind == Cell::lstm) {
+        lstmBwdK<V>(k, saved + gRow + j, H, sv.cPrev + step + row, sv.c + step + row, dh + row, a.dc + row, dx + gRow + j, H,
+                    a.dc + row);
+      } else if (kind == Cell::gru) {
+        gruBwdK<V>(k, saved + b * 4 * H + j, H, sv.hPrev + step + row, dh + row, dx + gRow + j, dhp + gRow + j, H,
+                   a.dhPrev + row);
+      } else {
+        actBackK<V>(elmanActivation(kind), false, k, saved + row, dh + row, dx + gRow + j);
+      }
+    }
+  }
+}
+
+// Backward phase p in [0, T] of chunk q: part 2 of step p - 1, then part 1 of step p. Part 1 of
+// a step needs only the chunk's own part 2 of the step before, so one meeting per step (between
+// part 1, which every chunk's part 2 reads, and part 2) is enough: T + 1 phases, not 2T.
+void seqBackwardChunk(const SeqArgs& a, int q, int p) {
+  const int64_t j0 = chunkStart(a, q) * UB;
+  const int64_t j1e = chunkStart(a, q + 1) * UB, j1 = j1e < a.hidden ? j1e : a.hidden;
+  if (j1 <= j0) return;
+  if (p > 0) backwardProduct(a, j0, j1, p - 1);
+  if (p < a.steps) backwardCell(a, j0, j1, p);
+}
+
+// ---- the table -------------------------------------------------------------------------------
+
+void actFwdEntry(int kind, int64_t n, const float* x, float* y) { activationForwardT<V>(kind, n, x, y); }
+void actBwdEntry(int kind, int64_t n, const float* y, const float* dy, float* dx, bool acc) {
+  activationBackwardT<V>(kind, n, y, dy, dx, acc);
+}
+
+IsaKernels makeTable(Isa isa) {
+  IsaKernels t;
+  t.isa = isa;
+  t.gemm = gemmT;
+  t.gemm_packed = gemmPackedT;
+  t.activation_forward = actFwdEntry;
+  t.activation_backward = actBwdEntry;
+  t.lstm_cell_forward = lstmCellForwardT<V>;
+  t.lstm_cell_backward = lstmCellBackwardT<V>;
+  t.gru_cell_forward = gruCellForwardT<V>;
+  t.gru_cell_backward = gruCellBackwardT<V>;
+  t.seq_forward_chunk = seqForwardChunk;
+  t.seq_backward_chunk = seqBackwardChunk;
+  return t;
+}
+
+}  // namespace
+}  // namespace RECUR_ISA_NS
+}  // namespace recur
+#endif  // RECUR_ISA_NS
