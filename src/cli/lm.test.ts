@@ -31,7 +31,7 @@ test('recur lm train -> sample, eval, explain, export onnx on the run directory'
   const t = recur('lm', 'train', ...SMALL, '--max-steps', '30', '--eval-every', '15', '--out', run, '--json', '--threads', '2');
   assert.equal(t.status, 0, t.stderr);
   const events = jsonLines(t.stdout);
-  assert.match((events[0] as unknown as { details: { backend: string } }).details.backend, /^wasm \(.*, 2 threads\)$/, '--threads reaches the backend');
+  assert.match((events[0] as unknown as { details: { backend: string } }).details.backend, /^(wasm|native) \(.*, 2 threads\)$/, '--threads reaches the backend');
   assert.deepEqual(events.filter((e) => e.type !== 'step').map((e) => e.type), ['start', 'eval', 'sample', 'eval', 'sample', 'checkpoint', 'end']);
   assert.equal(events.filter((e) => e.type === 'step').length, 30);
   assert.ok(existsSync(join(run, 'model.safetensors')) && existsSync(join(run, 'checkpoint.safetensors')));
@@ -39,7 +39,7 @@ test('recur lm train -> sample, eval, explain, export onnx on the run directory'
   const plain = recur('lm', 'train', ...SMALL, '--max-steps', '4', '--eval-every', '0', '--out', join(dir, 'plain'), '--threads', '1');
   assert.equal(plain.status, 0, plain.stderr);
   assert.match(plain.stdout, /^training: 2×24 lstm, embedding 8 \(\d[\d,]* parameters\)/);
-  assert.match(plain.stdout, /wasm \(\w+(-\w+)?, 1 thread\)/);
+  assert.match(plain.stdout, /(wasm \(\w+(-\w+)?|native \(\w+), 1 thread\)/);
   assert.match(plain.stdout, /validation loss \d\.\d{4} nats\/char/);
   assert.match(plain.stdout, /done at step 4 after/);
 

@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { registerClassify } from './commands/classify.js';
 import { registerDashboard } from './commands/dashboard.js';
+import { registerDoctor } from './commands/doctor.js';
 import { registerExport } from './commands/export.js';
 import { registerForecast } from './commands/forecast.js';
 import { registerInspect } from './commands/inspect.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerClassify(program);
   registerDashboard(program);
+  registerDoctor(program);
   registerExport(program);
   registerForecast(program);
   registerInspect(program);

@@ -1,7 +1,7 @@
 /**
  * The one `train` command every task's CLI uses: the shared flags (run directory, resume, force,
  * limits, evaluation and checkpoint cadence, seed, threads, JSON, learning rate, batch size,
- * clipping, patience, gradient accumulation), the progress or JSON rendering, Ctrl-C (a
+ * clipping, patience, gradient accumulation, backend), the progress or JSON rendering, Ctrl-C (a
  * checkpoint, then exit code 130; a second Ctrl-C quits at once), a closed stdout pipe (a
  * checkpoint, then a quiet exit) and errors as JSON events under --json. A task's command adds
  * only its own flags and how they map to its config and inputs.
@@ -12,6 +12,7 @@ import { runTask } from '../tasks/run-task.js';
 import type { Task } from '../tasks/task.js';
 import type { Cadence, TrainConfig } from '../tasks/train-config.js';
 import type { StartDetails, TrainEvent } from '../train/events.js';
+import { type BackendChoice, type BackendKind, BACKEND_HELP, THREADS_HELP, chooseBackend, createKind, parseBackendFlag } from './backend-option.js';
 import { cadenceFlag, durationFlag, integerFlag, numberFlag } from './flag-parsers.js';
 import { stdout } from './output.js';
 import { type Dashboard, startDashboard } from '../dashboard/server.js';
@@ -29,6 +30,7 @@ export interface SharedTrainFlags {
   checkpointEvery?: Cadence;
   seed?: number;
   threads?: number;
+  backend?: BackendChoice;
   json?: boolean;
   lr?: number;
   batchSize?: number;
@@ -101,7 +103,8 @@ export function registerTrainCommand<C extends TrainConfig, In, F>(parent: Comma
     .option('--accumulate <n>', `batches whose gradients add up to one optimizer step (default ${D.accumulate})`, integerFlag('--accumulate', 1))
     .option('--clip-norm <n>', `global gradient-norm clipping threshold (default ${D.clipNorm ?? 'none'})`, numberFlag('--clip-norm', 0, Infinity, { loOpen: true }))
     .option('--seed <n>', `seed of initialisation, dropout, shuffling and samples (default ${D.seed})`, integerFlag('--seed', 0))
-    .option('--threads <n>', 'threads of the wasm kernels, the main one included (default: all cores); results are bit-identical for any count', integerFlag('--threads', 1))
+    .option('--backend <name>', `${BACKEND_HELP}; a run resumed on another backend goes on, but its losses are not bit-identical to an uninterrupted run`, parseBackendFlag)
+    .option('--threads <n>', THREADS_HELP, integerFlag('--threads', 1))
     .option('--json', 'print one JSON object per event (start, step, eval, sample, checkpoint, end; error on failure)')
     .option('--dashboard', 'serve the live page of `recur dashboard` for this run while it trains (127.0.0.1 only, a token in the printed URL)')
     .addHelpText('after', `\nCtrl-C writes a checkpoint and stops (exit code 130); a second Ctrl-C quits at once.\n` +
@@ -133,10 +136,12 @@ async function runTrainCommand<C extends TrainConfig, In, F>(spec: TrainCommandS
   // --dashboard: the page of `recur dashboard OUT`, served from the start event (the run
   // directory exists by then) until training ends.
   let dashboard: Promise<Dashboard | undefined> | undefined;
+  let chosen: BackendKind = 'wasm';
   const onEvent = (e: TrainEvent) => {
     if (!stdout.closed) renderer.onEvent(e);
     if (f.dashboard && e.type === 'start' && dashboard === undefined) {
-      dashboard = startDashboard({ runs: [f.out] }).then((d) => {
+      // The page's models get a one-thread backend of the same kind, apart from training's memory.
+      dashboard = startDashboard({ runs: [f.out], modelBackend: () => createKind(chosen, 1) }).then((d) => {
         if (!stdout.closed) renderer.note(`dashboard: ${d.url} (while this run trains; \`recur dashboard ${f.out}\` serves it afterwards)`);
         return d;
       }, (err: Error) => {
@@ -147,8 +152,11 @@ async function runTrainCommand<C extends TrainConfig, In, F>(spec: TrainCommandS
   };
   let result;
   try {
+    // Before anything is written: a bad RECUR_BACKEND or an unavailable native backend is one line.
+    const choice = await chooseBackend(f.backend, { threads: f.threads });
+    chosen = choice.chosen;
     result = await runTask(spec.taskFor ? await spec.taskFor(f) : spec.task, {
-      input, out: f.out, config, resume: f.resume, force: f.force, threads: f.threads, signal: controller.signal, onEvent,
+      input, out: f.out, config, resume: f.resume, force: f.force, backend: choice.backend, signal: controller.signal, onEvent,
     });
   } catch (e) {
     if (f.json && !stdout.closed) renderer.error((e as Error).message);

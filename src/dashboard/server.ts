@@ -41,6 +41,8 @@ export interface DashboardOptions {
   kernelsDir?: string;
   /** How often a live stream looks at events.jsonl, in milliseconds (default 500). */
   pollMs?: number;
+  /** Makes the backend the inside and view routes run models on, once, on first use (default: a one-thread wasm backend; `recur dashboard --backend`). */
+  modelBackend?: () => Promise<Backend>;
 }
 
 export interface Dashboard {
@@ -229,7 +231,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
 
   /**
    * The run's model.safetensors, loaded once per version of the file (size, inode, mtime) and put
-   * on a one-thread wasm backend made on first use; what the inside and view routes derive from
+   * on the backend of `options.modelBackend` (a one-thread wasm backend by default) made on first use; what the inside and view routes derive from
    * it (a language model, a view's model) is kept beside it. An error with its HTTP status when
    * there is no model yet (404) or the file cannot be read (400).
    */
@@ -239,7 +241,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     if (st === null) return { status: 404, error: `${run.name} has no model.safetensors yet (it is written at the first checkpoint)` };
     const [{ loadModel }, { createBackend }] = await Promise.all([import('../io/model-file.js'), import('../kernels/index.js'), import('../tasks/all-model-kinds.js')]);
     const sig = `${st.size}:${st.ino}:${st.mtimeMs}`;
-    modelBackend ??= createBackend('wasm', { threads: 1 });
+    modelBackend ??= options.modelBackend ? options.modelBackend() : createBackend('wasm', { threads: 1 });
     const backend = await modelBackend;
     let cached = models.get(run.id);
     if (!cached || cached.sig !== sig) {

@@ -39,7 +39,11 @@ export interface RunTaskOptions<C extends TrainConfig, In> {
   resume?: boolean;
   /** Start a new run in an `out` that already holds one (default false: that is an error). */
   force?: boolean;
-  /** Default: a wasm backend with `threads` threads, created once the inputs are checked. */
+  /**
+   * Default: a wasm backend with `threads` threads, created once the inputs are checked. Its name
+   * is recorded in the checkpoint; a resume on another backend goes on with a note in the start
+   * event (the losses are not bit-identical to a run that never stopped).
+   */
   backend?: Backend;
   threads?: number;
   /** Aborting stops the run after the current step, writing a checkpoint. */
@@ -63,6 +67,8 @@ interface RunState<C> extends Omit<LoopProgress, 'carried'> {
   schedule: WarmupCosineStateDict;
   config: C;
   source: SourceRecord;
+  /** The backend that wrote this checkpoint (`Backend.name`); absent in checkpoints written before it was recorded. */
+  backend?: string;
 }
 
 const RUN_STATE_FIELDS = ['task', 'step', 'items', 'elapsedMs', 'position', 'rng', 'schedule', 'config', 'source'] as const;
@@ -161,6 +167,8 @@ export async function runTask<C extends TrainConfig, In, D, M extends SavedModul
     loadInitWeights(init, model);
     notes = [...notes, `weights from ${init.path}${init.extras ? ` (a ${init.task ?? 'recur'} model${init.header.metadata['recur.step'] ? ` at step ${init.header.metadata['recur.step']}` : ''}; its vocabulary kept)` : ' (no recur metadata: its vocabulary could not be checked against this run\'s)'}`];
   }
+  const backendNote = run ? resumeBackendNote(run.stored.backend, backend.name) : undefined;
+  if (backendNote) notes = [...notes, backendNote];
   if (config.freeze?.length) notes = [...notes, `frozen: ${freezeParameters(model, config.freeze).join(', ')}`];
   model.to(backend);
   const optimizer = new Adam(model.parameters(), { lr: config.lr });
@@ -201,7 +209,7 @@ export async function runTask<C extends TrainConfig, In, D, M extends SavedModul
     const training: RunState<C> = {
       task: task.name, step: p.step, items: p.items, elapsedMs: p.elapsedMs, lastEval: p.lastEval, best: p.best, staleEvals: p.staleEvals, lrScale: p.lrScale ?? 1,
       position: batches.position(), rng: { model: modelRng.state(), sample: sampleRng.state(), data: dataRng.state(), objective: objectiveRng.state() },
-      schedule: schedule.stateDict(), config, source: prepared.source,
+      schedule: schedule.stateDict(), config, source: prepared.source, backend: backend.name,
     };
     const extras = extrasAt(p);
     try {
@@ -249,6 +257,16 @@ export async function runTask<C extends TrainConfig, In, D, M extends SavedModul
   } finally {
     log?.close();
   }
+}
+
+/**
+ * The note for a run resumed on another backend than the one that wrote its checkpoint
+ * (undefined when they are the same, or the checkpoint predates the record): training goes on,
+ * but the kernels round differently, so the losses drift from an uninterrupted run's.
+ */
+export function resumeBackendNote(stored: unknown, current: string): string | undefined {
+  if (typeof stored !== 'string' || stored === current) return undefined;
+  return `note: trained on the ${stored} backend, resumed on ${current}: the losses will not be bit-identical to an uninterrupted run on ${stored}`;
 }
 
 /**

@@ -4,7 +4,7 @@
  * maps flags to the task's config and renders results; the work is in `tasks/classify`.
  */
 import type { Command } from 'commander';
-import { createBackend } from '../../kernels/index.js';
+import { BACKEND_HELP, type BackendFlags, THREADS_HELP, backendOf, parseBackendFlag } from '../backend-option.js';
 import { CELL_KINDS } from '../../kernels/cell-kinds.js';
 import { POOLINGS } from '../../nn/index.js';
 import {
@@ -111,12 +111,14 @@ function registerPredict(classify: Command): void {
     .option('--threshold <p>', 'multi-label: a class is predicted above this probability (default 0.5)', numberFlag('--threshold', 0, 1, { loOpen: true, hiOpen: true }))
     .option('--truncate', 'cut inputs longer than the model\'s --max-length as training did (default: an error)')
     .option('--json', 'print one JSON object per input: {"input", "labels": [{"label", "probability"}]}')
-    .action(async (texts: string[], f: { model: string; config?: string; input?: string; topK?: number; threshold?: number; truncate?: boolean; json?: boolean }) => {
+    .option('--backend <name>', BACKEND_HELP, parseBackendFlag)
+    .option('--threads <n>', THREADS_HELP, integerFlag('--threads', 1))
+    .action(async (texts: string[], f: BackendFlags & { model: string; config?: string; input?: string; topK?: number; threshold?: number; truncate?: boolean; json?: boolean }) => {
       if (texts.length && f.input) throw new Error('give texts as arguments or --input FILE, not both');
       const c = await loadClassifier(await resolveModelPath(f.model, { preferBest: true }), await modelLoadOptions(f.config));
       const given = texts.length ? { texts } : f.input ? { path: f.input } : { stdin: await readStdin() };
       const items = await readPredictInputs(c, given, { truncate: f.truncate });
-      const backend = await createBackend('wasm');
+      const backend = await backendOf(f);
       c.model.to(backend); // the weights into the backend's memory once, not copied at every op
       const probs = classProbabilities(c, backend, items.inputs);
       const k = f.topK ?? 1;
@@ -148,14 +150,16 @@ function registerEval(classify: Command): void {
     .option('--truncate', 'cut inputs longer than the model\'s --max-length as training did (default: an error)')
     .option('--threshold <p>', 'multi-label: a class is predicted above this probability (default 0.5)', numberFlag('--threshold', 0, 1, { loOpen: true, hiOpen: true }))
     .option('--json', 'print a JSON object instead of the tables')
-    .action(async (f: DataFlags & { model: string; config?: string; data: string; labels?: string; plot?: string; force?: boolean; truncate?: boolean; threshold?: number; json?: boolean }) => {
+    .option('--backend <name>', BACKEND_HELP, parseBackendFlag)
+    .option('--threads <n>', THREADS_HELP, integerFlag('--threads', 1))
+    .action(async (f: BackendFlags & DataFlags & { model: string; config?: string; data: string; labels?: string; plot?: string; force?: boolean; truncate?: boolean; threshold?: number; json?: boolean }) => {
       const modelPath = await resolveModelPath(f.model, { preferBest: true });
       if (f.plot) {
         await checkSvgOutFile('--plot', f.plot, { inputs: [{ path: modelPath, name: 'model' }, { path: f.data, name: 'data' }, ...(f.labels ? [{ path: f.labels, name: 'labels' }] : [])], force: f.force === true });
       }
       const c = await loadClassifier(modelPath, await modelLoadOptions(f.config));
       if (f.plot && c.meta.multiLabel) throw new Error('--plot draws a confusion matrix, which a multi-label model does not have');
-      const backend = await createBackend('wasm');
+      const backend = await backendOf(f);
       c.model.to(backend);
       const ev = await evaluateClassifierOn(c, backend, { path: f.data, labelsPath: f.labels }, {
         format: f.format, textColumn: f.textColumn, labelColumn: f.labelColumn, header: f.header, separator: f.separator, truncate: f.truncate, threshold: f.threshold,

@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { isLoopback, startDashboard } from '../../dashboard/server.js';
 import { stdout } from '../output.js';
+import { type BackendChoice, chooseBackend, parseBackendFlag } from '../backend-option.js';
 
 export function registerDashboard(program: Command): void {
   program.command('dashboard')
@@ -13,6 +14,8 @@ export function registerDashboard(program: Command): void {
     .argument('[RUN_DIR...]', 'run directories, each holding an events.jsonl written by a train command')
     .option('--port <n>', 'port to listen on, 0 to 65535 (0: a free port)', parsePort, 0)
     .option('--host <address>', 'address to listen on; anything but a loopback address lets other machines connect (with the token)', '127.0.0.1')
+    .option('--backend <name>', 'kernels the page\'s model views run on (one thread): native, wasm, reference or auto (default: RECUR_BACKEND if set, else auto); recur doctor lists what runs here',
+      parseBackendFlag)
     .addHelpText('after', `
 Safe by default: the server listens on 127.0.0.1 only, and the URL it prints carries a random
 token (as Jupyter's does) without which the page and its data are refused. Requests naming
@@ -29,10 +32,12 @@ the browser's own Web Worker.
 Example:
   recur lm train --text input.txt --out runs/shakespeare &
   recur dashboard runs/shakespeare`)
-    .action(async (dirs: string[], opts: { port: number; host: string }) => {
+    .action(async (dirs: string[], opts: { port: number; host: string; backend?: BackendChoice }) => {
       if (dirs.length === 0) throw new Error('give one or more run directories (each holds an events.jsonl written by a train command)');
       if (opts.host.trim() === '') throw new Error("--host must be an address, got ''");
-      const dashboard = await startDashboard({ runs: dirs, host: opts.host, port: opts.port });
+      // Chosen (and created) before listening: an unavailable backend is an error now, not on the first view.
+      const { backend } = await chooseBackend(opts.backend, { threads: 1 });
+      const dashboard = await startDashboard({ runs: dirs, host: opts.host, port: opts.port, modelBackend: () => Promise.resolve(backend) });
       if (!isLoopback(opts.host)) process.stderr.write(`warning: listening on ${opts.host}: anyone who can reach this address and has the URL's token can read these runs\n`);
       stdout.write(`recur dashboard: ${dashboard.url}\n`);
       process.stderr.write(`serving ${dirs.length} run${dirs.length === 1 ? '' : 's'}; Ctrl-C to stop\n`);

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { extname } from 'node:path';
-import { createBackend } from '../../kernels/index.js';
+import { BACKEND_HELP, type BackendFlags, THREADS_HELP, backendOf, parseBackendFlag } from '../backend-option.js';
 import { CELL_KINDS } from '../../kernels/cell-kinds.js';
 import { FORECAST_DEFAULTS, type ForecastConfig, type ForecastInput, forecastTask } from '../../tasks/forecast/index.js';
 import { loadForecastModel, readModelData, seriesForModel, forecastAt, type OriginForecast } from '../../tasks/forecast/predict.js';
@@ -129,14 +129,16 @@ function registerPredict(forecast: Command): void {
     .option('--plot <file.svg>', 'draw the history, the forecast and its interval band of the first series')
     .option('--force', 'overwrite --out or --plot if they exist')
     .option('--json', 'JSON instead of CSV')
-    .action(async (f: { model: string; config?: string; data?: string; out?: string; plot?: string; force?: boolean; json?: boolean }) => {
+    .option('--backend <name>', BACKEND_HELP, parseBackendFlag)
+    .option('--threads <n>', THREADS_HELP, integerFlag('--threads', 1))
+    .action(async (f: BackendFlags & { model: string; config?: string; data?: string; out?: string; plot?: string; force?: boolean; json?: boolean }) => {
       const modelPath = await resolveModelPath(f.model);
       const inputs = [{ path: modelPath, name: 'model' }, ...(f.data ? [{ path: f.data, name: 'data' }] : [])];
       for (const p of [f.out, f.plot]) if (p) await checkOutFile(p, { inputs, force: f.force === true });
       const fm = await loadForecastModel(modelPath, await modelLoadOptions(f.config));
       const csv = await readModelData(fm.meta, { path: f.data });
       const series = seriesForModel(fm.meta, csv);
-      const backend = await createBackend('wasm');
+      const backend = await backendOf(f);
       const rows = forecastAt(fm, backend, csv, series, series[0]!.map((s, i) => ({ series: i, origin: s.source.times.length })));
       const spec = fm.meta.pipelines[0]!.spec, mid = medianIndex(spec.quantiles);
       const json = f.json || (f.out !== undefined && extname(f.out).toLowerCase() === '.json');
@@ -172,13 +174,15 @@ function registerEval(forecast: Command): void {
     .option('--plot <file.svg>', 'draw the history, the forecast of the last origin, its band and the truth (first series)')
     .option('--force', 'overwrite --plot if it exists')
     .option('--json', 'print a JSON object instead of the table')
-    .action(async (f: { model: string; config?: string; data?: string; holdout?: number; backtest?: number; plot?: string; force?: boolean; json?: boolean }) => {
+    .option('--backend <name>', BACKEND_HELP, parseBackendFlag)
+    .option('--threads <n>', THREADS_HELP, integerFlag('--threads', 1))
+    .action(async (f: BackendFlags & { model: string; config?: string; data?: string; holdout?: number; backtest?: number; plot?: string; force?: boolean; json?: boolean }) => {
       const modelPath = await resolveModelPath(f.model);
       const inputs = [{ path: modelPath, name: 'model' }, ...(f.data ? [{ path: f.data, name: 'data' }] : [])];
       if (f.plot) await checkOutFile(f.plot, { inputs, force: f.force === true });
       const fm = await loadForecastModel(modelPath, await modelLoadOptions(f.config));
       const csv = await readModelData(fm.meta, { path: f.data });
-      const backend = await createBackend('wasm');
+      const backend = await backendOf(f);
       const ev = evaluateForecastModel(fm, backend, csv, { holdout: f.holdout, backtest: f.backtest });
       if (f.json) stdout.write(`${JSON.stringify(ev)}\n`);
       else stdout.write(renderEvaluation(ev));

@@ -6,7 +6,6 @@
 import type { Command } from 'commander';
 import { randomInt } from 'node:crypto';
 import { loadTextFile } from '../../data/text-file.js';
-import { type Backend, type WasmBackendOptions, createBackend } from '../../kernels/index.js';
 import { Rng } from '../../random/rng.js';
 import {
   BUNDLED_TEXT_PATH, CHAR_LM_CELLS, CHAR_LM_DEFAULTS, type CharLmConfig, type CharLmInput, type LoadedLm, type LmUnknownPolicy as UnknownPolicy, WORD_LM_DEFAULTS, type WordLmConfig,
@@ -21,6 +20,7 @@ import { choiceFlag, durationFlag, integerFlag, numberFlag } from '../flag-parse
 import { formatDuration } from '../train-progress.js';
 import { registerTrainCommand } from '../train-command.js';
 import { stdout } from '../output.js';
+import { type BackendFlags, backendFlags, backendOf } from '../backend-option.js';
 
 export const DEFAULT_RUN_DIR = 'char-lm';
 const D = CHAR_LM_DEFAULTS;
@@ -31,11 +31,6 @@ interface LmTrainFlags {
   tokens?: 'char' | 'word'; maxVocab?: number; minCount?: number; lowercase?: boolean; tieWeights?: boolean;
 }
 const W = WORD_LM_DEFAULTS;
-
-async function wasmBackend(threads?: number): Promise<Backend> {
-  const options: WasmBackendOptions = threads === undefined ? {} : { threads };
-  return createBackend('wasm', options);
-}
 
 async function loadLm(arg: string, config: string | undefined): Promise<LoadedLm & { path: string }> {
   const loaded = await readModelFile(arg, await modelLoadOptions(config));
@@ -111,7 +106,7 @@ function registerTrain(lm: Command): void {
 }
 
 function registerSample(lm: Command): void {
-  lm.command('sample')
+  const cmd = lm.command('sample')
     .description('generate text from a trained language model (characters or words), streaming it as it comes')
     .requiredOption('--model <dir>', 'run directory (or model .safetensors file) written by recur lm train')
     .option('--config <file>', CONFIG_FLAG_HELP)
@@ -123,8 +118,9 @@ function registerSample(lm: Command): void {
       numberFlag('--top-p', 0, 1, { loOpen: true }))
     .option('--seed <n>', 'seed of the draws (default: a random one, printed with --json)', integerFlag('--seed', 0))
     .option('--unknown <policy>', UNKNOWN_HELP, choiceFlag('--unknown', ['unk', 'skip'] as const))
-    .option('--json', 'print one JSON object with the text and settings at the end instead of streaming')
-    .action(async (f: { model: string; config?: string; prime: string; length: number; temperature: number; topK?: number; topP?: number; seed?: number; unknown?: UnknownPolicy; json?: boolean }) => {
+    .option('--json', 'print one JSON object with the text and settings at the end instead of streaming');
+  backendFlags(cmd)
+    .action(async (f: BackendFlags & { model: string; config?: string; prime: string; length: number; temperature: number; topK?: number; topP?: number; seed?: number; unknown?: UnknownPolicy; json?: boolean }) => {
       const lm = await loadLm(f.model, f.config);
       const { vocab, path } = lm;
       const policy = policyOf(lm, f.unknown);
@@ -135,7 +131,7 @@ function registerSample(lm: Command): void {
       // No prime: start after a line break (or a full stop), as at the start of a text.
       const start = enc.ids.length ? enc.ids : Int32Array.of(vocab.idOf('\n') ?? vocab.idOf('.') ?? 0);
       const seed = f.seed ?? randomInt(2 ** 31);
-      const backend = await wasmBackend();
+      const backend = await backendOf(f);
       lm.model.to(backend); // the weights into the backend's memory once, not copied at every step
       const symbols = generateSymbols(lm.model, (id) => vocab.symbol(id), backend, start, { length: f.length, temperature: f.temperature, topK: f.topK, topP: f.topP, rng: new Rng(seed), never: neverSampled(vocab) });
       if (f.json) {
@@ -157,21 +153,22 @@ function registerSample(lm: Command): void {
 }
 
 function registerEval(lm: Command): void {
-  lm.command('eval')
+  const cmd = lm.command('eval')
     .description('loss of a trained language model on a text over every next-symbol prediction: nats, bits and perplexity per character (per word for a word model)')
     .requiredOption('--model <dir>', 'run directory (or model .safetensors file) written by recur lm train')
     .option('--config <file>', CONFIG_FLAG_HELP)
     .requiredOption('--text <file>', 'UTF-8 text to score')
     .option('--unknown <policy>', UNKNOWN_HELP, choiceFlag('--unknown', ['unk', 'skip'] as const))
-    .option('--json', 'print a JSON object instead of text')
-    .action(async (f: { model: string; config?: string; text: string; unknown?: UnknownPolicy; json?: boolean }) => {
+    .option('--json', 'print a JSON object instead of text');
+  backendFlags(cmd)
+    .action(async (f: BackendFlags & { model: string; config?: string; text: string; unknown?: UnknownPolicy; json?: boolean }) => {
       const text = await loadTextFile(f.text);
       const lm = await loadLm(f.model, f.config);
       const policy = policyOf(lm, f.unknown);
+      const backend = await backendOf(f);
       const t0 = performance.now();
       let r;
       try {
-        const backend = await wasmBackend();
         lm.model.to(backend);
         r = evaluateLm(lm, backend, text, policy);
       } catch (e) {
@@ -193,19 +190,20 @@ function registerEval(lm: Command): void {
 }
 
 function registerExplain(lm: Command): void {
-  lm.command('explain')
+  const cmd = lm.command('explain')
     .description('run a short text through a character model one step at a time: the input character, the top layer\'s hidden state ' +
       '(its first 24 units as a sparkline from -1 to 1, norm, mean, strongest units) and the most likely next characters')
     .requiredOption('--model <dir>', 'run directory (or model .safetensors file) written by recur lm train')
     .option('--config <file>', CONFIG_FLAG_HELP)
     .requiredOption('--text <string>', 'the text to explain (the characters themselves, not a file)')
     .option('--top <k>', 'next characters to list per step', integerFlag('--top', 1), 5)
-    .option('--json', 'print one JSON object per step instead of text')
-    .action(async (f: { model: string; config?: string; text: string; top: number; json?: boolean }) => {
+    .option('--json', 'print one JSON object per step instead of text');
+  backendFlags(cmd)
+    .action(async (f: BackendFlags & { model: string; config?: string; text: string; top: number; json?: boolean }) => {
       if (f.text.length === 0) throw new Error('--text must not be empty');
       const lm = await loadLm(f.model, f.config);
       if (lm.vocab.level !== 'char') throw new Error(`${lm.path} is a word-level model; explain reads a text character by character (a character model from recur lm train)`);
-      const backend = await wasmBackend();
+      const backend = await backendOf(f);
       lm.model.to(backend);
       const steps = explainText(lm.model, (lm.vocab as CharVocabulary).tokenizer, backend, f.text, { topK: f.top });
       for (const s of steps) {
@@ -221,7 +219,7 @@ function registerExplain(lm: Command): void {
 }
 
 function registerComplete(lm: Command): void {
-  lm.command('complete')
+  const cmd = lm.command('complete')
     .description('autocomplete: the most likely next words (or the rest of the word being typed) after --text, with their probabilities; ' +
       '--words N completes N words by beam search. Without --text, answers each line of stdin as it arrives (interactive)')
     .requiredOption('--model <dir>', 'run directory (or model .safetensors file) written by recur lm train (word or character model)')
@@ -230,12 +228,13 @@ function registerComplete(lm: Command): void {
     .option('--top-k <k>', 'completions to list (and the beam width), 1 to 100 (default 5)', integerFlag('--top-k', 1))
     .option('--words <n>', 'words each completion holds, 1 to 50 (default 1)', integerFlag('--words', 1))
     .option('--unknown <policy>', UNKNOWN_HELP, choiceFlag('--unknown', ['unk', 'skip'] as const))
-    .option('--json', 'print one JSON object per text: {"text", "prefix", "completions": [{"text", "probability"}], "unknown", "ms"}')
-    .action(async (f: { model: string; config?: string; text?: string; topK?: number; words?: number; unknown?: UnknownPolicy; json?: boolean }) => {
+    .option('--json', 'print one JSON object per text: {"text", "prefix", "completions": [{"text", "probability"}], "unknown", "ms"}');
+  backendFlags(cmd)
+    .action(async (f: BackendFlags & { model: string; config?: string; text?: string; topK?: number; words?: number; unknown?: UnknownPolicy; json?: boolean }) => {
       if (f.text !== undefined && f.text.trim() === '') throw new Error('--text is empty; type a few words to complete');
       const lm = await loadLm(f.model, f.config);
       const policy = policyOf(lm, f.unknown);
-      const backend = await wasmBackend();
+      const backend = await backendOf(f);
       lm.model.to(backend);
       const answer = (text: string) => {
         const t0 = performance.now();

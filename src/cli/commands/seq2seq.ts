@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../../io/atomic-write.js';
-import { createBackend } from '../../kernels/index.js';
+import { BACKEND_HELP, type BackendFlags, THREADS_HELP, backendOf, parseBackendFlag } from '../backend-option.js';
 import { CELL_KINDS } from '../../kernels/cell-kinds.js';
 import { heatmapChart } from '../../plot/index.js';
 import { Rng } from '../../random/rng.js';
@@ -141,7 +141,9 @@ function registerTranslate(seq2seq: Command): void {
     .option('--plot-attention <file.svg>', 'draw the attention of the first translation (source × output tokens)')
     .option('--force', 'overwrite --plot-attention if it exists')
     .option('--json', 'print one JSON object per source: {"source", "translations": [{"text", "score", "logProb", "finished"}]}')
-    .action(async (texts: string[], f: DecodeFlags & { model: string; config?: string; input?: string; nBest?: number; plotAttention?: string; force?: boolean; json?: boolean }) => {
+    .option('--backend <name>', BACKEND_HELP, parseBackendFlag)
+    .option('--threads <n>', THREADS_HELP, integerFlag('--threads', 1))
+    .action(async (texts: string[], f: BackendFlags & DecodeFlags & { model: string; config?: string; input?: string; nBest?: number; plotAttention?: string; force?: boolean; json?: boolean }) => {
       if (texts.length && f.input) throw new Error('give texts as arguments or --input FILE, not both');
       const modelPath = await resolveModelPath(f.model, { preferBest: true });
       await checkPlot(f.plotAttention, [{ path: modelPath, name: 'model' }, ...(f.input ? [{ path: f.input, name: 'input' }] : [])], f.force);
@@ -152,7 +154,7 @@ function registerTranslate(seq2seq: Command): void {
       const enc = encodeSources(t, lines, { truncate: f.truncate, unknown: f.unknown, where: (i) => (f.input ? `${f.input}: line ${i + 1}` : texts.length ? `text ${i + 1}` : `stdin line ${i + 1}`) });
       if (enc.truncated) process.stderr.write(`warning: ${enc.truncated} source${enc.truncated === 1 ? '' : 's'} cut to ${t.model.config.maxSourceLength} tokens, the model's bound (--truncate)\n`);
       if (enc.unknown) process.stderr.write(`note: ${enc.unknown} source token${enc.unknown === 1 ? '' : 's'} outside the vocabulary, ${enc.unknownPolicy === 'unk' ? 'read as [UNK]' : 'left out'}\n`);
-      const backend = await createBackend('wasm');
+      const backend = await backendOf(f);
       t.model.to(backend); // the weights into the backend's memory once, not copied at every op
       const out = translate(t, backend, lines, enc.ids, options);
       let text = '';
@@ -182,12 +184,14 @@ function registerEval(seq2seq: Command): void {
     .option('--example <n>', 'the pair --plot-attention draws, 1-based (default 1)', integerFlag('--example', 1))
     .option('--force', 'overwrite --plot-attention if it exists')
     .option('--json', 'print a JSON object instead of the tables')
-    .action(async (f: DecodeFlags & { model: string; config?: string; data: string; sourceColumn?: number; targetColumn?: number; plotAttention?: string; example?: number; force?: boolean; json?: boolean }) => {
+    .option('--backend <name>', BACKEND_HELP, parseBackendFlag)
+    .option('--threads <n>', THREADS_HELP, integerFlag('--threads', 1))
+    .action(async (f: BackendFlags & DecodeFlags & { model: string; config?: string; data: string; sourceColumn?: number; targetColumn?: number; plotAttention?: string; example?: number; force?: boolean; json?: boolean }) => {
       const modelPath = await resolveModelPath(f.model, { preferBest: true });
       if (f.example !== undefined && !f.plotAttention) throw new Error('--example chooses the pair --plot-attention draws; give --plot-attention FILE.svg');
       await checkPlot(f.plotAttention, [{ path: modelPath, name: 'model' }, { path: f.data, name: 'data' }], f.force);
       const t = await loadTranslator(modelPath, await modelLoadOptions(f.config));
-      const backend = await createBackend('wasm');
+      const backend = await backendOf(f);
       t.model.to(backend); // the weights into the backend's memory once, not copied at every op
       const ev = await evaluateTranslatorOn(t, backend, f.data, {
         ...decodeOptions(f, 'beam', { attention: f.plotAttention !== undefined }), truncate: f.truncate, unknown: f.unknown,

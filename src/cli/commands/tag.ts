@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { type TaggedSentence, readTagged } from '../../data/tagged-text.js';
 import { loadTextFile } from '../../data/text-file.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
-import { createBackend } from '../../kernels/index.js';
+import { BACKEND_HELP, type BackendFlags, THREADS_HELP, backendOf, parseBackendFlag } from '../backend-option.js';
 import { CELL_KINDS } from '../../kernels/cell-kinds.js';
 import {
   type LoadedTagger, TAG_DEFAULTS, type TagConfig, type TagInput, evaluateTagger, loadTagger, renderTagEvaluation, splitWords, tagDocument, tagSentences, tagTask,
@@ -98,12 +98,14 @@ function registerPredict(tag: Command): void {
     .option('--out <file>', 'write the tagged file here instead of stdout')
     .option('--force', 'overwrite --out if it exists')
     .option('--json', 'print one JSON object per sentence: {"words", "tags", "confidence"}')
-    .action(async (sentences: string[], f: { model: string; config?: string; input?: string; format?: TagConfig['format']; tagColumn?: string; out?: string; force?: boolean; json?: boolean }) => {
+    .option('--backend <name>', BACKEND_HELP, parseBackendFlag)
+    .option('--threads <n>', THREADS_HELP, integerFlag('--threads', 1))
+    .action(async (sentences: string[], f: BackendFlags & { model: string; config?: string; input?: string; format?: TagConfig['format']; tagColumn?: string; out?: string; force?: boolean; json?: boolean }) => {
       if (sentences.length && f.input) throw new Error('give sentences as arguments or --input FILE, not both');
       const modelPath = await resolveModelPath(f.model, { preferBest: true });
       if (f.out) await checkOutFile(f.out, { inputs: [{ path: modelPath, name: 'model' }, ...(f.input ? [{ path: f.input, name: 'input' }] : [])], force: f.force === true });
       const t = await loadTagger(modelPath, await modelLoadOptions(f.config));
-      const backend = await createBackend('wasm');
+      const backend = await backendOf(f);
       t.model.to(backend); // the weights into the backend's memory once, not copied at every op
       if (sentences.length) {
         const parsed: TaggedSentence[] = sentences.map((s, i) => {
@@ -139,11 +141,13 @@ function registerEval(tag: Command): void {
     .option('--format <format>', 'auto, conllu or tsv (default auto)', choiceFlag('--format', FORMATS))
     .option('--tag-column <column>', `${COLUMN_HELP}; default the model's`)
     .option('--json', 'print a JSON object instead of the tables')
-    .action(async (f: { model: string; config?: string; data: string; format?: TagConfig['format']; tagColumn?: string; json?: boolean }) => {
+    .option('--backend <name>', BACKEND_HELP, parseBackendFlag)
+    .option('--threads <n>', THREADS_HELP, integerFlag('--threads', 1))
+    .action(async (f: BackendFlags & { model: string; config?: string; data: string; format?: TagConfig['format']; tagColumn?: string; json?: boolean }) => {
       const modelPath = await resolveModelPath(f.model, { preferBest: true });
       const t = await loadTagger(modelPath, await modelLoadOptions(f.config));
       const doc = readWith(t, await loadTextFile(f.data), f.data, f, true);
-      const backend = await createBackend('wasm');
+      const backend = await backendOf(f);
       t.model.to(backend);
       const e = evaluateTagger(t, backend, doc);
       stdout.write(f.json ? `${JSON.stringify(e)}\n` : renderTagEvaluation(e));
