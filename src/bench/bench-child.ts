@@ -21,7 +21,8 @@ export type ChildReply =
 async function setup(spec: ContenderSpec): Promise<{ runner: Runner; threads: number }> {
   const w = workloadById(spec.workload);
   if (spec.impl === 'recur') {
-    const r = await recurRunner(w, { threads: spec.threads });
+    if (spec.backend !== 'wasm' && spec.backend !== 'native') throw new Error(`recur backend must be wasm or native, got ${spec.backend}`);
+    const r = await recurRunner(w, { threads: spec.threads, backend: spec.backend });
     return { runner: r, threads: r.backend.threads };
   }
   if (spec.impl === 'tfjs') {
@@ -29,7 +30,8 @@ async function setup(spec: ContenderSpec): Promise<{ runner: Runner; threads: nu
     const r = await tfjsRunner(w, spec.backend);
     return { runner: r, threads: r.threads };
   }
-  return { runner: await ortRunner(w, spec.threads), threads: spec.threads };
+  if (spec.impl === 'ort') return { runner: await ortRunner(w, spec.threads), threads: spec.threads };
+  throw new Error(`bench-child: ${spec.impl} runs in its own process (bench.ts starts scripts/bench_torch.py for PyTorch)`);
 }
 
 async function timeSteps(runner: Runner, minMs: number, maxSteps: number): Promise<number[]> {

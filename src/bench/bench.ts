@@ -1,6 +1,8 @@
 /**
- * `npm run bench`: races recur against TensorFlow.js (cpu and wasm backends) and ONNX Runtime
- * (native, inference only) on the workloads of workloads.ts, in the same run. Every contender
+ * `npm run bench`: races recur (wasm, and native where its addon is built) against TensorFlow.js
+ * (cpu and wasm backends), ONNX Runtime (native, inference only) and PyTorch (where a Python
+ * with torch is found: RECUR_PYTHON or .venv-torch; else one line says why) on the workloads of
+ * workloads.ts, in the same run. Every contender
  * runs in its own child process (bench-child.ts: its own JIT, its own peak RSS); samples of the
  * contenders of a workload alternate round-robin so that machine noise hits all alike (six short
  * rounds by default: this VM has bursts of slowness seconds long, which three rounds of one
@@ -15,26 +17,32 @@
  * inference, at batch 1 and 64 (serving.bench.ts).
  *
  *   npm run bench [-- --out results.jsonl] [--only layers,complete,serving,W1,W2-b64] [--rounds 6] [--sample-ms 500]
- *                   [--threads N] [--no-layers] [--no-complete] [--no-serving] [--no-tfjs] [--no-ort] [--profile [--profile-steps 10]]
+ *                   [--threads N] [--no-layers] [--no-complete] [--no-serving] [--no-tfjs] [--no-ort] [--no-native] [--no-torch]
+ *                   [--profile [--profile-steps 10] [--profile-backend wasm|native]]
  *
  * `--out FILE` writes one JSON line per measurement:
  *   {"workload","impl","backend","threads","metric","value","unit","runs","min","max"}
  * `--profile` prints where the time of a recur W1 step goes instead of racing (profile-run.ts).
  */
 import './relaxed-simd.js';
-import { fork, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { NativeBackend } from '../kernels/native/native-backend.js';
 import { WasmBackend } from '../kernels/wasm/wasm-backend.js';
 import type { ChildReply, ChildRequest } from './bench-child.js';
 import { measureGemmRates } from './gemm-limit.js';
 import { runCompleteBench } from './complete.bench.js';
 import { runLayerBench } from './layers.bench.js';
 import { runServingBench } from './serving.bench.js';
+import { findTorchPython, scriptPath } from './peers/python.js';
 import { runProfile } from './profile-run.js';
 import { type SimdCeiling, bestCeiling, measureSimdCeiling } from './simd-ceiling.js';
 import { type ContenderSpec, type Workload, WORKLOADS, contenderLabel, stepFlops, unitName, unitsPerStep, workloadById } from './workloads.js';
+
+/** PyTorch's side of the race (scripts/bench_torch.py). */
+const TORCH_BENCH_SCRIPT = scriptPath('bench_torch.py');
 
 interface Options {
   out?: string;
@@ -47,8 +55,15 @@ interface Options {
   threads: number;
   tfjs: boolean;
   ort: boolean;
+  /** recur on the native addon too (when it is built here). */
+  native: boolean;
+  /** PyTorch contenders (when a Python with torch is found). */
+  torch: boolean;
+  /** That Python, found in main. */
+  python?: string;
   profile: boolean;
   profileSteps: number;
+  profileBackend: 'wasm' | 'native';
 }
 
 export interface Measurement {
@@ -65,7 +80,7 @@ export interface Measurement {
 }
 
 function parseArgs(argv: string[], cores: number): Options {
-  const o: Options = { only: [...WORKLOADS], layers: true, complete: true, serving: true, rounds: 6, sampleMs: 500, threads: cores, tfjs: true, ort: true, profile: false, profileSteps: 10 };
+  const o: Options = { only: [...WORKLOADS], layers: true, complete: true, serving: true, rounds: 6, sampleMs: 500, threads: cores, tfjs: true, ort: true, native: true, torch: true, profile: false, profileSteps: 10, profileBackend: 'wasm' };
   const num = (flag: string, v: string | undefined, min: number): number => {
     const x = Number(v);
     if (!(Number.isInteger(x) && x >= min)) throw new Error(`bench: ${flag} needs an integer >= ${min}, got ${JSON.stringify(v)}`);
@@ -93,8 +108,15 @@ function parseArgs(argv: string[], cores: number): Options {
     else if (a === '--threads') o.threads = num(a, value(), 1);
     else if (a === '--no-tfjs') o.tfjs = false;
     else if (a === '--no-ort') o.ort = false;
+    else if (a === '--no-native') o.native = false;
+    else if (a === '--no-torch') o.torch = false;
     else if (a === '--profile') o.profile = true;
     else if (a === '--profile-steps') o.profileSteps = num(a, value(), 1);
+    else if (a === '--profile-backend') {
+      const b = value();
+      if (b !== 'wasm' && b !== 'native') throw new Error(`bench: --profile-backend must be wasm or native, got ${JSON.stringify(b)}`);
+      o.profileBackend = b;
+    }
     else throw new Error(`bench: unknown flag ${a} (see the header of src/bench/bench.ts)`);
   }
   return o;
@@ -102,6 +124,10 @@ function parseArgs(argv: string[], cores: number): Options {
 
 // ---- child processes -------------------------------------------------------------------------
 
+/**
+ * One contender's process: bench-child.js over IPC, or (PyTorch) scripts/bench_torch.py speaking
+ * the same messages as JSON lines on stdin/stdout and timing its own steps.
+ */
 class Child {
   readonly proc: ChildProcess;
   private output = '';
@@ -109,13 +135,28 @@ class Child {
   private waiting: ((m: ChildReply) => void) | undefined;
   private exited = false;
 
-  constructor(readonly spec: ContenderSpec) {
-    this.proc = fork(fileURLToPath(new URL('./bench-child.js', import.meta.url)), [JSON.stringify(spec)],
-      { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: ['--expose-gc'] }); // gc: see settle() in bench-child.ts
+  constructor(readonly spec: ContenderSpec, python?: string) {
     const keep = (d: Buffer) => { this.output = (this.output + d.toString()).slice(-4000); };
-    this.proc.stdout!.on('data', keep);
+    if (spec.impl === 'torch') {
+      if (!python) throw new Error('bench: a PyTorch contender needs a Python with torch');
+      this.proc = spawn(python, [TORCH_BENCH_SCRIPT, JSON.stringify({ workload: workloadById(spec.workload), threads: spec.threads })],
+        { stdio: ['pipe', 'pipe', 'pipe'] });
+      let pending = '';
+      this.proc.stdout!.on('data', (d: Buffer) => {
+        pending += d.toString();
+        for (let nl = pending.indexOf('\n'); nl >= 0; nl = pending.indexOf('\n')) {
+          const line = pending.slice(0, nl);
+          pending = pending.slice(nl + 1);
+          try { this.deliver(JSON.parse(line) as ChildReply); } catch { keep(Buffer.from(`${line}\n`)); }
+        }
+      });
+    } else {
+      this.proc = fork(fileURLToPath(new URL('./bench-child.js', import.meta.url)), [JSON.stringify(spec)],
+        { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: ['--expose-gc'] }); // gc: see settle() in bench-child.ts
+      this.proc.stdout!.on('data', keep);
+      this.proc.on('message', (m: ChildReply) => this.deliver(m));
+    }
     this.proc.stderr!.on('data', keep);
-    this.proc.on('message', (m: ChildReply) => this.deliver(m));
     this.proc.on('exit', (code) => {
       this.exited = true;
       this.deliver({ type: 'error', message: `exited with code ${code}` });
@@ -142,7 +183,8 @@ class Child {
   }
 
   send(m: ChildRequest): void {
-    this.proc.send(m);
+    if (this.spec.impl === 'torch') this.proc.stdin!.write(`${JSON.stringify(m)}\n`);
+    else this.proc.send(m);
   }
 
   kill(): void {
@@ -162,6 +204,8 @@ function contenders(w: Workload, o: Options): ContenderSpec[] {
   const list: ContenderSpec[] = [];
   const threadCounts = o.threads > 1 ? [1, o.threads] : [1];
   for (const t of threadCounts) list.push({ workload: w.id, impl: 'recur', backend: 'wasm', threads: t });
+  if (o.native) for (const t of threadCounts) list.push({ workload: w.id, impl: 'recur', backend: 'native', threads: t });
+  if (o.python) for (const t of threadCounts) list.push({ workload: w.id, impl: 'torch', backend: 'cpu', threads: t });
   if (o.tfjs) for (const backend of ['wasm', 'cpu'] as const) list.push({ workload: w.id, impl: 'tfjs', backend, threads: 1 });
   if (o.ort && w.kind === 'infer') for (const t of threadCounts) list.push({ workload: w.id, impl: 'ort', backend: 'cpu', threads: t });
   return list;
@@ -174,7 +218,7 @@ async function race(w: Workload, o: Options): Promise<Result[]> {
   try {
     const results: Result[] = [];
     for (const spec of specs) {
-      const child = new Child(spec);
+      const child = new Child(spec, o.python);
       children.push(child);
       const ready = await child.next('ready');
       results.push({ spec, description: ready.description, threads: ready.threads, times: [], maxRssKiB: 0 });
@@ -209,7 +253,7 @@ const fmt = (x: number, digits = 0): string => (Number.isFinite(x) ? x.toLocaleS
 function measurements(w: Workload, r: Result): Measurement[] {
   const units = unitsPerStep(w);
   const rates = r.times.map((ms) => units / (ms / 1000));
-  const base = { workload: w.id, impl: r.spec.impl === 'ort' ? 'onnxruntime' : r.spec.impl, backend: r.spec.backend, threads: r.threads };
+  const base = { workload: w.id, impl: r.spec.impl === 'ort' ? 'onnxruntime' : r.spec.impl === 'torch' ? 'pytorch' : r.spec.impl, backend: r.spec.backend, threads: r.threads };
   const out: Measurement[] = [{ ...base, metric: 'throughput', value: units / (median(r.times) / 1000), unit: unitName(w), runs: r.times.length,
     min: Math.min(...rates), max: Math.max(...rates) }];
   if (w.kind === 'train') {
@@ -226,20 +270,41 @@ function ceilingOf(c: () => SimdCeiling): CeilingOf {
   return (threads) => [...c().perThread].sort((a, b) => Math.abs(a.threads - threads) - Math.abs(b.threads - threads))[0]!.gflops;
 }
 
-function printWorkload(w: Workload, results: Result[], peakGflops: number, ceiling: CeilingOf): void {
+/**
+ * One-thread GEMM GFLOP/s of recur's backends (the '% peak' column): wasm, and native when
+ * built; and the native FMA ceiling per thread at 1 and N threads busy (the '% FMA' column).
+ */
+interface Peaks { wasm: number; native?: number; fma?: Map<number, number> }
+
+/** The contender '% peak' compares with: the wasm peak for recur on wasm, else the native one (same vector width as native peers). */
+function peakFor(spec: ContenderSpec, peaks: Peaks): number {
+  return spec.impl === 'recur' && spec.backend === 'wasm' ? peaks.wasm : peaks.native ?? NaN;
+}
+
+/** recur's row the ratios divide: native at the most threads when it ran, else wasm. */
+function referenceResult(results: Result[]): Result | undefined {
+  const recur = results.filter((x) => x.spec.impl === 'recur');
+  const most = Math.max(...recur.map((x) => x.threads));
+  return recur.find((r) => r.threads === most && r.spec.backend === 'native') ?? recur.find((r) => r.threads === most);
+}
+
+function printWorkload(w: Workload, results: Result[], peaks: Peaks, ceiling: CeilingOf): void {
   const flops = stepFlops(w);
   console.log(`\n${w.id}: ${w.title}  (${fmt(flops / 1e9, 2)} GFLOP of matrix products per step, ${fmt(unitsPerStep(w))} ${w.kind === 'train' ? 'tokens' : 'sequences'} per step)`);
-  const ref = results.find((r) => r.spec.impl === 'recur' && r.threads === Math.max(...results.filter((x) => x.spec.impl === 'recur').map((x) => x.threads)));
+  const ref = referenceResult(results);
   const refRate = ref ? unitsPerStep(w) / median(ref.times) * 1000 : NaN;
-  const head = ['contender', 'runs as', unitName(w), 'min', 'max', 'ms/step', 'GFLOP/s', '% peak', '% ceiling', w.kind === 'train' ? 'peak RSS' : '', 'recur/this'];
+  const fmaAt = (threads: number) => peaks.fma?.get(threads) ?? NaN;
+  const head = ['contender', 'runs as', unitName(w), 'min', 'max', 'ms/step', 'GFLOP/s', '% peak', '% ceiling', peaks.fma ? '% FMA' : '', w.kind === 'train' ? 'peak RSS' : '',
+    ref ? `${contenderLabel({ ...ref.spec, threads: ref.threads })}/this` : 'recur/this'];
   const rows = results.map((r) => {
     const ms = median(r.times);
     const rate = unitsPerStep(w) / ms * 1000;
     const rates = r.times.map((t) => unitsPerStep(w) / t * 1000);
     const gflops = flops / ms / 1e6;
     return [contenderLabel({ ...r.spec, threads: r.threads }), r.description, fmt(rate), fmt(Math.min(...rates)), fmt(Math.max(...rates)), fmt(ms, 1),
-      fmt(gflops, 1), r.spec.impl === 'recur' ? `${fmt(100 * gflops / (peakGflops * r.threads), 0)}%` : '',
+      fmt(gflops, 1), Number.isFinite(peakFor(r.spec, peaks)) ? `${fmt(100 * gflops / (peakFor(r.spec, peaks) * r.threads), 0)}%` : '',
       `${fmt(100 * gflops / (ceiling(r.threads) * r.threads), 0)}%`,
+      Number.isFinite(fmaAt(r.threads)) ? `${fmt(100 * gflops / (fmaAt(r.threads) * r.threads), 0)}%` : '',
       w.kind === 'train' ? `${fmt(r.maxRssKiB / 1024)} MiB` : '', r === ref ? '1.00' : `${fmt(refRate / rate, 2)}x`];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -288,17 +353,73 @@ function targets(all: Map<string, Result[]>, o: Options, ceiling: CeilingOf): Ta
   return out;
 }
 
+/**
+ * The targets of issue 19 (the native backend against PyTorch and ONNX Runtime), from the same
+ * run: training at 1 and N threads >= PyTorch's, inference >= the faster of PyTorch and ORT,
+ * W1's thread scaling, and peak memory below PyTorch's.
+ */
+function nativeTargets(all: Map<string, Result[]>, o: Options): Target[] {
+  const rate = (id: string, pick: (r: Result) => boolean): number => {
+    const r = all.get(id)?.find(pick);
+    return r ? unitsPerStep(workloadById(id)) / median(r.times) * 1000 : NaN;
+  };
+  const is = (impl: ContenderSpec['impl'], t: number, backend?: ContenderSpec['backend']) =>
+    (r: Result) => r.spec.impl === impl && r.spec.threads === t && (backend === undefined || r.spec.backend === backend);
+  const out: Target[] = [];
+  const add = (name: string, value: number, goal: number, note: string, lowerIsBetter = false) => {
+    if (Number.isFinite(value)) out.push({ name, value, goal, met: lowerIsBetter ? value < goal : value >= goal, note });
+  };
+  const threads = [...new Set([1, o.threads])];
+  for (const id of ['W1', 'W1-big', 'W3-gru', 'W3-rnn']) {
+    for (const t of threads) add(`${id}: recur native ${t}T / PyTorch ${t}T`, rate(id, is('recur', t, 'native')) / rate(id, is('torch', t)), 1, 'x');
+  }
+  for (const id of ['W2-b1', 'W2-b64']) {
+    for (const t of threads) {
+      const peer = Math.max(rate(id, is('torch', t)), rate(id, is('ort', t)));
+      add(`${id}: recur native ${t}T / faster of PyTorch, ORT ${t}T`, rate(id, is('recur', t, 'native')) / peer, 1, 'x');
+    }
+  }
+  if (o.threads > 1) add(`W1: recur native ${o.threads}T / native 1T`, rate('W1', is('recur', o.threads, 'native')) / rate('W1', is('recur', 1, 'native')), 1.7, 'x');
+  const w1 = all.get('W1');
+  const nativeRss = w1?.find(is('recur', o.threads, 'native'))?.maxRssKiB;
+  const torchRss = w1?.find(is('torch', o.threads))?.maxRssKiB;
+  if (nativeRss && torchRss) add(`W1 peak RSS: recur native / PyTorch, ${o.threads}T`, nativeRss / torchRss, 1, 'x (below 1 = less memory)', true);
+  return out;
+}
+
+function printTargets(title: string, ts: Target[]): void {
+  if (!ts.length) return;
+  console.log(`\n${title} (ratios measured in this run)`);
+  for (const t of ts) {
+    const bound = t.bound === undefined ? '' : `; at the wasm SIMD ceiling: ${fmt(t.bound, 2)}x${t.bound < t.goal ? ', so out of reach for wasm here' : ''}`;
+    console.log(`  ${t.met ? 'met    ' : 'NOT met'}  ${t.name.padEnd(52)} ${fmt(t.value, 2).padStart(7)} ${t.note}  (target ${t.note.startsWith('x (below') ? '<' : '>='} ${t.goal}${bound})`);
+  }
+}
+
 // ---- main ---------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
   const cores = await WasmBackend.availableThreads();
   const o = parseArgs(process.argv.slice(2), cores);
   if (o.profile) {
-    await runProfile(o.only.filter((w) => w.kind === 'train'), o.threads, o.profileSteps);
+    await runProfile(o.only.filter((w) => w.kind === 'train'), o.threads, o.profileSteps, o.profileBackend);
     return;
   }
   console.log(`recur benchmark  node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${cores} core(s); recur at 1 and ${o.threads} thread(s)`);
   console.log('Each contender runs in its own process; samples alternate round-robin; throughput = units per step / median step time.');
+  const nativeStatus = NativeBackend.available();
+  if (o.native && !nativeStatus.ok) {
+    console.log(`recur native: not raced (${nativeStatus.reason})`);
+    o.native = false;
+  }
+  if (o.torch) {
+    const torch = await findTorchPython();
+    if ('skip' in torch) console.log(`PyTorch: not raced (${torch.skip})`);
+    else {
+      o.python = torch.python;
+      console.log(`PyTorch ${torch.version} from ${torch.python}, same workloads, timed by its own process`);
+    }
+  }
 
   // The machine's own limit: GEMM rate at the shapes of a W1 step.
   const backends = [await WasmBackend.create({ threads: 1 })];
@@ -318,6 +439,27 @@ async function main(): Promise<void> {
   const peak1 = Math.max(...rates.filter((r) => r.threads === 1).map((r) => r.gflops));
   const all: Measurement[] = rates.map((r) => ({ workload: `gemm ${r.shape.label}`, impl: 'recur', backend: 'wasm', threads: r.threads,
     metric: 'gflops', value: r.gflops, unit: 'GFLOP/s', runs: 7, min: r.gflops, max: r.gflops }));
+  const peaks: Peaks = { wasm: peak1 };
+  if (o.native) {
+    const natives = [await NativeBackend.create({ threads: 1 })];
+    if (o.threads > 1) natives.push(await NativeBackend.create({ threads: o.threads }));
+    const nativeRates = measureGemmRates(natives);
+    console.log(`\nnative GEMM rate on this machine (${natives[0]!.description.replace(/, 1 thread\)$/, ')')}), GFLOP/s`);
+    for (const label of labels) {
+      const rs = nativeRates.filter((r) => r.shape.label === label);
+      console.log(`  ${label.padEnd(shapeW)}${rs.map((r) => fmt(r.gflops, 1).padStart(9)).join('')}`);
+    }
+    peaks.native = Math.max(...nativeRates.filter((r) => r.threads === 1).map((r) => r.gflops));
+    // The best of three measurements of the FMA ceiling, per thread with all threads busy.
+    peaks.fma = new Map(natives.map((b) => [b.threads, Math.max(b.fmaCeiling(), b.fmaCeiling(), b.fmaCeiling())]));
+    console.log(`\nnative FMA ceiling on this machine (${natives[0]!.info.isaActive}; multiply-add chains on registers, no memory): `
+      + `${[...peaks.fma].map(([t, g]) => `${fmt(g, 1)} GFLOP/s per thread with ${t} busy`).join(', ')}`);
+    for (const [t, g] of peaks.fma) {
+      all.push({ workload: 'fma-ceiling', impl: 'recur', backend: 'native', threads: t, metric: 'gflops', value: g * t, unit: 'GFLOP/s', runs: 3, min: g * t, max: g * t });
+    }
+    all.push(...nativeRates.map((r) => ({ workload: `gemm ${r.shape.label}`, impl: 'recur', backend: 'native', threads: r.threads,
+      metric: 'gflops', value: r.gflops, unit: 'GFLOP/s', runs: 7, min: r.gflops, max: r.gflops })));
+  }
 
   // The hardware's limit for any wasm code: register-only multiply-adds, on 1 and N threads at
   // once. Measured again before every workload, keeping the best: a slow phase of the VM during
@@ -327,7 +469,9 @@ async function main(): Promise<void> {
   const ceilingAt = ceilingOf(bestSoFar);
   const describeCeiling = (c: SimdCeiling) => c.perThread.map((x) => `${fmt(x.gflops, 1)} GFLOP/s per thread with ${x.threads} busy`).join(', ');
   console.log(`\nwasm SIMD ceiling on this machine (${ceilings[0]!.flavour}; f32x4 multiply-add chains on registers, no memory): ${describeCeiling(ceilings[0]!)}`);
-  console.log(`  ('% peak' below: recur's GFLOP/s against ${fmt(peak1, 1)} GFLOP/s per thread, the best one-thread GEMM rate above;`
+  console.log(`  ('% peak' below: GFLOP/s against the best one-thread GEMM rate above, per thread: ${fmt(peak1, 1)} for recur on wasm`
+    + `${peaks.native ? `, ${fmt(peaks.native, 1)} (native) for recur native and the native peers` : ''};`
+    + `${peaks.fma ? " '% FMA': any contender's against the native FMA ceiling at its thread count;" : ''}`
     + ` '% ceiling': any contender's against the best SIMD ceiling measured so far at its thread count. A native peer above 100% uses wider vectors than wasm has.)`);
 
   if (o.layers) {
@@ -356,7 +500,7 @@ async function main(): Promise<void> {
     process.stdout.write(`\nrunning ${w.id} `);
     const results = await race(w, o);
     byWorkload.set(w.id, results);
-    printWorkload(w, results, peak1, ceilingAt);
+    printWorkload(w, results, peaks, ceilingAt);
     for (const r of results) all.push(...measurements(w, r));
   }
 
@@ -367,14 +511,8 @@ async function main(): Promise<void> {
     all.push({ workload: 'simd-ceiling', impl: 'recur', backend: 'wasm', threads: c.threads, metric: 'gflops', value: c.gflops * c.threads, unit: 'GFLOP/s',
       runs: ceilings.length, min: Math.min(...totals), max: Math.max(...totals) });
   }
-  const ts = targets(byWorkload, o, ceilingAt);
-  if (ts.length) {
-    console.log('\nTargets of issue #5 (ratios measured in this run)');
-    for (const t of ts) {
-      const bound = t.bound === undefined ? '' : `; at the wasm SIMD ceiling: ${fmt(t.bound, 2)}x${t.bound < t.goal ? ', so out of reach for wasm here' : ''}`;
-      console.log(`  ${t.met ? 'met    ' : 'NOT met'}  ${t.name.padEnd(48)} ${fmt(t.value, 2).padStart(7)} ${t.note}  (target ${t.note.startsWith('x (below') ? '<' : '>='} ${t.goal}${bound})`);
-    }
-  }
+  printTargets('Targets of issue #5, wasm', targets(byWorkload, o, ceilingAt));
+  printTargets('Targets of issue 19, native against PyTorch and ONNX Runtime', nativeTargets(byWorkload, o));
   if (o.out) {
     writeFileSync(o.out, all.map((m) => JSON.stringify(m)).join('\n') + '\n');
     console.log(`\nwrote ${all.length} measurements to ${o.out}`);

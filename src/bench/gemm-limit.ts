@@ -4,7 +4,7 @@
  * checked against the reference kernel before it is timed.
  */
 import { ReferenceBackend } from '../kernels/reference/reference-backend.js';
-import type { WasmBackend } from '../kernels/wasm/wasm-backend.js';
+import type { Backend } from '../kernels/backend.js';
 import { Rng } from '../random/rng.js';
 import { copyToBackend, randomFloats } from '../testing/compare.js';
 
@@ -37,7 +37,7 @@ export interface GemmRate {
 }
 
 /** Median GFLOP/s of each shape on each backend (one backend per thread count). */
-export function measureGemmRates(backends: WasmBackend[], shapes: readonly GemmShape[] = W1_GEMMS, sampleMs = 150): GemmRate[] {
+export function measureGemmRates(backends: (Backend & { readonly threads: number })[], shapes: readonly GemmShape[] = W1_GEMMS, sampleMs = 150): GemmRate[] {
   const ref = new ReferenceBackend();
   const rng = new Rng(7);
   const out: GemmRate[] = [];

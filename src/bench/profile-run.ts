@@ -1,6 +1,7 @@
 /**
  * `npm run bench -- --profile`: trains recur on a char-LM workload (W1 by default) with the
- * timing Backend of profile.ts in between, on N threads and on 1, and prints per category the
+ * timing Backend of profile.ts in between (on wasm, or native with `--profile-backend native`),
+ * on N threads and on 1, and prints per category the
  * calls and milliseconds per step, the share of the step and the GFLOP/s of the GEMMs.
  */
 import { KernelProfile, charLmClassifier, profileRows } from './profile.js';
@@ -9,12 +10,12 @@ import { type TrainingWorkload, type Workload, stepFlops, unitsPerStep, workload
 
 const fmt = (x: number, d = 1): string => x.toFixed(d);
 
-export async function runProfile(only: Workload[], threads: number, steps: number): Promise<void> {
+export async function runProfile(only: Workload[], threads: number, steps: number, backend: 'wasm' | 'native' = 'wasm'): Promise<void> {
   const list = (only.length ? only : [workloadById('W1')]).filter((w): w is TrainingWorkload => w.kind === 'train');
   for (const w of list) {
     for (const t of [...new Set([threads, 1])]) {
       const profile = new KernelProfile(charLmClassifier(w));
-      const runner = await recurRunner(w, { threads: t, wrap: (b) => profile.wrap(b) });
+      const runner = await recurRunner(w, { threads: t, backend, wrap: (b) => profile.wrap(b) });
       for (let i = 0; i < 3; i++) runner.step();
       profile.reset();
       const times: number[] = [];

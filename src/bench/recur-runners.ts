@@ -1,12 +1,13 @@
 /**
  * recur's side of the benchmark workloads: a char-LM training step (RecurrentModel with one-hot
  * input -> recurrent stack -> Linear head, softmax cross-entropy, Adam, tape reset per step) and
- * an LSTM inference pass (Lstm on an inference tape). `wrap` lets the profiler put a timing
+ * an LSTM inference pass (Lstm on an inference tape), on the wasm or the native backend. `wrap` lets the profiler put a timing
  * Backend between the model and the kernels.
  */
 import { Tape } from '../autograd/tape.js';
 import { crossEntropy, reshape } from '../autograd/ops/index.js';
 import type { Backend } from '../kernels/backend.js';
+import { NativeBackend } from '../kernels/native/native-backend.js';
 import { WasmBackend } from '../kernels/wasm/wasm-backend.js';
 import { Lstm } from '../nn/recurrent.js';
 import { RecurrentModel } from '../nn/recurrent-model.js';
@@ -17,12 +18,14 @@ import type { InferenceWorkload, Runner, TrainingWorkload, Workload } from './wo
 
 export interface RecurRunnerOptions {
   threads: number;
+  /** The kernels: wasm (default) or the native addon. */
+  backend?: 'wasm' | 'native';
   /** Wraps the backend the model runs on (profiling). */
   wrap?: (backend: Backend) => Backend;
 }
 
-export async function recurRunner(w: Workload, o: RecurRunnerOptions): Promise<Runner & { backend: WasmBackend }> {
-  const backend = await WasmBackend.create({ threads: o.threads });
+export async function recurRunner(w: Workload, o: RecurRunnerOptions): Promise<Runner & { backend: WasmBackend | NativeBackend }> {
+  const backend = o.backend === 'native' ? await NativeBackend.create({ threads: o.threads }) : await WasmBackend.create({ threads: o.threads });
   const be = o.wrap ? o.wrap(backend) : backend;
   const step = w.kind === 'train' ? trainingStep(w, be) : inferenceStep(w, be);
   return { description: backend.description, backend, step };

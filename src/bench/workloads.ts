@@ -79,16 +79,19 @@ export function stepFlops(w: Workload): number {
   return flops + 3 * 2 * N * H * w.vocab;
 }
 
-/** Who runs a workload: recur (wasm kernels), TF.js (cpu or wasm backend) or ONNX Runtime (native cpu). */
+/**
+ * Who runs a workload: recur (wasm or native kernels), TF.js (cpu or wasm backend), ONNX Runtime
+ * (native cpu, inference only) or PyTorch (cpu, scripts/bench_torch.py).
+ */
 export interface ContenderSpec {
   workload: string;
-  impl: 'recur' | 'tfjs' | 'ort';
-  backend: 'wasm' | 'cpu';
+  impl: 'recur' | 'tfjs' | 'ort' | 'torch';
+  backend: 'wasm' | 'cpu' | 'native';
   threads: number;
 }
 
 export function contenderLabel(c: ContenderSpec): string {
-  const impl = c.impl === 'ort' ? 'onnxruntime' : c.impl === 'tfjs' ? 'tfjs' : 'recur';
+  const impl = c.impl === 'ort' ? 'onnxruntime' : c.impl === 'torch' ? 'pytorch' : c.impl;
   return `${impl} ${c.backend} ${c.threads}T`;
 }
 
