@@ -104,6 +104,13 @@ const ADDON = `${ROOT}native/build/Release/recur_native.node`;
 const STATUS = `${ROOT}native/build/status.json`;
 
 type Require = (id: string) => unknown;
+
+/**
+ * Why there is no addon and no build record: the install script never ran (npm's allowScripts
+ * not approving it, --ignore-scripts), or this is a checkout that was never installed.
+ */
+const NEVER_BUILT = 'native/build/Release/recur_native.node was never built: the install script did not run (in a checkout: '
+  + '`npm run build:native`; as a dependency: approve recur-nn in package.json\'s allowScripts, or run `node node_modules/recur-nn/scripts/build-native.mjs`)';
 let cached: { addon?: NativeAddon; reason: string } | undefined;
 
 /** Node's builtin modules without a static import (Node >= 20.16 has process.getBuiltinModule). */
@@ -129,7 +136,7 @@ function load(require: Require): { addon?: NativeAddon; reason: string } {
     const err = e as NodeJS.ErrnoException;
     const missing = err.code === 'MODULE_NOT_FOUND';
     const why = buildStatus(require)
-      ?? (missing ? 'native/build/Release/recur_native.node was never built (run `npm run build:native`)' : `loading the addon failed: ${err.message}`);
+      ?? (missing ? NEVER_BUILT : `loading the addon failed: ${err.message}`);
     return { reason: why };
   }
 }
