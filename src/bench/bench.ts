@@ -323,16 +323,28 @@ interface Target {
   bound?: number;
 }
 
-function targets(all: Map<string, Result[]>, o: Options, ceiling: CeilingOf): Target[] {
-  const rate = (id: string, pick: (r: Result) => boolean): number => {
-    const r = all.get(id)?.find(pick);
-    return r ? unitsPerStep(workloadById(id)) / median(r.times) * 1000 : NaN;
-  };
-  const recurN = (r: Result) => r.spec.impl === 'recur' && r.spec.threads === o.threads;
+/** Units per second of the first result of workload `id` that `pick` accepts (NaN when none ran). */
+function rateIn(all: Map<string, Result[]>, id: string, pick: (r: Result) => boolean): number {
+  const r = all.get(id)?.find(pick);
+  return r ? unitsPerStep(workloadById(id)) / median(r.times) * 1000 : NaN;
+}
+
+/** A list of targets and its adder, which leaves out a ratio that is not finite (a contender that did not run). */
+function targetList(): { out: Target[]; add: (name: string, value: number, goal: number, note: string, lowerIsBetter?: boolean, bound?: number) => void } {
   const out: Target[] = [];
-  const add = (name: string, value: number, goal: number, note: string, lowerIsBetter = false, bound?: number) => {
-    if (Number.isFinite(value)) out.push({ name, value, goal, met: lowerIsBetter ? value < goal : value >= goal, note, bound });
+  return {
+    out,
+    add: (name, value, goal, note, lowerIsBetter = false, bound) => {
+      if (Number.isFinite(value)) out.push({ name, value, goal, met: lowerIsBetter ? value < goal : value >= goal, note, bound });
+    },
   };
+}
+
+function targets(all: Map<string, Result[]>, o: Options, ceiling: CeilingOf): Target[] {
+  const rate = (id: string, pick: (r: Result) => boolean) => rateIn(all, id, pick);
+  const recurAt = (t: number) => (r: Result) => r.spec.impl === 'recur' && r.spec.backend === 'wasm' && r.spec.threads === t;
+  const recurN = recurAt(o.threads);
+  const { out, add } = targetList();
   for (const id of ['W1', 'W1-big', 'W3-gru', 'W3-rnn']) {
     const best = Math.max(rate(id, (r) => r.spec.impl === 'tfjs' && r.spec.backend === 'wasm'), rate(id, (r) => r.spec.impl === 'tfjs' && r.spec.backend === 'cpu'));
     add(`${id}: recur ${o.threads}T / faster TF.js`, rate(id, recurN) / best, 20, 'x');
@@ -342,10 +354,10 @@ function targets(all: Map<string, Result[]>, o: Options, ceiling: CeilingOf): Ta
       const ort = rate(id, (r) => r.spec.impl === 'ort' && r.spec.threads === t);
       // Sequences per second at the ceiling: t threads doing nothing but multiply-adds.
       const atCeiling = ceiling(t) * t * 1e9 / stepFlops(workloadById(id)) * unitsPerStep(workloadById(id));
-      add(`${id}: recur ${t}T / ONNX Runtime ${t}T`, rate(id, (r) => r.spec.impl === 'recur' && r.spec.threads === t) / ort, goal, 'x', false, atCeiling / ort);
+      add(`${id}: recur ${t}T / ONNX Runtime ${t}T`, rate(id, recurAt(t)) / ort, goal, 'x', false, atCeiling / ort);
     }
   }
-  if (o.threads > 1) add(`W1: recur ${o.threads}T / recur 1T`, rate('W1', recurN) / rate('W1', (r) => r.spec.impl === 'recur' && r.spec.threads === 1), 1.6, 'x');
+  if (o.threads > 1) add(`W1: recur ${o.threads}T / recur 1T`, rate('W1', recurN) / rate('W1', recurAt(1)), 1.6, 'x');
   const w1 = all.get('W1');
   const recurRss = w1?.find(recurN)?.maxRssKiB;
   const tfjsRss = Math.min(...(w1?.filter((r) => r.spec.impl === 'tfjs').map((r) => r.maxRssKiB) ?? []));
@@ -359,16 +371,10 @@ function targets(all: Map<string, Result[]>, o: Options, ceiling: CeilingOf): Ta
  * W1's thread scaling, and peak memory below PyTorch's.
  */
 function nativeTargets(all: Map<string, Result[]>, o: Options): Target[] {
-  const rate = (id: string, pick: (r: Result) => boolean): number => {
-    const r = all.get(id)?.find(pick);
-    return r ? unitsPerStep(workloadById(id)) / median(r.times) * 1000 : NaN;
-  };
+  const rate = (id: string, pick: (r: Result) => boolean) => rateIn(all, id, pick);
   const is = (impl: ContenderSpec['impl'], t: number, backend?: ContenderSpec['backend']) =>
     (r: Result) => r.spec.impl === impl && r.spec.threads === t && (backend === undefined || r.spec.backend === backend);
-  const out: Target[] = [];
-  const add = (name: string, value: number, goal: number, note: string, lowerIsBetter = false) => {
-    if (Number.isFinite(value)) out.push({ name, value, goal, met: lowerIsBetter ? value < goal : value >= goal, note });
-  };
+  const { out, add } = targetList();
   const threads = [...new Set([1, o.threads])];
   for (const id of ['W1', 'W1-big', 'W3-gru', 'W3-rnn']) {
     for (const t of threads) add(`${id}: recur native ${t}T / PyTorch ${t}T`, rate(id, is('recur', t, 'native')) / rate(id, is('torch', t)), 1, 'x');

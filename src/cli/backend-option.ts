@@ -6,7 +6,7 @@
  * default (`createBackend()`): native where its addon is built, wasm elsewhere.
  */
 import type { Command } from 'commander';
-import { type Backend, NativeBackend, ReferenceBackend, WasmBackend } from '../kernels/index.js';
+import { type Backend, NativeBackend, createBackend } from '../kernels/index.js';
 import { choiceFlag, integerFlag } from './flag-parsers.js';
 
 export const BACKEND_CHOICES = ['auto', 'native', 'wasm', 'reference'] as const;
@@ -93,12 +93,12 @@ export async function chooseBackend(name: BackendChoice | undefined, { threads }
 
 /** A backend of a kind already chosen (e.g. a second one for `train --dashboard`). */
 export async function createKind(kind: BackendKind, threads?: number, why = `--backend ${kind}`): Promise<Backend> {
-  const options = threads === undefined ? {} : { threads };
-  if (kind === 'reference') return new ReferenceBackend();
-  if (kind === 'wasm') return WasmBackend.create(options);
+  // The reference backend runs on the calling thread: threads are not its option.
+  if (kind === 'reference') return createBackend('reference');
   try {
-    return await NativeBackend.create(options);
+    return await createBackend(kind, threads === undefined ? {} : { threads });
   } catch (e) {
+    if (kind !== 'native') throw e;
     const reason = NativeBackend.available();
     throw new Error(`${why} is not available here: ${reason.ok ? (e as Error).message : reason.reason}; use --backend wasm`);
   }

@@ -159,9 +159,8 @@ export async function runTask<C extends TrainConfig, In, D, M extends SavedModul
   const dataRng = new RestorableRng(config.seed + 2);
   const objectiveRng = new RestorableRng(config.seed + 3);
   const model = task.buildModel(config, prepared, modelRng);
-  if (configDifferences(model.config, modelConfig).length) {
-    throw new Error(`${task.name}: buildModel built a model other than modelConfig describes: ${joinProblems(configDifferences(model.config, modelConfig))}`);
-  }
+  const built = configDifferences(model.config, modelConfig);
+  if (built.length) throw new Error(`${task.name}: buildModel built a model other than modelConfig describes: ${joinProblems(built)}`);
   if (run) model.loadStateDict(run.ckpt.weights);
   if (init) {
     loadInitWeights(init, model);
