@@ -53,7 +53,8 @@ test('recur dashboard serves its runs until Ctrl-C, then exits 0', async () => {
   const run = join(dir, 'run-1');
   mkdirSync(run);
   writeFileSync(join(run, 'events.jsonl'), `${JSON.stringify({ type: 'step', step: 1, loss: 2 })}\n`);
-  const { child, out, exited } = await startServing(['dashboard', run, '--port', '0'], (o) => o.stdout.includes('\n'));
+  const { child, out, exited } = await startServing(['dashboard', run, '--port', '0'],
+    (o) => o.stdout.includes('\n') && o.stderr.includes('Ctrl-C'));
   try {
     const m = /^recur dashboard: (http:\/\/127\.0\.0\.1:(\d+)\/\?token=([0-9a-f]{64}))\n$/.exec(out.stdout);
     assert.ok(m, out.stdout);
@@ -77,7 +78,8 @@ test('recur dashboard serves its runs until Ctrl-C, then exits 0', async () => {
 });
 
 test('recur dashboard --host: a warning for an address others can reach', async () => {
-  const { child, out, exited } = await startServing(['dashboard', dir, '--host', '0.0.0.0'], (o) => o.stderr.includes('Ctrl-C'));
+  const { child, out, exited } = await startServing(['dashboard', dir, '--host', '0.0.0.0'],
+    (o) => o.stderr.includes('Ctrl-C') && o.stdout.includes('\n')); // two pipes: either may arrive first
   try {
     const { stdout, stderr } = out;
     assert.match(stdout, /^recur dashboard: http:\/\/0\.0\.0\.0:\d+\/\?token=[0-9a-f]{64}\n$/);
