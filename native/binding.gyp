@@ -15,8 +15,10 @@
     'defines': ['<!@(node gyp-files.cjs naive)'],
     # -ffp-contract=off: no multiply + add fused behind the code's back (math.h: the same formula
     # must round the same in every kernel; FMAs are written out where wanted). The kernel files
-    # also say so with a GCC pragma; the flag covers clang, which ignores it.
-    'cflags': ['-O3', '-fPIC', '-pthread', '-Wall', '-Wextra', '-Wno-unused-parameter', '-ffp-contract=off'],
+    # also say so with a GCC pragma; the flag covers clang, which ignores it. -fno-math-errno:
+    # std::sqrt may then be the instruction (same result; only errno is never set), so the
+    # optimizer loops vectorise.
+    'cflags': ['-O3', '-fPIC', '-pthread', '-Wall', '-Wextra', '-Wno-unused-parameter', '-ffp-contract=off', '-fno-math-errno'],
     # C++ exceptions stay on: addon.cc turns a bad argument into a JS Error by throwing one.
     'cflags_cc': ['-std=c++17', '-fexceptions'],
     'cflags!': ['-O2', '-fno-exceptions'],
@@ -24,7 +26,7 @@
     'xcode_settings': {
       'GCC_ENABLE_CPP_EXCEPTIONS': 'YES',
       'CLANG_CXX_LANGUAGE_STANDARD': 'c++17',
-      'OTHER_CFLAGS': ['-O3', '-ffp-contract=off'],
+      'OTHER_CFLAGS': ['-O3', '-ffp-contract=off', '-fno-math-errno'],
     },
     'msvs_settings': {'VCCLCompilerTool': {'ExceptionHandling': 1, 'AdditionalOptions': ['/std:c++17']}},
   },

@@ -254,21 +254,21 @@ BINDING(gemmPacked,
                      a.floats(8, "packed", recur::gemm_packed_size(k, n)), a.f32(9, "beta"), a.floats(10, "c", matrix("gemmPacked", m, n, ldc)), ldc))
 
 // ---- elementwise and reductions ------------------------------------------------------------------
-BINDING(fill, const int64_t n = a.size(0, "n"); recur::fill(n, a.f32(1, "value"), a.floats(2, "x", n)))
-BINDING(axpy, const int64_t n = a.size(0, "n"); recur::axpy(n, a.f32(1, "alpha"), a.floats(2, "x", n), a.floats(3, "y", n)))
-BINDING(scale, const int64_t n = a.size(0, "n"); recur::scale(n, a.f32(1, "alpha"), a.floats(2, "x", n)))
-BINDING(mul, const int64_t n = a.size(0, "n"); recur::mul(n, a.floats(1, "a", n), a.floats(2, "b", n), a.floats(3, "out", n)))
-BINDING(add, const int64_t n = a.size(0, "n"); recur::add(n, a.floats(1, "a", n), a.floats(2, "b", n), a.floats(3, "out", n)))
-BINDING(clamp, const int64_t n = a.size(0, "n"); recur::clamp(n, a.f32(1, "lo"), a.f32(2, "hi"), a.floats(3, "x", n)))
-BINDING(addRowVector, const int64_t r = a.size(0, "rows"), c = a.size(1, "cols");
-  recur::add_row_vector(r, c, a.floats(2, "bias", c), a.floats(3, "x", product("addRowVector", {r, c}))))
-BINDING(sumRows, const int64_t r = a.size(0, "rows"), c = a.size(1, "cols");
-  recur::sum_rows(r, c, a.floats(2, "x", product("sumRows", {r, c})), a.floats(3, "out", c)))
+BINDING(fill, const int64_t n = a.size(1, "n"); recur::fill(a.pool(0), n, a.f32(2, "value"), a.floats(3, "x", n)))
+BINDING(axpy, const int64_t n = a.size(1, "n"); recur::axpy(a.pool(0), n, a.f32(2, "alpha"), a.floats(3, "x", n), a.floats(4, "y", n)))
+BINDING(scale, const int64_t n = a.size(1, "n"); recur::scale(a.pool(0), n, a.f32(2, "alpha"), a.floats(3, "x", n)))
+BINDING(mul, const int64_t n = a.size(1, "n"); recur::mul(a.pool(0), n, a.floats(2, "a", n), a.floats(3, "b", n), a.floats(4, "out", n)))
+BINDING(add, const int64_t n = a.size(1, "n"); recur::add(a.pool(0), n, a.floats(2, "a", n), a.floats(3, "b", n), a.floats(4, "out", n)))
+BINDING(clamp, const int64_t n = a.size(1, "n"); recur::clamp(a.pool(0), n, a.f32(2, "lo"), a.f32(3, "hi"), a.floats(4, "x", n)))
+BINDING(addRowVector, const int64_t r = a.size(1, "rows"), c = a.size(2, "cols");
+  recur::add_row_vector(a.pool(0), r, c, a.floats(3, "bias", c), a.floats(4, "x", product("addRowVector", {r, c}))))
+BINDING(sumRows, const int64_t r = a.size(1, "rows"), c = a.size(2, "cols");
+  recur::sum_rows(a.pool(0), r, c, a.floats(3, "x", product("sumRows", {r, c})), a.floats(4, "out", c)))
 RETURNING(sum, [&] { const int64_t n = a.size(0, "n"); return recur::sum(n, a.floats(1, "x", n)); }())
 RETURNING(sumSquares, [&] { const int64_t n = a.size(0, "n"); return recur::sum_squares(n, a.floats(1, "x", n)); }())
-BINDING(activationForward, const int64_t n = a.size(1, "n"); recur::activation_forward(act(a, 0), n, a.floats(2, "x", n), a.floats(3, "y", n)))
-BINDING(activationBackward, const int64_t n = a.size(1, "n");
-  recur::activation_backward(act(a, 0), n, a.floats(2, "y", n), a.floats(3, "dy", n), a.floats(4, "dx", n), a.flag(5, "accumulate")))
+BINDING(activationForward, const int64_t n = a.size(2, "n"); recur::activation_forward(a.pool(0), act(a, 1), n, a.floats(3, "x", n), a.floats(4, "y", n)))
+BINDING(activationBackward, const int64_t n = a.size(2, "n");
+  recur::activation_backward(a.pool(0), act(a, 1), n, a.floats(3, "y", n), a.floats(4, "dy", n), a.floats(5, "dx", n), a.flag(6, "accumulate")))
 
 // ---- fused recurrent cells -------------------------------------------------------------------------
 // Each takes batch, hidden first; BH = [B, H] and xH = [B, x*H] buffers.
@@ -331,46 +331,46 @@ BINDING(recurrentSequenceBackward,
 // softmaxCrossEntropyForward returns false when a target is out of range (TypeScript throws the
 // shared error message, which names the row).
 RETURNING(softmaxCrossEntropyForward, [&] {
-  const int64_t N = a.size(0, "rows"), V = a.size(1, "classes"), NV = product("softmaxCrossEntropyForward", {N, V});
-  return recur::softmax_cross_entropy_forward(N, V, a.floats(2, "logits", NV), a.ints(3, "targets", N), a.int32(4, "ignoreIndex"),
-                                              a.floats(5, "probs", NV), a.floats(6, "losses", N)); }())
-BINDING(softmaxCrossEntropyBackward, const int64_t N = a.size(0, "rows"), V = a.size(1, "classes"), NV = product("softmaxCrossEntropyBackward", {N, V});
-  recur::softmax_cross_entropy_backward(N, V, a.floats(2, "probs", NV), a.ints(3, "targets", N), a.int32(4, "ignoreIndex"),
-                                        a.floats(5, "rowScale", N), a.floats(6, "dLogits", NV)))
-BINDING(softmax, const int64_t r = a.size(0, "rows"), c = a.size(1, "cols"), n = product("softmax", {r, c});
-  recur::softmax(r, c, a.floats(2, "x", n), a.floats(3, "y", n)))
-BINDING(bceWithLogitsForward, const int64_t n = a.size(0, "n");
-  recur::bce_with_logits_forward(n, a.floats(1, "logits", n), a.floats(2, "targets", n), a.f32(3, "posWeight"), a.floats(4, "losses", n)))
-BINDING(bceWithLogitsBackward, const int64_t n = a.size(0, "n");
-  recur::bce_with_logits_backward(n, a.floats(1, "logits", n), a.floats(2, "targets", n), a.f32(3, "posWeight"), a.floats(4, "scale", n),
-                                  a.floats(5, "dLogits", n)))
+  const int64_t N = a.size(1, "rows"), V = a.size(2, "classes"), NV = product("softmaxCrossEntropyForward", {N, V});
+  return recur::softmax_cross_entropy_forward(a.pool(0), N, V, a.floats(3, "logits", NV), a.ints(4, "targets", N), a.int32(5, "ignoreIndex"),
+                                              a.floats(6, "probs", NV), a.floats(7, "losses", N)); }())
+BINDING(softmaxCrossEntropyBackward, const int64_t N = a.size(1, "rows"), V = a.size(2, "classes"), NV = product("softmaxCrossEntropyBackward", {N, V});
+  recur::softmax_cross_entropy_backward(a.pool(0), N, V, a.floats(3, "probs", NV), a.ints(4, "targets", N), a.int32(5, "ignoreIndex"),
+                                        a.floats(6, "rowScale", N), a.floats(7, "dLogits", NV)))
+BINDING(softmax, const int64_t r = a.size(1, "rows"), c = a.size(2, "cols"), n = product("softmax", {r, c});
+  recur::softmax(a.pool(0), r, c, a.floats(3, "x", n), a.floats(4, "y", n)))
+BINDING(bceWithLogitsForward, const int64_t n = a.size(1, "n");
+  recur::bce_with_logits_forward(a.pool(0), n, a.floats(2, "logits", n), a.floats(3, "targets", n), a.f32(4, "posWeight"), a.floats(5, "losses", n)))
+BINDING(bceWithLogitsBackward, const int64_t n = a.size(1, "n");
+  recur::bce_with_logits_backward(a.pool(0), n, a.floats(2, "logits", n), a.floats(3, "targets", n), a.f32(4, "posWeight"), a.floats(5, "scale", n),
+                                  a.floats(6, "dLogits", n)))
 
 // ---- embeddings ------------------------------------------------------------------------------------
 // embeddingForward returns false on an id outside [0, vocab) (TypeScript throws, naming the position).
 RETURNING(embeddingForward, [&] {
-  const int64_t N = a.size(0, "rows"), D = a.size(1, "dim"), V = a.size(2, "vocab");
-  return recur::embedding_forward(N, D, V, a.ints(3, "ids", N), a.floats(4, "table", product("embeddingForward", {V, D})),
-                                  a.floats(5, "out", product("embeddingForward", {N, D}))); }())
+  const int64_t N = a.size(1, "rows"), D = a.size(2, "dim"), V = a.size(3, "vocab");
+  return recur::embedding_forward(a.pool(0), N, D, V, a.ints(4, "ids", N), a.floats(5, "table", product("embeddingForward", {V, D})),
+                                  a.floats(6, "out", product("embeddingForward", {N, D}))); }())
 BINDING(embeddingBackward, const int64_t N = a.size(0, "rows"), D = a.size(1, "dim"), V = a.size(2, "vocab");
   recur::embedding_backward(N, D, V, a.ints(3, "ids", N), a.floats(4, "dOut", product("embeddingBackward", {N, D})),
                             a.floats(5, "dTable", product("embeddingBackward", {V, D})), a.int32(6, "paddingIdx")))
 
 // ---- optimizers: the option objects' fields follow the buffers, in backend.ts's order -------------
-BINDING(sgdStep, const int64_t n = a.size(0, "n");
-  const recur::SgdOptions o{a.number(4, "lr"), a.number(5, "momentum"), a.number(6, "dampening"), a.number(7, "weightDecay"), a.flag(8, "nesterov")};
+BINDING(sgdStep, const int64_t n = a.size(1, "n");
+  const recur::SgdOptions o{a.number(5, "lr"), a.number(6, "momentum"), a.number(7, "dampening"), a.number(8, "weightDecay"), a.flag(9, "nesterov")};
   // momentumBuf is read only with momentum; without it the caller may pass an empty array.
-  recur::sgd_step(n, a.floats(1, "params", n), a.floats(2, "grads", n), a.floats(3, "momentumBuf", o.momentum != 0 ? n : 0), o, a.flag(9, "firstStep")))
-BINDING(adagradStep, const int64_t n = a.size(0, "n");
-  const recur::AdagradOptions o{a.number(4, "lr"), a.number(5, "eps"), a.number(6, "weightDecay")};
-  recur::adagrad_step(n, a.floats(1, "params", n), a.floats(2, "grads", n), a.floats(3, "sumSquares", n), o))
-BINDING(rmspropStep, const int64_t n = a.size(0, "n");
-  const recur::RmspropOptions o{a.number(6, "lr"), a.number(7, "alpha"), a.number(8, "eps"), a.number(9, "weightDecay"), a.number(10, "momentum"), a.flag(11, "centered")};
-  recur::rmsprop_step(n, a.floats(1, "params", n), a.floats(2, "grads", n), a.floats(3, "squareAvg", n),
-                      a.floats(4, "gradAvg", o.centered ? n : 0), a.floats(5, "momentumBuf", o.momentum > 0 ? n : 0), o))
-BINDING(adamStep, const int64_t n = a.size(0, "n");
-  const recur::AdamOptions o{a.number(5, "lr"), a.number(6, "beta1"), a.number(7, "beta2"), a.number(8, "eps"), a.number(9, "weightDecay"),
-                             a.flag(10, "decoupled"), a.number(11, "biasCorrection1"), a.number(12, "biasCorrection2")};
-  recur::adam_step(n, a.floats(1, "params", n), a.floats(2, "grads", n), a.floats(3, "m", n), a.floats(4, "v", n), o))
+  recur::sgd_step(a.pool(0), n, a.floats(2, "params", n), a.floats(3, "grads", n), a.floats(4, "momentumBuf", o.momentum != 0 ? n : 0), o, a.flag(10, "firstStep")))
+BINDING(adagradStep, const int64_t n = a.size(1, "n");
+  const recur::AdagradOptions o{a.number(5, "lr"), a.number(6, "eps"), a.number(7, "weightDecay")};
+  recur::adagrad_step(a.pool(0), n, a.floats(2, "params", n), a.floats(3, "grads", n), a.floats(4, "sumSquares", n), o))
+BINDING(rmspropStep, const int64_t n = a.size(1, "n");
+  const recur::RmspropOptions o{a.number(7, "lr"), a.number(8, "alpha"), a.number(9, "eps"), a.number(10, "weightDecay"), a.number(11, "momentum"), a.flag(12, "centered")};
+  recur::rmsprop_step(a.pool(0), n, a.floats(2, "params", n), a.floats(3, "grads", n), a.floats(4, "squareAvg", n),
+                      a.floats(5, "gradAvg", o.centered ? n : 0), a.floats(6, "momentumBuf", o.momentum > 0 ? n : 0), o))
+BINDING(adamStep, const int64_t n = a.size(1, "n");
+  const recur::AdamOptions o{a.number(6, "lr"), a.number(7, "beta1"), a.number(8, "beta2"), a.number(9, "eps"), a.number(10, "weightDecay"),
+                             a.flag(11, "decoupled"), a.number(12, "biasCorrection1"), a.number(13, "biasCorrection2")};
+  recur::adam_step(a.pool(0), n, a.floats(2, "params", n), a.floats(3, "grads", n), a.floats(4, "m", n), a.floats(5, "v", n), o))
 
 // ---- threads and CPU dispatch ------------------------------------------------------------------------
 void destroy_pool(napi_env, void* pool, void*) { recur::pool_destroy(static_cast<recur::Pool*>(pool)); }

@@ -1,18 +1,25 @@
 // Activations and the fused LSTM / GRU cells (Backend.activationForward/Backward,
-// lstmCell*/gruCell*): one thread, dispatched to the active instruction set's table (cpu.h).
+// lstmCell*/gruCell*): activations on the pool, cells on one thread, dispatched to the active instruction set's table (cpu.h).
 // The loops themselves are math.h's (activationForwardT ...), instantiated per ISA in
 // gemm.cc / gemm_avx2.cc / gemm_avx512.cc, the very lane functions the whole-sequence kernels use.
 #include "cpu.h"
 #include "kernels.h"
+#include "pool.h"
 
 namespace recur {
 
-void activation_forward(Activation kind, int64_t n, const float* x, float* y) {
-  if (n > 0) active_kernels().activation_forward((int)kind, n, x, y);
+// Activations split between the pool's threads at multiples of 16 elements (whole vectors of
+// every ISA, so each element is computed by the same lane code whatever the cut).
+void activation_forward(Pool* pool, Activation kind, int64_t n, const float* x, float* y) {
+  const IsaKernels& k = active_kernels();
+  const int64_t minPart = kind == Activation::relu ? MIN_ELEMENTS_PER_PART : MIN_TRANSCENDENTAL_PER_PART;
+  pool_ranges(pool, n, minPart, 16, [&](int64_t lo, int64_t hi) { k.activation_forward((int)kind, hi - lo, x + lo, y + lo); });
 }
 
-void activation_backward(Activation kind, int64_t n, const float* y, const float* dy, float* dx, bool accumulate) {
-  if (n > 0) active_kernels().activation_backward((int)kind, n, y, dy, dx, accumulate);
+void activation_backward(Pool* pool, Activation kind, int64_t n, const float* y, const float* dy, float* dx, bool accumulate) {
+  const IsaKernels& k = active_kernels();
+  pool_ranges(pool, n, MIN_ELEMENTS_PER_PART, 16,
+              [&](int64_t lo, int64_t hi) { k.activation_backward((int)kind, hi - lo, y + lo, dy + lo, dx + lo, accumulate); });
 }
 
 void lstm_cell_forward(int64_t batch, int64_t hidden, float* gates, const float* cPrev, float* c, float* h) {

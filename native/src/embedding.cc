@@ -1,16 +1,20 @@
-// Portable embedding kernels: a row gather and its scatter-add. Single-threaded on purpose:
-// the backward adds into rows that several ids share, and a split would race on them.
+// Portable embedding kernels: a row gather (split between the pool's threads by rows) and its
+// scatter-add (one thread on purpose: it adds into rows that several ids share, and a split
+// would race on them).
 #include <cstring>
 
 #include "kernels.h"
+#include "pool.h"
 
 namespace recur {
 
-bool embedding_forward(int64_t rows, int64_t dim, int64_t vocab, const int32_t* ids, const float* table, float* out) {
+bool embedding_forward(Pool* pool, int64_t rows, int64_t dim, int64_t vocab, const int32_t* ids, const float* table, float* out) {
   // Every id first: a bad one must leave out untouched (the addon then throws).
   for (int64_t r = 0; r < rows; r++)
     if (ids[r] < 0 || ids[r] >= vocab) return false;
-  for (int64_t r = 0; r < rows; r++) std::memcpy(out + r * dim, table + int64_t(ids[r]) * dim, sizeof(float) * dim);
+  pool_ranges(pool, rows, dim > 0 ? (MIN_ELEMENTS_PER_PART + dim - 1) / dim : 1, 1, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; r++) std::memcpy(out + r * dim, table + int64_t(ids[r]) * dim, sizeof(float) * dim);
+  });
   return true;
 }
 

@@ -17,6 +17,18 @@
 #pragma once
 #include <cstdint>
 
+// RECUR_CLONES before a portable function: GCC on x86-64 Linux also compiles it for AVX2 and
+// AVX-512 (where this build can) and picks the best when the library loads (an ifunc). For
+// loops the compiler vectorises whose every operation is exactly rounded (no fused multiply-add:
+// -ffp-contract=off; no libm calls): each clone gives the same bits, so set_isa need not see them.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && defined(RECUR_HAVE_AVX512)
+#define RECUR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#elif defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && defined(RECUR_HAVE_AVX2)
+#define RECUR_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define RECUR_CLONES
+#endif
+
 namespace recur {
 
 struct Pool;  // pool.h
@@ -48,21 +60,21 @@ void gemm_packed(Pool* pool, bool transA, int64_t m, int64_t n, int64_t k, float
                  int64_t lda, const float* packed, float beta, float* c, int64_t ldc);
 
 // ---- elementwise and reductions (elementwise.cc) -------------------------------------------
-void fill(int64_t n, float value, float* x);
-void axpy(int64_t n, float alpha, const float* x, float* y);
-void scale(int64_t n, float alpha, float* x);
-void mul(int64_t n, const float* a, const float* b, float* out);
-void add(int64_t n, const float* a, const float* b, float* out);
-void clamp(int64_t n, float lo, float hi, float* x);
-void add_row_vector(int64_t rows, int64_t cols, const float* bias, float* x);
-void sum_rows(int64_t rows, int64_t cols, const float* x, float* out);
+void fill(Pool* pool, int64_t n, float value, float* x);
+void axpy(Pool* pool, int64_t n, float alpha, const float* x, float* y);
+void scale(Pool* pool, int64_t n, float alpha, float* x);
+void mul(Pool* pool, int64_t n, const float* a, const float* b, float* out);
+void add(Pool* pool, int64_t n, const float* a, const float* b, float* out);
+void clamp(Pool* pool, int64_t n, float lo, float hi, float* x);
+void add_row_vector(Pool* pool, int64_t rows, int64_t cols, const float* bias, float* x);
+void sum_rows(Pool* pool, int64_t rows, int64_t cols, const float* x, float* out);
 double sum(int64_t n, const float* x);
 double sum_squares(int64_t n, const float* x);
 
 // ---- activations and fused cells (cells*.cc; math.h holds the shared scalar/vector math) ----
 enum class Activation : int { tanh = 0, relu = 1, sigmoid = 2 };
-void activation_forward(Activation kind, int64_t n, const float* x, float* y);
-void activation_backward(Activation kind, int64_t n, const float* y, const float* dy, float* dx, bool accumulate);
+void activation_forward(Pool* pool, Activation kind, int64_t n, const float* x, float* y);
+void activation_backward(Pool* pool, Activation kind, int64_t n, const float* y, const float* dy, float* dx, bool accumulate);
 void lstm_cell_forward(int64_t batch, int64_t hidden, float* gates, const float* cPrev, float* c, float* h);
 void lstm_cell_backward(int64_t batch, int64_t hidden, const float* gates, const float* cPrev, const float* c,
                         const float* dh, const float* dc, float* dGates, float* dcPrev);
@@ -86,18 +98,18 @@ void recurrent_sequence_backward(Pool* pool, Cell kind, int64_t steps, int64_t b
 
 // ---- losses (losses.cc) ----------------------------------------------------------------------
 // Returns false (writing nothing) when a non-ignored target is outside [0, classes); the addon throws.
-bool softmax_cross_entropy_forward(int64_t rows, int64_t classes, const float* logits, const int32_t* targets,
+bool softmax_cross_entropy_forward(Pool* pool, int64_t rows, int64_t classes, const float* logits, const int32_t* targets,
                                    int32_t ignoreIndex, float* probs, float* losses);
-void softmax_cross_entropy_backward(int64_t rows, int64_t classes, const float* probs, const int32_t* targets,
+void softmax_cross_entropy_backward(Pool* pool, int64_t rows, int64_t classes, const float* probs, const int32_t* targets,
                                     int32_t ignoreIndex, const float* rowScale, float* dLogits);
-void softmax(int64_t rows, int64_t cols, const float* x, float* y);
-void bce_with_logits_forward(int64_t n, const float* logits, const float* targets, float posWeight, float* losses);
-void bce_with_logits_backward(int64_t n, const float* logits, const float* targets, float posWeight,
+void softmax(Pool* pool, int64_t rows, int64_t cols, const float* x, float* y);
+void bce_with_logits_forward(Pool* pool, int64_t n, const float* logits, const float* targets, float posWeight, float* losses);
+void bce_with_logits_backward(Pool* pool, int64_t n, const float* logits, const float* targets, float posWeight,
                               const float* scale, float* dLogits);
 
 // ---- embeddings (embedding.cc) ---------------------------------------------------------------
 // Returns false (writing nothing) on an id outside [0, vocab); the addon throws.
-bool embedding_forward(int64_t rows, int64_t dim, int64_t vocab, const int32_t* ids, const float* table, float* out);
+bool embedding_forward(Pool* pool, int64_t rows, int64_t dim, int64_t vocab, const int32_t* ids, const float* table, float* out);
 void embedding_backward(int64_t rows, int64_t dim, int64_t vocab, const int32_t* ids, const float* dOut,
                         float* dTable, int32_t paddingIdx);
 
@@ -107,10 +119,10 @@ struct SgdOptions { double lr, momentum, dampening, weightDecay; bool nesterov; 
 struct AdagradOptions { double lr, eps, weightDecay; };
 struct RmspropOptions { double lr, alpha, eps, weightDecay, momentum; bool centered; };
 struct AdamOptions { double lr, beta1, beta2, eps, weightDecay; bool decoupled; double biasCorrection1, biasCorrection2; };
-void sgd_step(int64_t n, float* params, const float* grads, float* momentumBuf, const SgdOptions& o, bool firstStep);
-void adagrad_step(int64_t n, float* params, const float* grads, float* sumSquares, const AdagradOptions& o);
-void rmsprop_step(int64_t n, float* params, const float* grads, float* squareAvg, float* gradAvg, float* momentumBuf,
+void sgd_step(Pool* pool, int64_t n, float* params, const float* grads, float* momentumBuf, const SgdOptions& o, bool firstStep);
+void adagrad_step(Pool* pool, int64_t n, float* params, const float* grads, float* sumSquares, const AdagradOptions& o);
+void rmsprop_step(Pool* pool, int64_t n, float* params, const float* grads, float* squareAvg, float* gradAvg, float* momentumBuf,
                   const RmspropOptions& o);
-void adam_step(int64_t n, float* params, const float* grads, float* m, float* v, const AdamOptions& o);
+void adam_step(Pool* pool, int64_t n, float* params, const float* grads, float* m, float* v, const AdamOptions& o);
 
 }  // namespace recur

@@ -27,6 +27,35 @@ inline void pool_for(Pool* pool, int parts, F& f) {
   pool_run(pool, parts, [](void* c, int p, int n) { (*static_cast<F*>(c))(p, n); }, &f);
 }
 
+// Elementwise splits: whole 16-float groups (vectors, 64-byte lines), and at least this many
+// elements per part (a job round trip with awake workers costs about 1 us; an axpy of 32k floats
+// takes a few). Kernels with exp, log or a division per element split from fewer.
+constexpr int64_t MIN_ELEMENTS_PER_PART = 32768;
+constexpr int64_t MIN_TRANSCENDENTAL_PER_PART = 4096;
+
+// Runs f(lo, hi) over [0, n) cut into at most pool_threads(pool) ranges, inner boundaries at
+// multiples of `align`, each range at least `minPerPart` long (one call on this thread when n is
+// too small to split). The cut depends on the sizes and the thread count only; a kernel that
+// computes each output element from its own inputs alone is bit-identical for any cut.
+template <class F>
+inline void pool_ranges(Pool* pool, int64_t n, int64_t minPerPart, int64_t align, F&& f) {
+  if (n <= 0) return;
+  if (minPerPart < align) minPerPart = align;
+  int64_t parts = pool_threads(pool);
+  if (parts > n / minPerPart) parts = n / minPerPart;
+  if (parts <= 1) {
+    f(int64_t(0), n);
+    return;
+  }
+  const int64_t groups = (n + align - 1) / align;
+  auto bound = [&](int64_t p, int64_t np) { const int64_t b = groups * p / np * align; return b < n ? b : n; };
+  auto part = [&](int p, int np) {
+    const int64_t lo = bound(p, np), hi = bound(p + 1, np);
+    if (hi > lo) f(lo, hi);
+  };
+  pool_for(pool, (int)parts, part);
+}
+
 // Spin-wait hint.
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)

@@ -1,6 +1,9 @@
 // Whole recurrent sequences (Backend.recurrentSequence / recurrentSequenceBackward): W_hh packing,
-// how many chunks a call is cut into, and the threads that run them, one phase per step (the
-// backward one more: recurrent_impl.h's seqBackwardChunk). The chunk kernels themselves are recurrent_impl.h's, per ISA.
+// how a call is cut into chunks, and the threads that run them, one phase per step (the
+// backward one more: recurrent_impl.h's seqBackwardChunk). The chunk kernels themselves are
+// recurrent_impl.h's, per ISA. A batch of 16 rows or more is cut by rows (sequenceRowParts):
+// each part then runs all its phases alone. Otherwise the hidden units are cut, and the parts
+// meet after every phase:
 //
 // Synchronisation follows the wasm backend's (src/kernels/assembly/recurrent.ts): every chunk has
 // a claim word (phases claimed) and a done word (phases finished). A thread runs its own chunk of
@@ -62,6 +65,18 @@ namespace {
 // SEQ_MIN_MACS_PER_PART multiply-adds per step. (The wasm kernels split from 2k multiply-adds
 // per part; their threads share a memory the same way, their arithmetic is 4x slower.)
 constexpr int64_t SEQ_MIN_MACS_PER_PART = 16384;
+// Splitting the batch instead (byRows) needs no meeting at all: each part runs its own rows
+// through every step, at the price of streaming all of W_hh from L2/L3 every step rather than
+// keeping its share in its core's L2. From 8 rows per part (one register tile of the GEMM) that
+// is much the better split. 2 threads, T 64, training forward / backward, GFLOP/s, rows : units:
+//   LSTM H 256 B 32: 284 / 279 : 185 / 198     LSTM H 512 B 32: 319 / 329 : 283 / 278
+//   LSTM H 256 B 64: 290 / 278 : 200 / 206     LSTM H 128 B 16: 232 / 249 : 152 / 164
+//   GRU  H 256 B 32: 268 / 248 : 168 / 169     Elman H 256 B 32: 259 / 293 : 153 / 166
+//   LSTM H 64 B 16: 107 / 145 : 113 / 131      (one thread: 150 / 155 at H 256 B 32)
+// A part must also hold SEQ_MIN_MACS_PER_ROW_PART multiply-adds over the whole sequence (a job
+// round trip costs about a microsecond).
+constexpr int64_t SEQ_MIN_ROWS_PER_PART = 8;
+constexpr int64_t SEQ_MIN_MACS_PER_ROW_PART = 65536;
 constexpr int64_t SEQ_MIN_UNITS_PER_PART = 128;
 constexpr int64_t SEQ_MIN_COLUMNS_PER_PART = 256;
 constexpr int MAX_PARTS = 64;
@@ -74,6 +89,16 @@ int sequenceParts(Pool* pool, int64_t batch, int64_t gates, int64_t hidden) {
   if (parts > byWork) parts = byWork;
   if (parts > hidden / SEQ_MIN_UNITS_PER_PART) parts = hidden / SEQ_MIN_UNITS_PER_PART;
   if (parts > gates * hidden / SEQ_MIN_COLUMNS_PER_PART) parts = gates * hidden / SEQ_MIN_COLUMNS_PER_PART;
+  if (parts > MAX_PARTS) parts = MAX_PARTS;
+  return parts < 1 ? 1 : (int)parts;
+}
+
+// Parts of a split by batch rows (1: split the units instead, or not at all).
+int sequenceRowParts(Pool* pool, int64_t steps, int64_t batch, int64_t gates, int64_t hidden) {
+  int64_t parts = pool_threads(pool);
+  if (parts > batch / SEQ_MIN_ROWS_PER_PART) parts = batch / SEQ_MIN_ROWS_PER_PART;
+  const double macs = double(steps) * double(batch) * double(gates) * double(hidden) * double(hidden);  // no overflow
+  if (double(parts) > macs / SEQ_MIN_MACS_PER_ROW_PART) parts = (int64_t)(macs / SEQ_MIN_MACS_PER_ROW_PART);
   if (parts > MAX_PARTS) parts = MAX_PARTS;
   return parts < 1 ? 1 : (int)parts;
 }
@@ -123,8 +148,21 @@ void runPart(void* ctx, int part, int parts) {
   }
 }
 
+// A part that owns whole batch rows runs every phase of them alone.
+void runRows(void* ctx, int part, int parts) {
+  SeqJob& j = *static_cast<SeqJob*>(ctx);
+  for (int s = 0; s < j.phases; s++) {
+    if (j.backward) j.kt->seq_backward_chunk(j.args, part, s);
+    else j.kt->seq_forward_chunk(j.args, part, s);
+  }
+}
+
 void runSequence(Pool* pool, SeqJob& j) {
   const int parts = j.args.parts;
+  if (j.args.byRows) {
+    pool_run(pool, parts, runRows, &j);
+    return;
+  }
   if (parts <= 1) {
     for (int s = 0; s < j.phases; s++) {
       if (j.backward) j.kt->seq_backward_chunk(j.args, 0, s);
@@ -159,7 +197,9 @@ SeqArgs& startArgs(SeqJob& j, Pool* pool, Cell kind, int64_t steps, int64_t batc
   a.batch = batch;
   a.hidden = hidden;
   a.reverse = reverse;
-  a.parts = sequenceParts(pool, batch, gatesOf(kind), hidden);
+  const int rowParts = sequenceRowParts(pool, steps, batch, gatesOf(kind), hidden);
+  a.byRows = rowParts > 1;
+  a.parts = a.byRows ? rowParts : sequenceParts(pool, batch, gatesOf(kind), hidden);
   a.lengths = lengths;
   a.packed = packed;
   return a;

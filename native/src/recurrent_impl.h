@@ -22,6 +22,7 @@
 // result does not depend on tile, width or split: gemm_impl.h; the cells call math.h's lane
 // functions), so results are bit-identical for any number of chunks and threads.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include "kernels.h"
@@ -35,6 +36,7 @@ struct SeqArgs {
   int64_t steps, batch, hidden;
   bool reverse;
   int parts;
+  bool byRows;  // parts split the batch rows (each runs its rows through every step alone), not the units
   const int32_t* lengths;
   const float* packed;  // forward: recurrent_pack; backward: gemm_pack_b of W_hh [G*H, H]
   // forward
@@ -51,10 +53,24 @@ inline int gatesOf(Cell kind) { return kind == Cell::lstm ? 4 : kind == Cell::gr
 inline int savedGatesOf(Cell kind) { return kind == Cell::lstm || kind == Cell::gru ? 4 : 1; }
 // The activation code (kernels.h Activation) of an Elman cell.
 inline int elmanActivation(Cell kind) { return (int)kind - (int)Cell::rnn_tanh; }
-// First 16-unit block of chunk q (chunk q covers [chunkStart(q), chunkStart(q + 1))).
-inline int64_t chunkStart(const SeqArgs& a, int q) {
+// The 16-unit blocks [u0, u1) of chunk q: a share of them when the parts split the units, all
+// of them when they split the batch.
+inline void chunkUnits(const SeqArgs& a, int q, int64_t& u0, int64_t& u1) {
   const int64_t blocks = (a.hidden + 15) / 16;
-  return (int64_t)q * blocks / a.parts;
+  u0 = a.byRows ? 0 : (int64_t)q * blocks / a.parts;
+  u1 = a.byRows ? blocks : (int64_t)(q + 1) * blocks / a.parts;
+}
+// The batch rows [b0, b1) of chunk q: whole groups of 8 rows (the GEMM's register tile) when the
+// parts split the batch, every row when they split the units.
+inline void chunkRows(const SeqArgs& a, int q, int64_t& b0, int64_t& b1) {
+  if (!a.byRows) {
+    b0 = 0;
+    b1 = a.batch;
+    return;
+  }
+  const int64_t groups = (a.batch + 7) / 8;
+  b0 = std::min(a.batch, (int64_t)q * groups / a.parts * 8);
+  b1 = std::min(a.batch, (int64_t)(q + 1) * groups / a.parts * 8);
 }
 
 }  // namespace recur
@@ -78,14 +94,17 @@ inline void prefetch(const void* p) { __builtin_prefetch(p, 0, 3); }
 
 // Forward step s of chunk q.
 void seqForwardChunk(const SeqArgs& a, int q, int s) {
-  const int64_t B = a.batch, H = a.hidden, T = a.steps;
-  const int64_t u0 = chunkStart(a, q), u1 = chunkStart(a, q + 1);
-  if (u1 <= u0) return;
+  const int64_t H = a.hidden, T = a.steps;
+  int64_t u0, u1, b0, b1;
+  chunkUnits(a, q, u0, u1);
+  chunkRows(a, q, b0, b1);
+  const int64_t B = a.batch;
+  if (u1 <= u0 || b1 <= b0) return;
   const Cell kind = a.kind;
   const int64_t G = gatesOf(kind);
   const int64_t t = a.reverse ? T - 1 - s : s;
   const int64_t cols = (u1 - u0) * G * UB;
-  float* sums = thread_scratch(2, B * cols);
+  float* sums = thread_scratch(2, (b1 - b0) * cols);  // rows b0 .. b1 - 1
   const float* hPrev = (s & 1) ? a.hSpare : a.h;
   float* hNext = (s & 1) ? a.h : a.hSpare;
   const float* xRow = a.xProj + t * B * G * H;
@@ -94,13 +113,13 @@ void seqForwardChunk(const SeqArgs& a, int q, int s) {
   // (GRU, whose input projection joins inside the gate math; zero without one), block layout.
   // Whole blocks are UB / W plain vector copies (a libc memcpy per 64 bytes took 9% of an LSTM
   // sequence); a tail block is copied lane by lane with zeros after it.
-  for (int64_t b = 0; b < B; b++) {
-    float* dst = sums + b * cols;
+  for (int64_t b = b0; b < b1; b++) {
+    float* dst = sums + (b - b0) * cols;
     for (int64_t u = u0; u < u1; u++) {
       const int count = (int)(H - u * UB < UB ? H - u * UB : UB);
       for (int64_t g = 0; g < G; g++, dst += UB) {
         const float* src = kind != Cell::gru ? xRow + b * G * H + g * H + u * UB : a.hBias ? a.hBias + g * H + u * UB : nullptr;
-        if (kind != Cell::gru && b + 2 < B) prefetch(src + 2 * G * H);
+        if (kind != Cell::gru && b + 2 < b1) prefetch(src + 2 * G * H);
         if (src && count == UB) {
 #pragma GCC unroll 4
           for (int i = 0; i < UB; i += W) V::store(dst + i, V::load(src + i));
@@ -116,11 +135,11 @@ void seqForwardChunk(const SeqArgs& a, int q, int s) {
   // round trips overlap the product instead of stalling those stores (about +3% on 2 threads).
   {
     const int64_t lo = u0 * UB, hi = (u1 * UB < H ? u1 * UB : H);
-    if (a.parts > 1)
+    if (a.parts > 1 && !a.byRows)
       for (int64_t b = 0; b < B; b++)
         for (int64_t j = lo; j < hi; j += 16) __builtin_prefetch(hNext + b * H + j, 1, 3);
   }
-  gemmPackedT(false, B, cols, H, 1.0f, hPrev, H, a.packed, G * roundUpTo(H, UB), u0 * G * UB, 1.0f, sums, cols);
+  gemmPackedT(false, b1 - b0, cols, H, 1.0f, hPrev + b0 * H, H, a.packed, G * roundUpTo(H, UB), u0 * G * UB, 1.0f, sums, cols);
 
   const int64_t BH = B * H;
   float* out = a.out + t * BH;
@@ -128,7 +147,7 @@ void seqForwardChunk(const SeqArgs& a, int q, int s) {
   const Saved& sv = a.save;
   const int64_t S = savedGatesOf(kind);
   alignas(64) float tmpC[UB], tmpH[UB], tmpS[4 * UB];
-  for (int64_t b = 0; b < B; b++) {
+  for (int64_t b = b0; b < b1; b++) {
     const bool active = activeRow(a, t, b);
     for (int64_t u = u0; u < u1; u++) {
       for (int64_t half = 0; half < UB; half += W) {
@@ -136,7 +155,7 @@ void seqForwardChunk(const SeqArgs& a, int q, int s) {
         if (j >= H) break;
         const int k = (int)(H - j < W ? H - j : W);
         const int64_t row = b * H + j;
-        float* sum = sums + b * cols + (u - u0) * G * UB + half;
+        float* sum = sums + (b - b0) * cols + (u - u0) * G * UB + half;
         if (sv.hPrev) copyK(sv.hPrev + t * BH + row, hPrev + row, k);
         if (sv.cPrev) copyK(sv.cPrev + t * BH + row, c + row, k);
         // The step's values for these units: h straight into the output and c in place for a
@@ -167,15 +186,17 @@ void seqForwardChunk(const SeqArgs& a, int q, int s) {
   }
 }
 
-// Backward step s, part 2, units [j0, j1): dh_{t-1} = dGates_h W_hh (+ the GRU's direct term
-// already in dhPrev) for the rows inside their sequence. Reads every chunk's part 1 of step s.
-void backwardProduct(const SeqArgs& a, int64_t j0, int64_t j1, int s) {
+// Backward step s, part 2, units [j0, j1) of rows [b0, b1): dh_{t-1} = dGates_h W_hh (+ the
+// GRU's direct term already in dhPrev) for the rows inside their sequence. Reads every chunk's
+// part 1 of step s.
+void backwardProduct(const SeqArgs& a, int64_t j0, int64_t j1, int64_t b0, int64_t b1, int s) {
   const int64_t B = a.batch, H = a.hidden, T = a.steps;
   const int64_t GH = gatesOf(a.kind) * H;
   const int64_t t = a.reverse ? s : T - 1 - s;  // the backward runs forward time in reverse
   const float* dhp = (a.dhProj ? a.dhProj : a.dxProj) + t * B * GH;
-  gemmPackedT(false, B, j1 - j0, GH, 1.0f, dhp, GH, a.packed, H, j0, a.kind == Cell::gru ? 1.0f : 0.0f, a.dhPrev + j0, H);
-  for (int64_t b = 0; b < B; b++) {
+  gemmPackedT(false, b1 - b0, j1 - j0, GH, 1.0f, dhp + b0 * GH, GH, a.packed, H, j0, a.kind == Cell::gru ? 1.0f : 0.0f,
+              a.dhPrev + b0 * H + j0, H);
+  for (int64_t b = b0; b < b1; b++) {
     if (!activeRow(a, t, b)) continue;  // dh (and dc) carry past the end
     std::memcpy(a.dh + b * H + j0, a.dhPrev + b * H + j0, sizeof(float) * (j1 - j0));
   }
@@ -185,7 +206,7 @@ void backwardProduct(const SeqArgs& a, int64_t j0, int64_t j1, int s) {
 // gradients (dc_{t-1} in place, the GRU's direct dh_{t-1} term into dhPrev); rows past their
 // sequence's length get zero gate gradients and keep dh and dc. Reads only the chunk's own units
 // of dh, dc and dhPrev, which its own part 2 of step s - 1 wrote.
-void backwardCell(const SeqArgs& a, int64_t j0, int64_t j1, int s) {
+void backwardCell(const SeqArgs& a, int64_t j0, int64_t j1, int64_t b0, int64_t b1, int s) {
   const int64_t B = a.batch, H = a.hidden, T = a.steps;
   const Cell kind = a.kind;
   const int64_t G = gatesOf(kind), GH = G * H, BH = B * H;
@@ -196,7 +217,7 @@ void backwardCell(const SeqArgs& a, int64_t j0, int64_t j1, int s) {
   const int64_t step = t * BH;
   const Saved& sv = a.save;
   const float* saved = sv.gates + t * B * savedGatesOf(kind) * H;
-  for (int64_t b = 0; b < B; b++) {
+  for (int64_t b = b0; b < b1; b++) {
     const bool active = activeRow(a, t, b);
     const int64_t gRow = b * GH;
     for (int64_t j = j0; j < j1; j += W) {
@@ -209,7 +230,7 @@ void backwardCell(const SeqArgs& a, int64_t j0, int64_t j1, int s) {
         continue;
       }
       const int64_t row = b * H + j;
-      if (b + 2 < B) {  // the same units two rows ahead (16 floats = one line when W = 16)
+      if (b + 2 < b1) {  // the same units two rows ahead (16 floats = one line when W = 16)
         const int64_t ahead = 2 * H;
         for (int64_t g = 0; g < savedGatesOf(kind); g++) prefetch(saved + (b + 2) * savedGatesOf(kind) * H + g * H + j);
         if (a.dOut) prefetch(a.dOut + step + row + ahead);
@@ -234,11 +255,13 @@ void backwardCell(const SeqArgs& a, int64_t j0, int64_t j1, int s) {
 // a step needs only the chunk's own part 2 of the step before, so one meeting per step (between
 // part 1, which every chunk's part 2 reads, and part 2) is enough: T + 1 phases, not 2T.
 void seqBackwardChunk(const SeqArgs& a, int q, int p) {
-  const int64_t j0 = chunkStart(a, q) * UB;
-  const int64_t j1e = chunkStart(a, q + 1) * UB, j1 = j1e < a.hidden ? j1e : a.hidden;
-  if (j1 <= j0) return;
-  if (p > 0) backwardProduct(a, j0, j1, p - 1);
-  if (p < a.steps) backwardCell(a, j0, j1, p);
+  int64_t u0, u1, b0, b1;
+  chunkUnits(a, q, u0, u1);
+  chunkRows(a, q, b0, b1);
+  const int64_t j0 = u0 * UB, j1 = u1 * UB < a.hidden ? u1 * UB : a.hidden;
+  if (j1 <= j0 || b1 <= b0) return;
+  if (p > 0) backwardProduct(a, j0, j1, b0, b1, p - 1);
+  if (p < a.steps) backwardCell(a, j0, j1, b0, b1, p);
 }
 
 // ---- the table -------------------------------------------------------------------------------

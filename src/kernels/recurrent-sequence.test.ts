@@ -113,6 +113,11 @@ function referenceCases(): Case[] {
     cases.push({ kind, T: 2, B: 5, H: 3 });
   }
   cases.push({ kind: 'gru', T: 4, B: 2, H: 12, bias: false });
+  // Batches of 16 rows and more: native on 2 threads splits them by rows (8-row groups, a tail).
+  // (recurrent.cc: also 64k multiply-adds per part over the sequence).
+  cases.push({ kind: 'lstm', T: 3, B: 19, H: 40, lengths: [3, 1, 2, 3, 3, 2, 1, 3, 3, 2, 3, 1, 3, 3, 2, 3, 3, 1, 2] });
+  cases.push({ kind: 'gru', T: 3, B: 17, H: 33, reverse: true });
+  cases.push({ kind: 'rnn-relu', T: 4, B: 24, H: 40 });
   return cases;
 }
 
@@ -183,14 +188,19 @@ describe('recurrentSequence: threads', () => {
     assert.equal(sequenceParts(64, 4, 256, 8), 8);
     assert.equal(sequenceParts(1, 1, 8, 4), 1, 'one 8-unit block cannot be split');
   });
-  // The native kernels split a step only from 128 hidden units and 256 gate columns per part
-  // (recurrent.cc: below that, fetching h_{t-1} from the other cores costs more than it saves),
-  // so their cases are wider: 2 parts on 2 threads, 3 on 3 where G H allows.
+  // The native kernels split a step's units only from 128 hidden units and 256 gate columns per
+  // part (recurrent.cc: below that, fetching h_{t-1} from the other cores costs more than it
+  // saves), so their cases are wider: 2 parts on 2 threads, 3 on 3 where G H allows.
   const nativeCases: Case[] = [
     { kind: 'lstm', T: 5, B: 1, H: 384 },
     { kind: 'gru', T: 4, B: 2, H: 260, lengths: [4, 2], reverse: true },
     { kind: 'rnn-tanh', T: 4, B: 3, H: 520 },
     { kind: 'lstm', T: 3, B: 9, H: 400, lengths: [3, 3, 1, 2, 3, 3, 2, 1, 3] },
+    // From 16 batch rows the parts split the batch instead (8-row groups: 2 parts of B 19 on 2 and
+    // on 3 threads, 3 parts of B 27 on 3 threads, one with a 3-row tail).
+    { kind: 'lstm', T: 4, B: 27, H: 40, lengths: Array.from({ length: 27 }, (_, b) => 1 + (b * 5) % 4) },
+    { kind: 'gru', T: 3, B: 19, H: 48, lengths: Array.from({ length: 19 }, (_, b) => 1 + (b % 3)), reverse: true },
+    { kind: 'rnn-tanh', T: 4, B: 16, H: 64 },
   ];
   for (const c of nativeCases) {
     test(`${name(c)}: native bit-identical on 1, 2 and 3 threads, and with sleeping workers`, async (t) => {

@@ -14,19 +14,19 @@ export interface NativeAddon {
   gemmPackB(transB: boolean, k: number, n: number, b: Float32Array, ldb: number, packed: Float32Array): void;
   gemmPacked(pool: NativePool | null, transA: boolean, m: number, n: number, k: number, alpha: number, a: Float32Array, lda: number,
     packed: Float32Array, beta: number, c: Float32Array, ldc: number): void;
-  fill(n: number, value: number, x: Float32Array): void;
-  axpy(n: number, alpha: number, x: Float32Array, y: Float32Array): void;
-  scale(n: number, alpha: number, x: Float32Array): void;
-  mul(n: number, a: Float32Array, b: Float32Array, out: Float32Array): void;
-  add(n: number, a: Float32Array, b: Float32Array, out: Float32Array): void;
-  clamp(n: number, lo: number, hi: number, x: Float32Array): void;
-  addRowVector(rows: number, cols: number, bias: Float32Array, x: Float32Array): void;
-  sumRows(rows: number, cols: number, x: Float32Array, out: Float32Array): void;
+  fill(pool: NativePool | null, n: number, value: number, x: Float32Array): void;
+  axpy(pool: NativePool | null, n: number, alpha: number, x: Float32Array, y: Float32Array): void;
+  scale(pool: NativePool | null, n: number, alpha: number, x: Float32Array): void;
+  mul(pool: NativePool | null, n: number, a: Float32Array, b: Float32Array, out: Float32Array): void;
+  add(pool: NativePool | null, n: number, a: Float32Array, b: Float32Array, out: Float32Array): void;
+  clamp(pool: NativePool | null, n: number, lo: number, hi: number, x: Float32Array): void;
+  addRowVector(pool: NativePool | null, rows: number, cols: number, bias: Float32Array, x: Float32Array): void;
+  sumRows(pool: NativePool | null, rows: number, cols: number, x: Float32Array, out: Float32Array): void;
   sum(n: number, x: Float32Array): number;
   sumSquares(n: number, x: Float32Array): number;
   /** kind: 0 tanh, 1 relu, 2 sigmoid (kernels.h `Activation`). */
-  activationForward(kind: number, n: number, x: Float32Array, y: Float32Array): void;
-  activationBackward(kind: number, n: number, y: Float32Array, dy: Float32Array, dx: Float32Array, accumulate: boolean): void;
+  activationForward(pool: NativePool | null, kind: number, n: number, x: Float32Array, y: Float32Array): void;
+  activationBackward(pool: NativePool | null, kind: number, n: number, y: Float32Array, dy: Float32Array, dx: Float32Array, accumulate: boolean): void;
   lstmCellForward(batch: number, hidden: number, gates: Float32Array, cPrev: Float32Array, c: Float32Array, h: Float32Array): void;
   lstmCellBackward(batch: number, hidden: number, gates: Float32Array, cPrev: Float32Array, c: Float32Array, dh: Float32Array,
     dc: Float32Array, dGates: Float32Array, dcPrev: Float32Array): void;
@@ -46,25 +46,25 @@ export interface NativeAddon {
     savedC: Float32Array | null, dOut: Float32Array | null, dh: Float32Array, dc: Float32Array | null, dxProj: Float32Array,
     dhProj: Float32Array | null): void;
   /** False (nothing written) when a non-ignored target is outside [0, classes). */
-  softmaxCrossEntropyForward(rows: number, classes: number, logits: Float32Array, targets: Int32Array, ignoreIndex: number,
+  softmaxCrossEntropyForward(pool: NativePool | null, rows: number, classes: number, logits: Float32Array, targets: Int32Array, ignoreIndex: number,
     probs: Float32Array, losses: Float32Array): boolean;
-  softmaxCrossEntropyBackward(rows: number, classes: number, probs: Float32Array, targets: Int32Array, ignoreIndex: number,
+  softmaxCrossEntropyBackward(pool: NativePool | null, rows: number, classes: number, probs: Float32Array, targets: Int32Array, ignoreIndex: number,
     rowScale: Float32Array, dLogits: Float32Array): void;
-  softmax(rows: number, cols: number, x: Float32Array, y: Float32Array): void;
-  bceWithLogitsForward(n: number, logits: Float32Array, targets: Float32Array, posWeight: number, losses: Float32Array): void;
-  bceWithLogitsBackward(n: number, logits: Float32Array, targets: Float32Array, posWeight: number, scale: Float32Array,
+  softmax(pool: NativePool | null, rows: number, cols: number, x: Float32Array, y: Float32Array): void;
+  bceWithLogitsForward(pool: NativePool | null, n: number, logits: Float32Array, targets: Float32Array, posWeight: number, losses: Float32Array): void;
+  bceWithLogitsBackward(pool: NativePool | null, n: number, logits: Float32Array, targets: Float32Array, posWeight: number, scale: Float32Array,
     dLogits: Float32Array): void;
   /** False (nothing written) on an id outside [0, vocab). */
-  embeddingForward(rows: number, dim: number, vocab: number, ids: Int32Array, table: Float32Array, out: Float32Array): boolean;
+  embeddingForward(pool: NativePool | null, rows: number, dim: number, vocab: number, ids: Int32Array, table: Float32Array, out: Float32Array): boolean;
   embeddingBackward(rows: number, dim: number, vocab: number, ids: Int32Array, dOut: Float32Array, dTable: Float32Array,
     paddingIdx: number): void;
-  sgdStep(n: number, params: Float32Array, grads: Float32Array, momentumBuf: Float32Array, lr: number, momentum: number,
+  sgdStep(pool: NativePool | null, n: number, params: Float32Array, grads: Float32Array, momentumBuf: Float32Array, lr: number, momentum: number,
     dampening: number, weightDecay: number, nesterov: boolean, firstStep: boolean): void;
-  adagradStep(n: number, params: Float32Array, grads: Float32Array, sumSquares: Float32Array, lr: number, eps: number,
+  adagradStep(pool: NativePool | null, n: number, params: Float32Array, grads: Float32Array, sumSquares: Float32Array, lr: number, eps: number,
     weightDecay: number): void;
-  rmspropStep(n: number, params: Float32Array, grads: Float32Array, squareAvg: Float32Array, gradAvg: Float32Array,
+  rmspropStep(pool: NativePool | null, n: number, params: Float32Array, grads: Float32Array, squareAvg: Float32Array, gradAvg: Float32Array,
     momentumBuf: Float32Array, lr: number, alpha: number, eps: number, weightDecay: number, momentum: number, centered: boolean): void;
-  adamStep(n: number, params: Float32Array, grads: Float32Array, m: Float32Array, v: Float32Array, lr: number, beta1: number,
+  adamStep(pool: NativePool | null, n: number, params: Float32Array, grads: Float32Array, m: Float32Array, v: Float32Array, lr: number, beta1: number,
     beta2: number, eps: number, weightDecay: number, decoupled: boolean, biasCorrection1: number, biasCorrection2: number): void;
 
   /** A pool of `threads` threads, the caller's included; collected (workers joined) with its last reference. */

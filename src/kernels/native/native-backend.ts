@@ -129,21 +129,21 @@ export class NativeBackend implements Backend {
 
   // ---- elementwise and reductions ------------------------------------------------------------------
 
-  fill(n: number, value: number, x: F32): void { this.k.fill(n, value, x); }
-  axpy(n: number, alpha: number, x: F32, y: F32): void { this.k.axpy(n, alpha, x, y); }
-  scale(n: number, alpha: number, x: F32): void { this.k.scale(n, alpha, x); }
-  mul(n: number, a: F32, b: F32, out: F32): void { this.k.mul(n, a, b, out); }
-  add(n: number, a: F32, b: F32, out: F32): void { this.k.add(n, a, b, out); }
-  clamp(n: number, lo: number, hi: number, x: F32): void { this.k.clamp(n, lo, hi, x); }
-  addRowVector(rows: number, cols: number, bias: F32, x: F32): void { this.k.addRowVector(rows, cols, bias, x); }
-  sumRows(rows: number, cols: number, x: F32, out: F32): void { this.k.sumRows(rows, cols, x, out); }
+  fill(n: number, value: number, x: F32): void { this.k.fill(this.pool, n, value, x); }
+  axpy(n: number, alpha: number, x: F32, y: F32): void { this.k.axpy(this.pool, n, alpha, x, y); }
+  scale(n: number, alpha: number, x: F32): void { this.k.scale(this.pool, n, alpha, x); }
+  mul(n: number, a: F32, b: F32, out: F32): void { this.k.mul(this.pool, n, a, b, out); }
+  add(n: number, a: F32, b: F32, out: F32): void { this.k.add(this.pool, n, a, b, out); }
+  clamp(n: number, lo: number, hi: number, x: F32): void { this.k.clamp(this.pool, n, lo, hi, x); }
+  addRowVector(rows: number, cols: number, bias: F32, x: F32): void { this.k.addRowVector(this.pool, rows, cols, bias, x); }
+  sumRows(rows: number, cols: number, x: F32, out: F32): void { this.k.sumRows(this.pool, rows, cols, x, out); }
   sum(n: number, x: F32): number { return this.k.sum(n, x); }
   sumSquares(n: number, x: F32): number { return this.k.sumSquares(n, x); }
   activationForward(kind: Activation, n: number, x: F32, y: F32): void {
-    this.k.activationForward(activationCode(kind, 'activationForward'), n, x, y);
+    this.k.activationForward(this.pool, activationCode(kind, 'activationForward'), n, x, y);
   }
   activationBackward(kind: Activation, n: number, y: F32, dy: F32, dx: F32, accumulate: boolean): void {
-    this.k.activationBackward(activationCode(kind, 'activationBackward'), n, y, dy, dx, accumulate);
+    this.k.activationBackward(this.pool, activationCode(kind, 'activationBackward'), n, y, dy, dx, accumulate);
   }
 
   // ---- fused recurrent cells ------------------------------------------------------------------------
@@ -192,27 +192,27 @@ export class NativeBackend implements Backend {
 
   softmaxCrossEntropyForward(rows: number, classes: number, logits: F32, targets: I32, ignoreIndex: number, probs: F32, losses: F32): void {
     // The kernel checks every target before writing; on a bad one find it for the shared message.
-    if (!this.k.softmaxCrossEntropyForward(rows, classes, logits, targets, ignoreIndex, probs, losses)) {
+    if (!this.k.softmaxCrossEntropyForward(this.pool, rows, classes, logits, targets, ignoreIndex, probs, losses)) {
       throw badTargetError(targets, firstBadTarget(rows, classes, targets, ignoreIndex), classes);
     }
   }
   softmaxCrossEntropyBackward(rows: number, classes: number, probs: F32, targets: I32, ignoreIndex: number, rowScale: F32, dLogits: F32): void {
-    this.k.softmaxCrossEntropyBackward(rows, classes, probs, targets, ignoreIndex, rowScale, dLogits);
+    this.k.softmaxCrossEntropyBackward(this.pool, rows, classes, probs, targets, ignoreIndex, rowScale, dLogits);
   }
   softmax(rows: number, cols: number, x: F32, y: F32): void {
-    this.k.softmax(rows, cols, x, y);
+    this.k.softmax(this.pool, rows, cols, x, y);
   }
   bceWithLogitsForward(n: number, logits: F32, targets: F32, posWeight: number, losses: F32): void {
-    this.k.bceWithLogitsForward(n, logits, targets, posWeight, losses);
+    this.k.bceWithLogitsForward(this.pool, n, logits, targets, posWeight, losses);
   }
   bceWithLogitsBackward(n: number, logits: F32, targets: F32, posWeight: number, scale: F32, dLogits: F32): void {
-    this.k.bceWithLogitsBackward(n, logits, targets, posWeight, scale, dLogits);
+    this.k.bceWithLogitsBackward(this.pool, n, logits, targets, posWeight, scale, dLogits);
   }
 
   // ---- embeddings -------------------------------------------------------------------------------------
 
   embeddingForward(rows: number, dim: number, vocab: number, ids: I32, table: F32, out: F32): void {
-    if (!this.k.embeddingForward(rows, dim, vocab, ids, table, out)) {
+    if (!this.k.embeddingForward(this.pool, rows, dim, vocab, ids, table, out)) {
       let bad = 0;
       while (bad < rows && ids[bad]! >= 0 && ids[bad]! < vocab) bad++;
       throw badIdError(ids, bad, vocab);
@@ -225,16 +225,16 @@ export class NativeBackend implements Backend {
   // ---- optimizers ----------------------------------------------------------------------------------------
 
   sgdStep(n: number, params: F32, grads: F32, momentumBuf: F32, o: SgdOptions, firstStep: boolean): void {
-    this.k.sgdStep(n, params, grads, momentumBuf, o.lr, o.momentum, o.dampening, o.weightDecay, o.nesterov, firstStep);
+    this.k.sgdStep(this.pool, n, params, grads, momentumBuf, o.lr, o.momentum, o.dampening, o.weightDecay, o.nesterov, firstStep);
   }
   adagradStep(n: number, params: F32, grads: F32, sumSquares: F32, o: AdagradOptions): void {
-    this.k.adagradStep(n, params, grads, sumSquares, o.lr, o.eps, o.weightDecay);
+    this.k.adagradStep(this.pool, n, params, grads, sumSquares, o.lr, o.eps, o.weightDecay);
   }
   rmspropStep(n: number, params: F32, grads: F32, squareAvg: F32, gradAvg: F32, momentumBuf: F32, o: RmspropOptions): void {
-    this.k.rmspropStep(n, params, grads, squareAvg, gradAvg, momentumBuf, o.lr, o.alpha, o.eps, o.weightDecay, o.momentum, o.centered);
+    this.k.rmspropStep(this.pool, n, params, grads, squareAvg, gradAvg, momentumBuf, o.lr, o.alpha, o.eps, o.weightDecay, o.momentum, o.centered);
   }
   adamStep(n: number, params: F32, grads: F32, m: F32, v: F32, o: AdamOptions): void {
-    this.k.adamStep(n, params, grads, m, v, o.lr, o.beta1, o.beta2, o.eps, o.weightDecay, o.decoupled, o.biasCorrection1, o.biasCorrection2);
+    this.k.adamStep(this.pool, n, params, grads, m, v, o.lr, o.beta1, o.beta2, o.eps, o.weightDecay, o.decoupled, o.biasCorrection1, o.biasCorrection2);
   }
 }
 

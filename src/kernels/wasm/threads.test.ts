@@ -1,8 +1,8 @@
 /**
  * Worker threads of the wasm backend: `threads` validation, conformance of split GEMMs (odd
  * sizes, all transposes, strided, pre-packed B) against the reference, bit-identical results
- * for 1, 2 and 3 threads (GEMM and every split elementwise kernel), and a process that used a
- * threaded backend still exits by itself.
+ * for 1, 2 and 3 threads (GEMM and every split elementwise kernel, on wasm and on native), and a
+ * process that used a threaded backend still exits by itself.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,8 +11,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import type { F32, I32 } from '../backend.js';
+import type { Backend, F32, I32 } from '../backend.js';
 import { WasmBackend } from './wasm-backend.js';
+import { NativeBackend } from '../native/native-backend.js';
 import { gemmSplit, splitRange } from './split.js';
 import { gemm as referenceGemm } from '../reference/gemm.js';
 import { Rng } from '../../random/rng.js';
@@ -122,7 +123,11 @@ test('threaded gemm and gemmPacked: conform to the reference and are bit-identic
 
 const on = copyToBackend;
 
-test('split elementwise kernels are bit-identical for 1, 2 and 3 threads', () => {
+/**
+ * Every split elementwise kernel on each backend of `list` (the same kind at 1, 2 and 3 threads),
+ * with sizes above the split thresholds and odd tails: the outputs must be bit-identical.
+ */
+function assertSplitKernelsBitIdentical(list: Backend[]): void {
   const B = 67, H = 131, n = 100_003;
   const rng = new Rng(5);
   const inputs = {
@@ -133,7 +138,7 @@ test('split elementwise kernels are bit-identical for 1, 2 and 3 threads', () =>
   };
   const targets = Int32Array.from({ length: 2003 }, (_, i) => (i % 7 === 0 ? -100 : (i * 31) % 65));
   const outputs: Record<string, F32>[] = [];
-  for (const [, be] of backends) {
+  for (const be of list) {
     const t = Object.fromEntries(Object.entries(inputs).map(([name, src]) => [name, on(be, src)])) as Record<keyof typeof inputs, F32>;
     const out: Record<string, F32> = {};
     const f = (name: string, len: number) => (out[name] = be.allocFloats(len));
@@ -149,6 +154,19 @@ test('split elementwise kernels are bit-identical for 1, 2 and 3 threads', () =>
     const p = on(be, inputs.x), m = on(be, inputs.y), v = on(be, inputs.v);
     be.adamStep(n, p, t.g, m, v, { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, decoupled: true, biasCorrection1: 0.1, biasCorrection2: 0.001 });
     Object.assign(out, { adamP: p, adamM: m, adamV: v });
+    const sp = on(be, inputs.x), sm = on(be, inputs.y);
+    be.sgdStep(n, sp, t.g, sm, { lr: 0.1, momentum: 0.9, dampening: 0.1, weightDecay: 0.01, nesterov: true }, false);
+    const ap = on(be, inputs.x), as = on(be, inputs.v);
+    be.adagradStep(n, ap, t.g, as, { lr: 0.1, eps: 1e-10, weightDecay: 0.01 });
+    const rp = on(be, inputs.x), rs = on(be, inputs.v), rg = on(be, inputs.y), rm = on(be, inputs.y);
+    be.rmspropStep(n, rp, t.g, rs, rg, rm, { lr: 0.01, alpha: 0.99, eps: 1e-8, weightDecay: 0.01, momentum: 0.9, centered: true });
+    Object.assign(out, { sgdP: sp, sgdM: sm, adagradP: ap, adagradS: as, rmsP: rp, rmsS: rs, rmsG: rg, rmsM: rm });
+    be.bceWithLogitsForward(n, t.x, t.v, 2.5, f('bce', n));
+    be.bceWithLogitsBackward(n, t.x, t.v, 2.5, t.y, f('dBce', n));
+    const ids = be.allocInts(3001) as I32;
+    ids.set(Int32Array.from({ length: 3001 }, (_, i) => (i * 17) % 97));
+    be.embeddingForward(3001, 33, 97, ids, t.g, f('embedded', 3001 * 33));
+    be.fill(n, 0.25, f('filled', n));
     const y = on(be, inputs.y);
     be.axpy(n, 0.3, t.x, y);
     be.mul(n, y, t.g, y);
@@ -169,9 +187,22 @@ test('split elementwise kernels are bit-identical for 1, 2 and 3 threads', () =>
   }
   for (let i = 1; i < outputs.length; i++) {
     for (const name of Object.keys(outputs[0]!)) {
-      assert.ok(sameBits(outputs[i]![name]!, outputs[0]![name]!), `${name}: ${[1, 2, 3][i]} threads differ from 1 thread`);
+      assert.ok(sameBits(outputs[i]![name]!, outputs[0]![name]!), `${list[0]!.description}: ${name}: backend ${i} of [1, 2, 3] threads differs from 1 thread`);
     }
   }
+}
+
+test('split elementwise kernels are bit-identical for 1, 2 and 3 threads', () => {
+  assertSplitKernelsBitIdentical([...backends.values()]);
+});
+
+test('native: elementwise, loss, embedding and optimizer kernels split between threads are bit-identical for 1, 2 and 3 threads', async (t) => {
+  const why = NativeBackend.available();
+  if (!why.ok) {
+    t.skip(`native backend not built: ${why.reason}`);
+    return;
+  }
+  assertSplitKernelsBitIdentical(await Promise.all([1, 2, 3].map((threads) => NativeBackend.create({ threads }))));
 });
 
 test('softmaxCrossEntropyForward split between threads still checks every target before writing', () => {
