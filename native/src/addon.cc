@@ -305,7 +305,7 @@ recur::Saved saved(Args& a, size_t i, Cell kind, int64_t T, int64_t B, int64_t H
 }
 
 // Args: pool, kind, steps, batch, hidden, xProj, packed, hBias, lengths, reverse, h, c, out,
-//       saveGates, saveHPrev, saveCPrev, saveC (the last four null for inference)
+//       saveGates, saveHPrev, saveCPrev, saveC (these four null for inference), xBias (null: none)
 BINDING(recurrentSequence,
   const Cell kind = cell(a, 1);
   const int64_t T = a.size(2, "steps"), B = a.size(3, "batch"), H = a.size(4, "hidden"), G = gates_of(kind), BH = product("recurrentSequence", {B, H});
@@ -313,7 +313,8 @@ BINDING(recurrentSequence,
   recur::recurrent_sequence(a.pool(0), kind, T, B, H, a.floats(5, "xProj", product("recurrentSequence", {T, BH, G})),
     a.floats(6, "packed", recur::recurrent_packed_size(G, H)), kind == Cell::gru ? a.floats_or_null(7, "hBias", G * H) : nullptr,
     a.ints_or_null(8, "lengths", B), a.flag(9, "reverse"), a.floats(10, "h", BH),
-    kind == Cell::lstm ? a.floats(11, "c", BH) : nullptr, a.floats(12, "out", product("recurrentSequence", {T, BH})), save.gates ? &save : nullptr))
+    kind == Cell::lstm ? a.floats(11, "c", BH) : nullptr, a.floats(12, "out", product("recurrentSequence", {T, BH})), save.gates ? &save : nullptr,
+    kind != Cell::gru ? a.floats_or_null(17, "xBias", G * H) : nullptr))
 
 // Args: pool, kind, steps, batch, hidden, packedT, lengths, reverse, savedGates, savedHPrev,
 //       savedCPrev, savedC, dOut, dh, dc, dxProj, dhProj

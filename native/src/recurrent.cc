@@ -209,13 +209,14 @@ SeqArgs& startArgs(SeqJob& j, Pool* pool, Cell kind, int64_t steps, int64_t batc
 
 void recurrent_sequence(Pool* pool, Cell kind, int64_t steps, int64_t batch, int64_t hidden, const float* xProj,
                         const float* packed, const float* hBias, const int32_t* lengths, bool reverse, float* h,
-                        float* c, float* out, const Saved* save) {
+                        float* c, float* out, const Saved* save, const float* xBias) {
   if (steps <= 0 || batch <= 0 || hidden <= 0) return;
   Buffer spare(batch * hidden);
   SeqJob j;
   SeqArgs& a = startArgs(j, pool, kind, steps, batch, hidden, reverse, lengths, packed);
   a.xProj = xProj;
   a.hBias = kind == Cell::gru ? hBias : nullptr;
+  a.xBias = kind == Cell::gru ? nullptr : xBias;
   a.h = h;
   a.hSpare = spare.p;
   a.c = kind == Cell::lstm ? c : nullptr;

@@ -42,6 +42,7 @@ struct SeqArgs {
   // forward
   const float* xProj;
   const float* hBias;
+  const float* xBias;  // [G*H] added to xProj's rows as they are copied (not GRU), or nullptr
   float *h, *hSpare, *c, *out;
   Saved save;
   // backward
@@ -112,20 +113,32 @@ void seqForwardChunk(const SeqArgs& a, int q, int s) {
   // What the step-by-step path adds the product to: the input projection (LSTM, Elman) or b_hh
   // (GRU, whose input projection joins inside the gate math; zero without one), block layout.
   // Whole blocks are UB / W plain vector copies (a libc memcpy per 64 bytes took 9% of an LSTM
-  // sequence); a tail block is copied lane by lane with zeros after it.
+  // sequence); a tail block is copied lane by lane with zeros after it. The input biases (xBias)
+  // are added here, one rounding per element as addRowVector's: no pass of their own over xProj.
   for (int64_t b = b0; b < b1; b++) {
     float* dst = sums + (b - b0) * cols;
     for (int64_t u = u0; u < u1; u++) {
       const int count = (int)(H - u * UB < UB ? H - u * UB : UB);
       for (int64_t g = 0; g < G; g++, dst += UB) {
         const float* src = kind != Cell::gru ? xRow + b * G * H + g * H + u * UB : a.hBias ? a.hBias + g * H + u * UB : nullptr;
+        const float* bias = a.xBias ? a.xBias + g * H + u * UB : nullptr;
         if (kind != Cell::gru && b + 2 < b1) prefetch(src + 2 * G * H);
         if (src && count == UB) {
+          if (bias) {
 #pragma GCC unroll 4
-          for (int i = 0; i < UB; i += W) V::store(dst + i, V::load(src + i));
+            for (int i = 0; i < UB; i += W) V::store(dst + i, V::add(V::load(src + i), V::load(bias + i)));
+          } else {
+#pragma GCC unroll 4
+            for (int i = 0; i < UB; i += W) V::store(dst + i, V::load(src + i));
+          }
         } else {
 #pragma GCC unroll 4
-          for (int i = 0; i < UB; i += W) V::store(dst + i, src && i < count ? V::loadk(src + i, count - i) : V::zero());
+          for (int i = 0; i < UB; i += W) {
+            const int k = count - i;
+            V::v x = src && i < count ? V::loadk(src + i, k) : V::zero();
+            if (bias && i < count) x = V::add(x, V::loadk(bias + i, k));
+            V::store(dst + i, x);
+          }
         }
       }
     }

@@ -175,7 +175,7 @@ export interface Backend {
    * what a step-by-step loop of the other kernels computes (the input projection plus
    * gemmPacked with beta = 1, then lstmCellForward, gruCellForward or activationForward).
    *   kind: a cell kind (cell-kinds.ts: G gates, LSTM i, f, g, o; GRU r, z, n; Elman 1).
-   *   xProj: [T, B, G*H] = x W_ih^T + b_ih, plus b_hh except for GRU (read only).
+   *   xProj: [T, B, G*H] = x W_ih^T + b_ih, plus b_hh except for GRU (read only unless xBias).
    *   packed: W_hh from recurrentPack. hBias: [G*H] b_hh for a kind that applies it in the cell
    *     (GRU; null: none), null otherwise.
    *   lengths: [B] in 1..T, sequence b active at time t iff t < lengths[b]; null: all T.
@@ -184,9 +184,13 @@ export interface Backend {
    *      last step); c: [B, H] the same for the LSTM cell state (null for the others).
    *   out: [T, B, H] the hidden state at every step, zero where the sequence is inactive.
    *   save: for training, what recurrentSequenceBackward reads (overwritten); null for inference.
+   *   xBias: [G*H] added to every row of xProj before it is used (as addRowVector would; the
+   *     input biases, so that they need no pass of their own over a large xProj); null: none.
+   *     With xBias, xProj's contents after the call are unspecified (a backend may add in place).
    */
   recurrentSequence(kind: CellKind, steps: number, batch: number, hidden: number, xProj: F32, packed: F32,
-    hBias: F32 | null, lengths: I32 | null, reverse: boolean, h: F32, c: F32 | null, out: F32, save?: RecurrentSaved | null): void;
+    hBias: F32 | null, lengths: I32 | null, reverse: boolean, h: F32, c: F32 | null, out: F32, save?: RecurrentSaved | null,
+    xBias?: F32 | null): void;
   /**
    * Backpropagation through the T steps of a recurrentSequence that saved `saved` (same kind,
    * sizes, lengths and direction), exactly as a step-by-step loop of the backward kernels:

@@ -86,7 +86,7 @@ export function checkRecurrentPackArgs(gates: number, hidden: number, weightHh: 
 /** Throws `recurrentSequence: ...` naming the first argument that does not fit the sizes. */
 export function checkRecurrentSequenceArgs(kind: CellKind, steps: number, batch: number, hidden: number, xProj: F32,
   packed: F32, packedNeed: number, hBias: F32 | null, lengths: I32 | null, h: F32, c: F32 | null, out: F32,
-  save: RecurrentSaved | null | undefined): void {
+  save: RecurrentSaved | null | undefined, xBias: F32 | null = null): void {
   const fn = 'recurrentSequence';
   const cell = cellKind(kind, fn, 'kind');
   checkSizes(fn, { steps, batch, hidden });
@@ -102,6 +102,7 @@ export function checkRecurrentSequenceArgs(kind: CellKind, steps: number, batch:
   checkLength(fn, 'out', out, T * B * H, `[${T}, ${B}, ${H}]`);
   checkLengths(fn, lengths, T, B);
   if (save) checkSaved(fn, 'save', kind, T, B, H, save);
+  if (xBias) checkLength(fn, 'xBias', xBias, G * H, `[${G * H}]`);
 }
 
 function checkLengths(fn: string, lengths: I32 | null, T: number, B: number): void {

@@ -39,7 +39,7 @@ async function optimised(threads: number): Promise<Backend[]> {
 after(() => { backends.length = 0; natives.clear(); });
 noteNativeSkipped();
 
-interface Case { kind: CellKind; T: number; B: number; H: number; lengths?: number[]; reverse?: boolean; bias?: boolean }
+interface Case { kind: CellKind; T: number; B: number; H: number; lengths?: number[]; reverse?: boolean; bias?: boolean; xBias?: boolean }
 
 function inputs(c: Case, seed: number) {
   const rng = new Rng(seed);
@@ -50,13 +50,17 @@ function inputs(c: Case, seed: number) {
     hBias: hiddenBiasInCell && c.bias !== false ? randomFloats(rng, G * c.H) : null,
     h0: randomFloats(rng, c.B * c.H),
     c0: cellState ? randomFloats(rng, c.B * c.H, -2, 2) : null,
+    xBias: c.xBias ? randomFloats(rng, G * c.H) : null,
   };
 }
 
 interface Result { out: Float32Array; h: Float32Array; c: Float32Array | null; saved?: Float32Array[]; grads?: Float32Array[] }
 
-/** Forward (saving when `train`), then with `train` the backward from random dOut, dh, dc. */
-function run(be: Backend, c: Case, seed = 1, train = false): Result {
+/**
+ * Forward (saving when `train`), then with `train` the backward from random dOut, dh, dc. A case
+ * with xBias passes it to the kernel, or with `preAdd` adds it to xProj first (addRowVector).
+ */
+function run(be: Backend, c: Case, seed = 1, train = false, preAdd = false): Result {
   const { gates: G, savedGates: S, hiddenBiasInCell, cellState } = cellKind(c.kind);
   const d = inputs(c, seed);
   const { T, B, H } = c;
@@ -71,8 +75,11 @@ function run(be: Backend, c: Case, seed = 1, train = false): Result {
     gates: be.allocFloats(T * B * S * H), hPrev: be.allocFloats(T * B * H),
     ...(cellState ? { cPrev: be.allocFloats(T * B * H), c: be.allocFloats(T * B * H) } : {}),
   } : null;
-  be.recurrentSequence(c.kind, T, B, H, copyToBackend(be, d.xProj), packed, d.hBias ? copyToBackend(be, d.hBias) : null,
-    lengths, c.reverse ?? false, h, cs, out, save);
+  const xProj = copyToBackend(be, d.xProj);
+  const xBias = d.xBias ? copyToBackend(be, d.xBias) : null;
+  if (xBias && preAdd) be.addRowVector(T * B, G * H, xBias, xProj);
+  be.recurrentSequence(c.kind, T, B, H, xProj, packed, d.hBias ? copyToBackend(be, d.hBias) : null,
+    lengths, c.reverse ?? false, h, cs, out, save, preAdd ? null : xBias);
   const result: Result = { out: Float32Array.from(out), h: Float32Array.from(h), c: cs ? Float32Array.from(cs) : null };
   if (!save) return result;
   result.saved = [save.gates, save.hPrev, ...(save.cPrev ? [save.cPrev, save.c!] : [])].map((a) => Float32Array.from(a));
@@ -89,7 +96,7 @@ function run(be: Backend, c: Case, seed = 1, train = false): Result {
   return result;
 }
 
-const name = (c: Case) => `${c.kind} T=${c.T} B=${c.B} H=${c.H}${c.lengths ? ` lengths=[${c.lengths}]` : ''}${c.reverse ? ' reverse' : ''}${c.bias === false ? ' no bias' : ''}`;
+const name = (c: Case) => `${c.kind} T=${c.T} B=${c.B} H=${c.H}${c.lengths ? ` lengths=[${c.lengths}]` : ''}${c.reverse ? ' reverse' : ''}${c.bias === false ? ' no bias' : ''}${c.xBias ? ' xBias' : ''}`;
 
 /** Every output of `got` against the reference's `expected`, to the kernels' tolerances. */
 function compare(got: Result, expected: Result, train: boolean, what: string): void {
@@ -101,6 +108,14 @@ function compare(got: Result, expected: Result, train: boolean, what: string): v
   got.saved!.forEach((a, i) => assertClose(a, expected.saved![i]!, tol, `saved[${i}] ${what}`));
   got.grads!.forEach((a, i) => assertClose(a, expected.grads![i]!, { rtol: 1e-3, atol: 1e-4 }, `gradient ${['dh', 'dxProj', 'dc/dhProj', 'dhProj'][i]} ${what}`));
 }
+
+/** Cases with the input bias passed to the kernel (xBias): a tail block (H 17), a row split (B 19), GRU. */
+const X_BIAS_CASES: Case[] = [
+  { kind: 'lstm', T: 4, B: 3, H: 17, xBias: true },
+  { kind: 'lstm', T: 3, B: 19, H: 40, lengths: [3, 1, 2, 3, 3, 2, 1, 3, 3, 2, 3, 1, 3, 3, 2, 3, 3, 1, 2], xBias: true },
+  { kind: 'gru', T: 3, B: 5, H: 33, reverse: true, xBias: true },
+  { kind: 'rnn-sigmoid', T: 3, B: 2, H: 20, xBias: true },
+];
 
 /** The reference-loop cases: every kind, tails of the 8- and 16-unit blocks, lengths, reverse. */
 function referenceCases(): Case[] {
@@ -118,6 +133,7 @@ function referenceCases(): Case[] {
   cases.push({ kind: 'lstm', T: 3, B: 19, H: 40, lengths: [3, 1, 2, 3, 3, 2, 1, 3, 3, 2, 3, 1, 3, 3, 2, 3, 3, 1, 2] });
   cases.push({ kind: 'gru', T: 3, B: 17, H: 33, reverse: true });
   cases.push({ kind: 'rnn-relu', T: 4, B: 24, H: 40 });
+  cases.push(...X_BIAS_CASES);
   return cases;
 }
 
@@ -146,6 +162,23 @@ describe('recurrentSequence: wasm and native against the reference loop', () => 
       }
     });
   }
+});
+
+describe('recurrentSequence: xBias', () => {
+  test('adds the input bias exactly as addRowVector on xProj first would (every backend, 1 and 2 threads)', async () => {
+    for (const c of X_BIAS_CASES) {
+      for (const be of [ref, ...await optimised(1), ...await optimised(2)]) {
+        assert.deepEqual(run(be, c, 1, true), run(be, c, 1, true, true), `${name(c)} on ${be.description}`);
+      }
+    }
+  });
+  test('an xBias of the wrong length is refused, naming it', async () => {
+    for (const be of [ref, ...await optimised(1)]) {
+      const packed = be.allocFloats(be.recurrentPackedSize(4, 4));
+      assert.throws(() => be.recurrentSequence('lstm', 3, 2, 4, be.allocFloats(96), packed, null, null, false, be.allocFloats(8),
+        be.allocFloats(8), be.allocFloats(24), null, be.allocFloats(15)), /recurrentSequence: xBias must hold \[16\] = 16 elements, got 15/);
+    }
+  });
 });
 
 describe('recurrentSequence: native on every instruction set this CPU runs', () => {

@@ -81,15 +81,18 @@ export function recurrentLayer(tape: Tape, x: Tensor, w: RecurrentWeights, optio
   const k = tape.backend;
   const BH = B * H;
 
-  // xProj: [T, B, G*H] = x W_ih^T + b_ih (+ b_hh unless the cell applies it: GRU's b_hn sits inside r * (.))
+  // xProj: [T, B, G*H] = x W_ih^T + xBias, xBias = b_ih + b_hh (b_ih alone when the cell applies
+  // b_hh: GRU's b_hn sits inside r * (.)). recurrentSequence adds xBias as it reads each step,
+  // instead of a pass of its own over all T*B rows (26 MB at T 100, B 64, LSTM 256).
   const xProj = tape.scratch([T, B, G * H]); // the GEMM below has beta = 0
   k.gemm(false, true, T * B, G * H, I, 1, x.data, I, w.weightIh.data, I, 0, xProj.data, G * H);
-  if (w.biasIh) k.addRowVector(T * B, G * H, w.biasIh.data, xProj.data);
-  if (w.biasHh && !cell.hiddenBiasInCell) k.addRowVector(T * B, G * H, w.biasHh.data, xProj.data);
+  let xBias = inputBias(tape, w, cell, G * H);
 
   // T = 1 without a tape (streaming inference, e.g. sampling): one product on the unpacked
   // weights and one cell, instead of packing W_hh for a single multiplication.
   if (!tape.recording && T === 1) {
+    if (xBias) k.addRowVector(B, G * H, xBias, xProj.data);
+    xBias = null; // added
     const step = singleStep(tape, xProj, w, options, cell, B, H);
     if (step) return step;
   }
@@ -110,7 +113,7 @@ export function recurrentLayer(tape: Tape, x: Tensor, w: RecurrentWeights, optio
   } : null;
   const lengths = options.lengths ?? null;
   k.recurrentSequence(kind, T, B, H, xProj.data, packed.data, cell.hiddenBiasInCell ? w.biasHh?.data ?? null : null,
-    lengths, reverse, h.data, c ? c.data : null, output.data, save);
+    lengths, reverse, h.data, c ? c.data : null, output.data, save, xBias);
 
   const outputs: Record<string, Tensor> = c ? { output, h, c } : { output, h };
   tape.record(`recurrentLayer(${kind}${reverse ? ', reverse' : ''})`,
@@ -176,6 +179,17 @@ function singleStep(tape: Tape, xProj: Tensor, w: RecurrentWeights, options: Rec
   const outputs: Record<string, Tensor> = c ? { output, h, c } : { output, h };
   tape.record(`recurrentLayer(${cell.name})`, {}, outputs, () => {});
   return c ? { output, h, c } : { output, h };
+}
+
+/** The bias added to every row of the input projection: b_ih + b_hh, one of them, or null. */
+function inputBias(tape: Tape, w: RecurrentWeights, cell: CellKindInfo, n: number): Float32Array | null {
+  const hh = cell.hiddenBiasInCell ? undefined : w.biasHh;
+  if (w.biasIh && hh) {
+    const sum = tape.scratch([n]).data;
+    tape.backend.add(n, w.biasIh.data, hh.data, sum);
+    return sum;
+  }
+  return (w.biasIh ?? hh)?.data ?? null;
 }
 
 function checkLengths(where: string, lengths: Int32Array, T: number, B: number): void {

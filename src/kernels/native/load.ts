@@ -40,7 +40,7 @@ export interface NativeAddon {
   recurrentSequence(pool: NativePool | null, kind: number, steps: number, batch: number, hidden: number, xProj: Float32Array,
     packed: Float32Array, hBias: Float32Array | null, lengths: Int32Array | null, reverse: boolean, h: Float32Array,
     c: Float32Array | null, out: Float32Array, saveGates: Float32Array | null, saveHPrev: Float32Array | null,
-    saveCPrev: Float32Array | null, saveC: Float32Array | null): void;
+    saveCPrev: Float32Array | null, saveC: Float32Array | null, xBias: Float32Array | null): void;
   recurrentSequenceBackward(pool: NativePool | null, kind: number, steps: number, batch: number, hidden: number, packedT: Float32Array,
     lengths: Int32Array | null, reverse: boolean, savedGates: Float32Array, savedHPrev: Float32Array, savedCPrev: Float32Array | null,
     savedC: Float32Array | null, dOut: Float32Array | null, dh: Float32Array, dc: Float32Array | null, dxProj: Float32Array,

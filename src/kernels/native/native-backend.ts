@@ -172,11 +172,20 @@ export class NativeBackend implements Backend {
     this.k.recurrentPack(gates, hidden, weightHh, packed);
   }
   recurrentSequence(kind: CellKind, steps: number, batch: number, hidden: number, xProj: F32, packed: F32,
-    hBias: F32 | null, lengths: I32 | null, reverse: boolean, h: F32, c: F32 | null, out: F32, save: RecurrentSaved | null = null): void {
-    const G = cellKind(kind, 'recurrentSequence', 'kind').gates;
-    checkRecurrentSequenceArgs(kind, steps, batch, hidden, xProj, packed, this.k.recurrentPackedSize(G, hidden), hBias, lengths, h, c, out, save);
+    hBias: F32 | null, lengths: I32 | null, reverse: boolean, h: F32, c: F32 | null, out: F32, save: RecurrentSaved | null = null,
+    xBias: F32 | null = null): void {
+    const cell = cellKind(kind, 'recurrentSequence', 'kind');
+    const G = cell.gates;
+    checkRecurrentSequenceArgs(kind, steps, batch, hidden, xProj, packed, this.k.recurrentPackedSize(G, hidden), hBias, lengths, h, c, out,
+      save, xBias);
+    // The kernel adds xBias as it copies each step's projection (no pass of its own), except for
+    // GRU, whose cell reads the projection itself: there it is added in place first.
+    if (xBias && cell.hiddenBiasInCell) {
+      this.addRowVector(steps * batch, G * hidden, xBias, xProj);
+      xBias = null;
+    }
     this.k.recurrentSequence(this.pool, CELL[kind], steps, batch, hidden, xProj, packed, hBias, lengths, reverse, h, c, out,
-      save?.gates ?? null, save?.hPrev ?? null, save?.cPrev ?? null, save?.c ?? null);
+      save?.gates ?? null, save?.hPrev ?? null, save?.cPrev ?? null, save?.c ?? null, xBias);
   }
   recurrentSequenceBackward(kind: CellKind, steps: number, batch: number, hidden: number, packedT: F32,
     lengths: I32 | null, reverse: boolean, saved: RecurrentSaved, dOut: F32 | null, dh: F32, dc: F32 | null,

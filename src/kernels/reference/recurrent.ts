@@ -8,7 +8,7 @@ import type { F32, I32, RecurrentSaved } from '../backend.js';
 import { type CellKind, cellKind } from '../cell-kinds.js';
 import { checkRecurrentBackwardArgs, checkRecurrentPackArgs, checkRecurrentPackedSize, checkRecurrentSequenceArgs } from '../checks.js';
 import { gemm } from './gemm.js';
-import { activationBackward, activationForward } from './elementwise.js';
+import { activationBackward, activationForward, addRowVector } from './elementwise.js';
 import { gruCellBackward, gruCellForward, lstmCellBackward, lstmCellForward } from './cells.js';
 
 export function recurrentPackedSize(gates: number, hidden: number): number {
@@ -22,11 +22,13 @@ export function recurrentPack(gates: number, hidden: number, weightHh: F32, pack
 }
 
 export function recurrentSequence(kind: CellKind, steps: number, batch: number, hidden: number, xProj: F32, packed: F32,
-  hBias: F32 | null, lengths: I32 | null, reverse: boolean, h: F32, c: F32 | null, out: F32, save: RecurrentSaved | null = null): void {
+  hBias: F32 | null, lengths: I32 | null, reverse: boolean, h: F32, c: F32 | null, out: F32, save: RecurrentSaved | null = null,
+  xBias: F32 | null = null): void {
   const cell = cellKind(kind, 'recurrentSequence', 'kind');
   const G = cell.gates;
-  checkRecurrentSequenceArgs(kind, steps, batch, hidden, xProj, packed, G * hidden * hidden, hBias, lengths, h, c, out, save);
+  checkRecurrentSequenceArgs(kind, steps, batch, hidden, xProj, packed, G * hidden * hidden, hBias, lengths, h, c, out, save, xBias);
   const [T, B, H] = [steps, batch, hidden];
+  if (xBias) addRowVector(T * B, G * H, xBias, xProj); // in place, as the contract allows
   const BH = B * H, BG = B * G * H;
   const like = (n: number): F32 => new (xProj.constructor as Float32ArrayConstructor)(n);
   const sums = like(BG), gruSaved = like(4 * BH), hNext = like(BH), cNext = like(BH);

@@ -396,11 +396,13 @@ export class WasmBackend implements Backend {
    * assembly/recurrent.ts), instead of two posted jobs per step.
    */
   recurrentSequence(kind: CellKind, steps: number, batch: number, hidden: number, xProj: F32, packed: F32,
-    hBias: F32 | null, lengths: I32 | null, reverse: boolean, h: F32, c: F32 | null, out: F32, save: RecurrentSaved | null = null): void {
+    hBias: F32 | null, lengths: I32 | null, reverse: boolean, h: F32, c: F32 | null, out: F32, save: RecurrentSaved | null = null,
+    xBias: F32 | null = null): void {
     const cell = cellKind(kind, 'recurrentSequence', 'kind');
     const G = cell.gates;
     checkRecurrentSequenceArgs(kind, steps, batch, hidden, xProj, packed, this.k.recurrentPackedFloats(G, hidden),
-      hBias, lengths, h, c, out, save);
+      hBias, lengths, h, c, out, save, xBias);
+    if (xBias) this.addRowVector(steps * batch, G * hidden, xBias, xProj); // in place, as the contract allows
     const parts = sequenceParts(batch, G, hidden, this.threads);
     const BH = batch * hidden;
     this.staging.run(() => {
