@@ -254,6 +254,7 @@ test('recur export pytorch: encoder-decoders and taggers in PyTorch compute, dec
     const back = await loadModel<SavedModule>(c.save as string, { kind: 'any' });
     assert.equal(back.task, e.kind);
     assert.equal(back.extra?.['recur.step'], '3');
+    assert.deepEqual(Object.keys(JSON.parse(back.metadata['recur.crc32']!) as object).sort(), [...back.model.stateDict().keys()].sort(), 'Python wrote each tensor\'s CRC-32');
   }
 
   // run.py, as the README says, against recur's own command line.

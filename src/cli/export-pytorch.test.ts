@@ -142,6 +142,15 @@ for case in job["cases"]:
         assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), other.state_dict().values()))
         load.save(model, case["save"] + ".package.safetensors", metadata, step=7, use_package=True)
     load.save(model, case["save"], metadata, step=7, use_package=False)
+    # load() checks the CRC-32s save() wrote: a flipped bit in the last tensor's data is refused.
+    flipped = bytearray(open(case["save"], "rb").read())
+    flipped[-1] ^= 1
+    open(case["save"] + ".flipped", "wb").write(flipped)
+    try:
+        load.load(case["save"] + ".flipped", use_package=False)
+        r["flipped"] = "loaded"
+    except ValueError as e:
+        r["flipped"] = str(e)
     x = torch.tensor(case["x"], dtype=torch.long if case["ids"] else torch.float32)
     with torch.no_grad():
         logits, state = model(x, lengths=case.get("lengths"))
@@ -256,7 +265,7 @@ test('recur export pytorch: the package computes what recur computes, tokenizes 
   const py = await run(python, [driver, jobFile]);
   ok(py, 'the Python driver');
   const results = JSON.parse(lastLine(py.stdout)) as Record<string, { package: boolean; logits: number[]; state: { h: number[]; c?: number[] }; attention?: number[]; logits2?: number[]; state2?: { h: number[]; c?: number[] };
-    ids?: number[][]; tokenizers?: [string[], number[]][][]; forecast?: Record<string, number[][]> }>;
+    ids?: number[][]; tokenizers?: [string[], number[]][][]; forecast?: Record<string, number[][]>; flipped: string }>;
 
   const report: string[] = [];
   const tape = Tape.inference(backend);
@@ -289,7 +298,12 @@ test('recur export pytorch: the package computes what recur computes, tokenizes 
       assert.equal(back.task, loaded[c.name]!.task);
       const mine = new Map(loaded[c.name]!.model.namedParameters());
       for (const [n, p] of back.model.namedParameters()) assert.deepEqual(p.data, mine.get(n)!.data, `${c.name}: ${n}`);
+      assert.ok(back.metadata['recur.crc32'], `${c.name}: Python wrote each tensor's CRC-32`);
     }
+    // A flipped bit in the data of the file Python saved: refused by Python's load() and by recur, naming the tensor.
+    const last = /tensor '([^']+)' does not match the CRC-32 recorded in the file/.exec(r.flipped);
+    assert.ok(last, `${c.name}: Python's load() of a flipped file: ${r.flipped}`);
+    await assert.rejects(loadModel(`${c.save as string}.flipped`, { kind: 'any' }), new RegExp(`: tensor '${last[1]!.replace(/\./g, '\\.')}' does not match the CRC-32 recorded in the file`));
     assert.ok(existsSync(join(pk(c.name), 'copy.safetensors')), `${c.name}: the README's Python ran and saved its copy`);
     await loadModel<SavedModule>(join(pk(c.name), 'copy.safetensors'), { kind: 'any' });
   }

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeSafetensors, encodeSafetensors } from '../io/safetensors.js';
+import { decodeSafetensors, encodeSafetensors, readSafetensorsHeader } from '../io/safetensors.js';
 import { tempDir } from '../testing/temp-dir.js';
 
 const bin = fileURLToPath(new URL('./bin.js', import.meta.url));
@@ -34,9 +34,11 @@ test('inspect: a model file, a checkpoint and a run directory load as they are (
     assert.match(r.stdout, /hiddenSize: 12/);
     assert.match(r.stdout, /rnn\.weight_ih_l0 +F32 +\[48, 6\]/);
     assert.match(r.stdout, /problems: none/);
+    assert.match(r.stdout, target.endsWith('checkpoint.safetensors') ? /\nchecksums: CRC-32 of every tensor and metadata entry, all match\n/ : /\nchecksums: CRC-32 of every tensor, all match\n/);
   }
-  const j = JSON.parse(recur('inspect', run, '--json').stdout) as { kind: string; task: string; vocabulary: number; tensors: unknown[]; problems: string[] };
+  const j = JSON.parse(recur('inspect', run, '--json').stdout) as { kind: string; task: string; vocabulary: number; tensors: unknown[]; checksums: string; problems: string[] };
   assert.equal(j.kind, 'model');
+  assert.equal(j.checksums, 'match');
   assert.equal(j.task, 'char-lm');
   assert.ok(j.vocabulary > 10);
   assert.deepEqual(j.problems, []);
@@ -47,13 +49,27 @@ test('inspect names the problems: bare weights, a flipped byte in a checkpoint, 
   assert.equal(b.status, 1);
   assert.match(b.stdout, /weights without recur metadata/);
   assert.match(b.stdout, /no recur metadata .* --config FILE/);
+  assert.match(b.stdout, /\nchecksums: none \(saved without recur's CRC-32s, e\.g\. by PyTorch\): damaged tensor data cannot be detected\n/);
 
+  // A flipped byte in the data of a checkpoint and of a model file, and a checkpoint's step edited by hand.
+  for (const name of ['checkpoint.safetensors', 'model.safetensors']) {
+    const bytes = readFileSync(join(run, name));
+    const header = readSafetensorsHeader(bytes);
+    const t = [...header.tensors.values()].find((x) => x.name.endsWith('rnn.weight_hh_l0'))!;
+    bytes[header.dataStart + t.dataOffsets[0] + 5]! ^= 0x40;
+    writeFileSync(join(dir, `flipped-${name}`), bytes);
+    const f = recur('inspect', join(dir, `flipped-${name}`));
+    assert.equal(f.status, 1);
+    assert.match(f.stdout, new RegExp(`\\nchecksums: CRC-32s recorded, some do not match \\(see problems\\)\\n[^]*problems:\\n {2}- tensor '${t.name.replace(/\./g, '\\.')}' does not match the CRC-32 recorded in the file \\(the file is corrupted or was edited\\)\\n`));
+  }
   const ckpt = readFileSync(join(run, 'checkpoint.safetensors'));
-  ckpt[ckpt.length - 3] ^= 0x40;
-  writeFileSync(join(dir, 'flipped.safetensors'), ckpt);
-  const f = recur('inspect', join(dir, 'flipped.safetensors'));
-  assert.equal(f.status, 1);
-  assert.match(f.stdout, /problems:\n {2}- .*(SHA-256|sha256|checksum)/i);
+  const at = ckpt.indexOf('\\"char-lm\\",\\"step\\":3,'); // in 'recur.training'
+  assert.ok(at > 0);
+  ckpt.write('4', at + '\\"char-lm\\",\\"step\\":'.length);
+  writeFileSync(join(dir, 'edited.safetensors'), ckpt);
+  const e = recur('inspect', join(dir, 'edited.safetensors'));
+  assert.equal(e.status, 1);
+  assert.match(e.stdout, /problems:\n {2}- metadata 'recur\.training' does not match the CRC-32 recorded in the file \(the file is corrupted or was edited\)\n/);
 
   const { tensors, metadata } = decodeSafetensors(readFileSync(join(run, 'model.safetensors')));
   const head = tensors.get('head.bias')!;
@@ -83,7 +99,8 @@ test('--config: bare weights sample exactly as the model file does, with the run
   const meta = recur('inspect', run, '--metadata');
   assert.equal(meta.status, 0, meta.stderr);
   writeFileSync(join(dir, 'meta.json'), meta.stdout);
-  assert.ok(!('recur.sha256' in JSON.parse(meta.stdout)), 'no checksum of another file');
+  const printed = JSON.parse(meta.stdout) as Record<string, string>;
+  assert.ok(printed['recur.config'] && !('recur.crc32' in printed) && !('recur.metadata_crc32' in printed), 'no checksum of another file');
   const fromJson = recur('lm', 'sample', '--model', bare, '--config', join(dir, 'meta.json'), ...args);
   assert.equal(fromJson.status, 0, fromJson.stderr);
   assert.equal(text(fromJson), text(want));

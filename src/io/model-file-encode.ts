@@ -1,8 +1,9 @@
 /**
  * Encoding a model to recur's model-file bytes (safetensors with the config, vocabulary,
- * normalisation and task in its metadata), with no file system: browsers bundle this alone.
- * Reading files back and writing them to disk is model-file.ts.
+ * normalisation, task and each tensor's CRC-32 in its metadata), with no file system: browsers
+ * bundle this alone. Reading files back and writing them to disk is model-file.ts.
  */
+import { METADATA_CHECKSUMS_KEY, TENSOR_CHECKSUMS_KEY, tensorChecksums } from './checksums.js';
 import { encodeSafetensors } from './safetensors.js';
 import { checkNormalization, checkVocabulary } from './model-file-checks.js';
 import { type SavedModule, modelKindOf } from '../nn/model-kinds.js';
@@ -10,8 +11,8 @@ import { type SavedModule, modelKindOf } from '../nn/model-kinds.js';
 /** Written into every model file; bumped when the layout changes incompatibly. */
 export const MODEL_FORMAT_VERSION = 1;
 
-/** Metadata keys the format itself writes; `extras.extra` cannot override them. */
-export const RESERVED_KEYS = ['format', 'recur.format_version', 'recur.config', 'recur.vocabulary', 'recur.normalization', 'recur.task'];
+/** Metadata keys recur's files write themselves (the checksums too); `extras.extra` cannot override them. */
+export const RESERVED_KEYS = ['format', 'recur.format_version', 'recur.config', 'recur.vocabulary', 'recur.normalization', 'recur.task', TENSOR_CHECKSUMS_KEY, METADATA_CHECKSUMS_KEY];
 
 export interface ModelExtras {
   /** The task that trained the model ('char-lm', ...): its commands check it before using the file. */
@@ -45,7 +46,10 @@ export function modelMetadata(model: SavedModule, extras: ModelExtras, where: st
   return metadata;
 }
 
-/** Encodes a model of any registered kind and its extras as safetensors bytes. */
+/** Encodes a model of any registered kind and its extras as safetensors bytes, with the CRC-32 of every tensor. */
 export function encodeModelFile(model: SavedModule, extras: ModelExtras = {}): Uint8Array {
-  return encodeSafetensors(model.stateDict(), modelMetadata(model, extras, 'encodeModelFile'));
+  const tensors = model.stateDict();
+  const metadata = modelMetadata(model, extras, 'encodeModelFile');
+  metadata[TENSOR_CHECKSUMS_KEY] = tensorChecksums(tensors);
+  return encodeSafetensors(tensors, metadata);
 }

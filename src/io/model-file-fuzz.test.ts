@@ -15,8 +15,9 @@ test('model file fuzz: 2,000 mutated recur model files each load correctly or fa
   const kinds = Object.keys(r.byMutation).sort();
   for (const k of ['bit-flip', 'combo', 'header', 'length-field', 'truncate', 'valid', 'model-config-field', 'model-config-huge', 'model-config-missing', 'model-config-remove',
     'model-config-text', 'model-config-unknown', 'model-drop-tensor', 'model-many-tensors', 'model-normalization', 'model-other-dtype', 'model-pass-config',
-    'model-rename-tensor', 'model-version', 'model-vocabulary']) assert.ok(kinds.includes(k), `no ${k} cases`);
-  for (const k of ['model-config-remove', 'model-normalization', 'model-other-dtype', 'model-pass-config', 'model-vocabulary']) {
+    'model-rename-tensor', 'model-version', 'model-vocabulary', 'model-checksum', 'model-data-flip']) assert.ok(kinds.includes(k), `no ${k} cases`);
+  // Checksums: flipped data bits and edited CRC-32s are rejected, removed or recomputed ones load.
+  for (const k of ['model-config-remove', 'model-normalization', 'model-other-dtype', 'model-pass-config', 'model-vocabulary', 'model-checksum', 'model-data-flip']) {
     assert.ok(r.byMutation[k]!.ok > 0 && r.byMutation[k]!.rejected > 0, `${k}: ${JSON.stringify(r.byMutation[k])}`);
   }
 });

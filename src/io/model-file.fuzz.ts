@@ -6,7 +6,9 @@
  * safetensors fuzzer's (fuzz-mutations.ts) plus what a codec fuzzer cannot make: recur.config
  * edits (huge, negative, fractional, wrong-typed, missing and unknown fields), vocabulary,
  * normalisation and version edits, headers of thousands of tensors, tensors dropped, renamed or
- * stored in another dtype, and configs passed alongside that agree or disagree. Every case must
+ * stored in another dtype (with or without their CRC-32 recomputed), bit flips in one tensor's
+ * data, edited, missing and malformed checksums (`recur.crc32`), and configs passed alongside
+ * that agree or disagree. The oracle recomputes every checksum of a loaded file. Every case must
  * end in a load the oracle agrees with or a one-line Error starting `decodeModelFile: `, in
  * under 100 ms, without memory growth. Run: node dist/io/model-file.fuzz.js --cases 100000
  */
@@ -16,8 +18,8 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Rng } from '../random/rng.js';
 import { RecurrentModel, type RecurrentModelConfig, normalizeModelConfig } from '../nn/recurrent-model.js';
 import { type LoadedModel, type ModelExtras, decodeModelFile, encodeModelFile } from './model-file.js';
-import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
-import { type Base, type Mutation, assemble, baseFromBytes, clone, concat, deep, mutate as codecMutation, offsetsOf, pick, serialize } from './fuzz-mutations.js';
+import { decodeSafetensors, encodeSafetensors, readSafetensorsHeader } from './safetensors.js';
+import { type Base, type Member, type Mutation, assemble, baseFromBytes, clone, concat, deep, mutate as codecMutation, offsetsOf, pick, serialize } from './fuzz-mutations.js';
 import { type FuzzOptions, type FuzzReport, parseFuzzArgs, printFuzzReport, runFuzzCases } from './fuzz-runner.js';
 
 interface ModelBase extends Base {
@@ -115,6 +117,17 @@ function modelEdit(rng: Rng, base: ModelBase): ModelMutation {
   const vocabText = getMeta('recur.vocabulary');
   const vocab = vocabText === undefined ? undefined : (JSON.parse(vocabText) as unknown[]);
   let passed: RecurrentModelConfig | undefined = base.pytorch ? base.config : undefined;
+  const crcText = getMeta('recur.crc32');
+  /** Records the CRC-32 of tensor `t`'s bytes as they now are in a file with checksums; false for one without. */
+  const reseal = (t: Member): boolean => {
+    const text = getMeta('recur.crc32');
+    if (text === undefined) return false;
+    const map = JSON.parse(text) as Record<string, string>;
+    const [b, e] = offsetsOf(t)!;
+    map[JSON.parse(t.key) as string] = bitwiseCrc32(data.subarray(b, e)).toString(16).padStart(8, '0');
+    setMeta('recur.crc32', JSON.stringify(map));
+    return true;
+  };
   const shiftAfter = (at: number, by: number) => {
     for (const m of tensors) {
       const o = offsetsOf(m);
@@ -231,7 +244,39 @@ function modelEdit(rng: Rng, base: ModelBase): ModelMutation {
       t.fields!.find(([k]) => k === '"data_offsets"')![1] = `[${b},${b + out.length}]`;
       data = concat(data.subarray(0, b), out, data.subarray(e));
       shiftAfter(e, out.length - (e - b));
-      return dtype === 'I32' ? { mustReject: true } : { mustLoad: true };
+      // New bytes, same values: the file's CRC-32 no longer matches, unless it is recomputed.
+      const checked = crcText !== undefined && !(rng.next() < 0.5 && reseal(t));
+      return dtype === 'I32' || checked ? { mustReject: true } : { mustLoad: true };
+    },
+    'data-flip': () => {
+      // One bit of one tensor's data: still a valid file, which only a checksum can tell.
+      const full = tensors.filter((m) => { const o = offsetsOf(m); return o && o[1] > o[0]; });
+      if (!full.length) return;
+      const t = pick(rng, full);
+      const [b, e] = offsetsOf(t)!;
+      data = data.slice();
+      data[b + rng.int(e - b)]! ^= 1 << rng.int(8);
+      return crcText !== undefined ? { mustReject: true } : { mustLoad: true };
+    },
+    checksum: () => {
+      const kind = pick(rng, ['remove', 'wrong', 'drop-entry', 'extra-entry', 'upper-case', 'text', 'add']);
+      if (kind === 'add') {
+        // A file without checksums given correct ones (the pytorch seed): it loads.
+        if (crcText !== undefined) return;
+        setMeta('recur.crc32', '{}');
+        tensors.forEach((t) => reseal(t));
+        return { mustLoad: true };
+      }
+      if (crcText === undefined) return;
+      if (kind === 'remove') { setMeta('recur.crc32', undefined); return { mustLoad: true }; }
+      const map = JSON.parse(crcText) as Record<string, string>;
+      const name = pick(rng, Object.keys(map));
+      if (kind === 'wrong') map[name] = ((parseInt(map[name]!, 16) ^ (1 << rng.int(32))) >>> 0).toString(16).padStart(8, '0');
+      if (kind === 'drop-entry') delete map[name];
+      if (kind === 'extra-entry') map['rnn.weight_ih_l9'] = '00000000';
+      if (kind === 'upper-case') for (const k of Object.keys(map)) map[k] = map[k]!.toUpperCase();
+      setMeta('recur.crc32', kind === 'text' ? pick(rng, ['', '[]', 'null', '"00000000"', '{', deep(10_000, '[', ']'), JSON.stringify({ [name]: 12345678 }), JSON.stringify({ ...map, [name]: `${map[name]}0` })]) : JSON.stringify(map));
+      return kind === 'upper-case' ? { mustLoad: true } : { mustReject: true };
     },
   };
   const name = pick(rng, Object.keys(edits));
@@ -254,6 +299,30 @@ function mutateModel(rng: Rng, b: Base): ModelMutation {
 
 const bitsOf = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
+/** CRC-32 bit by bit: the oracle of checksums.ts's table-driven one. */
+function bitwiseCrc32(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (const b of bytes) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+  }
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** Whether a loaded file's `recur.crc32`, if any, lists exactly its tensors with the CRC-32 of their bytes. */
+function checksumDisagreement(bytes: Uint8Array): string | undefined {
+  const header = readSafetensorsHeader(bytes);
+  const text = header.metadata['recur.crc32'];
+  if (text === undefined) return undefined;
+  const map = JSON.parse(text) as Record<string, string>;
+  if (Object.keys(map).length !== header.tensors.size) return `'recur.crc32' lists ${Object.keys(map).length} tensors for ${header.tensors.size} in the file`;
+  for (const t of header.tensors.values()) {
+    const want = bitwiseCrc32(bytes.subarray(header.dataStart + t.dataOffsets[0], header.dataStart + t.dataOffsets[1]));
+    if (!Object.hasOwn(map, t.name) || parseInt(map[t.name]!, 16) !== want) return `tensor '${t.name}' loaded with a CRC-32 that does not match its bytes`;
+  }
+  return undefined;
+}
+
 function disagreement(m: ModelMutation, got: LoadedModel): string | undefined {
   const file = decodeSafetensors(m.bytes);
   const text = file.metadata['recur.config'];
@@ -261,6 +330,8 @@ function disagreement(m: ModelMutation, got: LoadedModel): string | undefined {
   if (text !== undefined && m.config && !isDeepStrictEqual(normalizeModelConfig(m.config), want)) return 'a passed config that disagrees with the file was accepted';
   if (!isDeepStrictEqual(got.config, want) || !isDeepStrictEqual(got.model.config, want)) return `config ${JSON.stringify(got.config)} != ${JSON.stringify(want)}`;
   if (!isDeepStrictEqual(got.metadata, file.metadata)) return 'metadata differs from the file';
+  const crc = checksumDisagreement(m.bytes);
+  if (crc) return crc;
   const params = [...got.model.namedParameters()];
   if (file.intTensors.size || params.length !== file.tensors.size) return `${params.length} parameters for ${file.tensors.size + file.intTensors.size} tensors in the file`;
   for (const [name, p] of params) {

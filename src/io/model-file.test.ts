@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MODEL_FORMAT_VERSION, decodeModelFile, encodeModelFile, loadModel, saveModel } from './model-file.js';
-import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
+import { decodeSafetensors, encodeSafetensors, readSafetensorsHeader } from './safetensors.js';
 import { RecurrentModel } from '../nn/recurrent-model.js';
 import { CELL_KINDS } from '../kernels/cell-kinds.js';
 import { Lstm } from '../nn/recurrent.js';
@@ -134,4 +134,60 @@ test('a pooled model (mean, max, attention) round-trips through a file with iden
   dict.delete('attention.score.weight');
   const bytes = encodeSafetensors(dict, { format: 'pt', 'recur.format_version': '1', 'recur.config': JSON.stringify(attention.config) });
   assert.throws(() => decodeModelFile(bytes), /attention\.score\.weight/);
+});
+
+test('a flipped byte in any tensor\'s data makes loadModel refuse the file, naming it and the tensor', async () => {
+  const model = new RecurrentModel({ input: { kind: 'embedding', vocabSize: 6, embeddingDim: 3 }, cell: 'gru', hiddenSize: 4, numLayers: 2, bidirectional: true, outputSize: 6 }, { rng: new Rng(10) });
+  const path = join(dir, 'flipped.safetensors');
+  await saveModel(path, model, { vocabulary: [...'abcdef'] });
+  const bytes = readFileSync(path);
+  const header = readSafetensorsHeader(bytes);
+  assert.equal(header.tensors.size, model.stateDict().size);
+  assert.deepEqual(Object.keys(JSON.parse(header.metadata['recur.crc32']!) as object).sort(), [...header.tensors.keys()].sort());
+  for (const t of header.tensors.values()) {
+    for (const at of [t.dataOffsets[0], t.dataOffsets[1] - 1]) {
+      const flipped = Buffer.from(bytes);
+      flipped[header.dataStart + at]! ^= 0x01; // the lowest mantissa bit: the weights stay finite and plausible
+      writeFileSync(path, flipped);
+      await assert.rejects(loadModel(path), {
+        message: `loadModel: ${path}: tensor '${t.name}' does not match the CRC-32 recorded in the file (the file is corrupted or was edited)`,
+      });
+    }
+  }
+  writeFileSync(path, bytes);
+  assert.deepEqual((await loadModel(path)).model.stateDict(), model.stateDict());
+});
+
+test('a model file without checksums (saved by PyTorch, or by an older recur) loads unchecked; a malformed checksum entry is refused', () => {
+  const model = new RecurrentModel({ input: { kind: 'one-hot', vocabSize: 4 }, cell: 'lstm', hiddenSize: 3, outputSize: 4 }, { rng: new Rng(11) });
+  const file = decodeSafetensors(encodeModelFile(model, { vocabulary: [...'abcd'] }));
+  const { 'recur.crc32': sums, ...unchecked } = file.metadata;
+  assert.ok(sums);
+  assert.deepEqual(decodeModelFile(encodeSafetensors(file.tensors, unchecked)).model.stateDict(), model.stateDict());
+  // PyTorch's save_file of the state dict, with recur's metadata given (--config FILE): checksums
+  // of the file the metadata came from are not this file's, and are ignored.
+  const bare = encodeSafetensors(file.tensors, { format: 'pt' });
+  const other = { ...file.metadata, 'recur.crc32': JSON.stringify(Object.fromEntries([...file.tensors.keys()].map((n) => [n, '00000000']))) };
+  const loaded = decodeModelFile(bare, { metadata: other });
+  assert.deepEqual(loaded.model.stateDict(), model.stateDict());
+  assert.equal(loaded.metadata['recur.crc32'], undefined);
+  const map = JSON.parse(sums) as Record<string, string>;
+  const refused = (crc: string, want: RegExp) => assert.throws(() => decodeModelFile(encodeSafetensors(file.tensors, { ...unchecked, 'recur.crc32': crc }), { source: 'm.safetensors' }),
+    (e: Error) => want.test(e.message) && !e.message.includes('\n'));
+  refused('[1]', /^decodeModelFile: m.safetensors: metadata 'recur.crc32' must be a JSON object of CRC-32s \(8 hex digits\) by tensor name \(the file is corrupted or was edited\)$/);
+  const { 'head.bias': _, ...noHead } = map;
+  refused(JSON.stringify(noHead), /^decodeModelFile: m.safetensors: tensor 'head.bias' has no CRC-32 in 'recur.crc32' \(the file/);
+  refused(JSON.stringify({ ...map, 'head.extra': '00000000' }), /^decodeModelFile: m.safetensors: 'recur.crc32' lists tensor 'head.extra', which the file does not hold \(the file/);
+  refused(JSON.stringify({ ...map, 'head.bias': 12 }), /^decodeModelFile: m.safetensors: the CRC-32 of tensor 'head.bias' in 'recur.crc32' is not 8 hex digits \(the file/);
+  const upper = Object.fromEntries(Object.entries(map).map(([n, crc]) => [n, crc.toUpperCase()]));
+  assert.doesNotThrow(() => decodeModelFile(encodeSafetensors(file.tensors, { ...unchecked, 'recur.crc32': JSON.stringify(upper) })));
+});
+
+test('extras cannot set the checksum keys, and a loaded model\'s extras never carry them into another file', () => {
+  const model = new RecurrentModel({ input: { kind: 'one-hot', vocabSize: 4 }, hiddenSize: 2, outputSize: 4 }, { rng: new Rng(12) });
+  for (const key of ['recur.crc32', 'recur.metadata_crc32']) {
+    assert.throws(() => encodeModelFile(model, { extra: { [key]: '{}' } }), { message: `encodeModelFile: extras.extra cannot set "${key}", which the format writes itself` });
+  }
+  const loaded = decodeModelFile(encodeModelFile(model, { extra: { 'recur.step': '5' } }));
+  assert.deepEqual(loaded.extra, { 'recur.step': '5' });
 });

@@ -4,12 +4,14 @@
  * model `kind`), the vocabulary, normalisation statistics and the task that trained it, as JSON
  * strings. Any module graph whose kind is registered (nn/model-kinds.ts) saves and loads; files
  * without a kind are recurrent models. Loading checks the header, the config and the metadata
- * (model-file-checks.ts) before any tensor is decoded or allocated. Encoding to bytes, with no
- * file system, is model-file-encode.ts (re-exported here).
+ * (model-file-checks.ts) before any tensor is decoded or allocated, and each tensor's bytes
+ * against the CRC-32 the file records (checksums.ts; a file without them loads unchecked).
+ * Encoding to bytes, with no file system, is model-file-encode.ts (re-exported here).
  */
 import { readFile } from 'node:fs/promises';
 import { FLOAT_DTYPES, type SafetensorsHeader, decodeSafetensorsData, readSafetensorsHeader } from './safetensors.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { METADATA_CHECKSUMS_KEY, TENSOR_CHECKSUMS_KEY, tensorChecksumProblems } from './checksums.js';
 import { checkNormalization, checkVocabulary, configDifferences, formatVersion, joinProblems, parameterProblems } from './model-file-checks.js';
 import { MODEL_FORMAT_VERSION, type ModelExtras, RESERVED_KEYS, encodeModelFile } from './model-file-encode.js';
 import { MAX_MODEL_TENSORS, type ModelConfig, type ModelKind, type SavedModule, modelKindOf } from '../nn/model-kinds.js';
@@ -80,14 +82,16 @@ export function modelExtrasOf(metadata: Record<string, string>, config: ModelCon
   return extras;
 }
 
-/** Keys of checkpoints and files that are not extras. */
-const INTERNAL_KEYS = ['recur.checkpoint_version', 'recur.optimizer', 'recur.training', 'recur.sha256'];
+/** Keys of checkpoints, and checksums: not extras, and never carried into another file. */
+const INTERNAL_KEYS = ['recur.checkpoint_version', 'recur.optimizer', 'recur.training', TENSOR_CHECKSUMS_KEY, METADATA_CHECKSUMS_KEY];
+const CHECKSUM_KEYS = [TENSOR_CHECKSUMS_KEY, METADATA_CHECKSUMS_KEY];
 
 /**
  * Decodes a model file. Everything is checked before the model is built: the header (at most
  * `MAX_MODEL_HEADER_BYTES`, float tensors only, at most `MAX_PARAMETER_TENSORS` of them), the
- * format version, the config, every tensor's name and shape against the config, the vocabulary
- * and the normalisation statistics. Errors are one line starting `decodeModelFile: `.
+ * format version, the config, every tensor's name and shape against the config, the vocabulary,
+ * the normalisation statistics and each tensor's CRC-32 (`recur.crc32`, when the file has it).
+ * Errors are one line starting `decodeModelFile: `.
  */
 export function decodeModelFile<M extends SavedModule = RecurrentModel>(bytes: Uint8Array, options: DecodeModelOptions = {}): LoadedModel<M> {
   return decodeModel(bytes, options, options.source ? `decodeModelFile: ${options.source}` : 'decodeModelFile') as LoadedModel<M>;
@@ -101,8 +105,10 @@ function decodeModel(bytes: Uint8Array, options: DecodeModelOptions, where: stri
     throw new Error(`${where}: ${(e as Error).message}`);
   }
   const own = header.metadata['recur.config'] !== undefined;
-  // A file without recur metadata takes the given metadata as its own; a file with its own keeps it, and a given config must agree.
-  const metadata = !own && options.metadata ? { ...header.metadata, ...options.metadata } : header.metadata;
+  // A file without recur metadata takes the given metadata as its own (but not checksums, which
+  // describe another file's tensors); a file with its own keeps it, and a given config must agree.
+  const given = options.metadata && Object.fromEntries(Object.entries(options.metadata).filter(([k]) => !CHECKSUM_KEYS.includes(k)));
+  const metadata = !own && given ? { ...header.metadata, ...given } : header.metadata;
   if (own && options.metadata?.['recur.config'] !== undefined && options.config === undefined) {
     options = { ...options, config: parseJson(options.metadata['recur.config'], `${where}: the given metadata's 'recur.config'`) as object };
   }
@@ -117,6 +123,9 @@ function decodeModel(bytes: Uint8Array, options: DecodeModelOptions, where: stri
   const problems = parameterProblems(header.tensors, config);
   if (problems.length) throw new Error(`${where}: model file does not match its config: ${joinProblems(problems)}`);
   const extras = modelExtrasOf(metadata, config, where);
+  // Flipped bits in the data keep every shape valid: only the file's own checksums see them.
+  const damaged = tensorChecksumProblems(bytes, header);
+  if (damaged.length) throw new Error(`${where}: ${joinProblems(damaged)} (the file is corrupted or was edited)`);
   const { tensors } = decodeSafetensorsData(bytes, header);
   // Built without initialising (every weight comes from the file); the Rng, if any, is for dropout.
   const model = kind.create(config, { rng: options.rng });

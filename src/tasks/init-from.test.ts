@@ -1,7 +1,8 @@
 // --init-from and --freeze (issue 18): a new run starts from a model file's weights (recur's, or
 // a bare safetensors file as PyTorch writes one), checked against the run's model before any
-// tensor is decoded; a recur file's vocabulary is kept; frozen parameters never move; and
-// --resume refuses a run whose model.safetensors was replaced after its checkpoint.
+// tensor is decoded (and against its CRC-32s: a flipped bit is refused); a recur file's
+// vocabulary is kept; frozen parameters never move; and --resume refuses a run whose
+// model.safetensors was replaced after its checkpoint.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, utimesSync, writeFileSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { createBackend } from '../kernels/index.js';
 import type { Backend } from '../kernels/backend.js';
 import { loadModel } from '../io/model-file.js';
-import { decodeSafetensors, encodeSafetensors } from '../io/safetensors.js';
+import { decodeSafetensors, encodeSafetensors, readSafetensorsHeader } from '../io/safetensors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { tempDir } from '../testing/temp-dir.js';
 import { charLmTask } from './char-lm/task.js';
@@ -92,6 +93,12 @@ test('a file that does not fit is refused before anything is written, with what 
     writeFileSync(f, encodeSafetensors(new Map(entries)));
     return f;
   };
+  // The source's model file with one bit of one weight flipped: only its CRC-32 tells.
+  const flipped = join(root, 'flipped.safetensors');
+  const bytes = readFileSync(join(source, 'model.safetensors'));
+  const header = readSafetensorsHeader(bytes);
+  bytes[header.dataStart + header.tensors.get('head.weight')!.dataOffsets[0]]! ^= 1;
+  writeFileSync(flipped, bytes);
   const cases: [Partial<CharLmConfig>, RegExp][] = [
     [{ initFrom: source, hiddenSize: 16 }, /the file's model is not the one this run builds \(run vs file\): .*hiddenSize/],
     [{ initFrom: bare(named.slice(1)) }, new RegExp(`missing ${named[0]![0].replace(/\./g, '\\.')}`)],
@@ -100,6 +107,7 @@ test('a file that does not fit is refused before anything is written, with what 
     [{ initFrom: root }, /the directory holds no model\.safetensors/],
     [{ initFrom: join(source, 'events.jsonl') }, /not a model file/],
     [{ initFrom: source, freeze: ['encoder'] }, /--freeze encoder: no parameter of the model is named so; its parameters are embedding\.weight/],
+    [{ initFrom: flipped }, /^Error: --init-from .*flipped\.safetensors: tensor 'head\.weight' does not match the CRC-32 recorded in the file \(the file is corrupted or was edited\)$/],
   ];
   // Every refusal comes before the run's model is built (its header against the config's shapes).
   let built = 0;

@@ -5,7 +5,8 @@
  *
  * `readInitFile` reads the file's header only: its tensor names and shapes, and, for a recur
  * file, its task and what it keeps beside the weights (vocabulary, tokenizer, classes), which the
- * new run then keeps too, so token ids mean what they meant. `checkInitFile` checks the header
+ * new run then keeps too, so token ids mean what they meant, and checks the tensor bytes against
+ * the CRC-32s a recur file records (io/checksums.ts). `checkInitFile` checks the header
  * against the config of the model the run will build (every parameter present, no extra tensor,
  * same shapes; for a recur file the config differences are named) before the model is built or
  * any tensor decoded; `loadInitWeights` then loads them.
@@ -14,6 +15,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MAX_MODEL_HEADER_BYTES, type ModelExtras, modelExtrasOf } from '../io/model-file.js';
+import { tensorChecksumProblems } from '../io/checksums.js';
 import { configDifferences, joinProblems } from '../io/model-file-checks.js';
 import { FLOAT_DTYPES, type SafetensorsHeader, decodeSafetensorsData, readSafetensorsHeader } from '../io/safetensors.js';
 import { MAX_MODEL_TENSORS, type ModelConfig, type SavedModule, modelKindOf } from '../nn/model-kinds.js';
@@ -72,6 +74,8 @@ export async function readInitFile(path: string, taskName: string): Promise<Init
       throw new Error(`${where}: its recur metadata is not valid: ${(e as Error).message}`);
     }
   }
+  const damaged = tensorChecksumProblems(bytes, header);
+  if (damaged.length) throw new Error(`${where}: ${joinProblems(damaged)} (the file is corrupted or was edited)`);
   return { path: file, bytes, header, task, config, extras };
 }
 

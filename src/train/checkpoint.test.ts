@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ReferenceBackend } from '../kernels/reference/reference-backend.js';
-import { decodeSafetensors, encodeSafetensors } from '../io/safetensors.js';
+import { METADATA_CHECKSUMS_KEY, metadataChecksums } from '../io/checksums.js';
+import { decodeSafetensors, encodeSafetensors, readSafetensorsHeader } from '../io/safetensors.js';
 import { RecurrentModel } from '../nn/recurrent-model.js';
 import { Adam } from '../optim/adam.js';
 import { Rng } from '../random/rng.js';
@@ -33,11 +34,57 @@ test('encodeCheckpoint/decodeCheckpoint: weights, optimizer moments, carried sta
   assert.deepEqual(d.carried!.c!.data, carried.c.data);
 });
 
+/** The metadata with its CRC-32s recomputed, as a writer who edits a checkpoint on purpose would. */
+const sealed = (meta: Record<string, string>) => ({ ...meta, [METADATA_CHECKSUMS_KEY]: metadataChecksums(meta) });
+
+test('decodeCheckpoint: a flipped byte in any tensor\'s data is refused, naming the file and the tensor', () => {
+  const { bytes, model } = setup();
+  const header = readSafetensorsHeader(bytes);
+  assert.equal(header.tensors.size, 3 * model.stateDict().size + 2); // weights, Adam's two moments of each, h and c
+  for (const t of header.tensors.values()) {
+    const [begin, end] = t.dataOffsets;
+    for (const at of [begin, end - 1]) {
+      const flipped = bytes.slice();
+      flipped[header.dataStart + at]! ^= 0x01; // the lowest mantissa bit: still a valid float, only the checksum sees it
+      assert.throws(() => decodeCheckpoint(flipped, 'runs/a/checkpoint.safetensors'),
+        { message: `runs/a/checkpoint.safetensors is corrupted: tensor '${t.name}' does not match the CRC-32 recorded in the file` });
+    }
+  }
+  assert.doesNotThrow(() => decodeCheckpoint(bytes, 'ck'));
+});
+
+test('decodeCheckpoint: a checkpoint whose metadata was edited (the step, say) is refused before any entry is used', () => {
+  const { bytes } = setup();
+  // A hand edit of the header in place: the same length, still valid JSON.
+  const edited = Buffer.from(bytes);
+  const at = edited.indexOf('{\\"step\\":7,');
+  assert.ok(at > 0 && at < readSafetensorsHeader(bytes).dataStart);
+  edited.write('9', at + '{\\"step\\":'.length);
+  assert.equal(decodeSafetensors(edited).metadata['recur.training'], '{"step":9,"note":"x"}');
+  assert.throws(() => decodeCheckpoint(edited, 'ck'), {
+    message: "ck is corrupted: metadata 'recur.training' does not match the CRC-32 recorded in the file (its metadata was edited or damaged after recur wrote it)",
+  });
+  // Rewritten through a safetensors writer: an edited entry, an added one, a removed one.
+  const file = decodeSafetensors(bytes);
+  const rewrite = (meta: Record<string, string>) => encodeSafetensors(file.tensors, meta);
+  assert.throws(() => decodeCheckpoint(rewrite({ ...file.metadata, 'recur.training': JSON.stringify({ step: 700, note: 'x' }) }), 'ck'),
+    /^Error: ck is corrupted: metadata 'recur.training' does not match the CRC-32 recorded in the file \(its metadata was edited/);
+  assert.throws(() => decodeCheckpoint(rewrite({ ...file.metadata, 'recur.note': 'hi' }), 'ck'), /^Error: ck is corrupted: metadata 'recur.note' has no CRC-32 in 'recur.metadata_crc32' /);
+  const { 'recur.vocabulary': _v, ...noVocabulary } = file.metadata;
+  assert.throws(() => decodeCheckpoint(rewrite(noVocabulary), 'ck'), /^Error: ck is corrupted: 'recur.metadata_crc32' lists metadata 'recur.vocabulary', which the file does not hold /);
+  const { [METADATA_CHECKSUMS_KEY]: _m, ...unsealed } = file.metadata;
+  assert.throws(() => decodeCheckpoint(rewrite(unsealed), 'ck'), { message: "ck is corrupted: metadata 'recur.metadata_crc32' is missing" });
+  const { 'recur.crc32': _c, ...noTensorSums } = unsealed;
+  assert.throws(() => decodeCheckpoint(rewrite(sealed(noTensorSums)), 'ck'), { message: "ck is corrupted: metadata 'recur.crc32' is missing" });
+  // Resealed by hand, the edit is accepted: the checksums find accidents, not intent.
+  assert.equal(decodeCheckpoint(rewrite(sealed({ ...unsealed, 'recur.training': '{"step":9}' })), 'ck').training.step, 9);
+});
+
 test('decodeCheckpoint: corrupted, truncated, foreign and other-version files get one-line errors', () => {
   const { bytes } = setup();
   const flipped = bytes.slice();
   flipped[flipped.length - 3]! ^= 0x40; // a bit inside the tensor data: only the checksum sees it
-  assert.throws(() => decodeCheckpoint(flipped, 'ck'), { message: 'ck is corrupted: its tensor data does not match the SHA-256 recorded in it' });
+  assert.throws(() => decodeCheckpoint(flipped, 'ck'), { message: "ck is corrupted: tensor 'state.h' does not match the CRC-32 recorded in the file" });
   assert.throws(() => decodeCheckpoint(bytes.subarray(0, bytes.length - 10), 'ck'), /^Error: ck is corrupted or not a recur checkpoint: safetensors: /);
   assert.throws(() => decodeCheckpoint(new TextEncoder().encode('hello'), 'ck'), /ck is corrupted or not a recur checkpoint/);
   const file = decodeSafetensors(bytes);
@@ -54,7 +101,8 @@ test('decodeCheckpoint: a config, weights, optimizer buffers or carried state th
   const { bytes } = setup();
   const file = decodeSafetensors(bytes);
   const config = JSON.parse(file.metadata['recur.config']!) as Record<string, unknown>;
-  const edit = (tensors: Map<string, Tensor | IntTensor>, more: Record<string, string> = {}) => encodeSafetensors(tensors, { ...file.metadata, ...more });
+  // Resealed: a hostile file can carry checksums that match, so every check behind them must hold on its own.
+  const edit = (tensors: Map<string, Tensor | IntTensor>, more: Record<string, string> = {}) => encodeSafetensors(tensors, sealed({ ...file.metadata, ...more }));
   const corrupted = (b: Uint8Array, want: RegExp) => {
     const t0 = performance.now();
     assert.throws(() => decodeCheckpoint(b, 'ck'), (e: Error) => e.constructor === Error && want.test(e.message) && e.message.length < 600 && !e.message.includes('\n'));

@@ -4,13 +4,16 @@
  * `checkpoint.safetensors`, the complete training state of a model of any registered kind: the
  * weights again with the model file's metadata, the optimizer's moment buffers, the state carried
  * between windows, and JSON (step, RNG states, data position, schedule, full config). Resuming
- * reads only the checkpoint, so the pair can never disagree. Both files are written atomically
- * (temp file + rename). Reads and writes bytes only; the run directory is tasks/run-directory.ts.
+ * reads only the checkpoint, so the pair can never disagree. Every tensor and every metadata
+ * entry carries a CRC-32 (io/checksums.ts), so a damaged or hand-edited checkpoint is refused.
+ * Both files are written atomically (temp file + rename). Reads and writes bytes only; the run
+ * directory is tasks/run-directory.ts.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic-write.js';
+import { METADATA_CHECKSUMS_KEY, TENSOR_CHECKSUMS_KEY, metadataChecksumProblems, metadataChecksums, tensorChecksumProblems, tensorChecksums } from '../io/checksums.js';
 import { describeFsError } from '../io/fs-errors.js';
 import { MAX_MODEL_HEADER_BYTES, MODEL_FORMAT_VERSION, type ModelExtras, modelExtrasOf, modelMetadata } from '../io/model-file.js';
 import { formatVersion, joinProblems, parameterProblems } from '../io/model-file-checks.js';
@@ -23,8 +26,13 @@ import { formatShape } from '../tensor/shape.js';
 
 export const MODEL_FILE_NAME = 'model.safetensors';
 export const CHECKPOINT_FILE_NAME = 'checkpoint.safetensors';
-/** Bumped when the checkpoint layout changes incompatibly (2: models of any kind, the training state of runTask). */
-export const CHECKPOINT_VERSION = 2;
+/** Bumped when the checkpoint layout changes (2: models of any kind, the training state of runTask; 3: CRC-32s of tensors and metadata). */
+export const CHECKPOINT_VERSION = 3;
+/**
+ * Version 2 checkpoints (before the CRC-32s) still resume: their one SHA-256 over all tensors is
+ * checked instead, so a run started before an upgrade is not lost. Their metadata has no checksum.
+ */
+const LEGACY_SHA256_VERSION = 2;
 
 /** State carried between training windows: named tensors (a recurrent state is `{ h, c? }`). */
 export type CarriedState = object;
@@ -82,8 +90,9 @@ export function encodeCheckpoint(c: CheckpointContents): Uint8Array {
     'recur.checkpoint_version': String(CHECKPOINT_VERSION),
     'recur.optimizer': JSON.stringify(optimizerMeta),
     'recur.training': JSON.stringify(c.training),
-    'recur.sha256': tensorDigest(tensors),
+    [TENSOR_CHECKSUMS_KEY]: tensorChecksums(tensors),
   };
+  metadata[METADATA_CHECKSUMS_KEY] = metadataChecksums(metadata);
   return encodeSafetensors(tensors, metadata);
 }
 
@@ -95,9 +104,11 @@ const MAX_CARRIED_TENSORS = 64;
 const MAX_CHECKPOINT_TENSORS = MAX_MODEL_TENSORS * (1 + MAX_OPTIMIZER_BUFFERS) + MAX_CARRIED_TENSORS;
 
 /**
- * Decodes and validates checkpoint bytes; `source` names the file in errors. Everything is
- * checked against the header before any tensor is decoded, and the weights against the config,
- * so that the model a caller builds from `config` is bounded by the file's size.
+ * Decodes and validates checkpoint bytes; `source` names the file in errors. The metadata is
+ * checked against its CRC-32s first (an edited step or config is refused), then everything
+ * against the header before any tensor is decoded, and the weights against the config, so that
+ * the model a caller builds from `config` is bounded by the file's size; last, every tensor's
+ * bytes against its CRC-32.
  */
 export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): DecodedCheckpoint {
   let header: SafetensorsHeader;
@@ -109,11 +120,18 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Deco
   const meta = header.metadata;
   const version = meta['recur.checkpoint_version'];
   if (version === undefined) throw new Error(`${source} is not a recur training checkpoint (no 'recur.checkpoint_version' in its metadata)`);
-  if (version !== String(CHECKPOINT_VERSION) || (meta['recur.format_version'] ?? '') !== String(MODEL_FORMAT_VERSION)) {
+  const legacy = version === String(LEGACY_SHA256_VERSION);
+  if ((version !== String(CHECKPOINT_VERSION) && !legacy) || (meta['recur.format_version'] ?? '') !== String(MODEL_FORMAT_VERSION)) {
     throw new Error(`${source} was written by a different version of recur (checkpoint format ${formatVersion(version)}, model format ${formatVersion(meta['recur.format_version'])}); ` +
       `this recur reads checkpoint format ${CHECKPOINT_VERSION}, model format ${MODEL_FORMAT_VERSION}`);
   }
   const corrupted = (what: string) => new Error(`${source} is corrupted: ${what}`);
+  // Before any entry is read: a checkpoint whose metadata was edited by hand is refused as a whole.
+  if (!legacy) {
+    if (meta[METADATA_CHECKSUMS_KEY] === undefined) throw corrupted(`metadata '${METADATA_CHECKSUMS_KEY}' is missing`);
+    const edited = metadataChecksumProblems(meta);
+    if (edited.length) throw corrupted(`${joinProblems(edited)} (its metadata was edited or damaged after recur wrote it)`);
+  }
   const json = (key: string): unknown => {
     const text = meta[key];
     if (text === undefined) throw corrupted(`metadata '${key}' is missing`);
@@ -144,8 +162,13 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Deco
   const problems = checkpointProblems(header, config, kind, opt);
   if (problems.length) throw corrupted(joinProblems(problems));
 
+  if (!legacy) {
+    if (meta[TENSOR_CHECKSUMS_KEY] === undefined) throw corrupted(`metadata '${TENSOR_CHECKSUMS_KEY}' is missing`);
+    const damaged = tensorChecksumProblems(bytes, header);
+    if (damaged.length) throw corrupted(joinProblems(damaged));
+  }
   const file = decodeSafetensorsData(bytes, header);
-  if (meta['recur.sha256'] !== tensorDigest(file.tensors)) throw corrupted('its tensor data does not match the SHA-256 recorded in it');
+  if (legacy && meta['recur.sha256'] !== legacyTensorDigest(file.tensors)) throw corrupted('its tensor data does not match the SHA-256 recorded in it');
   const weights = new Map<string, Tensor>();
   for (const [n, t] of file.tensors) if (n.startsWith(WEIGHT)) weights.set(n.slice(WEIGHT.length), t);
   const state: Record<string, Float32Array[]> = {};
@@ -184,8 +207,8 @@ function checkpointProblems(header: SafetensorsHeader, config: ModelConfig, kind
   return problems;
 }
 
-/** SHA-256 over every tensor's name, shape and float32 bytes, in name order (detects flipped bits that safetensors cannot). */
-function tensorDigest(tensors: Map<string, Tensor>): string {
+/** Version 2's SHA-256 over every tensor's name, shape and float32 bytes, in name order. */
+function legacyTensorDigest(tensors: Map<string, Tensor>): string {
   const hash = createHash('sha256');
   for (const name of [...tensors.keys()].sort()) {
     const t = tensors.get(name)!;
@@ -221,7 +244,9 @@ export async function readCheckpointFile(dir: string): Promise<DecodedCheckpoint
     bytes = await readFile(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new Error(`no checkpoint to resume: ${path} does not exist`);
+    if (code === 'ENOENT') {
+      throw new Error(`no checkpoint to resume: ${path} does not exist (a run stopped before its first checkpoint starts over when the command names its data again)`);
+    }
     throw new Error(`cannot read checkpoint ${path}: ${(e as Error).message}`);
   }
   return decodeCheckpoint(bytes, path);

@@ -3,13 +3,15 @@
  * weights saved elsewhere without recur metadata), its task, config, vocabulary, metadata and
  * tensors, and every problem a loader would meet, each in one line. `--metadata` prints the
  * file's recur metadata as JSON, which `--config FILE` accepts for weights saved without it.
- * Reads the header first; tensors are decoded only to check a file that claims to be whole.
+ * Reads the header first; the tensor bytes are checked against the file's CRC-32s whatever else
+ * is wrong, and decoded in full only for a file that claims to be whole.
  */
 import type { Command } from 'commander';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { METADATA_CHECKSUMS_KEY, TENSOR_CHECKSUMS_KEY, metadataChecksumProblems, tensorChecksumProblems } from '../../io/checksums.js';
 import { decodeModelFile } from '../../io/model-file.js';
-import { parameterProblems } from '../../io/model-file-checks.js';
+import { joinProblems, parameterProblems } from '../../io/model-file-checks.js';
 import { type SafetensorsHeader, readSafetensorsHeader } from '../../io/safetensors.js';
 import { modelKindOf } from '../../nn/model-kinds.js';
 import { decodeCheckpoint } from '../../train/checkpoint.js';
@@ -26,8 +28,10 @@ export interface Inspection {
   vocabulary: number | null;
   parameters: number;
   tensors: { name: string; dtype: string; shape: number[] }[];
-  /** recur.* metadata besides the config and vocabulary, values shortened. */
+  /** recur.* metadata besides the config, vocabulary and checksums, values shortened. */
   metadata: Record<string, string>;
+  /** The file's CRC-32s (of its tensors, and of its metadata for a checkpoint): none recorded, all match, or some do not (named in `problems`). */
+  checksums: 'none' | 'match' | 'mismatch';
   problems: string[];
 }
 
@@ -75,7 +79,11 @@ export async function inspectFile(arg: string): Promise<{ inspection: Inspection
   } else {
     problems.push('no recur metadata (weights saved elsewhere, e.g. by PyTorch): a recur command reads it with --config FILE, a recur model file or JSON giving the config, task and vocabulary; `recur train --init-from` takes it as it is');
   }
-  // A file that claims to be whole is decoded in full, so every check a loader makes runs (the checkpoint's checksum too).
+  // The checksums whatever else is wrong: a damaged file should say so first.
+  const recorded = meta[TENSOR_CHECKSUMS_KEY] !== undefined || meta[METADATA_CHECKSUMS_KEY] !== undefined;
+  const damaged = [...metadataChecksumProblems(meta), ...tensorChecksumProblems(bytes, header)];
+  if (damaged.length) problems.unshift(`${joinProblems(damaged)} (the file is corrupted or was edited)`);
+  // A file that claims to be whole is decoded in full, so every check a loader makes runs.
   if (problems.length === 0) {
     try {
       if (kind === 'checkpoint') decodeCheckpoint(bytes, path);
@@ -94,10 +102,12 @@ export async function inspectFile(arg: string): Promise<{ inspection: Inspection
   }
   const tensors = [...header.tensors.values()].map((t) => ({ name: t.name, dtype: t.dtype, shape: [...t.shape] }));
   const parameters = tensors.reduce((a, t) => a + t.shape.reduce((x, y) => x * y, 1), 0);
-  const shown = Object.fromEntries(Object.entries(meta).filter(([k]) => k !== 'recur.config' && k !== 'recur.vocabulary').map(([k, v]) => [k, short(v)]));
+  const hidden = ['recur.config', 'recur.vocabulary', TENSOR_CHECKSUMS_KEY, METADATA_CHECKSUMS_KEY];
+  const shown = Object.fromEntries(Object.entries(meta).filter(([k]) => !hidden.includes(k)).map(([k, v]) => [k, short(v)]));
+  const checksums = !recorded ? 'none' : damaged.length ? 'mismatch' : 'match';
   return {
     inspection: {
-      path, bytes: bytes.length, kind, task: meta['recur.task'] ?? null, modelKind, config, vocabulary, parameters, tensors, metadata: shown, problems,
+      path, bytes: bytes.length, kind, task: meta['recur.task'] ?? null, modelKind, config, vocabulary, parameters, tensors, metadata: shown, checksums, problems,
     },
     rawMetadata: Object.fromEntries(Object.entries(meta).filter(([k]) => k.startsWith('recur.'))),
   };
@@ -118,6 +128,11 @@ function render(i: Inspection): string {
     lines.push('metadata:');
     for (const [k, v] of meta) lines.push(`  ${k}: ${v}`);
   }
+  lines.push(`checksums: ${{
+    none: 'none (saved without recur\'s CRC-32s, e.g. by PyTorch): damaged tensor data cannot be detected',
+    match: `CRC-32 of every tensor${i.kind === 'checkpoint' ? ' and metadata entry' : ''}, all match`,
+    mismatch: 'CRC-32s recorded, some do not match (see problems)',
+  }[i.checksums]}`);
   lines.push(`tensors: ${i.tensors.length}, ${i.parameters.toLocaleString('en-US')} values`);
   const w = Math.max(...i.tensors.map((t) => t.name.length), 4);
   for (const t of i.tensors) lines.push(`  ${t.name.padEnd(w)}  ${t.dtype.padEnd(4)}  [${t.shape.join(', ')}]`);
@@ -136,7 +151,8 @@ export function registerInspect(program: Command): void {
       const { inspection, rawMetadata } = await inspectFile(file);
       if (f.metadata) {
         if (rawMetadata['recur.config'] === undefined) throw new Error(`inspect: ${inspection.path} has no recur metadata to print`);
-        const { 'recur.sha256': _sum, 'recur.training': _t, 'recur.optimizer': _o, 'recur.checkpoint_version': _v, ...rest } = rawMetadata;
+        // The checksums and training state describe this file, not weights saved elsewhere.
+        const { [TENSOR_CHECKSUMS_KEY]: _sum, [METADATA_CHECKSUMS_KEY]: _meta, 'recur.training': _t, 'recur.optimizer': _o, 'recur.checkpoint_version': _v, ...rest } = rawMetadata;
         stdout.write(`${JSON.stringify(rest, null, 2)}\n`);
         return;
       }

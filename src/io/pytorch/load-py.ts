@@ -1,7 +1,8 @@
 /**
  * The template of load.py in a `recur export pytorch` package: reading and writing recur model
  * files (safetensors with recur's metadata) from PyTorch, through the `safetensors` package
- * when it is importable and otherwise through a small reader and writer of the format.
+ * when it is importable and otherwise through a small reader and writer of the format. Files it
+ * saves carry the CRC-32 of each tensor (`recur.crc32`, io/checksums.ts) as recur's own do.
  */
 
 /** load.py. */
@@ -16,12 +17,15 @@ metadata (config, task, vocabulary, normalisation ...) as JSON strings in "__met
 
 The safetensors package is used when it is importable; otherwise the small reader and writer
 below (the format: an 8-byte little-endian header length, a JSON header, raw little-endian data).
+Each tensor's bytes carry a CRC-32 (zlib.crc32) in metadata "recur.crc32": load() checks them,
+save() writes them, so a damaged file is refused by both sides instead of loading wrong weights.
 """
 import ctypes
 import json
 import os
 import struct
 import sys
+import zlib
 
 import torch
 
@@ -29,7 +33,9 @@ from model import build_model
 
 DTYPES = {"F32": torch.float32, "F64": torch.float64, "F16": torch.float16, "BF16": torch.bfloat16}
 # What a recur checkpoint holds besides a model file's metadata: never carried into a model file.
-CHECKPOINT_KEYS = ("recur.checkpoint_version", "recur.optimizer", "recur.training", "recur.sha256")
+CHECKPOINT_KEYS = ("recur.checkpoint_version", "recur.optimizer", "recur.training", "recur.metadata_crc32")
+# The CRC-32 of each tensor's data bytes, as JSON {name: 8 hex digits}; a file without it loads unchecked.
+CHECKSUMS_KEY = "recur.crc32"
 
 
 def has_safetensors():
@@ -88,9 +94,30 @@ def write_safetensors(path, tensors, metadata, use_package=None):
     os.replace(tmp, path)
 
 
+def tensor_bytes(t):
+    """A contiguous CPU tensor's data as the file stores it (little-endian machines only)."""
+    return ctypes.string_at(t.data_ptr(), t.numel() * t.element_size()) if t.numel() else b""
+
+
+def checksums(tensors):
+    """The value of "recur.crc32" for tensors (contiguous, on the CPU, as they will be written)."""
+    return json.dumps({name: f"{zlib.crc32(tensor_bytes(t)):08x}" for name, t in tensors.items()}, separators=(",", ":"))
+
+
+def check_checksums(path, tensors, metadata):
+    """Raises ValueError naming the first tensor whose bytes differ from the CRC-32 the file records."""
+    if CHECKSUMS_KEY not in metadata or sys.byteorder != "little":
+        return  # saved without checksums (by PyTorch, say): nothing to check
+    recorded = json.loads(metadata[CHECKSUMS_KEY])
+    for name, t in tensors.items():
+        if recorded.get(name) is None or int(recorded[name], 16) != zlib.crc32(tensor_bytes(t.contiguous())):
+            raise ValueError(f"{path}: tensor {name!r} does not match the CRC-32 recorded in the file (the file is corrupted or was edited)")
+
+
 def load(path, use_package=None):
     """The model of a recur model file (weights loaded, eval mode) and the file's metadata."""
     tensors, metadata = read_safetensors(path, use_package)
+    check_checksums(path, tensors, metadata)
     if "recur.config" not in metadata:
         raise ValueError(f"{path} has no recur metadata ('recur.config'): save files with save() below, which keeps it")
     model = build_model(json.loads(metadata["recur.config"]))
@@ -102,12 +129,15 @@ def save(model, path, metadata, step=None, use_package=None):
     """Writes the model's weights with recur's metadata (that of the file it was loaded from), so
     that recur loads the file back. step: the training step to record ("recur.step")."""
     model = getattr(model, "module", model)  # a DistributedDataParallel wrapper's model
-    meta = {k: v for k, v in metadata.items() if k not in CHECKPOINT_KEYS}
+    meta = {k: v for k, v in metadata.items() if k not in CHECKPOINT_KEYS + (CHECKSUMS_KEY,)}
     meta["format"] = "pt"
     meta.setdefault("recur.config", json.dumps(model.config))
     if step is not None:
         meta["recur.step"] = str(step)
         meta.pop("recur.val_loss", None)  # it described the weights before this training
-    write_safetensors(path, model.state_dict(), meta, use_package)
+    tensors = {name: t.detach().to("cpu", torch.float32).contiguous() for name, t in model.state_dict().items()}
+    if sys.byteorder == "little":  # elsewhere the file goes without checksums, which recur accepts
+        meta[CHECKSUMS_KEY] = checksums(tensors)
+    write_safetensors(path, tensors, meta, use_package)
 `;
 }

@@ -135,7 +135,7 @@ export function readmeMd(s: ReadmeSpec): string {
       : '`RecurTagger(config)`, the tagger as a PyTorch `nn.Module` with recur\'s parameter names: `forward(words, chars, lengths)` returns the emissions, `decode(emissions, lengths)` the tags (argmax, or the CRF\'s Viterbi path), `loss(emissions, tags, lengths)` recur\'s training loss';
   const describe: Record<string, string> = {
     'model.py': modelPy,
-    'load.py': '`load(path)` -> `(model, metadata)`, `save(model, path, metadata, step=None)` (keeps recur\'s metadata so recur loads the file); uses the `safetensors` package when installed, else a small reader and writer of the format',
+    'load.py': '`load(path)` -> `(model, metadata)`, `save(model, path, metadata, step=None)` (keeps recur\'s metadata so recur loads the file, with each tensor\'s CRC-32, which `load` checks); uses the `safetensors` package when installed, else a small reader and writer of the format',
     'vocab.py': s.task === 'seq2seq' ? 'text -> source ids and target ids -> text exactly as recur reads and writes them (recur\'s Tokenizer, both sides)'
       : s.task === 'tag' ? 'words -> word and character ids, tag ids -> tags, as recur tag reads them; `split_words` splits a plain sentence as recur tag does'
         : 'text -> token ids exactly as recur reads it (characters with U+FFFD for unknown ones, or recur\'s word/char Tokenizer)',
