@@ -68,7 +68,7 @@ export {
   encodeSafetensors, decodeSafetensors, readSafetensorsHeader, type SafetensorsFile, type SafetensorsHeader, type SafetensorsTensorInfo,
   type SafetensorsDtype, type SafetensorsOptions,
   encodeModelFile, decodeModelFile, saveModel, loadModel, modelMetadata, modelExtrasOf, MODEL_FORMAT_VERSION, MAX_MODEL_HEADER_BYTES,
-  type ModelExtras, type LoadedModel, type DecodeModelOptions,
+  type ModelExtras, type LoadedModel, type DecodeModelOptions, crc32, TENSOR_CHECKSUMS_KEY, METADATA_CHECKSUMS_KEY,
   exportOnnx, ONNX_OPSETS, type OnnxExportOptions, writeFileAtomic,
 } from './io/index.js';
 
@@ -106,7 +106,8 @@ export {
 // Training: the loop with no task in it, fit, typed events, checkpoints, labelled-sequence objectives, metrics.
 export {
   type TrainEvent, type StartEvent, type StartDetails, type StepEvent, type EvalEvent, type SampleEvent, type CheckpointEvent, type EndEvent,
-  type CheckpointReason, type EndReason, type MetricSpec, type Monitor,
+  type CheckpointReason, type EndReason, type MetricSpec, type Monitor, type DivergenceEvent, type DivergenceCause,
+  DivergenceError, type DivergenceOptions, type DivergenceAction, type LossWatch,
   type BatchSource, type SourcedBatch, type Objective, type ObjectiveInput, type ObjectiveOutput, type Evaluation,
   trainLoop, type TrainLoopOptions, type TrainLoopResult, type LoopProgress,
   fit, type FitOptions, type FitResult, type FitCallbacks, type History,

@@ -66,7 +66,12 @@ function staleDataCheckFromEnv(): boolean {
 export class Tape {
   readonly backend: Backend;
   readonly recording: boolean;
-  readonly checkFinite: boolean;
+  /**
+   * Checks every op's outputs and input gradients for NaN/Inf (see `TapeOptions`). May be
+   * switched on for a while, e.g. to replay one diverged step (the training loop does); off, it
+   * costs one test per op.
+   */
+  checkFinite: boolean;
   readonly checkStaleData: boolean;
   private readonly arena: Arena;
   /** The arena generation tensors made now belong to; `reset()` ends it and starts another. */

@@ -37,6 +37,17 @@ export function numberFlag(flag: string, lo: number, hi: number, { loOpen = fals
   };
 }
 
+/** A number > `lo`, or 0 / 'off' (0) to turn off what it sets. */
+export function numberOrOffFlag(flag: string, lo: number): (v: string) => number {
+  return (v) => {
+    const t = v.trim();
+    const n = Number(t);
+    if (t === 'off' || (t !== '' && n === 0)) return 0;
+    if (t === '' || !Number.isFinite(n) || !(n > lo)) throw new Error(`${flag} must be a number > ${lo}, or 0 or 'off' to turn it off, got '${v}'`);
+    return n;
+  };
+}
+
 export function choiceFlag<T extends string>(flag: string, choices: readonly T[], aliases: Record<string, T> = {}): (v: string) => T {
   return (v) => {
     const c = aliases[v] ?? v;

@@ -1,7 +1,7 @@
 /**
  * The one `train` command every task's CLI uses: the shared flags (run directory, resume, force,
  * limits, evaluation and checkpoint cadence, seed, threads, JSON, learning rate, batch size,
- * clipping, patience, gradient accumulation, backend), the progress or JSON rendering, Ctrl-C (a
+ * clipping, patience, gradient accumulation, divergence, backend), the progress or JSON rendering, Ctrl-C (a
  * checkpoint, then exit code 130; a second Ctrl-C quits at once), a closed stdout pipe (a
  * checkpoint, then a quiet exit) and errors as JSON events under --json. A task's command adds
  * only its own flags and how they map to its config and inputs.
@@ -13,7 +13,8 @@ import type { Task } from '../tasks/task.js';
 import type { Cadence, TrainConfig } from '../tasks/train-config.js';
 import type { StartDetails, TrainEvent } from '../train/events.js';
 import { type BackendChoice, type BackendKind, BACKEND_HELP, THREADS_HELP, chooseBackend, createKind, parseBackendFlag } from './backend-option.js';
-import { cadenceFlag, durationFlag, integerFlag, numberFlag } from './flag-parsers.js';
+import { DEFAULT_DIVERGENCE_FACTOR, DEFAULT_MAX_ROLLBACKS, DIVERGENCE_ACTIONS, type DivergenceAction } from '../train/divergence.js';
+import { cadenceFlag, choiceFlag, durationFlag, integerFlag, numberFlag, numberOrOffFlag } from './flag-parsers.js';
 import { stdout } from './output.js';
 import { type Dashboard, startDashboard } from '../dashboard/server.js';
 import { createTrainRenderer } from './train-progress.js';
@@ -41,6 +42,8 @@ export interface SharedTrainFlags {
   dashboard?: boolean;
   initFrom?: string;
   freeze?: string[];
+  divergenceFactor?: number;
+  onDivergence?: DivergenceAction;
 }
 
 export interface TrainCommandSpec<C extends TrainConfig, In, F> {
@@ -72,7 +75,7 @@ function sharedConfig(f: SharedTrainFlags): Partial<TrainConfig> {
   return {
     lr: f.lr, batchSize: f.batchSize, clipNorm: f.clipNorm, accumulate: f.accumulate, seed: f.seed, patience: f.patience, reduceLrPatience: f.reduceLrPatience,
     maxSteps: f.maxSteps, maxEpochs: f.maxEpochs, maxTimeMs: f.maxTime, evalEvery: f.evalEvery, checkpointEvery: f.checkpointEvery,
-    initFrom: f.initFrom, freeze: f.freeze,
+    initFrom: f.initFrom, freeze: f.freeze, divergenceFactor: f.divergenceFactor, onDivergence: f.onDivergence,
   };
 }
 
@@ -83,7 +86,7 @@ export function registerTrainCommand<C extends TrainConfig, In, F>(parent: Comma
   spec.flags(cmd);
   cmd
     .option('--out <dir>', 'run directory: model.safetensors, checkpoint.safetensors, best.safetensors (best validation) and events.jsonl', spec.defaultOut)
-    .option('--resume', 'continue the run in --out from its checkpoint (same losses as a run that never stopped)')
+    .option('--resume', 'continue the run in --out from its checkpoint (same losses as a run that never stopped); a run stopped before its first checkpoint starts over')
     .option('--force', 'start a new run in an --out that already holds one, overwriting it')
     .option('--init-from <file>', 'start the new run from the weights of a model file or run directory (recur\'s, whose vocabulary is kept, or a safetensors file saved by PyTorch under the same names), checked against this run\'s model first; the model flags must build the same model')
     .option('--freeze <names>', 'parameters that training leaves as they are, comma-separated: full names (embedding.weight) or prefixes (embedding, rnn, head)', (v: string) => {
@@ -102,14 +105,19 @@ export function registerTrainCommand<C extends TrainConfig, In, F>(parent: Comma
     .option('--batch-size <n>', spec.help?.batchSize ?? `sequences per batch (default ${D.batchSize})`, integerFlag('--batch-size', 1))
     .option('--accumulate <n>', `batches whose gradients add up to one optimizer step (default ${D.accumulate})`, integerFlag('--accumulate', 1))
     .option('--clip-norm <n>', `global gradient-norm clipping threshold (default ${D.clipNorm ?? 'none'})`, numberFlag('--clip-norm', 0, Infinity, { loOpen: true }))
+    .option('--divergence-factor <x>', 'the run has diverged when its smoothed training loss (an EMA) rises above x times its best; a NaN or Inf loss or gradient always counts, ' +
+      `and the diverged step is never applied or checkpointed; 0 or off: only those (default ${D.divergenceFactor ?? DEFAULT_DIVERGENCE_FACTOR})`, numberOrOffFlag('--divergence-factor', 1))
+    .option('--on-divergence <action>', 'stop: end with a diagnosis (the first op that made NaN or Inf, recent gradient norms) and exit code 1, keeping the last checkpoint; ' +
+      `rollback: reload the last good checkpoint (the last before the loss began to climb) and go on at half the learning rate, at most ${DEFAULT_MAX_ROLLBACKS} times (default ${D.onDivergence ?? 'stop'})`,
+    choiceFlag('--on-divergence', DIVERGENCE_ACTIONS))
     .option('--seed <n>', `seed of initialisation, dropout, shuffling and samples (default ${D.seed})`, integerFlag('--seed', 0))
     .option('--backend <name>', `${BACKEND_HELP}; a run resumed on another backend goes on, but its losses are not bit-identical to an uninterrupted run`, parseBackendFlag)
     .option('--threads <n>', THREADS_HELP, integerFlag('--threads', 1))
-    .option('--json', 'print one JSON object per event (start, step, eval, sample, checkpoint, end; error on failure)')
+    .option('--json', 'print one JSON object per event (start, step, eval, sample, checkpoint, divergence, end; error on failure)')
     .option('--dashboard', 'serve the live page of `recur dashboard` for this run while it trains (127.0.0.1 only, a token in the printed URL)')
     .addHelpText('after', `\nCtrl-C writes a checkpoint and stops (exit code 130); a second Ctrl-C quits at once.\n` +
       'When resuming, model and optimisation flags must match the checkpoint; --max-steps, --max-epochs, --max-time, --eval-every, ' +
-      `--checkpoint-every and --patience may change. --init-from starts a new run from another run's weights (fine-tuning); --resume refuses a run whose model.safetensors was replaced after its checkpoint.${spec.helpAfter ? `\n${spec.helpAfter}` : ''}`)
+      `--checkpoint-every, --patience, --reduce-lr-patience, --divergence-factor and --on-divergence may change. --init-from starts a new run from another run's weights (fine-tuning); --resume refuses a run whose model.safetensors was replaced after its checkpoint.${spec.helpAfter ? `\n${spec.helpAfter}` : ''}`)
     .action((flags: F & SharedTrainFlags) => runTrainCommand(spec, flags));
   return cmd;
 }

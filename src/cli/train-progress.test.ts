@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import type { TrainEvent } from '../train/events.js';
-import { createTrainRenderer, formatDuration } from './train-progress.js';
+import type { DivergenceEvent, TrainEvent } from '../train/events.js';
+import { createTrainRenderer, describeDivergence, formatDuration } from './train-progress.js';
 
 const events: TrainEvent[] = [
   {
@@ -54,4 +54,31 @@ test('formatDuration', () => {
   assert.equal(formatDuration(12_400), '12s');
   assert.equal(formatDuration(245_000), '4m 05s');
   assert.equal(formatDuration(3_720_000), '1h 02m');
+});
+
+test('a divergence is four lines: what, the first NaN/Inf, recent gradient norms, and the rollback or the stop with what to try', () => {
+  const start = events[0] as Extract<TrainEvent, { type: 'start' }>;
+  const base: DivergenceEvent = {
+    type: 'divergence', step: 1234, cause: 'loss-growth', loss: 1670, gradNorm: 2.71, smoothedLoss: 46.25, bestSmoothedLoss: 3.66, factor: 4,
+    recentGradNorms: [0.242, 17.09, 45.18, 1.5e9], firstNonFinite: null, lr: 1000, action: 'stop', checkpointStep: 1000, rollbacks: 0, maxRollbacks: 3, elapsedMs: 5,
+  };
+  assert.equal(describeDivergence(base, start), [
+    'step 1,234: training diverged: the smoothed loss 46.3 is 12.6× its best 3.66 (this step\'s loss 1,670)',
+    '  first NaN/Inf: none in the step\'s forward and backward passes (the loss is finite, but grew)',
+    '  gradient norm, last 4 steps: 0.242 17.1 45.2 1.50e+9; this step 2.71',
+    '  stopped: the last checkpoint (step 1,000) is kept in run; try a lower --lr (this step\'s was 1,000), or --clip-norm 1, or --on-divergence rollback',
+  ].join('\n') + '\n');
+  const nan = describeDivergence({ ...base, cause: 'non-finite-gradient', gradNorm: NaN, loss: 3.2, firstNonFinite: "NaN in backward of 'linear': gradient of input 'x' [2] has NaN at flat index 0", clipNorm: 1, recentGradNorms: [], checkpointStep: null, rollbacks: 3 }, start);
+  assert.equal(nan.split('\n')[0], 'step 1,234: training diverged: the gradient norm is NaN (loss 3.2)');
+  assert.equal(nan.split('\n')[1], "  first NaN/Inf: NaN in backward of 'linear': gradient of input 'x' [2] has NaN at flat index 0");
+  assert.equal(nan.split('\n')[2], '  gradient norm: no earlier step in this session; this step NaN');
+  assert.equal(nan.split('\n')[3], '  stopped after 3 rollbacks: no checkpoint had been written yet; try a lower --lr (this step\'s was 1,000)');
+  const back = describeDivergence({ ...base, action: 'rollback', restoredStep: 900, lrScale: 0.25, rollbacks: 2 }, start);
+  assert.equal(back.split('\n')[3], '  rolled back to step 900 (rollback 2 of 3): the learning rate is ×0.25 from now on');
+  // The JSON renderer writes the event as it is; the plain one, these lines.
+  const plain = capture(false);
+  const r = createTrainRenderer({ out: plain.stream });
+  r.onEvent(start);
+  r.onEvent(base);
+  assert.ok(plain.text().endsWith(describeDivergence(base, start)));
 });

@@ -3,10 +3,12 @@
  * loss, throughput in the task's unit, ETA; cli-progress) with validation lines (loss and metrics
  * as the start event describes them) and samples printed above it when stdout is a TTY;
  * plain lines (validation, samples, checkpoints, a step line every 10 s) when it is not; or one
- * JSON object per event with --json. It only reads events; it never touches the training loop.
+ * JSON object per event with --json. A divergence is a few lines on either: what diverged, the
+ * first op that produced NaN or Inf, recent gradient norms, and what happened and what to try. It only reads events; it never touches the training loop.
  */
 import cliProgress from 'cli-progress';
-import type { MetricSpec, TrainEvent } from '../train/events.js';
+import { describeCause, formatFigure } from '../train/divergence.js';
+import type { DivergenceEvent, MetricSpec, TrainEvent } from '../train/events.js';
 
 export interface TrainRenderer {
   onEvent(event: TrainEvent): void;
@@ -66,6 +68,32 @@ function describeEval(e: Extract<TrainEvent, { type: 'eval' }>, start: Start | u
     `${metrics.length ? ` (${metrics.join(', ')})` : ''}${e.improved ? '' : `, best ${formatMonitored(start, e.best)}`} [${formatDuration(e.elapsedMs)}]\n`;
 }
 
+/**
+ * A divergence in four lines: what diverged at which step, the first NaN or Inf the replay of the
+ * step found, the gradient norms before it, and the rollback or the stop (what is kept on disk,
+ * and which flags to try).
+ */
+export function describeDivergence(e: DivergenceEvent, start: Start | undefined): string {
+  const norms = e.recentGradNorms.map(formatFigure).join(' ');
+  const lines = [
+    `step ${int(e.step)}: training diverged: ${describeCause(e)}`,
+    `  first NaN/Inf: ${e.firstNonFinite ?? 'none in the step\'s forward and backward passes (the loss is finite, but grew)'}`,
+    `  gradient norm${norms ? `, ${e.recentGradNorms.length === 1 ? 'last step' : `last ${e.recentGradNorms.length} steps`}: ${norms}` : ': no earlier step in this session'}` +
+      `${e.gradNorm !== undefined ? `; this step ${formatFigure(e.gradNorm)}` : ''}`,
+  ];
+  if (e.action === 'rollback') {
+    lines.push(`  rolled back to step ${int(e.restoredStep!)} (rollback ${e.rollbacks} of ${e.maxRollbacks}): the learning rate is ×${e.lrScale} from now on`);
+  } else {
+    const out = start?.details.out;
+    const kept = e.checkpointStep === null ? 'no checkpoint had been written yet' : `the last checkpoint (step ${int(e.checkpointStep)}) is kept${out ? ` in ${out}` : ''}`;
+    const tries = [`a lower --lr (this step's was ${formatFigure(e.lr)})`];
+    if (e.clipNorm === undefined) tries.push('--clip-norm 1');
+    if (e.rollbacks === 0 && e.maxRollbacks > 0) tries.push('--on-divergence rollback');
+    lines.push(`  stopped${e.rollbacks > 0 ? ` after ${e.rollbacks} rollback${e.rollbacks > 1 ? 's' : ''}` : ''}: ${kept}; try ${tries.join(', or ')}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 const END_REASON: Record<string, string> = {
   interrupted: 'interrupted', 'max-time': 'time budget reached', 'early-stopping': 'stopped early (no better validation)',
   'max-steps': 'done', 'max-epochs': 'done',
@@ -109,6 +137,7 @@ function lineRenderer(out: NodeJS.WritableStream): TrainRenderer {
         case 'eval': out.write(describeEval(e, start)); break;
         case 'sample': out.write(`${indent(e.text)}\n`); break;
         case 'checkpoint': out.write(`checkpoint (step ${int(e.step)}, ${e.reason}) written to ${e.path}\n`); break;
+        case 'divergence': out.write(describeDivergence(e, start)); break;
         case 'end': out.write(describeEnd(e, start)); break;
       }
     },
@@ -151,6 +180,7 @@ function barRenderer(out: NodeJS.WriteStream): TrainRenderer {
         case 'eval': val = e.valLoss.toFixed(3); bar?.update({ val }); log(describeEval(e, start)); break;
         case 'sample': log(indent(e.text)); break;
         case 'checkpoint': log(`checkpoint (step ${int(e.step)}, ${e.reason}) written to ${e.path}`); break;
+        case 'divergence': log(describeDivergence(e, start)); if (e.action === 'rollback') bar?.update(e.restoredStep!); break;
         case 'end': stop(); out.write(describeEnd(e, start)); break;
       }
     },

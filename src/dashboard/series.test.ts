@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { align, foldEvent, formatBest, formatEvalMetrics, formatMetric, newRunState, parseBatch, runStatus } from './series.js';
+import { align, foldEvent, formatBest, formatDivergence, formatEvalMetrics, formatMetric, newRunState, parseBatch, runStatus } from './series.js';
 
 const start = (step = 0) => ({
   type: 'start', task: 'classify', unit: 'sequences', step, resumed: step > 0, accumulate: 1, parameters: 10,
@@ -48,4 +48,25 @@ test('align puts several runs on one sorted x axis with gaps; parseBatch refuses
   assert.equal(parseBatch('[1, 2]'), null);
   const b = parseBatch('{"events": [{"type": "step"}], "errors": [{"line": 7, "message": "not valid JSON"}], "next": 120, "nextLine": 9}')!;
   assert.deepEqual([b.events.length, b.errors, b.next, b.nextLine, b.missing], [1, [{ line: 7, message: 'not valid JSON' }], 120, 9, false]);
+});
+
+test('foldEvent: a rollback drops the steps it undoes; a divergence that stopped the run is its status', () => {
+  const r = newRunState();
+  const divergence = (action: string, extra: Record<string, unknown> = {}) => ({
+    type: 'divergence', step: 5, cause: 'loss-growth', loss: 1670, recentGradNorms: [], firstNonFinite: null, lr: 1, action, checkpointStep: 2, rollbacks: 1, maxRollbacks: 3, elapsedMs: 1, ...extra,
+  });
+  for (const e of [start(), step(1), step(2), step(3), step(4), evalAt(3, 0.5, 0.5, 3)]) foldEvent(r, e);
+  assert.ok(foldEvent(r, divergence('rollback', { restoredStep: 2, lrScale: 0.5 })));
+  assert.deepEqual([...r.steps.cols.step.view()], [1, 2]);
+  assert.equal(r.evals.length, 0);
+  assert.equal(runStatus(r), 'training');
+  assert.equal(formatDivergence(r), 'diverged at step 5 (loss-growth, loss 1,670): rolled back to step 2, learning rate ×0.5 (rollback 1 of 3)');
+  foldEvent(r, step(3));
+  assert.ok(foldEvent(r, divergence('stop', { step: 4, loss: null, cause: 'non-finite-loss', firstNonFinite: "NaN in forward of 'linear'", rollbacks: 3 })));
+  assert.equal(runStatus(r), 'diverged');
+  assert.equal(formatDivergence(r), "diverged at step 4 (non-finite-loss, loss –): stopped, checkpoint of step 2 kept; first NaN/Inf: NaN in forward of 'linear'");
+  // Resumed afterwards: training again.
+  foldEvent(r, start(2));
+  assert.equal(runStatus(r), 'training');
+  assert.equal(formatDivergence(r), null);
 });

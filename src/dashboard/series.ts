@@ -1,7 +1,7 @@
 // Pure data handling for the dashboard page (no DOM, so Node tests cover it too): folds a run's training events into
 // columnar series, aligns several runs on one x axis for uPlot, formats figures.
 import type {
-  CheckpointEvent, EndEvent, EvalEvent, MetricSpec, SampleEvent, StartEvent, StepEvent,
+  CheckpointEvent, DivergenceEvent, EndEvent, EvalEvent, MetricSpec, SampleEvent, StartEvent, StepEvent,
 } from '../train/events.js';
 
 /** A growable column of numbers; NaN marks a missing value. */
@@ -57,6 +57,8 @@ export interface RunState {
   lastEval: EvalEvent | null;
   sample: SampleEvent | null;
   checkpoint: CheckpointEvent | null;
+  /** The latest divergence of this session (a rollback, or the stop that ended it). */
+  divergence: DivergenceEvent | null;
   hasMemory: boolean;
   events: number;
   /** The server said the run has no events.jsonl yet. */
@@ -66,7 +68,7 @@ export interface RunState {
 export function newRunState(): RunState {
   return {
     steps: new Table(STEP_KEYS), evals: new Table(EVAL_KEYS), start: null, end: null, lastEval: null,
-    sample: null, checkpoint: null, hasMemory: false, events: 0, missing: false,
+    sample: null, checkpoint: null, divergence: null, hasMemory: false, events: 0, missing: false,
   };
 }
 
@@ -92,6 +94,7 @@ export function foldEvent(r: RunState, e: unknown): boolean {
       const s = e as unknown as StartEvent;
       r.start = s;
       r.end = null;
+      r.divergence = null;
       // A resumed run starts again from its checkpoint: steps logged after it were redone.
       const from = num(s.step);
       if (from >= 0) { r.steps.dropFrom(from + 1); r.evals.dropFrom(from + 1); }
@@ -120,15 +123,34 @@ export function foldEvent(r: RunState, e: unknown): boolean {
     case 'sample': r.sample = e as unknown as SampleEvent; return true;
     case 'checkpoint': r.checkpoint = e as unknown as CheckpointEvent; return true;
     case 'end': r.end = e as unknown as EndEvent; return true;
+    case 'divergence': {
+      const d = e as unknown as DivergenceEvent;
+      r.divergence = d;
+      // A rollback undoes the steps after the state it restored: they are trained again.
+      const from = num(d.restoredStep);
+      if (d.action === 'rollback' && from >= 0) { r.steps.dropFrom(from + 1); r.evals.dropFrom(from + 1); }
+      return true;
+    }
     default: return false;
   }
 }
 
-export type RunStatus = 'training' | 'finished' | 'no events yet' | 'no events.jsonl yet';
+export type RunStatus = 'training' | 'finished' | 'diverged' | 'no events yet' | 'no events.jsonl yet';
 
 export function runStatus(r: RunState): RunStatus {
   if (r.start === null) return r.missing ? 'no events.jsonl yet' : 'no events yet';
+  if (r.end === null && r.divergence?.action === 'stop') return 'diverged';
   return r.end === null ? 'training' : 'finished';
+}
+
+/** The latest divergence in a line, e.g. 'diverged at step 46 (loss-growth, loss 35.3): rolled back to step 40, learning rate ×0.5'. */
+export function formatDivergence(r: RunState): string | null {
+  const d = r.divergence;
+  if (d === null) return null;
+  const what = `diverged at step ${formatNumber(d.step)} (${String(d.cause)}, loss ${formatNumber(d.loss)})`;
+  if (d.action === 'rollback') return `${what}: rolled back to step ${formatNumber(d.restoredStep)}, learning rate ×${formatNumber(d.lrScale)} (rollback ${formatNumber(d.rollbacks)} of ${formatNumber(d.maxRollbacks)})`;
+  const kept = d.checkpointStep === null || d.checkpointStep === undefined ? 'no checkpoint written' : `checkpoint of step ${formatNumber(d.checkpointStep)} kept`;
+  return `${what}: stopped, ${kept}${d.firstNonFinite ? `; first NaN/Inf: ${d.firstNonFinite}` : ''}`;
 }
 
 /** One message of the server's `events` stream. */

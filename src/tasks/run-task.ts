@@ -3,7 +3,8 @@
  * directory: a new run vs `resume` vs `force`, every input checked before the first file is
  * written, atomic checkpoints (model file + complete training state), bit-exact resume (weights,
  * Adam, schedule, data position, carried state and every RNG), the best model by the monitored
- * validation figure, early stopping, stale temporary files, and `events.jsonl`. Training itself
+ * validation figure, early stopping, divergence (stop keeping the last checkpoint, or roll back to
+ * it), stale temporary files, and `events.jsonl`. Training itself
  * is `fit`; what is specific to a task comes from its record (task.ts). Signals are the caller's:
  * abort `signal` (the CLI does on Ctrl-C) to stop after the current step with a checkpoint.
  */
@@ -106,7 +107,8 @@ async function readRun<C>(task: { name: string }, out: string): Promise<{ ckpt: 
 export async function runTask<C extends TrainConfig, In, D, M extends SavedModule, B, S, Details extends StartDetails>(
   task: Task<C, In, D, M, B, S, Details>, options: RunTaskOptions<C, In> = {},
 ): Promise<RunTaskResult<C, D, M, S>> {
-  const { out, resume = false } = options;
+  const { out } = options;
+  let resume = options.resume ?? false;
   if (resume && options.force) throw new Error('resume and force cannot be used together (--resume continues a run, --force starts it over)');
   if (resume && !out) throw new Error('resume needs the run directory (out) holding checkpoint.safetensors');
   if (resume && options.config?.initFrom !== undefined) {
@@ -115,11 +117,23 @@ export async function runTask<C extends TrainConfig, In, D, M extends SavedModul
 
   // 1. Everything that can fail on bad input, before any file is touched.
   const outExists = out ? await checkRunDirectory(out) : false;
+  // A run stopped before its first checkpoint (killed while it loaded its data, say) resumes by
+  // starting over, as Keras's BackupAndRestore and Lightning's "last" do, so that rerunning the
+  // same command with --resume always finishes. Only when the command names its data: without a
+  // checkpoint nothing recorded the first run's flags, so a bare `--resume --out DIR` stays an
+  // error (it would start a run of defaults). The directory holds at most the events log and a
+  // model file; both are replaced.
+  let startOverNote: string | undefined;
+  const namesData = Object.values(options.input ?? {}).some((v) => v !== undefined);
+  if (resume && namesData && !(outExists && await stat(join(out!, CHECKPOINT_FILE_NAME)).then(() => true, () => false))) {
+    resume = false;
+    startOverNote = `no checkpoint in ${out} yet (the run stopped before its first one): starting it from step 0`;
+  }
   let run: { ckpt: DecodedCheckpoint; stored: RunState<C> } | undefined;
   if (resume) {
     run = await readRun<C>(task, out!);
     await checkModelNotReplaced(out!, run.ckpt);
-  } else if (out && outExists && !options.force) {
+  } else if (out && outExists && !options.force && !startOverNote) {
     for (const f of [CHECKPOINT_FILE_NAME, MODEL_FILE_NAME]) {
       if (await stat(join(out, f)).then(() => true, () => false)) {
         throw new Error(`${out} already holds a training run (${f}); continue it with --resume or start over with --force`);
@@ -168,11 +182,19 @@ export async function runTask<C extends TrainConfig, In, D, M extends SavedModul
   }
   const backendNote = run ? resumeBackendNote(run.stored.backend, backend.name) : undefined;
   if (backendNote) notes = [...notes, backendNote];
+  if (startOverNote) notes = [...notes, startOverNote];
   if (config.freeze?.length) notes = [...notes, `frozen: ${freezeParameters(model, config.freeze).join(', ')}`];
   model.to(backend);
   const optimizer = new Adam(model.parameters(), { lr: config.lr });
   const schedule = new WarmupCosineLR(optimizer, { warmupSteps: config.warmupSteps, minLr: config.minLrRatio * config.lr });
   const batches = task.batches(config, prepared, dataRng);
+  const rngStates = () => ({ model: modelRng.state(), sample: sampleRng.state(), data: dataRng.state(), objective: objectiveRng.state() });
+  const restoreRngs = (r: RunState<C>['rng']) => {
+    modelRng.restore(r.model);
+    sampleRng.restore(r.sample);
+    dataRng.restore(r.data);
+    objectiveRng.restore(r.objective);
+  };
   let resumeFrom: LoopProgress<S> | undefined;
   let savedStep: number | null = null;
   if (run) {
@@ -180,13 +202,11 @@ export async function runTask<C extends TrainConfig, In, D, M extends SavedModul
     optimizer.loadStateDict(ckpt.optimizer);
     schedule.loadStateDict(stored.schedule);
     batches.seek(stored.position);
-    modelRng.restore(stored.rng.model);
-    sampleRng.restore(stored.rng.sample);
-    dataRng.restore(stored.rng.data);
-    objectiveRng.restore(stored.rng.objective);
+    restoreRngs(stored.rng);
     resumeFrom = {
       step: stored.step, items: stored.items, elapsedMs: stored.elapsedMs, lastEval: stored.lastEval ?? null,
       best: stored.best ?? null, staleEvals: stored.staleEvals ?? 0, lrScale: stored.lrScale ?? 1, carried: (ckpt.carried as S | null) ?? null,
+      lossWatch: stored.lossWatch ?? null, rollbacks: stored.rollbacks ?? 0,
     };
     savedStep = stored.step;
   }
@@ -207,7 +227,7 @@ export async function runTask<C extends TrainConfig, In, D, M extends SavedModul
   const checkpoint = async (p: LoopProgress<S>): Promise<string> => {
     const training: RunState<C> = {
       task: task.name, step: p.step, items: p.items, elapsedMs: p.elapsedMs, lastEval: p.lastEval, best: p.best, staleEvals: p.staleEvals, lrScale: p.lrScale ?? 1,
-      position: batches.position(), rng: { model: modelRng.state(), sample: sampleRng.state(), data: dataRng.state(), objective: objectiveRng.state() },
+      lossWatch: p.lossWatch ?? null, rollbacks: p.rollbacks ?? 0, position: batches.position(), rng: rngStates(),
       schedule: schedule.stateDict(), config, source: prepared.source, backend: backend.name,
     };
     const extras = extrasAt(p);
@@ -250,6 +270,9 @@ export async function runTask<C extends TrainConfig, In, D, M extends SavedModul
       sample: task.sample ? () => task.sample!(model, prepared, backend, sampleRng, config) : undefined,
       checkpoint: out ? checkpoint : undefined, saveBest: out && task.evaluate ? saveBest : undefined,
       signal: options.signal, resumeFrom,
+      // A rollback restores the RNGs with the rest of the checkpoint's state, as a resume does.
+      divergence: { factor: config.divergenceFactor, action: config.onDivergence },
+      callerState: { save: rngStates, restore: (r) => restoreRngs(r as RunState<C>['rng']) },
       onEvent: (e) => { log?.write(e); options.onEvent?.(e); },
     });
     return { ...result, model, config, prepared };

@@ -4,6 +4,7 @@
  * may change. Each task's config extends `TrainConfig` with its own fields; the CLI maps the
  * shared flags (`--lr`, `--batch-size` ...) here once.
  */
+import { DIVERGENCE_ACTIONS, type DivergenceAction } from '../train/divergence.js';
 
 /** How often something happens during training: every n optimizer steps (0: only at the end), or once an epoch. */
 export type Cadence = number | 'epoch';
@@ -49,10 +50,19 @@ export interface TrainConfig {
   initFrom?: string;
   /** Parameters (full names, or name prefixes such as 'embedding' or 'rnn') that training leaves as they are. */
   freeze?: string[];
+  /**
+   * The run has diverged when the EMA of its training loss exceeds this many times its best
+   * (train/divergence.ts); 0: only a NaN or Inf loss or gradient counts. Absent: 3.
+   */
+  divergenceFactor?: number;
+  /** On divergence: stop (absent: the default) or roll back to the last checkpoint at half the learning rate. */
+  onDivergence?: DivergenceAction;
 }
 
 /** Shared fields a resumed run may change: they steer the run, not the model or the optimisation. */
-export const SHARED_RUN_CONTROL: readonly (keyof TrainConfig)[] = ['maxSteps', 'maxEpochs', 'maxTimeMs', 'evalEvery', 'checkpointEvery', 'patience', 'reduceLrPatience'];
+export const SHARED_RUN_CONTROL: readonly (keyof TrainConfig)[] = [
+  'maxSteps', 'maxEpochs', 'maxTimeMs', 'evalEvery', 'checkpointEvery', 'patience', 'reduceLrPatience', 'divergenceFactor', 'onDivergence',
+];
 
 /** Shared fields the loop stops on: a new one given on resume replaces the others. */
 export const STOPPING_FIELDS: readonly (keyof TrainConfig)[] = ['maxSteps', 'maxEpochs', 'maxTimeMs'];
@@ -101,6 +111,9 @@ export function checkTrainConfig<C extends TrainConfig>(c: C, where: string, def
   if (c.maxTimeMs !== undefined) f.num('maxTimeMs', 0, Infinity, true, true);
   if (c.patience !== undefined) f.int('patience', 1);
   if (c.reduceLrPatience !== undefined) f.int('reduceLrPatience', 1);
+  const d = c.divergenceFactor;
+  if (d !== undefined && !(d === 0 || (typeof d === 'number' && Number.isFinite(d) && d > 1))) throw new Error(`${where}: divergenceFactor must be 0 (off) or a number > 1, got ${String(d)}`);
+  if (c.onDivergence !== undefined) f.choice('onDivergence', DIVERGENCE_ACTIONS);
   if (c.initFrom !== undefined && (typeof c.initFrom !== 'string' || c.initFrom === '')) throw new Error(`${where}: initFrom must be a path, got ${JSON.stringify(c.initFrom)}`);
   if (c.freeze !== undefined && !(Array.isArray(c.freeze) && c.freeze.every((n) => typeof n === 'string' && n !== ''))) {
     throw new Error(`${where}: freeze must be a list of parameter names, got ${JSON.stringify(c.freeze)}`);

@@ -151,4 +151,51 @@ export interface EndEvent {
   bestStep?: number;
 }
 
-export type TrainEvent = StartEvent | StepEvent | EvalEvent | SampleEvent | CheckpointEvent | EndEvent;
+/** What made a step count as divergence (train/divergence.ts). */
+export type DivergenceCause = 'non-finite-loss' | 'non-finite-gradient' | 'loss-growth';
+
+/**
+ * A step diverged; its update was not applied. With `action` 'stop' the run ends here with an
+ * error (no `end` event, no checkpoint of the diverged state); with 'rollback' it goes on from
+ * the state of `restoredStep` at a lower learning rate, and the steps after `restoredStep` are
+ * trained again (their new `step` events replace the old ones). NaN and Infinity figures are
+ * written as null in JSON.
+ */
+export interface DivergenceEvent {
+  type: 'divergence';
+  /** The step that diverged (numbered as in `step` events). */
+  step: number;
+  cause: DivergenceCause;
+  /** The step's training loss (for a non-finite loss: that of the batch that produced it). */
+  loss: number;
+  /** The step's gradient norm before clipping, when its backward pass ran. */
+  gradNorm?: number;
+  /** 'loss-growth': the EMA of the training loss with this step, the best EMA it is compared with (floored), and the factor. */
+  smoothedLoss?: number;
+  bestSmoothedLoss?: number;
+  factor?: number;
+  /** Gradient norms of the steps before it, oldest first (at most 10). */
+  recentGradNorms: number[];
+  /**
+   * The first op that produced NaN or Inf (in an output, or in the gradient of an input) when
+   * the step was replayed with every op checked (`Tape.checkFinite`), or a parameter that held
+   * one already; null when the replay found none (a finite loss that grew).
+   */
+  firstNonFinite: string | null;
+  /** The learning rate the step would have used, and the gradient-norm clipping threshold, if any. */
+  lr: number;
+  clipNorm?: number;
+  action: 'stop' | 'rollback';
+  /** The last checkpoint written (the state a stop leaves on disk), or null when none was. */
+  checkpointStep: number | null;
+  /** 'rollback': the step whose state was restored (the last checkpoint, or where the session started). */
+  restoredStep?: number;
+  /** 'rollback': what the learning rate is multiplied by from now on (halved by each rollback). */
+  lrScale?: number;
+  /** Rollbacks in the run so far (this one included), and the most it may take. */
+  rollbacks: number;
+  maxRollbacks: number;
+  elapsedMs: number;
+}
+
+export type TrainEvent = StartEvent | StepEvent | EvalEvent | SampleEvent | CheckpointEvent | EndEvent | DivergenceEvent;

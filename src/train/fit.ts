@@ -64,7 +64,7 @@ export interface FitOptions<B, S = null> extends Omit<TrainLoopOptions<B, S>, 'm
   callbacks?: FitCallbacks;
 }
 
-/** What `fit` saw, per step and per validation. */
+/** What `fit` saw, per step and per validation (steps undone by a divergence rollback left out). */
 export interface History {
   /** Training loss of every step of this call. */
   loss: number[];
@@ -129,8 +129,14 @@ export async function fit<B = SequenceBatch, S = null>(model: Module, options: F
     ? { metric: o.earlyStopping.monitor, mode: o.earlyStopping.mode ?? metrics.find((m) => m.name === o.earlyStopping!.monitor)?.better ?? 'min' }
     : o.monitor;
   const history: History = { loss: [], validation: [] };
-  let lastEpoch = 0;
+  let lastEpoch = 0, firstStep = 0;
   const onEvent = (e: TrainEvent) => {
+    if (e.type === 'start') firstStep = e.step;
+    // A rollback undoes the steps after the state it restores: they are trained again.
+    if (e.type === 'divergence' && e.action === 'rollback') {
+      history.loss.length = e.restoredStep! - firstStep;
+      history.validation = history.validation.filter((v) => v.step <= e.restoredStep!);
+    }
     if (e.type === 'step') { history.loss.push(e.loss); lastEpoch = e.epoch; o.callbacks?.onStep?.(e); }
     if (e.type === 'eval') { history.validation.push({ step: e.step, epoch: lastEpoch, loss: e.valLoss, metrics: e.metrics }); o.callbacks?.onEvaluation?.(e); }
     if (e.type === 'end') o.callbacks?.onEnd?.(e);

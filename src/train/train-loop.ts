@@ -4,17 +4,24 @@
  * norm or value, the schedule, a state carried between batches (truncated BPTT) and reset where
  * the source starts an epoch over, periodic evaluation with a monitored metric (best model,
  * early stopping), samples, periodic checkpoints, and stopping on steps, epochs, time, patience
- * or an abort signal. It reports only through typed events and the callbacks it is given; it
+ * or an abort signal. A step whose loss or gradients diverge (divergence.ts) is not applied: the
+ * loop replays it with every op checked to name the first that produced NaN or Inf, then stops
+ * with a `DivergenceError` or rolls back to the state of its last checkpoint (kept in memory) at
+ * half the learning rate. It reports only through typed events and the callbacks it is given; it
  * writes no files and prints nothing itself.
  */
 import { Tape } from '../autograd/tape.js';
 import type { Backend } from '../kernels/backend.js';
 import type { Module } from '../nn/module.js';
 import { clipGradNorm, clipGradValue, scaleGrads } from '../optim/clip.js';
-import type { Optimizer } from '../optim/optimizer.js';
-import type { Schedule } from '../optim/schedules.js';
+import type { Optimizer, OptimizerStateDict } from '../optim/optimizer.js';
+import type { Schedule, ScheduleStateDict } from '../optim/schedules.js';
 import { Tensor } from '../tensor/tensor.js';
-import { type CheckpointReason, type EndReason, type MetricSpec, type Monitor, type StartDetails, type TrainEvent } from './events.js';
+import {
+  type DivergenceOptions, DivergenceError, GRAD_NORM_HISTORY, type LossWatch, ROLLBACK_LR_FACTOR, divergenceSettings, evictionIndex, growthReference,
+  healthRatio, rollbackTarget, watchLoss,
+} from './divergence.js';
+import { type CheckpointReason, type DivergenceCause, type DivergenceEvent, type EndReason, type MetricSpec, type Monitor, type StartDetails, type TrainEvent } from './events.js';
 import type { BatchSource, Evaluation, Objective } from './objective.js';
 
 /** The loop's own state, which a checkpoint must keep besides model, optimizer, schedule, data and RNGs. */
@@ -30,8 +37,12 @@ export interface LoopProgress<S = unknown> {
   best: { value: number; step: number } | null;
   /** Evaluations in a row without improvement. */
   staleEvals: number;
-  /** The factor the learning rate (of the schedule, if any) is multiplied by after plateaus (1 until one). */
+  /** The factor the learning rate (of the schedule, if any) is multiplied by after plateaus and rollbacks (1 until one). */
   lrScale?: number;
+  /** The divergence rule's state (EMA of the training loss); absent or null before the first step. */
+  lossWatch?: LossWatch | null;
+  /** Rollbacks after divergence so far. */
+  rollbacks?: number;
   /** The state carried into the next batch, or null (the next batch starts from zeros). */
   carried: S | null;
 }
@@ -83,6 +94,14 @@ export interface TrainLoopOptions<B, S = null> {
   checkpoint?: (progress: LoopProgress<S>, reason: CheckpointReason) => Promise<string>;
   /** Aborting stops the run after the current step, with a checkpoint. */
   signal?: AbortSignal;
+  /** What counts as divergence besides a NaN or Inf loss or gradient norm, and what the loop does then (default: stop). */
+  divergence?: DivergenceOptions;
+  /**
+   * State kept outside the model, optimizer, schedule, data and progress that a checkpoint saves
+   * (runTask: its RNGs): a rollback restores it with the rest, and the replay of a diverged step
+   * starts from it, so that dropout draws the same masks. `save` returns JSON.
+   */
+  callerState?: { save(): unknown; restore(saved: unknown): void };
   onEvent?: (event: TrainEvent) => void;
   /** The state of a resumed run. */
   resumeFrom?: LoopProgress<S>;
@@ -93,8 +112,53 @@ export interface TrainLoopOptions<B, S = null> {
 
 export interface TrainLoopResult<S = unknown> extends LoopProgress<S> {
   reason: EndReason;
-  /** Training loss of every step of this session, in order. */
+  /** Training loss of every step of this session, in order (steps undone by a rollback left out). */
   losses: number[];
+}
+
+/** What a rollback restores: what a checkpoint holds, copied in memory when it is written. */
+interface Snapshot<S> {
+  /** Its smoothed loss over the reference when it was taken (`healthRatio`). */
+  ratio: number;
+  progress: LoopProgress<S>;
+  weights: Map<string, Tensor>;
+  optimizer: OptimizerStateDict;
+  schedule: ScheduleStateDict | undefined;
+  position: unknown;
+  caller: unknown;
+}
+
+/** Checkpoint states a rollback may go back to (copies of weights and optimizer state, in memory). */
+const SNAPSHOTS = 3;
+
+/** Where a step started, to replay it. */
+interface StepStart<S> {
+  position: unknown;
+  carried: S | null;
+  caller: unknown;
+}
+
+/** A copy through JSON: what a checkpoint would store and a resume read back. */
+const viaJson = <T>(v: T): T => (v === undefined ? v : JSON.parse(JSON.stringify(v)) as T);
+
+/** A copy of a carried state: its tensors cloned (plain objects and arrays of them walked). */
+function cloneCarried<S>(c: S | null): S | null {
+  const clone = (v: unknown): unknown => {
+    if (v instanceof Tensor) return v.clone();
+    if (Array.isArray(v)) return v.map(clone);
+    if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, clone(x)]));
+    return v;
+  };
+  return clone(c) as S | null;
+}
+
+/** `parameter 'head.weight' holds Inf at flat index 3`, for the first parameter holding NaN or Inf; undefined if none does. */
+function nonFiniteParameter(model: Module): string | undefined {
+  for (const [name, prm] of model.namedParameters()) {
+    const d = prm.data;
+    for (let i = 0; i < d.length; i++) if (d[i]! - d[i]! !== 0) return `parameter '${name}' holds ${d[i]} at flat index ${i}`;
+  }
+  return undefined;
 }
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -132,6 +196,9 @@ function checkOptions(o: TrainLoopOptions<unknown, unknown>): void {
     throw new Error(`${where}: monitor.metric must be 'loss' or one of the metrics (${(o.metrics ?? []).map((s) => s.name).join(', ') || 'none'}), got '${m.metric}'`);
   }
   if (!(o.data?.batchesPerEpoch > 0)) throw new Error(`${where}: data.batchesPerEpoch must be > 0, got ${o.data?.batchesPerEpoch}`);
+  divergenceSettings(o.divergence, where);
+  const c = o.callerState;
+  if (c !== undefined && !(typeof c?.save === 'function' && typeof c.restore === 'function')) throw new Error(`${where}: callerState must have save() and restore(saved)`);
 }
 
 /** Runs the loop until a step, epoch or time limit, early stopping or the abort signal. */
@@ -140,6 +207,7 @@ export async function trainLoop<B, S = null>(o: TrainLoopOptions<B, S>): Promise
   const emit = (e: TrainEvent) => o.onEvent?.(e);
   const { model, optimizer, schedule, data } = o;
   const accumulate = o.accumulate ?? 1;
+  const div = divergenceSettings(o.divergence, 'trainLoop');
   const monitor: Monitor = o.monitor ?? { metric: 'loss', mode: 'min' };
   const params = model.parameters();
   const p: LoopProgress<S> = o.resumeFrom
@@ -170,6 +238,18 @@ export async function trainLoop<B, S = null>(o: TrainLoopOptions<B, S>): Promise
   let totalSteps = stepLimit !== Infinity ? stepLimit : schedule?.totalSteps;
   let epochsDone = false;
   const memoryBytes = memoryMeter();
+  const gradNorms: number[] = []; // of the last accepted steps, for a divergence's diagnosis
+  /** The step of the last checkpoint written (a resumed run's is where it starts), null before one. */
+  let checkpointStep: number | null = o.resumeFrom && o.checkpoint ? p.step : null;
+  /**
+   * What a rollback restores (only with action 'rollback'): the states where the session started
+   * and at its checkpoints, oldest first, at most `SNAPSHOTS`, the newest healthy one always
+   * among them (divergence.ts); the restored one is then the last. If it diverges again before
+   * the next checkpoint, it is dropped: the next rollback goes further back.
+   */
+  const snapshots: Snapshot<S>[] = [];
+  /** The snapshot the last rollback restored, while no checkpoint has come since. */
+  let retrying: Snapshot<S> | null = null;
 
   // For a time budget: steps that still fit, from the measured cost of a step, an evaluation and a checkpoint.
   const estimateHorizon = () => {
@@ -217,13 +297,18 @@ export async function trainLoop<B, S = null>(o: TrainLoopOptions<B, S>): Promise
     const path = await o.checkpoint({ ...p }, reason);
     checkpointMs = performance.now() - c0;
     lastCheckpointStep = p.step;
+    checkpointStep = p.step;
     emit({ type: 'checkpoint', step: p.step, reason, path, ms: checkpointMs });
   };
 
-  // One optimizer step: `accumulate` batches, each loss weighted by its items.
-  const trainStep = () => {
+  /**
+   * Forward and backward passes of one optimizer step: `accumulate` batches, each loss weighted
+   * by its items, then the gradient norm (before clipping). No update. Stops at a batch whose
+   * loss is not finite, before its backward pass.
+   */
+  const computeStep = () => {
     optimizer.zeroGrad();
-    let lossSum = 0, itemSum = 0, epochPos = 0;
+    let lossSum = 0, itemSum = 0, epochPos = 0, endsRun = false;
     for (let k = 0; k < accumulate; k++) {
       const b = data.next();
       if (b.startsEpoch) p.carried = null;
@@ -232,31 +317,121 @@ export async function trainLoop<B, S = null>(o: TrainLoopOptions<B, S>): Promise
       if (!(out?.loss instanceof Tensor) || out.loss.size !== 1) throw new Error('trainLoop: the objective must return { loss: a one-element Tensor, items }');
       if (!(Number.isInteger(out.items) && out.items > 0)) throw new Error(`trainLoop: the objective must count the batch's items (a positive integer), got ${out.items}`);
       const loss = out.loss.item();
-      if (!Number.isFinite(loss)) {
-        throw new Error(`training diverged at step ${p.step + 1}: the loss is ${loss} (lower the learning rate or clip gradients; the last checkpoint is untouched)`);
-      }
+      if (!Number.isFinite(loss)) return { loss, items: itemSum + out.items, gradNorm: undefined, epochPos, endsRun };
       // A single batch backpropagates its mean as it is; accumulated batches their sums, divided by all items below.
       tape.backward(out.loss, accumulate === 1 ? undefined : Tensor.from([out.items], [1]));
       p.carried = out.carry ?? null;
       lossSum += loss * out.items;
       itemSum += out.items;
       epochPos = b.epoch + (b.index + 1) / data.batchesPerEpoch;
-      if (b.index + 1 === data.batchesPerEpoch && o.maxEpochs !== undefined && b.epoch + 1 >= o.maxEpochs) { epochsDone = true; break; }
+      if (b.index + 1 === data.batchesPerEpoch && o.maxEpochs !== undefined && b.epoch + 1 >= o.maxEpochs) { endsRun = true; break; }
     }
     if (accumulate > 1) scaleGrads(params, 1 / itemSum);
     tape.reset();
-    const gradNorm = clipGradNorm(params, o.clipNorm ?? Infinity);
+    const gradNorm: number | undefined = clipGradNorm(params, o.clipNorm ?? Infinity);
+    return { loss: lossSum / itemSum, items: itemSum, gradNorm, epochPos, endsRun };
+  };
+
+  /** The update of a computed step; returns the learning rate it used. */
+  const applyStep = () => {
     if (o.clipValue !== undefined) clipGradValue(params, o.clipValue);
-    // The plateau factor scales this step's rate only: the schedule keeps its own closed form.
+    // The plateau (and rollback) factor scales this step's rate only: the schedule keeps its own closed form.
     const unscaled = optimizer.lr;
     const lr = unscaled * (p.lrScale ?? 1);
     optimizer.lr = lr;
     optimizer.step();
     optimizer.lr = unscaled;
     schedule?.step();
-    return { loss: lossSum / itemSum, items: itemSum, gradNorm, lr, epochPos };
+    return lr;
   };
 
+  const takeSnapshot = () => {
+    if (div.action !== 'rollback') return;
+    retrying = null;
+    if (snapshots.length === SNAPSHOTS) snapshots.splice(evictionIndex(snapshots.map((x) => x.ratio)), 1);
+    snapshots.push({
+      ratio: healthRatio(p.lossWatch), progress: { ...p, carried: cloneCarried(p.carried) }, weights: model.stateDict(), optimizer: optimizer.stateDict(),
+      schedule: viaJson(schedule?.stateDict()), position: viaJson(data.position()), caller: viaJson(o.callerState?.save()),
+    });
+  };
+
+  /**
+   * The first NaN or Inf of a diverged step: in a parameter, else in the outputs or input
+   * gradients of the ops when the step is run again from where it started with every op
+   * checked (torch.autograd.detect_anomaly's idea). Null when there is none (a loss that grew).
+   * Leaves data, state and gradients wherever the replay stopped: a stop or a rollback follows.
+   */
+  const diagnose = (start: StepStart<S>): string | null => {
+    const bad = nonFiniteParameter(model);
+    if (bad !== undefined) return bad;
+    data.seek(viaJson(start.position));
+    if (start.caller !== undefined) o.callerState?.restore(viaJson(start.caller));
+    p.carried = start.carried;
+    const was = tape.checkFinite;
+    tape.checkFinite = true;
+    try {
+      computeStep();
+      return null;
+    } catch (e) {
+      const message = (e as Error).message;
+      if (/^(NaN|Inf) in /.test(message)) return message;
+      throw e;
+    } finally {
+      tape.checkFinite = was;
+      tape.reset();
+      optimizer.zeroGrad();
+    }
+  };
+
+  /**
+   * Restores the snapshot (as a resume from its checkpoint would) and scales the learning rate
+   * down. The best-model file is not the loop's: a better model the undone steps saved there stays.
+   */
+  const rollBack = (s: Snapshot<S>) => {
+    model.loadStateDict(s.weights);
+    optimizer.loadStateDict(s.optimizer);
+    if (s.schedule !== undefined) schedule?.loadStateDict(viaJson(s.schedule));
+    if (stepLimit !== Infinity) schedule?.setTotalSteps?.(Math.max(1, stepLimit));
+    data.seek(viaJson(s.position));
+    if (s.caller !== undefined) o.callerState?.restore(viaJson(s.caller));
+    // The count and the rate go on from the diverged run's, so that rollbacks add up.
+    const lrScale = (p.lrScale ?? 1) * ROLLBACK_LR_FACTOR;
+    const rollbacks = (p.rollbacks ?? 0) + 1;
+    Object.assign(p, s.progress, { carried: cloneCarried(s.progress.carried), lrScale, rollbacks });
+    losses.length = p.step - startStep;
+    // The checkpoint on disk may be of a later (dropped) state, and holds the old rate: an interrupt or the end writes one.
+    lastCheckpointStep = -1;
+    if (lastEvalStep > p.step) lastEvalStep = -1;
+    epochsDone = false;
+    gradNorms.length = 0; // the history of the kept trajectory is not in memory: start it again
+    estimateHorizon();
+  };
+
+  /** Reports a diverged step; rolls back if the run may. Returns the event (action 'stop': the caller throws). */
+  const onDivergence = (cause: DivergenceCause, s: ReturnType<typeof computeStep>, lr: number, start: StepStart<S>, growth: Partial<DivergenceEvent>): DivergenceEvent => {
+    const step = p.step + 1;
+    const firstNonFinite = diagnose(start);
+    const base = {
+      type: 'divergence' as const, step, cause, loss: s.loss, ...(s.gradNorm !== undefined ? { gradNorm: s.gradNorm } : {}), ...growth,
+      recentGradNorms: [...gradNorms], firstNonFinite, lr, ...(o.clipNorm !== undefined ? { clipNorm: o.clipNorm } : {}), checkpointStep,
+    };
+    let e: DivergenceEvent;
+    if (div.action === 'rollback' && snapshots.length > 0 && (p.rollbacks ?? 0) < div.maxRollbacks) {
+      // The state restored last diverged again before a checkpoint came: go further back.
+      if (retrying && snapshots.length > 1) snapshots.pop();
+      const i = rollbackTarget(snapshots.map((x) => x.ratio));
+      snapshots.length = i + 1; // later states belong to the steps undone
+      retrying = snapshots[i]!;
+      rollBack(retrying);
+      e = { ...base, action: 'rollback', restoredStep: p.step, lrScale: p.lrScale!, rollbacks: p.rollbacks!, maxRollbacks: div.maxRollbacks, elapsedMs: elapsed() };
+    } else {
+      e = { ...base, action: 'stop', rollbacks: p.rollbacks ?? 0, maxRollbacks: div.maxRollbacks, elapsedMs: elapsed() };
+    }
+    emit(e);
+    return e;
+  };
+
+  takeSnapshot();
   let reason: EndReason;
   for (;;) {
     if (epochsDone) { reason = 'max-epochs'; break; }
@@ -266,7 +441,34 @@ export async function trainLoop<B, S = null>(o: TrainLoopOptions<B, S>): Promise
     if (o.signal?.aborted) { reason = 'interrupted'; break; }
 
     const s0 = performance.now();
-    const s = trainStep();
+    const start: StepStart<S> = { position: viaJson(data.position()), carried: p.carried, caller: viaJson(o.callerState?.save()) };
+    const s = computeStep();
+    // The step is judged before its update: a diverged one never reaches the weights or a checkpoint.
+    const lrNow = optimizer.lr * (p.lrScale ?? 1);
+    let cause: DivergenceCause | null = null;
+    let watch = p.lossWatch;
+    let growth: Partial<DivergenceEvent> = {};
+    if (!Number.isFinite(s.loss)) cause = 'non-finite-loss';
+    else if (!Number.isFinite(s.gradNorm!)) cause = 'non-finite-gradient';
+    else {
+      watch = watchLoss(p.lossWatch, s.loss);
+      const reference = growthReference(watch, p.step + 1, div.factor);
+      if (reference !== null && watch.ema > div.factor * reference) {
+        cause = 'loss-growth';
+        growth = { smoothedLoss: watch.ema, bestSmoothedLoss: reference, factor: div.factor };
+      }
+    }
+    if (cause !== null) {
+      const e = onDivergence(cause, s, lrNow, start, growth);
+      if (e.action === 'stop') throw new DivergenceError(e);
+      await nextTurn();
+      continue;
+    }
+    p.lossWatch = watch;
+    const lr = applyStep();
+    gradNorms.push(s.gradNorm!);
+    if (gradNorms.length > GRAD_NORM_HISTORY) gradNorms.shift();
+    if (s.endsRun) epochsDone = true;
     p.step++;
     p.items += s.items;
     losses.push(s.loss);
@@ -287,7 +489,7 @@ export async function trainLoop<B, S = null>(o: TrainLoopOptions<B, S>): Promise
     if (o.maxTimeMs !== undefined) etaMs = Math.min(etaMs ?? Infinity, Math.max(0, o.maxTimeMs - elapsed()));
     const memory = memoryBytes();
     emit({
-      type: 'step', step: p.step, loss: s.loss, lr: s.lr, gradNorm: s.gradNorm, epoch: s.epochPos, items: p.items,
+      type: 'step', step: p.step, loss: s.loss, lr, gradNorm: s.gradNorm!, epoch: s.epochPos, items: p.items,
       itemsPerSecond: recentItems / (recentMs / 1000), elapsedMs: elapsed(), totalSteps, etaMs, ...(memory === undefined ? {} : { memoryBytes: memory }),
     });
 
@@ -295,7 +497,10 @@ export async function trainLoop<B, S = null>(o: TrainLoopOptions<B, S>): Promise
       await runEval();
       estimateHorizon();
     }
-    if (o.checkpointEvery && p.step % o.checkpointEvery === 0) await save('periodic');
+    if (o.checkpointEvery && p.step % o.checkpointEvery === 0) {
+      await save('periodic');
+      takeSnapshot();
+    }
     await nextTurn(); // lets signal handlers (Ctrl-C) and progress timers run
   }
 

@@ -3,7 +3,7 @@
 // the charts redraw at most a few times a second, not per event.
 import uPlot from 'uplot';
 import {
-  align, configRows, errorLine, foldEvent, formatBest, formatEvalMetrics, formatNumber, newRunState,
+  align, configRows, errorLine, foldEvent, formatBest, formatDivergence, formatEvalMetrics, formatNumber, newRunState,
   parseBatch, resetRunState, runStatus, type Aligned, type RunState,
 } from '../series.js';
 import { setupInside } from './inside-view.js';
@@ -210,6 +210,8 @@ function renderRunCard(r: Run): void {
       if (best !== null) rows.push(['best so far', best]);
       parts.push(table(rows));
     }
+    const diverged = formatDivergence(s);
+    if (diverged !== null) parts.push(el('p', s.divergence?.action === 'stop' ? 'diverged' : 'muted', diverged));
     if (s.end !== null) parts.push(el('p', 'muted', `finished at step ${formatNumber(s.end.step)} (${s.end.reason})`));
     if (s.sample !== null) {
       parts.push(el('h4', undefined, `sample at step ${formatNumber(s.sample.step)}`), el('pre', 'sample', String(s.sample.text ?? '')));
