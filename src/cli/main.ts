@@ -21,8 +21,12 @@ export function buildProgram(): Command {
   const program = new Command('recur')
     .description('Recurrent neural networks (Elman RNN, LSTM, GRU) for TypeScript')
     .version(pkg.version)
-    .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ writeOut: (text) => stdout.write(text) }) // help and version, quiet on a closed pipe
+    .configureOutput({
+      writeOut: (text) => stdout.write(text), // help and version, quiet on a closed pipe
+      // Commander's own errors (unknown option or command, missing argument) as one line too:
+      // "error: unknown option '--x'\n(Did you mean --y?)\n" -> "recur: unknown option '--x' (did you mean --y?); ...".
+      outputError: (text, write) => write(`${oneLineCommanderError(text)}\n`),
+    })
     .exitOverride();
   registerClassify(program);
   registerDashboard(program);
@@ -34,6 +38,13 @@ export function buildProgram(): Command {
   registerSeq2seq(program);
   registerTag(program);
   return program;
+}
+
+/** A commander error message as recur's one line: `recur: what (did you mean ...?); run with --help for usage`. */
+export function oneLineCommanderError(text: string): string {
+  const [first = '', ...rest] = text.trim().split('\n').map((l) => l.trim()).filter(Boolean);
+  const hint = rest.map((l) => l.replace(/^\((.*)\)$/, '$1')).map((l) => ` (${l.charAt(0).toLowerCase()}${l.slice(1)})`).join('');
+  return `recur: ${first.replace(/^error: /, '')}${hint}; run with --help for usage`;
 }
 
 /** Runs `argv` through `program`: a command's exit code, or 1 with a one-line `recur: message` on stderr. */

@@ -5,13 +5,15 @@
  */
 import type { Command } from 'commander';
 import { randomInt } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadTextFile } from '../../data/text-file.js';
 import { Rng } from '../../random/rng.js';
 import {
   BUNDLED_TEXT_PATH, CHAR_LM_CELLS, CHAR_LM_DEFAULTS, type CharLmConfig, type CharLmInput, type LoadedLm, type LmUnknownPolicy as UnknownPolicy, WORD_LM_DEFAULTS, type WordLmConfig,
   type CharVocabulary, charLmTask, complete, defaultUnknownPolicy, encodeText, evaluateLm, explainText, generateSymbols, lmOf, neverSampled, unknownNote, wordLmTask,
 } from '../../tasks/char-lm/index.js';
-import { readCheckpointFile } from '../../train/checkpoint.js';
+import { CHECKPOINT_FILE_NAME, readCheckpointFile } from '../../train/checkpoint.js';
 import { readStdinLines } from '../stdin.js';
 import { cellKindAliases, cellKindsHelp } from '../../nn/index.js';
 import { describeChar } from '../../data/char-tokenizer.js';
@@ -91,8 +93,9 @@ function registerTrain(lm: Command): void {
       } as Partial<CharLmConfig>;
     },
     async taskFor(f) {
-      if (!f.resume) return (f.tokens === 'word' ? wordLmTask : charLmTask) as typeof charLmTask;
-      // A resumed run keeps its tokens: the checkpoint says which.
+      // A resumed run keeps its tokens: the checkpoint says which. Without one (a run stopped
+      // before its first checkpoint starts over: runTask), the flags do, as for a new run.
+      if (!f.resume || !existsSync(join(f.out, CHECKPOINT_FILE_NAME))) return (f.tokens === 'word' ? wordLmTask : charLmTask) as typeof charLmTask;
       const stored = (await readCheckpointFile(f.out)).task;
       const level = stored === 'word-lm' ? 'word' : 'char';
       if (f.tokens !== undefined && f.tokens !== level) {

@@ -1,0 +1,60 @@
+/**
+ * The fast subset of `npm run faults` (faults.ts): `recur lm train` killed with SIGKILL at random
+ * moments resumes to the losses and weights of a run that was never killed, and on a full disk
+ * stops with one line, keeps its last checkpoint, and resumes elsewhere bit-exactly.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { tempDir } from '../testing/temp-dir.js';
+import { diskFull } from './disk-full.js';
+import { trainJobs } from './fault-jobs.js';
+import { killAndResume } from './kill-resume.js';
+
+const dir = tempDir('recur-faults-');
+const lm = () => trainJobs(dir).find((j) => j.name === 'lm')!;
+const bin = fileURLToPath(new URL('../cli/bin.js', import.meta.url));
+const recur = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 120_000 });
+
+test('--resume before the first checkpoint: the full command starts the run over (with a note); a bare --resume says what to do', () => {
+  const job = lm();
+  const args = [...job.args.map((a) => (a === '2400' ? '20' : a)), '--checkpoint-every', '0'];
+  const out = join(dir, 'early');
+  mkdirSync(out);
+  writeFileSync(join(out, 'events.jsonl'), '{"type":"start","step":0}\n'); // what a run killed while loading leaves
+  const bare = recur('lm', 'train', '--resume', '--out', out);
+  assert.equal(bare.status, 1);
+  assert.match(bare.stderr, /^recur: no checkpoint to resume: \S+checkpoint\.safetensors does not exist \(a run stopped before its first checkpoint starts over when the command names its data again\)\n$/);
+  const full = recur(...args, '--out', out, '--resume');
+  assert.equal(full.status, 0, full.stderr);
+  assert.match(full.stdout, /no checkpoint in \S+early yet \(the run stopped before its first one\): starting it from step 0/);
+  assert.ok(existsSync(join(out, 'checkpoint.safetensors')));
+  const fresh = recur(...args, '--out', join(dir, 'early-fresh'));
+  const losses = (s: string) => s.split('\n').filter((l) => l.includes('"type":"step"')).map((l) => (JSON.parse(l) as { loss: number }).loss);
+  assert.deepEqual(losses(full.stdout), losses(fresh.stdout));
+});
+
+test('lm train killed with SIGKILL at 3 random moments: every resume succeeds, with the uninterrupted run\'s losses and weights', async () => {
+  const r = await killAndResume(lm(), 3, dir, 11);
+  assert.ok(r.kills >= 2, `only ${r.kills} of 3 runs were still going when killed`);
+  assert.deepEqual(r.problems, []);
+  assert.equal(r.resumed, r.kills);
+  assert.equal(r.mismatches, 0);
+});
+
+test('lm train on a full disk: one line naming the file and the reason, exit 1, and the copy resumes elsewhere bit-exactly', (t) => {
+  const r = diskFull(lm(), dir);
+  if (r.skipped) {
+    t.skip(`not run: ${r.skipped}`);
+    return;
+  }
+  assert.deepEqual(r.problems, []);
+  assert.equal(r.exitCode, 1);
+  assert.match(r.message, /^recur: cannot write \S+: no space left on device \(ENOSPC\); the previous checkpoint \(step \d+\) is intact$/);
+  assert.ok(r.checkpoints >= 1, 'a checkpoint was written before the disk filled');
+  assert.ok(r.resumedExact);
+});
