@@ -36,8 +36,9 @@ const pad = (s: string | number, n: number) => String(s).padEnd(n);
 let failed = false;
 
 console.log(`recur fault injection, ${new Date().toISOString().slice(0, 10)}; work directory ${dir}\n`);
-console.log(`Killed at any moment: ${kills} runs per command killed with SIGKILL after a random share of an uninterrupted run's time,`);
-console.log('then the same command with --resume; its step losses and final weights compared with the uninterrupted run, bit for bit.');
+console.log(`Killed at any moment: ${kills} runs per command killed with SIGKILL at a random moment (one in four anywhere in the process's life,`);
+console.log('the others within training: steps, checkpoint writes, validations), then the same command with --resume; its step losses and');
+console.log('final weights compared with an uninterrupted run\'s, bit for bit.');
 console.log(`  ${pad('command', 10)}${pad('kills', 7)}${pad('resumed', 9)}${pad('mismatches', 12)}before the first checkpoint`);
 for (const job of jobs) {
   const r = await killAndResume(job, kills, dir, 7);
