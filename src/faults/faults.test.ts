@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -57,4 +57,19 @@ test('lm train on a full disk: one line naming the file and the reason, exit 1, 
   assert.match(r.message, /^recur: cannot write \S+: no space left on device \(ENOSPC\); the previous checkpoint \(step \d+\) is intact$/);
   assert.ok(r.checkpoints >= 1, 'a checkpoint was written before the disk filled');
   assert.ok(r.resumedExact);
+});
+
+test('killed between the checkpoint and the model file at the last step: --resume trains nothing and rewrites the model file', () => {
+  const args = [...lm().args.map((a) => (a === '2400' ? '20' : a === '73' ? '10' : a))];
+  const done = join(dir, 'pair-done'), before = join(dir, 'pair-before');
+  assert.equal(recur(...args, '--out', done).status, 0);
+  assert.equal(recur(...args.map((a) => (a === '20' ? '10' : a)), '--out', before).status, 0);
+  const want = readFileSync(join(done, 'model.safetensors'));
+  // What such a kill leaves: the checkpoint of step 20 beside the model file of step 10, older.
+  copyFileSync(join(before, 'model.safetensors'), join(done, 'model.safetensors'));
+  const t = statSync(join(done, 'checkpoint.safetensors')).mtime.getTime() / 1000 - 60;
+  utimesSync(join(done, 'model.safetensors'), t, t);
+  const resumed = recur(...args, '--out', done, '--resume');
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.deepEqual(readFileSync(join(done, 'model.safetensors')), want);
 });

@@ -130,9 +130,13 @@ export async function runTask<C extends TrainConfig, In, D, M extends SavedModul
     startOverNote = `no checkpoint in ${out} yet (the run stopped before its first one): starting it from step 0`;
   }
   let run: { ckpt: DecodedCheckpoint; stored: RunState<C> } | undefined;
+  let modelStale = false;
   if (resume) {
     run = await readRun<C>(task, out!);
     await checkModelNotReplaced(out!, run.ckpt);
+    // The checkpoint is written first: killed between the two writes, the model file is the one
+    // before. Such a run rewrites it at the end even if nothing is left to train.
+    modelStale = (await modelDiffers(join(out!, MODEL_FILE_NAME), run.ckpt)) !== null;
   } else if (out && outExists && !options.force && !startOverNote) {
     for (const f of [CHECKPOINT_FILE_NAME, MODEL_FILE_NAME]) {
       if (await stat(join(out, f)).then(() => true, () => false)) {
@@ -269,7 +273,7 @@ export async function runTask<C extends TrainConfig, In, D, M extends SavedModul
       reduceLrOnPlateau: config.reduceLrPatience ? { factor: 0.5, patience: config.reduceLrPatience } : undefined,
       sample: task.sample ? () => task.sample!(model, prepared, backend, sampleRng, config) : undefined,
       checkpoint: out ? checkpoint : undefined, saveBest: out && task.evaluate ? saveBest : undefined,
-      signal: options.signal, resumeFrom,
+      signal: options.signal, resumeFrom, checkpointAtEnd: modelStale,
       // A rollback restores the RNGs with the rest of the checkpoint's state, as a resume does.
       divergence: { factor: config.divergenceFactor, action: config.onDivergence },
       callerState: { save: rngStates, restore: (r) => restoreRngs(r as RunState<C>['rng']) },
@@ -297,20 +301,24 @@ export function resumeBackendNote(stored: unknown, current: string): string | un
  * The loop writes the model file just after the checkpoint with the same weights, so a newer
  * file with equal weights is the run's own.
  */
-async function checkModelNotReplaced(out: string, ckpt: DecodedCheckpoint): Promise<void> {
-  const modelPath = join(out, MODEL_FILE_NAME);
-  const [m, c] = await Promise.all([stat(modelPath).catch(() => null), stat(join(out, CHECKPOINT_FILE_NAME))]);
-  if (m === null || m.mtimeMs <= c.mtimeMs) return;
-  let differs: string | null;
+/** The first way the model file at `modelPath` differs from the checkpoint's weights, or null when it holds them. */
+async function modelDiffers(modelPath: string, ckpt: DecodedCheckpoint): Promise<string | null> {
   try {
     const { tensors } = decodeSafetensors(await readFile(modelPath));
-    differs = [...ckpt.weights].find(([name, t]) => {
+    return [...ckpt.weights].find(([name, t]) => {
       const other = tensors.get(name);
       return !other || other.data.length !== t.data.length || !Buffer.from(other.data.buffer, other.data.byteOffset, other.data.byteLength).equals(Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength));
     })?.[0] ?? (tensors.size !== ckpt.weights.size ? '(the set of tensors)' : null);
   } catch (e) {
-    differs = `(it cannot be read: ${(e as Error).message})`;
+    return `(it cannot be read: ${(e as Error).message})`;
   }
+}
+
+async function checkModelNotReplaced(out: string, ckpt: DecodedCheckpoint): Promise<void> {
+  const modelPath = join(out, MODEL_FILE_NAME);
+  const [m, c] = await Promise.all([stat(modelPath).catch(() => null), stat(join(out, CHECKPOINT_FILE_NAME))]);
+  if (m === null || m.mtimeMs <= c.mtimeMs) return;
+  const differs = await modelDiffers(modelPath, ckpt);
   if (differs !== null) {
     throw new Error(`${modelPath} was replaced after the run's last checkpoint (it is newer than ${CHECKPOINT_FILE_NAME} and its weights differ: ${differs}); ` +
       `--resume would continue from the checkpoint and lose those weights. To train from them, start a new run: --init-from ${modelPath} --out NEW_DIR; ` +

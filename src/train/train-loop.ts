@@ -105,6 +105,12 @@ export interface TrainLoopOptions<B, S = null> {
   onEvent?: (event: TrainEvent) => void;
   /** The state of a resumed run. */
   resumeFrom?: LoopProgress<S>;
+  /**
+   * Write the final checkpoint even when this session trains no step (runTask: a resumed run
+   * whose model file does not hold its checkpoint's weights, as a kill between the two files'
+   * writes leaves it, is made whole again).
+   */
+  checkpointAtEnd?: boolean;
   /** For the start event. */
   task?: string;
   details?: StartDetails;
@@ -234,7 +240,7 @@ export async function trainLoop<B, S = null>(o: TrainLoopOptions<B, S>): Promise
   const stepItems: number[] = [];
   let trainMs = 0, trainSteps = 0; // this session, first two (warm-up) steps excluded
   let evalMs = 0, checkpointMs = 0;
-  let lastEvalStep = -1, lastCheckpointStep = p.step;
+  let lastEvalStep = -1, lastCheckpointStep = o.checkpointAtEnd ? -1 : p.step;
   let totalSteps = stepLimit !== Infinity ? stepLimit : schedule?.totalSteps;
   let epochsDone = false;
   const memoryBytes = memoryMeter();
