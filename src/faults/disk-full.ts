@@ -8,11 +8,9 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-import { type TrainJob, stepLosses } from './kill-resume.js';
+import { type TrainJob, runSync as recur, stepLosses } from './kill-resume.js';
 
-const BIN = fileURLToPath(new URL('../cli/bin.js', import.meta.url));
 
 export interface DiskFullReport {
   job: string;
@@ -28,9 +26,6 @@ export interface DiskFullReport {
   problems: string[];
 }
 
-function recur(args: string[]) {
-  return spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 300_000, maxBuffer: 64 << 20 });
-}
 
 /**
  * Runs `job` uninterrupted, then on a tmpfs under `dir` sized to fill about halfway through: its

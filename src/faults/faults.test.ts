@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { tempDir } from '../testing/temp-dir.js';
 import { diskFull } from './disk-full.js';
 import { trainJobs } from './fault-jobs.js';
-import { killAndResume } from './kill-resume.js';
+import { killAndResume, stepLosses } from './kill-resume.js';
 
 const dir = tempDir('recur-faults-');
 const lm = () => trainJobs(dir).find((j) => j.name === 'lm')!;
@@ -34,8 +34,7 @@ test('--resume before the first checkpoint: the full command starts the run over
   assert.match(full.stdout, /no checkpoint in \S+early yet \(the run stopped before its first one\): starting it from step 0/);
   assert.ok(existsSync(join(out, 'checkpoint.safetensors')));
   const fresh = recur(...args, '--out', join(dir, 'early-fresh'));
-  const losses = (s: string) => s.split('\n').filter((l) => l.includes('"type":"step"')).map((l) => (JSON.parse(l) as { loss: number }).loss);
-  assert.deepEqual(losses(full.stdout), losses(fresh.stdout));
+  assert.deepEqual(stepLosses(full.stdout), stepLosses(fresh.stdout));
 });
 
 test('lm train killed with SIGKILL at 3 random moments: every resume succeeds, with the uninterrupted run\'s losses and weights', async () => {

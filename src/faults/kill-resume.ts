@@ -38,7 +38,8 @@ export interface KillReport {
 
 interface Run { status: number | null; stdout: string; stderr: string; ms: number }
 
-function runSync(args: string[]): Run {
+/** `recur ARGS` to its end, timed. */
+export function runSync(args: string[]): Run {
   const t0 = performance.now();
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 300_000, maxBuffer: 64 << 20 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, ms: performance.now() - t0 };
@@ -56,17 +57,11 @@ export function stepLosses(stdout: string): Map<number, number> {
 }
 
 /** The model file's tensors, for a bit-for-bit comparison (metadata may name the run directory). */
-function weights(dir: string): Map<string, Uint8Array> {
+function weights(dir: string): Map<string, Buffer> {
   const file = decodeSafetensors(new Uint8Array(readFileSync(join(dir, 'model.safetensors'))));
-  const out = new Map<string, Uint8Array>();
-  for (const [name, t] of file.tensors) out.set(name, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  const out = new Map<string, Buffer>();
+  for (const [name, t] of file.tensors) out.set(name, Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength));
   return out;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** The line of stderr that names the failure: recur's one-line error, or an uncaught exception's message. */
@@ -127,7 +122,7 @@ export async function killAndResume(job: TrainJob, kills: number, dir: string, s
     const got = stepLosses(resumed.stdout);
     const bad = [...got].find(([step, loss]) => !Object.is(want.get(step), loss));
     const finalWeights = weights(out);
-    const badWeight = [...wantWeights].find(([name, bytes]) => !sameBytes(bytes, finalWeights.get(name) ?? new Uint8Array()));
+    const badWeight = [...wantWeights].find(([name, bytes]) => !bytes.equals(finalWeights.get(name) ?? Buffer.alloc(0)));
     // A kill during the final checkpoint leaves nothing to train: the resume prints no steps,
     // and its weights are the check.
     if (bad || badWeight) {

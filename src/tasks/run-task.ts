@@ -133,10 +133,7 @@ export async function runTask<C extends TrainConfig, In, D, M extends SavedModul
   let modelStale = false;
   if (resume) {
     run = await readRun<C>(task, out!);
-    await checkModelNotReplaced(out!, run.ckpt);
-    // The checkpoint is written first: killed between the two writes, the model file is the one
-    // before. Such a run rewrites it at the end even if nothing is left to train.
-    modelStale = (await modelDiffers(join(out!, MODEL_FILE_NAME), run.ckpt)) !== null;
+    modelStale = await checkModelFile(out!, run.ckpt);
   } else if (out && outExists && !options.force && !startOverNote) {
     for (const f of [CHECKPOINT_FILE_NAME, MODEL_FILE_NAME]) {
       if (await stat(join(out, f)).then(() => true, () => false)) {
@@ -314,16 +311,22 @@ async function modelDiffers(modelPath: string, ckpt: DecodedCheckpoint): Promise
   }
 }
 
-async function checkModelNotReplaced(out: string, ckpt: DecodedCheckpoint): Promise<void> {
+/**
+ * Refuses a replaced model file (above); returns whether the model file lacks the checkpoint's
+ * weights otherwise: older (the checkpoint is written first, so a kill between the two writes
+ * leaves the one before) or missing. Such a run rewrites it at the end even with nothing left to
+ * train. The model file is read once.
+ */
+async function checkModelFile(out: string, ckpt: DecodedCheckpoint): Promise<boolean> {
   const modelPath = join(out, MODEL_FILE_NAME);
   const [m, c] = await Promise.all([stat(modelPath).catch(() => null), stat(join(out, CHECKPOINT_FILE_NAME))]);
-  if (m === null || m.mtimeMs <= c.mtimeMs) return;
   const differs = await modelDiffers(modelPath, ckpt);
-  if (differs !== null) {
+  if (differs !== null && m !== null && m.mtimeMs > c.mtimeMs) {
     throw new Error(`${modelPath} was replaced after the run's last checkpoint (it is newer than ${CHECKPOINT_FILE_NAME} and its weights differ: ${differs}); ` +
       `--resume would continue from the checkpoint and lose those weights. To train from them, start a new run: --init-from ${modelPath} --out NEW_DIR; ` +
       `to continue the checkpoint, move ${MODEL_FILE_NAME} away first`);
   }
+  return differs !== null;
 }
 
 /** The extras a checkpoint saved beside the weights (vocabulary, normalisation, task, other keys). */
