@@ -50,10 +50,12 @@ export const LOSS_EMA_BETA = 0.95;
  */
 export const DIVERGENCE_WARMUP_STEPS = 5;
 /**
- * The best EMA never counts below this fraction of the first loss: near a loss of zero (an
- * overfit classifier at 1e-4, say) noise of no consequence would otherwise be a large factor.
+ * The best EMA never counts below this fraction of the first loss: at the default factor of 3, a
+ * run trained far below where it started (a classifier at 0.07 from 0.69) stops only once its
+ * smoothed loss is back above its first, not on a spike to 0.23 that it shakes off; near zero,
+ * noise of no consequence would otherwise be a large factor.
  */
-export const BEST_FLOOR_FRACTION = 0.1;
+export const BEST_FLOOR_FRACTION = 1 / 3;
 /** Gradient norms of recent steps kept for the diagnosis. */
 export const GRAD_NORM_HISTORY = 10;
 
@@ -75,7 +77,7 @@ export function watchLoss(w: LossWatch | null | undefined, loss: number): LossWa
 }
 
 /**
- * The figure the EMA is compared with: the best EMA, floored at a tenth of the first loss; null
+ * The figure the EMA is compared with: the best EMA, floored at a third of the first loss; null
  * when the rule cannot apply (off, in the warm-up, or a loss that is not positive: a ratio of
  * losses means nothing there).
  */
