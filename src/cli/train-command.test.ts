@@ -70,6 +70,7 @@ test('train command: bad flags and run-directory problems are one line, exit non
     [['--resume', '--delay', '3', '--out', run], /^recur: cannot change delay when resuming: the checkpoint was trained with 2, got 3$/],
     [['--lr', '0', '--out', run], /^recur: --lr must be a number > 0, got '0'$/],
     [['--patience', '0', '--out', run], /^recur: --patience must be an integer >= 1, got '0'$/],
+    [['--events-max-mb', '0', '--out', run], /^recur: --events-max-mb must be a number >= 0\.001, got '0'$/],
     [['--out', file], /^recur: --out .*a-file is a file, not a directory$/],
     [['--out', join(file, 'sub')], /^recur: cannot create run directory .*a-file\/sub: .*a-file is a file, not a directory$/],
     [['--max-steps', '2', '--out', '/proc/recur-test-run'], /^recur: cannot create run directory \/proc\/recur-test-run: the file system at \/proc does not allow creating \/proc\/recur-test-run \(ENOENT\)$/],
@@ -85,6 +86,27 @@ test('train command: bad flags and run-directory problems are one line, exit non
   const j = copy('--max-steps', '3', '--out', run, '--json');
   assert.deepEqual(jsonLines(j.stdout).map((e) => e.type), ['error']);
   assert.match(jsonLines(j.stdout)[0]!.message!, /already holds a training run/);
+});
+
+test('train command: --events-max-mb keeps events.jsonl under its limit, thinned to an even stride over the whole run, across a resume', () => {
+  const out = join(dir, 'events-limit');
+  const limit = 0.005; // 5,243 bytes
+  assert.equal(copy('--max-steps', '300', '--eval-every', '50', '--checkpoint-every', '50', '--events-max-mb', String(limit), '--out', out).status, 0);
+  const r = copy('--max-steps', '600', '--eval-every', '50', '--checkpoint-every', '50', '--events-max-mb', String(limit), '--out', out, '--resume');
+  assert.equal(r.status, 0, r.stderr);
+  const text = readFileSync(join(out, 'events.jsonl'), 'utf8');
+  assert.ok(text.length <= limit * 2 ** 20, `${text.length} bytes`);
+  const events = jsonLines(text);
+  assert.deepEqual(events.filter((e) => e.type === 'start' || e.type === 'end').map((e) => e.type), ['start', 'end', 'start', 'end']);
+  const steps = events.filter((e) => e.type === 'step').map((e) => e.step);
+  const stride = steps[0]!;
+  assert.ok(stride >= 4 && Number.isInteger(Math.log2(stride)), `stride ${stride}`);
+  assert.deepEqual(steps, steps.map((_, i) => (i + 1) * stride), 'every stride-th step of both sessions');
+  assert.ok(steps.at(-1)! > 600 - stride);
+  // Without the flag, all 600 steps stay.
+  const full = join(dir, 'events-full');
+  assert.equal(copy('--max-steps', '600', '--out', full).status, 0);
+  assert.equal(jsonLines(readFileSync(join(full, 'events.jsonl'), 'utf8')).filter((e) => e.type === 'step').length, 600);
 });
 
 test('train command: --eval-every and --checkpoint-every "epoch" validate and checkpoint after each pass (optimizer steps, with --accumulate)', () => {

@@ -9,6 +9,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import type { SavedModule } from '../nn/model-kinds.js';
 import { runTask } from '../tasks/run-task.js';
+import { DEFAULT_EVENTS_MAX_BYTES } from '../tasks/run-directory.js';
 import type { Task } from '../tasks/task.js';
 import type { Cadence, TrainConfig } from '../tasks/train-config.js';
 import type { StartDetails, TrainEvent } from '../train/events.js';
@@ -44,6 +45,7 @@ export interface SharedTrainFlags {
   freeze?: string[];
   divergenceFactor?: number;
   onDivergence?: DivergenceAction;
+  eventsMaxMb?: number;
 }
 
 export interface TrainCommandSpec<C extends TrainConfig, In, F> {
@@ -114,6 +116,8 @@ export function registerTrainCommand<C extends TrainConfig, In, F>(parent: Comma
     .option('--backend <name>', `${BACKEND_HELP}; a run resumed on another backend goes on, but its losses are not bit-identical to an uninterrupted run`, parseBackendFlag)
     .option('--threads <n>', THREADS_HELP, integerFlag('--threads', 1))
     .option('--json', 'print one JSON object per event (start, step, eval, sample, checkpoint, divergence, end; error on failure)')
+    .option('--events-max-mb <n>', `keep events.jsonl under n MB however long the run: past it, the log is thinned to every 2nd, then 4th, ... step (start, end and divergence events stay) (default ${DEFAULT_EVENTS_MAX_BYTES / 2 ** 20})`,
+      numberFlag('--events-max-mb', 0.001, Infinity))
     .option('--dashboard', 'serve the live page of `recur dashboard` for this run while it trains (127.0.0.1 only, a token in the printed URL)')
     .addHelpText('after', `\nCtrl-C writes a checkpoint and stops (exit code 130); a second Ctrl-C quits at once.\n` +
       'When resuming, model and optimisation flags must match the checkpoint; --max-steps, --max-epochs, --max-time, --eval-every, ' +
@@ -165,6 +169,7 @@ async function runTrainCommand<C extends TrainConfig, In, F>(spec: TrainCommandS
     chosen = choice.chosen;
     result = await runTask(spec.taskFor ? await spec.taskFor(f) : spec.task, {
       input, out: f.out, config, resume: f.resume, force: f.force, backend: choice.backend, signal: controller.signal, onEvent,
+      eventsMaxBytes: f.eventsMaxMb === undefined ? undefined : Math.round(f.eventsMaxMb * 2 ** 20), keepLosses: false,
     });
   } catch (e) {
     if (f.json && !stdout.closed) renderer.error((e as Error).message);

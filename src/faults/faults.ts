@@ -2,7 +2,8 @@
  * `npm run faults`: the fault-injection suite of issue 20 over every train command, printing a
  * table of figures per fault (a fast subset runs inside `npm test`: faults.test.ts).
  *   npm run faults [-- --kills 20] [--only lm,tag] [--dir DIR]
- * Sections: killed at any moment (kill-resume.ts), disk full (disk-full.ts).
+ *   [--long-steps 10000]
+ * Sections: killed at any moment (kill-resume.ts), disk full (disk-full.ts), long runs (long-run.ts).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,17 +13,23 @@ import { parseArgs } from 'node:util';
 import { diskFull } from './disk-full.js';
 import { trainJobs } from './fault-jobs.js';
 import { killAndResume } from './kill-resume.js';
+import { longRun } from './long-run.js';
 
 const { values } = parseArgs({
-  options: { kills: { type: 'string', default: '20' }, only: { type: 'string' }, dir: { type: 'string' }, help: { type: 'boolean' } },
+  options: { kills: { type: 'string', default: '20' }, 'long-steps': { type: 'string', default: '10000' }, only: { type: 'string' }, dir: { type: 'string' }, help: { type: 'boolean' } },
 });
 if (values.help) {
-  console.log('npm run faults [-- --kills N (default 20)] [--only lm,classify,forecast,seq2seq,tag] [--dir DIR (default: a new temporary directory)]');
+  console.log('npm run faults [-- --kills N (default 20)] [--long-steps N (default 10000; 0 skips the long runs)] [--only lm,classify,forecast,seq2seq,tag] [--dir DIR (default: a new temporary directory)]');
   process.exit(0);
 }
 const kills = Number(values.kills);
 if (!Number.isInteger(kills) || kills < 1) {
   console.error(`faults: --kills must be a positive integer, got '${values.kills}'`);
+  process.exit(1);
+}
+const longSteps = Number(values['long-steps']);
+if (!Number.isInteger(longSteps) || longSteps < 0) {
+  console.error(`faults: --long-steps must be a non-negative integer, got '${values['long-steps']}'`);
   process.exit(1);
 }
 const dir = values.dir ?? mkdtempSync(join(tmpdir(), 'recur-faults-'));
@@ -58,5 +65,18 @@ for (const job of jobs) {
   console.log(`  ${pad(job.name, 10)}${pad(String(r.exitCode), 6)}${pad(r.checkpoints, 13)}${pad(r.resumedExact ? 'yes' : 'NO', 15)}${r.message}`);
   for (const p of r.problems) console.log(`      ${p}`);
   if (r.problems.length > 0) failed = true;
+}
+if (longSteps > 0) {
+  console.log(`\nLong runs: ${longSteps} steps per command, validating 10 and checkpointing 50 times, events.jsonl limited to 1 MB (--events-max-mb 1);`);
+  console.log('resident memory from the step events at the start, halfway and at the end (judged: the second half adds at most 5 MB or 5%).');
+  console.log(`  ${pad('command', 10)}${pad('steps', 7)}${pad('seconds', 9)}${pad('RSS start / half / end (peak), MB', 36)}${pad('events.jsonl peak / end, MB', 29)}step events kept`);
+  for (const job of jobs) {
+    const r = await longRun(job, longSteps, dir);
+    const mb = (x: number) => x.toFixed(1);
+    console.log(`  ${pad(job.name, 10)}${pad(r.steps, 7)}${pad(r.seconds.toFixed(0), 9)}${pad(`${mb(r.rssStartMb)} / ${mb(r.rssHalfMb)} / ${mb(r.rssEndMb)} (${mb(r.rssPeakMb)})`, 36)}` +
+      `${pad(`${r.eventsPeakMb.toFixed(2)} / ${r.eventsEndMb.toFixed(2)}`, 29)}${r.stepEvents}`);
+    for (const p of r.problems) console.log(`      ${p}`);
+    if (r.problems.length > 0) failed = true;
+  }
 }
 process.exitCode = failed ? 1 : 0;

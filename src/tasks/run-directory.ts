@@ -4,7 +4,7 @@
  * a killed checkpoint write left behind, and the `events.jsonl` log every run appends its events
  * to. No training logic: run-task.ts decides when each is used.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { mkdir, readdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { describeFsError } from '../io/fs-errors.js';
@@ -79,11 +79,11 @@ function processAlive(pid: number): boolean {
 }
 
 /**
- * Removes temporary files of the run's own files (checkpoint, model, best model) whose writer is
+ * Removes temporary files of the run's own files (checkpoint, model, best model, events) whose writer is
  * no longer running: what a kill during a checkpoint write leaves. Returns their names.
  */
 export async function removeStaleTempFiles(out: string): Promise<string[]> {
-  const ours = new Set([CHECKPOINT_FILE_NAME, MODEL_FILE_NAME, BEST_MODEL_FILE_NAME]);
+  const ours = new Set([CHECKPOINT_FILE_NAME, MODEL_FILE_NAME, BEST_MODEL_FILE_NAME, EVENTS_FILE_NAME]);
   const removed: string[] = [];
   for (const name of await readdir(out).catch(() => [] as string[])) {
     const m = TEMP_FILE.exec(name);
@@ -93,25 +93,62 @@ export async function removeStaleTempFiles(out: string): Promise<string[]> {
   return removed;
 }
 
-/** Appends one JSON line per event to `<out>/events.jsonl` (synchronously, so no event is lost on exit). */
-export class EventsLog {
-  private fd: number | null;
-  readonly path: string;
+/** The size events.jsonl is kept under unless a run says otherwise: 32 MiB, about 130,000 steps at full resolution. */
+export const DEFAULT_EVENTS_MAX_BYTES = 32 * 1024 * 1024;
 
-  /** Opens the log: appended to when resuming, started afresh otherwise. */
-  constructor(out: string, append: boolean) {
+/** Events every session writes once, kept whatever the log's size. */
+const KEPT_EVENTS = new Set(['start', 'end', 'divergence']);
+/** The largest stride the log thins to (a run of 2^40 steps). */
+const MAX_STRIDE = 2 ** 40;
+
+/**
+ * Appends one JSON line per event to `<out>/events.jsonl` (synchronously, so no event is lost on
+ * exit), keeping the file under `maxBytes` however long the run: when a write takes it over, the
+ * log is rewritten (atomically: a reader sees the old file or the new one) keeping the events of
+ * a step that is a multiple of twice the stride it kept before, and from then on writes only
+ * those. The start, end and divergence events of every session are always kept, so the file
+ * still spans the whole run, at a coarser resolution, like TensorBoard's downsampled scalars.
+ * A reader following the file by byte offset sees a new inode (or a smaller size) and reads it
+ * again from the start (the dashboard does).
+ */
+export class EventsLog {
+  private fd: number | null = null;
+  readonly path: string;
+  readonly maxBytes: number;
+  /** Bytes in the file. */
+  private size = 0;
+  /** Events with a step that is not a multiple of this are not written (start, end and divergence events always are). */
+  private stride = 1;
+
+  /**
+   * Opens the log: appended to when resuming (at the stride an earlier session thinned it to),
+   * started afresh otherwise.
+   */
+  constructor(out: string, append: boolean, maxBytes = DEFAULT_EVENTS_MAX_BYTES) {
+    if (!(maxBytes >= 1024)) throw new Error(`the events log needs at least 1 KB, got ${maxBytes} bytes`);
     this.path = join(out, EVENTS_FILE_NAME);
+    this.maxBytes = maxBytes;
     try {
       this.fd = openSync(this.path, append ? 'a' : 'w');
+      this.size = fstatSync(this.fd).size;
+      if (this.size > 0) {
+        const text = readFileSync(this.path, 'utf8');
+        this.stride = strideOf(text);
+        // A session killed in the middle of a line: the next event starts a line of its own.
+        if (!text.endsWith('\n')) this.append('\n');
+        if (this.size > maxBytes) this.compact();
+      }
     } catch (e) {
+      this.close();
       throw describeFsError('write to run directory', out, e);
     }
   }
 
   write(event: object): void {
-    if (this.fd === null) return;
+    if (this.fd === null || !kept(event, this.stride)) return;
     try {
-      writeSync(this.fd, `${JSON.stringify(event)}\n`);
+      this.append(`${JSON.stringify(event)}\n`);
+      if (this.size > this.maxBytes) this.compact();
     } catch (e) {
       // A full disk must not stop training here: the checkpoint write reports it.
       this.close();
@@ -123,4 +160,64 @@ export class EventsLog {
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
   }
+
+  private append(text: string): void {
+    this.size += writeSync(this.fd!, text);
+  }
+
+  /** Doubles the stride until the kept events fill at most half the limit, and rewrites the file with them. */
+  private compact(): void {
+    const events = readFileSync(this.path, 'utf8').split('\n').flatMap((line) => {
+      const event = parseEvent(line);
+      return event ? [{ line: `${line}\n`, event }] : []; // lines that are not events (a line cut by a kill) go
+    });
+    let lines: string[];
+    let bytes: number;
+    do {
+      this.stride *= 2;
+      lines = events.filter((e) => kept(e.event, this.stride)).map((e) => e.line);
+      bytes = lines.reduce((n, l) => n + Buffer.byteLength(l), 0);
+    } while (bytes > this.maxBytes / 2 && this.stride < MAX_STRIDE);
+    const tmp = join(dirname(this.path), `.${EVENTS_FILE_NAME}.${process.pid}.${Date.now()}.tmp`);
+    try {
+      writeFileSync(tmp, lines.join(''));
+      renameSync(tmp, this.path);
+    } catch (e) {
+      try { unlinkSync(tmp); } catch { /* not written */ }
+      throw e;
+    }
+    closeSync(this.fd!);
+    this.fd = openSync(this.path, 'a');
+    this.size = bytes;
+  }
+}
+
+/** A line of events.jsonl as an event (a JSON object with a string type), or null. */
+function parseEvent(line: string): { type: string; step?: unknown } | null {
+  if (line.trim() === '') return null;
+  try {
+    const value = JSON.parse(line) as unknown;
+    if (typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as { type?: unknown }).type === 'string') return value as { type: string };
+  } catch { /* not JSON */ }
+  return null;
+}
+
+/** Whether a log thinned to `stride` keeps `event`. */
+function kept(event: object, stride: number): boolean {
+  const { type, step } = event as { type?: unknown; step?: unknown };
+  return typeof type === 'string' && KEPT_EVENTS.has(type) || typeof step !== 'number' || step % stride === 0;
+}
+
+/** The stride a log was thinned to: the largest power of two dividing the step of every step event (1 with fewer than two). */
+function strideOf(text: string): number {
+  let stride = MAX_STRIDE;
+  let steps = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('{"type":"step"')) continue;
+    const step = parseEvent(line)?.step;
+    if (typeof step !== 'number' || !Number.isInteger(step)) continue;
+    steps++;
+    while (stride > 1 && step % stride !== 0) stride /= 2;
+  }
+  return steps >= 2 ? stride : 1;
 }

@@ -50,6 +50,10 @@ export interface RunTaskOptions<C extends TrainConfig, In> {
   /** Aborting stops the run after the current step, writing a checkpoint. */
   signal?: AbortSignal;
   onEvent?: (event: TrainEvent) => void;
+  /** Keep every step's loss in the result (default true; see TrainLoopOptions.keepLosses). */
+  keepLosses?: boolean;
+  /** The size events.jsonl is kept under by thinning its per-step events (default DEFAULT_EVENTS_MAX_BYTES, 32 MiB). */
+  eventsMaxBytes?: number;
   /** How files are written (default: atomically); tests inject failures here. */
   writeFile?: (path: string, data: Uint8Array) => Promise<void>;
 }
@@ -217,7 +221,7 @@ export async function runTask<C extends TrainConfig, In, D, M extends SavedModul
   if (out) {
     await makeRunDirectory(out);
     await removeStaleTempFiles(out);
-    log = new EventsLog(out, resume);
+    log = new EventsLog(out, resume, options.eventsMaxBytes);
   }
   const write = options.writeFile ?? writeFileAtomic;
   const extrasAt = (p: LoopProgress<S>): ModelExtras => {
@@ -270,7 +274,7 @@ export async function runTask<C extends TrainConfig, In, D, M extends SavedModul
       reduceLrOnPlateau: config.reduceLrPatience ? { factor: 0.5, patience: config.reduceLrPatience } : undefined,
       sample: task.sample ? () => task.sample!(model, prepared, backend, sampleRng, config) : undefined,
       checkpoint: out ? checkpoint : undefined, saveBest: out && task.evaluate ? saveBest : undefined,
-      signal: options.signal, resumeFrom, checkpointAtEnd: modelStale,
+      signal: options.signal, resumeFrom, checkpointAtEnd: modelStale, keepLosses: options.keepLosses,
       // A rollback restores the RNGs with the rest of the checkpoint's state, as a resume does.
       divergence: { factor: config.divergenceFactor, action: config.onDivergence },
       callerState: { save: rngStates, restore: (r) => restoreRngs(r as RunState<C>['rng']) },

@@ -66,7 +66,7 @@ export interface FitOptions<B, S = null> extends Omit<TrainLoopOptions<B, S>, 'm
 
 /** What `fit` saw, per step and per validation (steps undone by a divergence rollback left out). */
 export interface History {
-  /** Training loss of every step of this call. */
+  /** Training loss of every step of this call (only the last with `keepLosses: false`). */
   loss: number[];
   validation: { step: number; epoch: number; loss: number; metrics: Record<string, number> }[];
 }
@@ -134,10 +134,15 @@ export async function fit<B = SequenceBatch, S = null>(model: Module, options: F
     if (e.type === 'start') firstStep = e.step;
     // A rollback undoes the steps after the state it restores: they are trained again.
     if (e.type === 'divergence' && e.action === 'rollback') {
-      history.loss.length = e.restoredStep! - firstStep;
+      history.loss.length = o.keepLosses === false ? 0 : e.restoredStep! - firstStep;
       history.validation = history.validation.filter((v) => v.step <= e.restoredStep!);
     }
-    if (e.type === 'step') { history.loss.push(e.loss); lastEpoch = e.epoch; o.callbacks?.onStep?.(e); }
+    if (e.type === 'step') {
+      if (o.keepLosses === false) history.loss.length = 0;
+      history.loss.push(e.loss);
+      lastEpoch = e.epoch;
+      o.callbacks?.onStep?.(e);
+    }
     if (e.type === 'eval') { history.validation.push({ step: e.step, epoch: lastEpoch, loss: e.valLoss, metrics: e.metrics }); o.callbacks?.onEvaluation?.(e); }
     if (e.type === 'end') o.callbacks?.onEnd?.(e);
     o.onEvent?.(e);

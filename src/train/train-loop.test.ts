@@ -104,6 +104,17 @@ test('trainLoop: maxEpochs stops at the end of the last pass; items and epochs a
   assert.deepEqual(steps, [0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2]);
 });
 
+test('trainLoop: keepLosses false keeps only the last step\'s loss (a long run does not grow), the same training otherwise', async () => {
+  const run = async (keepLosses?: boolean) => {
+    const m = model();
+    return trainLoop({ model: m, backend, optimizer: new Adam(m.parameters(), { lr: 1e-3 }), data: source(3, 4), objective: objective(m), unit: 'tokens', maxSteps: 9, keepLosses });
+  };
+  const all = await run();
+  const last = await run(false);
+  assert.equal(all.losses.length, 9);
+  assert.deepEqual(last.losses, [all.losses.at(-1)]);
+});
+
 test('trainLoop: clipValue clamps every gradient element; bad options and objectives get clear errors', async () => {
   const m = model();
   const grads: number[] = [];

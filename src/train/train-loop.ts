@@ -111,6 +111,11 @@ export interface TrainLoopOptions<B, S = null> {
    * writes leaves it, is made whole again).
    */
   checkpointAtEnd?: boolean;
+  /**
+   * Keep the loss of every step in the result's `losses` (default true); false keeps only the
+   * last, so that a run of millions of steps (the CLI's) does not grow by 8 bytes a step.
+   */
+  keepLosses?: boolean;
   /** For the start event. */
   task?: string;
   details?: StartDetails;
@@ -118,7 +123,7 @@ export interface TrainLoopOptions<B, S = null> {
 
 export interface TrainLoopResult<S = unknown> extends LoopProgress<S> {
   reason: EndReason;
-  /** Training loss of every step of this session, in order (steps undone by a rollback left out). */
+  /** Training loss of every step of this session, in order (steps undone by a rollback left out); only the last with `keepLosses: false`. */
   losses: number[];
 }
 
@@ -404,7 +409,7 @@ export async function trainLoop<B, S = null>(o: TrainLoopOptions<B, S>): Promise
     const lrScale = (p.lrScale ?? 1) * ROLLBACK_LR_FACTOR;
     const rollbacks = (p.rollbacks ?? 0) + 1;
     Object.assign(p, s.progress, { carried: cloneCarried(s.progress.carried), lrScale, rollbacks });
-    losses.length = p.step - startStep;
+    losses.length = o.keepLosses === false ? 0 : p.step - startStep;
     // The checkpoint on disk may be of a later (dropped) state, and holds the old rate: an interrupt or the end writes one.
     lastCheckpointStep = -1;
     if (lastEvalStep > p.step) lastEvalStep = -1;
@@ -477,6 +482,7 @@ export async function trainLoop<B, S = null>(o: TrainLoopOptions<B, S>): Promise
     if (s.endsRun) epochsDone = true;
     p.step++;
     p.items += s.items;
+    if (o.keepLosses === false) losses.length = 0;
     losses.push(s.loss);
 
     const ms = performance.now() - s0;

@@ -1,0 +1,100 @@
+/**
+ * Long runs (issue 20): a train command run for many steps (10,000 by default), checkpointing and
+ * validating as it goes, with its events log limited to 1 MB so that the limit is reached and
+ * the log thinned. Measures the process's resident memory from its step events (the training
+ * process reports it once a second) at the start, halfway and at the end, and the largest size
+ * the events file reaches (polled while it runs). V8 grows its young generation in the first
+ * seconds of a run; a leak shows as growth in the second half, which is what is judged. Not
+ * here: the table (faults.ts), the jobs (fault-jobs.ts).
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import type { TrainJob } from './kill-resume.js';
+
+const BIN = fileURLToPath(new URL('../cli/bin.js', import.meta.url));
+const MB = 2 ** 20;
+
+export interface LongRunReport {
+  job: string;
+  steps: number;
+  seconds: number;
+  exitCode: number | null;
+  /** Resident memory at the first step event that reports it, halfway, at the end, and the most seen, MB. */
+  rssStartMb: number;
+  rssHalfMb: number;
+  rssEndMb: number;
+  rssPeakMb: number;
+  /** The events log's limit, the largest size it reached while the run went on and its size at the end, MB. */
+  eventsLimitMb: number;
+  eventsPeakMb: number;
+  eventsEndMb: number;
+  /** Step events in the log at the end, and the step between them. */
+  stepEvents: number;
+  problems: string[];
+}
+
+/** `job`'s arguments with `--flag value` set (replaced where the job has it). */
+function withFlag(args: string[], flag: string, value: string): string[] {
+  const i = args.indexOf(flag);
+  return i < 0 ? [...args, flag, value] : [...args.slice(0, i + 1), value, ...args.slice(i + 2)];
+}
+
+/** Runs `job` for `steps` steps in `<dir>/<job>-long`, with the events log limited to `eventsLimitMb`. */
+export async function longRun(job: TrainJob, steps: number, dir: string, eventsLimitMb = 1): Promise<LongRunReport> {
+  const out = join(dir, `${job.name}-long`);
+  let args = withFlag(job.args, '--max-steps', String(steps));
+  args = withFlag(args, '--eval-every', String(Math.max(1, Math.round(steps / 10))));
+  args = withFlag(args, '--checkpoint-every', String(Math.max(1, Math.round(steps / 50))));
+  args = withFlag(args, '--patience', String(steps)); // no early stop
+  args = [...args, '--events-max-mb', String(eventsLimitMb), '--out', out, '--force'];
+  const events = join(out, 'events.jsonl');
+  const rss: { step: number; bytes: number }[] = [];
+  let eventsPeak = 0;
+  const t0 = performance.now();
+  const exitCode = await new Promise<number | null>((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let partial = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      const lines = (partial + d).split('\n');
+      partial = lines.pop()!;
+      for (const line of lines) {
+        if (!line.startsWith('{"type":"step"')) continue;
+        const e = JSON.parse(line) as { step: number; memoryBytes?: number };
+        if (e.memoryBytes) rss.push({ step: e.step, bytes: e.memoryBytes });
+      }
+    });
+    const poll = setInterval(() => {
+      try { eventsPeak = Math.max(eventsPeak, statSync(events).size); } catch { /* not yet */ }
+    }, 50);
+    child.on('exit', (code) => { clearInterval(poll); resolve(code); });
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  const problems: string[] = [];
+  if (exitCode !== 0) problems.push(`exited ${exitCode}`);
+  let eventsEnd = 0, stepEvents = 0;
+  try {
+    eventsEnd = statSync(events).size;
+    eventsPeak = Math.max(eventsPeak, eventsEnd);
+    stepEvents = readFileSync(events, 'utf8').split('\n').filter((l) => l.startsWith('{"type":"step"')).length;
+  } catch (e) {
+    problems.push(`no events file: ${(e as Error).message}`);
+  }
+  const half = rss.find((r) => r.step >= steps / 2);
+  const end = rss.at(-1);
+  if (!half || !end) problems.push('no resident memory in the step events');
+  const report: LongRunReport = {
+    job: job.name, steps: rss.at(-1)?.step ?? 0, seconds, exitCode,
+    rssStartMb: (rss[0]?.bytes ?? 0) / MB, rssHalfMb: (half?.bytes ?? 0) / MB, rssEndMb: (end?.bytes ?? 0) / MB, rssPeakMb: Math.max(0, ...rss.map((r) => r.bytes)) / MB,
+    eventsLimitMb, eventsPeakMb: eventsPeak / MB, eventsEndMb: eventsEnd / MB, stepEvents, problems,
+  };
+  // Flat: what the second half of the run added is within V8's usual swing of a few MB (5,000
+  // steps leaking 1 KB each would be 5 MB).
+  const growth = report.rssEndMb - report.rssHalfMb;
+  if (half && growth > Math.max(5, report.rssHalfMb * 0.05)) problems.push(`resident memory grew by ${growth.toFixed(1)} MB from step ${half.step} to the end`);
+  if (report.eventsPeakMb > eventsLimitMb * 1.01) problems.push(`events.jsonl reached ${report.eventsPeakMb.toFixed(2)} MB, over its limit of ${eventsLimitMb} MB`);
+  if (report.steps !== steps) problems.push(`ran ${report.steps} steps, not ${steps}`);
+  return report;
+}
