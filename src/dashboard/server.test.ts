@@ -2,9 +2,11 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { httpGet, type Reply } from '../testing/http-get.js';
+import { rawRequest } from '../testing/raw-request.js';
 import { appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../testing/temp-dir.js';
+import { fakePageDir } from '../testing/fake-page.js';
 import { startDashboard, type Dashboard } from './server.js';
 import { CharTokenizer } from '../data/char-tokenizer.js';
 import { saveModel } from '../io/model-file.js';
@@ -12,11 +14,7 @@ import { RecurrentModel } from '../nn/recurrent-model.js';
 import { Rng } from '../random/rng.js';
 
 const root = tempDir('recur-dashboard-');
-const staticDir = join(root, 'static');
-mkdirSync(staticDir);
-writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>fake page</title>');
-writeFileSync(join(staticDir, 'app.js'), 'console.log("fake app");');
-writeFileSync(join(staticDir, 'app.css'), 'body { color: black; }');
+const staticDir = fakePageDir(root);
 // Beside the static files: must never be served.
 writeFileSync(join(staticDir, 'secret.txt'), 'SECRET-STATIC');
 writeFileSync(join(root, 'package.json'), '{"SECRET":"SECRET-ROOT"}');
@@ -424,4 +422,54 @@ test('the all-runs stream carries every run on one connection, each message nami
     assert.match(JSON.parse(r.body).error as string, message);
   }
   assert.equal((await get(d, '/api/stream?token=wrong')).status, 403);
+});
+
+test('past maxStreams open streams a new one gets 503 with Retry-After, and a closed one makes room', async () => {
+  const d = await start({ runs: [runA], maxStreams: 2 });
+  const path = `/api/runs/0/stream?token=${d.token}`;
+  const a = openStream(d, path);
+  const b = openStream(d, `/api/stream?token=${d.token}`);
+  await Promise.all([a.headers, b.headers]);
+  assert.equal((await get(d, path, {}, 'HEAD')).status, 503);
+  const full = await get(d, path);
+  assert.equal(full.status, 503);
+  assert.equal(full.headers['retry-after'], '5');
+  assert.match(JSON.parse(full.body).error as string, /^too many live streams \(2\)/);
+  assert.equal((await get(d, `/api/runs?token=${d.token}`)).status, 200, 'the other routes are not capped');
+  a.abort();
+  await a.ended;
+  await waitFor(() => b.messages.length > 0, 3000, 'the open stream\'s message');
+  let status = 503;
+  for (let i = 0; i < 50 && status === 503; i++) {
+    status = (await get(d, path, {}, 'HEAD')).status;
+    if (status === 503) await new Promise((ok) => setTimeout(ok, 20));
+  }
+  assert.equal(status, 200);
+  b.abort();
+});
+
+test('malformed requests get Node\'s statuses (431, 400) and a stalled one 408 after requestTimeoutMs, while a stream outlives it', async () => {
+  const d = await start({ runs: [runA], requestTimeoutMs: 300 });
+  const host = `Host: 127.0.0.1:${d.port}\r\n`;
+  assert.equal((await rawRequest(d.port, `GET / HTTP/1.1\r\n${host}X-Big: ${'a'.repeat(100_000)}\r\n\r\n`, 3000)).got, 431);
+  assert.equal((await rawRequest(d.port, `GET / HTTP/1.1\r\n${host}not a header\r\n\r\n`, 3000)).got, 400);
+  assert.equal((await rawRequest(d.port, Buffer.from('16030100a5010000a10303', 'hex'), 3000)).got, 400);
+  const s = openStream(d, `/api/runs/0/stream?token=${d.token}`);
+  const stalled = await rawRequest(d.port, `GET / HTTP/1.1\r\n${host}X-Slow: a`, 5000);
+  assert.equal(stalled.got, 408);
+  assert.ok(stalled.ms >= 250 && stalled.ms < 2500, `closed after ${stalled.ms} ms`);
+  const idle = await rawRequest(d.port, '', 5000);
+  assert.equal(idle.got, 408, 'a connection that sends nothing');
+  // The stream's request arrived whole: it lives on past the timeout.
+  await waitFor(() => s.messages.length >= 1, 3000, 'the stream\'s first message');
+  await new Promise((ok) => setTimeout(ok, 700));
+  assert.equal((await get(d, `/api/runs?token=${d.token}`)).status, 200);
+  let ended = false;
+  void s.ended.then(() => { ended = true; });
+  await new Promise((ok) => setTimeout(ok, 50));
+  assert.equal(ended, false, 'the stream is still open');
+  s.abort();
+  // Node's default timeout (10 s here) leaves a stalled request open far longer.
+  const patient = await start({ runs: [runA] });
+  assert.equal((await rawRequest(patient.port, `GET / HTTP/1.1\r\nHost: 127.0.0.1:${patient.port}\r\nX-Slow: a`, 1500)).got, 'no answer');
 });

@@ -9,12 +9,16 @@
  * rebinding) or whose `Origin` is another site is refused, and no request text ever becomes a
  * filesystem path: the only files read are the page's fixed files and each run's events.jsonl and
  * model.safetensors. `/playground` (token needed too) trains small models in the browser; its
- * workers and the wasm kernels they load come from fixed lists under /static/.
+ * workers and the wasm kernels they load come from fixed lists under /static/. Under load it stays
+ * cheap and alive (issue 20): one poller per run serves all of that run's live streams
+ * (events-feed.ts), streams past `maxStreams` get 503, and a request that is malformed, oversized
+ * or too slow to arrive gets its 4xx and costs only its own connection.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { open, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
+import type { Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +26,8 @@ import type { Backend } from '../kernels/backend.js';
 import type { LoadedModel } from '../io/model-file.js';
 import type { SavedModule } from '../nn/model-kinds.js';
 import { MAX_VIEW_INPUT } from './views/view.js';
+import { EventsFeed } from './events-feed.js';
+import { signature } from './events-file.js';
 
 /** Longest text the inside route runs a model on (it steps one symbol at a time). */
 const MAX_INSIDE_TEXT = 400;
@@ -39,8 +45,12 @@ export interface DashboardOptions {
   staticDir?: string;
   /** Folder of the wasm kernels the playground's worker loads (default: dist/kernels/wasm). */
   kernelsDir?: string;
-  /** How often a live stream looks at events.jsonl, in milliseconds (default 500). */
+  /** How often a run's live streams look at its events.jsonl, in milliseconds (default 500); one poller a run serves them all. */
   pollMs?: number;
+  /** Live streams open at once, past which a new one gets 503 (default 500). */
+  maxStreams?: number;
+  /** Time a client has to send a whole request, headers included, before 408 and a closed connection (default 10000 ms; against slowloris). */
+  requestTimeoutMs?: number;
   /** Makes the backend the inside and view routes run models on, once, on first use (default: a one-thread wasm backend; `recur dashboard --backend`). */
   modelBackend?: () => Promise<Backend>;
 }
@@ -53,22 +63,6 @@ export interface Dashboard {
   port: number;
   /** Ends every live stream and stops the server. */
   close(): Promise<void>;
-}
-
-/** One reply of the events route (and one `events` message of the stream). */
-export interface EventsChunk {
-  /** Parsed lines: JSON objects with a string `type` (the training events of src/train/events.ts). */
-  events: Record<string, unknown>[];
-  /** Lines that are not events, by 1-based line number in the file; reading went on after them. */
-  errors: { line: number; message: string }[];
-  /** Byte offset after the last complete line read: the `from` of the next request. */
-  next: number;
-  /** Line number of the line that starts at `next`: the `line` of the next request. */
-  nextLine: number;
-  /** events.jsonl does not exist (yet). */
-  missing?: true;
-  /** `from` lay beyond the end of the file (it shrank or was replaced): read again from 0. */
-  reset?: true;
 }
 
 /** The page's files served under /static/ without a token (public code); nothing else is. */
@@ -103,10 +97,18 @@ const WORKER_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; co
 
 const NEEDS_TOKEN = 'this page needs its token: open the URL that `recur dashboard` printed (with its ?token=...)\n';
 
-/** Most bytes of events.jsonl one reply carries; the client asks again from `next`. */
-export const MAX_CHUNK_BYTES = 8 * 1024 * 1024;
-
 const PING_MS = 15_000;
+
+/** The default of `requestTimeoutMs`: a client has this long to send its whole request. */
+export const REQUEST_TIMEOUT_MS = 10_000;
+
+/** What Node's HTTP server answers a malformed request with, by the parser's error code. */
+const CLIENT_ERROR_REPLIES: Readonly<Record<string, string>> = {
+  HPE_HEADER_OVERFLOW: 'HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n',
+  ERR_HTTP_REQUEST_TIMEOUT: 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n',
+  bad: 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n',
+};
+
 const EVENTS_FILE = 'events.jsonl';
 
 const SECURITY_HEADERS: Readonly<Record<string, string>> = {
@@ -137,6 +139,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`dashboard: the port must be an integer from 0 to 65535, got ${port}`);
   if (!(pollMs > 0)) throw new Error(`dashboard: pollMs must be > 0, got ${pollMs}`);
+  const maxStreams = options.maxStreams ?? 500;
+  const requestTimeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  if (!Number.isInteger(maxStreams) || maxStreams < 0) throw new Error(`dashboard: maxStreams must be an integer >= 0, got ${maxStreams}`);
+  if (!(requestTimeoutMs > 0)) throw new Error(`dashboard: requestTimeoutMs must be > 0, got ${requestTimeoutMs}`);
 
   const runs: Run[] = [];
   for (const given of options.runs) {
@@ -154,20 +160,33 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
 
   const tokenDigest = digest(token);
   const streams = new Set<() => void>();
+  // One poller per run's events.jsonl, shared by every stream of that run.
+  const feeds = runs.map((r) => new EventsFeed(r.events, pollMs));
   // The runs' models (inside and view routes), by run id, with the file signature they were loaded from.
   const models = new Map<number, CachedModel>();
   let modelBackend: Promise<Backend> | undefined;
   let allowedHosts = new Set<string>();
 
-  const server = createServer((req, res) => {
+  const server = createServer({
+    // A request must have arrived whole within requestTimeoutMs (Node's default: a minute for
+    // the headers, five for the whole, looked at every 30 s); an open stream's request is whole.
+    headersTimeout: requestTimeoutMs,
+    requestTimeout: requestTimeoutMs,
+    connectionsCheckingInterval: Math.min(1000, requestTimeoutMs / 4),
+  }, (req, res) => {
     res.on('error', () => {}); // a client that went away mid-response is not the server's problem
     handle(req, res).catch((e: unknown) => {
       if (!res.headersSent) sendJson(res, 500, { error: (e as Error).message }, true);
       else res.destroy();
     });
   });
-  // A socket error (reset, malformed request) ends that connection only.
-  server.on('clientError', (_e, socket) => socket.destroy());
+  // A request that is not HTTP, too large, or too slow to arrive (slowloris) gets Node's own
+  // answer (431 for headers over 16 KiB, 408 past the request timeout, 400 otherwise; a listener
+  // here replaces it, so it is written out) and that connection ends; nothing else does.
+  server.on('clientError', (e: NodeJS.ErrnoException, socket) => {
+    if (socket.writable && (socket as Socket).bytesWritten === 0) socket.write(CLIENT_ERROR_REPLIES[e.code ?? ''] ?? CLIENT_ERROR_REPLIES.bad!);
+    socket.destroy();
+  });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
@@ -223,7 +242,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       const run = runs[id]!;
       if (m[2] === 'inside') return inside(res, run, query);
       if (m[2] === 'view') return view(res, run, query);
-      if (m[2] === 'events') return sendJson(res, 200, await readEventsChunk(run.events, from, line), true);
+      if (m[2] === 'events') return sendJson(res, 200, await feeds[run.id]!.read(from, line), true);
       return stream(req, res, [{ run, from, line }], false);
     }
     return sendText(res, 404, 'not found\n');
@@ -368,93 +387,34 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   }
 
   /**
-   * Server-sent events of the runs' events.jsonl from the given offsets: an `events` message
-   * (an EventsChunk) when lines arrive, `reset` when a file shrank or was replaced, `problem` when
-   * reading failed (it is tried again). `tagged` (the all-runs stream) adds `run` (the run's id) to each message, so
-   * that one connection carries every run: a browser allows only six per host.
+   * Server-sent events of the runs' events.jsonl from the given offsets (events-feed.ts: an
+   * `events` message, an EventsChunk, when lines arrive; `reset` when a file shrank or was
+   * replaced; `problem` when reading failed). `tagged` (the all-runs stream) adds `run` (the
+   * run's id) to each message, so that one connection carries every run: a browser allows only
+   * six per host. Past `maxStreams` open streams, 503 and a retry after a few seconds (the page
+   * retries by itself).
    */
   function stream(req: IncomingMessage, res: ServerResponse, targets: { run: Run; from: number; line: number }[], tagged: boolean): void {
+    if (streams.size >= maxStreams) {
+      res.setHeader('Retry-After', '5');
+      return sendJson(res, 503, { error: `too many live streams (${maxStreams}): close some of the dashboard's pages, or try again in a few seconds` }, true);
+    }
     res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     if (req.method === 'HEAD') return void res.end();
     res.flushHeaders();
-    let stopped = false;
-    const timers = new Set<NodeJS.Timeout>();
+    const unfollow = targets.map((t) => feeds[t.run.id]!.follow(res, t.from, t.line, tagged ? t.run.id : undefined));
     const ping = setInterval(() => res.write(': ping\n\n'), PING_MS);
+    let stopped = false;
     const stop = (): void => {
       if (stopped) return;
       stopped = true;
-      for (const t of timers) clearTimeout(t);
       clearInterval(ping);
+      for (const u of unfollow) u();
       streams.delete(stop);
       res.end();
     };
     streams.add(stop);
     res.on('close', stop);
-    for (const t of targets) {
-      const send = (event: string, data: object): void =>
-        void res.write(`event: ${event}\ndata: ${JSON.stringify(tagged ? { run: t.run.id, ...data } : data)}\n\n`);
-      follow(t.run, t.from, t.line, send, () => stopped, res, timers);
-    }
-  }
-
-  /** Polls one run's events.jsonl for `stream` until `stopped()`, sending what it reads. */
-  function follow(run: Run, from: number, line: number, send: (event: string, data: object) => void, stopped: () => boolean,
-    res: ServerResponse, timers: Set<NodeJS.Timeout>): void {
-    const reset = (): void => {
-      // Shrunk, removed or replaced: the client drops what it has and reads from the start.
-      send('reset', {});
-      from = 0;
-      line = 1;
-    };
-    let seen: Signature | null | undefined; // the file at the last poll; null: missing; undefined: not polled yet
-    let pending = false; // more than one chunk was waiting: read again at once
-
-    const poll = async (): Promise<void> => {
-      const now = await signature(run.events);
-      if (stopped()) return;
-      const first = seen === undefined;
-      let changed = first || pending || (seen === null) !== (now === null);
-      if (now === null) {
-        if (seen !== null && from > 0) reset(); // gone (or never there) while the client had read some
-      } else if (seen) {
-        if (now.ino !== seen.ino || now.size < from) {
-          reset();
-          changed = true;
-        } else if (now.size !== seen.size || now.mtimeMs !== seen.mtimeMs) changed = true;
-      }
-      seen = now;
-      pending = false;
-      if (!changed) return;
-      const start = from;
-      const chunk = await readEventsChunk(run.events, from, line);
-      if (stopped()) return;
-      if (chunk.reset) {
-        reset();
-        pending = true;
-        return;
-      }
-      if (first || chunk.events.length > 0 || chunk.errors.length > 0 || chunk.next !== start || chunk.missing) send('events', chunk);
-      from = chunk.next;
-      line = chunk.nextLine;
-      pending = now !== null && now.size - start > MAX_CHUNK_BYTES;
-      // A slow reader: wait until it has taken what was sent before reading more.
-      if (res.writableNeedDrain) await new Promise<void>((ok) => { res.once('drain', ok); res.once('close', ok); });
-    };
-    const schedule = (ms: number): void => {
-      const t = setTimeout(() => { timers.delete(t); loop(); }, ms);
-      timers.add(t);
-    };
-    const loop = (): void => {
-      poll().then(
-        () => { if (!stopped()) schedule(pending ? 0 : pollMs); },
-        (e: unknown) => {
-          if (stopped()) return;
-          send('problem', { error: (e as Error).message }); // not 'error': EventSource treats that name as a broken connection
-          schedule(pollMs);
-        },
-      );
-    };
-    loop();
   }
 
   await new Promise<void>((ok, fail) => {
@@ -507,103 +467,11 @@ interface CachedModel {
   derived: Map<string, { ok: true; value: unknown } | { ok: false; error: Error }>;
 }
 
-interface Signature {
-  size: number;
-  ino: number;
-  mtimeMs: number;
-}
-
-/** Size, inode and modification time of `file`, or null when it does not exist. */
-async function signature(file: string): Promise<Signature | null> {
-  try {
-    const s = await stat(file);
-    return { size: s.size, ino: s.ino, mtimeMs: s.mtimeMs };
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
-    throw e;
-  }
-}
-
 async function closeServer(server: Server, streams: Set<() => void>): Promise<void> {
   for (const stop of [...streams]) stop();
   const closed = new Promise<void>((ok) => server.close(() => ok()));
   server.closeAllConnections();
   await closed;
-}
-
-/**
- * Reads the complete lines of `file` from byte `from` (whose line number is `line`), at most
- * MAX_CHUNK_BYTES of them. A truncated last line (no newline yet) is left for the next call.
- * A line that is not a JSON object with a string `type` becomes an error entry; blank lines
- * are skipped.
- */
-export async function readEventsChunk(file: string, from: number, line: number): Promise<EventsChunk> {
-  let handle;
-  try {
-    handle = await open(file, 'r');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return { events: [], errors: [], next: 0, nextLine: 1, missing: true };
-    throw e;
-  }
-  try {
-    const { size } = await handle.stat();
-    if (from > size) return { events: [], errors: [], next: 0, nextLine: 1, reset: true };
-    const chunk: EventsChunk = { events: [], errors: [], next: from, nextLine: line };
-    const length = Math.min(size - from, MAX_CHUNK_BYTES);
-    if (length === 0) return chunk;
-    const buf = Buffer.alloc(length);
-    const { bytesRead } = await handle.read(buf, 0, length, from);
-    const end = buf.subarray(0, bytesRead).lastIndexOf(0x0a) + 1; // after the last newline
-    if (end === 0) {
-      // No complete line yet; or one line longer than a whole chunk, which is skipped as an error.
-      if (bytesRead === MAX_CHUNK_BYTES) {
-        const after = await findNewline(handle, from + bytesRead, size);
-        if (after !== null) {
-          chunk.errors.push({ line, message: `longer than ${MAX_CHUNK_BYTES} bytes, skipped` });
-          chunk.next = after;
-          chunk.nextLine = line + 1;
-        }
-      }
-      return chunk;
-    }
-    const lines = buf.toString('utf8', 0, end).split('\n');
-    lines.pop(); // the empty string after the final newline
-    for (const text of lines) {
-      const n = chunk.nextLine++;
-      if (text.trim() === '') continue;
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch (e) {
-        chunk.errors.push({ line: n, message: `not valid JSON (${clip((e as Error).message)})` });
-        continue;
-      }
-      if (typeof value !== 'object' || value === null || Array.isArray(value) || typeof (value as { type?: unknown }).type !== 'string') {
-        chunk.errors.push({ line: n, message: 'not an event (a JSON object with a string "type")' });
-        continue;
-      }
-      chunk.events.push(value as Record<string, unknown>);
-    }
-    chunk.next = from + end;
-    return chunk;
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Offset just after the first newline at or after `pos`, or null if none before `size`. */
-async function findNewline(handle: Awaited<ReturnType<typeof open>>, pos: number, size: number): Promise<number | null> {
-  const buf = Buffer.alloc(1024 * 1024);
-  while (pos < size) {
-    const { bytesRead } = await handle.read(buf, 0, Math.min(buf.length, size - pos), pos);
-    if (bytesRead === 0) return null;
-    const i = buf.subarray(0, bytesRead).indexOf(0x0a);
-    if (i >= 0) return pos + i + 1;
-    pos += bytesRead;
-  }
-  return null;
 }
 
 /** The `Host` headers this server answers to (DNS-rebinding protection). */
@@ -641,10 +509,6 @@ function nonNegativeInteger(text: string | null, fallback: number | undefined): 
   if (text === null) return fallback ?? null;
   if (!/^\d{1,15}$/.test(text)) return null;
   return Number(text);
-}
-
-function clip(s: string): string {
-  return s.length > 200 ? `${s.slice(0, 200)}…` : s;
 }
 
 function sendText(res: ServerResponse, status: number, body: string): void {
