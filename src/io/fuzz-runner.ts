@@ -1,9 +1,10 @@
 /**
  * The loop shared by recur's file fuzzers: pick a valid base file, mutate it, run the loader on
- * it, and demand either a load that the fuzzer's oracle agrees with or a plain one-line Error
- * with the loader's prefix, within a time limit and without the resident set growing. A case
- * over the time limit is re-timed a few times and keeps its fastest run, so that a loaded
- * machine does not turn into failures. It knows no file format; the fuzzers bring that.
+ * it (synchronous, or a promise for one that reads files), and demand either a load that the
+ * fuzzer's oracle agrees with or a plain one-line Error with the loader's prefix, within a time
+ * limit and without the resident set growing. A case over the time limit is re-timed a few
+ * times and keeps its fastest run, so that a loaded machine does not turn into failures. It
+ * knows no file format; the fuzzers bring that.
  */
 import { Rng } from '../random/rng.js';
 import type { Base, Mutation } from './fuzz-mutations.js';
@@ -15,6 +16,8 @@ export interface FuzzOptions {
   maxMs?: number;
   /** Largest accepted growth of the resident set over the run, in MB (default 200). */
   maxRssGrowthMb?: number;
+  /** Largest accepted growth of the live JavaScript heap, first tenth of the run to last, in MB (default 50). */
+  maxHeapGrowthMb?: number;
 }
 
 export interface FuzzFailure {
@@ -40,6 +43,16 @@ export interface FuzzReport {
   seconds: number;
   rssStartMb: number;
   rssPeakMb: number;
+  /**
+   * The JavaScript heap's floor (the least heapUsed sampled, about what a collection leaves) over
+   * the first and the last tenth of the cases: a leak raises the second. The resident set also
+   * holds what the allocator keeps after a peak, which is not growth.
+   */
+  heapFloorStartMb: number;
+  heapFloorEndMb: number;
+  /** The limits the run was held to. */
+  rssLimitMb: number;
+  heapLimitMb: number;
   /** Cases, loads and rejections per mutation kind. */
   byMutation: Record<string, { cases: number; ok: number; rejected: number }>;
   /** Rejection messages with names and numbers blanked out, by count. */
@@ -47,12 +60,14 @@ export interface FuzzReport {
 }
 
 /** What a fuzzer brings: its bases, its mutations, the loader under test and the oracle. */
-export interface FuzzTarget<M extends Mutation, R> {
+export interface FuzzTarget<M extends Mutation, R, B extends { label: string } = Base> {
   /** The valid files with their weights (how often each is picked); drawn from `rng`. */
-  bases(rng: Rng): { base: Base; weight: number }[];
-  mutate(rng: Rng, base: Base): M;
-  /** The loader under test; a rejection is a throw. */
-  load(m: M): R;
+  bases(rng: Rng): { base: B; weight: number }[];
+  mutate(rng: Rng, base: B): M;
+  /** Untimed work before each run of the loader on a case, such as writing the file it reads. */
+  setup?(m: M): void;
+  /** The loader under test; a rejection is a throw (or a rejected promise, for a loader that reads files). */
+  load(m: M): R | Promise<R>;
   /** An independent check of a load: a problem, or undefined when the result is right. */
   verify(m: M, result: R): string | undefined;
   /** What every rejection message starts with, e.g. 'safetensors: '. */
@@ -64,14 +79,15 @@ export interface FuzzTarget<M extends Mutation, R> {
 /** Extra runs of a case over the time limit; its fastest run counts. */
 const RETIMES = 3;
 
-export function runFuzzCases<M extends Mutation, R>(target: FuzzTarget<M, R>, options: FuzzOptions): FuzzReport {
+export async function runFuzzCases<M extends Mutation, R, B extends { label: string } = Base>(target: FuzzTarget<M, R, B>, options: FuzzOptions): Promise<FuzzReport> {
   const { cases, seed } = options;
   const maxMsAllowed = options.maxMs ?? 100;
   const maxGrowth = options.maxRssGrowthMb ?? 200;
+  const maxHeapGrowth = options.maxHeapGrowthMb ?? 50;
   const rng = new Rng(seed);
   const bases = target.bases(rng.fork());
   const report: FuzzReport = {
-    cases: 0, ok: 0, rejected: 0, maxMs: 0, slowest: '', retimed: 0, failures: [], failed: 0, seconds: 0, rssStartMb: 0, rssPeakMb: 0, byMutation: {}, messages: new Map(),
+    cases: 0, ok: 0, rejected: 0, maxMs: 0, slowest: '', retimed: 0, failures: [], failed: 0, seconds: 0, rssStartMb: 0, rssPeakMb: 0, heapFloorStartMb: Infinity, heapFloorEndMb: Infinity, rssLimitMb: maxGrowth, heapLimitMb: maxHeapGrowth, byMutation: {}, messages: new Map(),
   };
   const failure = (c: number, mutation: string, problem: string) => recordFailure(report, { case: c, mutation, problem });
   const weights = bases.map((b) => b.weight);
@@ -90,10 +106,10 @@ export function runFuzzCases<M extends Mutation, R>(target: FuzzTarget<M, R>, op
     tally.cases++;
     report.cases++;
     const tagged = `${m.label} of ${base.label}`;
-    let { result, error, ms } = timed(target, m);
+    let { result, error, ms } = await timed(target, m);
     if (ms > maxMsAllowed) {
       report.retimed++;
-      for (let i = 0; i < RETIMES && ms > maxMsAllowed; i++) ms = Math.min(ms, timed(target, m).ms);
+      for (let i = 0; i < RETIMES && ms > maxMsAllowed; i++) ms = Math.min(ms, (await timed(target, m)).ms);
     }
     if (ms > report.maxMs) { report.maxMs = ms; report.slowest = tagged; }
     if (ms > maxMsAllowed) failure(c, tagged, `took ${ms.toFixed(1)} ms (fastest of ${RETIMES + 1} runs)`);
@@ -120,10 +136,18 @@ export function runFuzzCases<M extends Mutation, R>(target: FuzzTarget<M, R>, op
       report.messages.set(key, (report.messages.get(key) ?? 0) + 1);
     }
     if (c % 50 === 0) report.rssPeakMb = Math.max(report.rssPeakMb, mb());
+    if (c % 10 === 0 || c === cases - 1) {
+      const heap = process.memoryUsage().heapUsed / 2 ** 20;
+      if (c < cases / 10) report.heapFloorStartMb = Math.min(report.heapFloorStartMb, heap);
+      if (c >= cases - Math.max(1, cases / 10)) report.heapFloorEndMb = Math.min(report.heapFloorEndMb, heap);
+    }
   }
   report.rssPeakMb = Math.max(report.rssPeakMb, mb());
   report.seconds = (performance.now() - t0) / 1000;
   if (report.rssPeakMb - report.rssStartMb > maxGrowth) failure(-1, 'run', `rss grew by ${(report.rssPeakMb - report.rssStartMb).toFixed(0)} MB`);
+  if (report.heapFloorEndMb - report.heapFloorStartMb > maxHeapGrowth) {
+    failure(-1, 'run', `the heap's floor grew from ${report.heapFloorStartMb.toFixed(0)} to ${report.heapFloorEndMb.toFixed(0)} MB (a leak)`);
+  }
   return report;
 }
 
@@ -133,10 +157,11 @@ export function recordFailure(report: FuzzReport, f: FuzzFailure): void {
   if (report.failures.length < 100) report.failures.push({ ...f, problem: f.problem.slice(0, 300) });
 }
 
-function timed<M extends Mutation, R>(target: FuzzTarget<M, R>, m: M): { result?: R; error?: unknown; ms: number } {
+async function timed<M extends Mutation, R, B extends { label: string }>(target: FuzzTarget<M, R, B>, m: M): Promise<{ result?: R; error?: unknown; ms: number }> {
+  target.setup?.(m);
   const start = performance.now();
   try {
-    const result = target.load(m);
+    const result = await target.load(m);
     return { result, ms: performance.now() - start };
   } catch (error) {
     return { error, ms: performance.now() - start };
@@ -166,12 +191,22 @@ export function parseFuzzArgs(name: string, argv: string[]): { cases: number; se
   return { cases, seed };
 }
 
+/** A report in a few lines for a test's diagnostics: counts, the slowest case, memory, the first failures. */
+export function fuzzDiagnostics(r: FuzzReport): string[] {
+  return [
+    `${r.cases} cases in ${r.seconds.toFixed(2)} s: ${r.ok} loaded, ${r.rejected} rejected, ${r.failed} failed`,
+    `slowest case ${r.maxMs.toFixed(2)} ms (${r.slowest}), ${r.retimed} re-timed; rss ${r.rssStartMb.toFixed(0)} -> ${r.rssPeakMb.toFixed(0)} MB peak; heap floor ${r.heapFloorStartMb.toFixed(0)} -> ${r.heapFloorEndMb.toFixed(0)} MB`,
+    ...r.failures.slice(0, 10).map((f) => `FAIL case ${f.case} (${f.mutation}): ${f.problem}`),
+  ];
+}
+
 /** Prints a report as the fuzz scripts do and sets the exit code. */
 export function printFuzzReport(title: string, seed: number, r: FuzzReport, rejectedAs: string): void {
   console.log(`${title}: ${r.cases} cases (seed ${seed}) in ${r.seconds.toFixed(1)} s`);
   console.log(`  loaded ${r.ok}, rejected with ${rejectedAs} ${r.rejected}, failed ${r.failed}`);
   console.log(`  slowest case ${r.maxMs.toFixed(2)} ms (${r.slowest}; limit 100), ${r.retimed} re-timed, mean case ${((r.seconds * 1000) / Math.max(1, r.cases)).toFixed(3)} ms`);
-  console.log(`  rss ${r.rssStartMb.toFixed(0)} MB at start, ${r.rssPeakMb.toFixed(0)} MB peak (+${(r.rssPeakMb - r.rssStartMb).toFixed(0)} MB, limit 200)`);
+  console.log(`  rss ${r.rssStartMb.toFixed(0)} MB at start, ${r.rssPeakMb.toFixed(0)} MB peak (+${(r.rssPeakMb - r.rssStartMb).toFixed(0)} MB, limit ${r.rssLimitMb}); ` +
+    `heap floor ${r.heapFloorStartMb.toFixed(0)} MB in the first tenth of the cases, ${r.heapFloorEndMb.toFixed(0)} MB in the last (limit +${r.heapLimitMb})`);
   console.log('  by mutation (cases / loaded / rejected):');
   for (const [k, v] of Object.entries(r.byMutation).sort()) console.log(`    ${k.padEnd(22)} ${String(v.cases).padStart(7)} ${String(v.ok).padStart(7)} ${String(v.rejected).padStart(7)}`);
   console.log(`  ${r.messages.size} distinct rejection messages (names and numbers blanked); most common:`);

@@ -1,12 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { fuzzDiagnostics } from './fuzz-runner.js';
 import { runModelFuzz } from './model-file.fuzz.js';
 
-test('model file fuzz: 2,000 mutated recur model files each load correctly or fail with a decodeModelFile error, fast', (t) => {
-  const r = runModelFuzz({ cases: 2000, seed: 1 });
-  t.diagnostic(`${r.cases} cases in ${r.seconds.toFixed(2)} s: ${r.ok} loaded, ${r.rejected} rejected, ${r.failed} failed`);
-  t.diagnostic(`slowest case ${r.maxMs.toFixed(2)} ms (${r.slowest}), ${r.retimed} re-timed; rss ${r.rssStartMb.toFixed(0)} -> ${r.rssPeakMb.toFixed(0)} MB peak`);
-  for (const f of r.failures.slice(0, 10)) t.diagnostic(`FAIL case ${f.case} (${f.mutation}): ${f.problem}`);
+test('model file fuzz: 2,000 mutated recur model files each load correctly or fail with a decodeModelFile error, fast', async (t) => {
+  const r = await runModelFuzz({ cases: 2000, seed: 1 });
+  for (const line of fuzzDiagnostics(r)) t.diagnostic(line);
   assert.equal(r.cases, 2000);
   assert.deepEqual(r.failures, []);
   assert.equal(r.failed, 0);

@@ -182,9 +182,9 @@ function disagreement(bytes: Uint8Array, got: SafetensorsFile): string | undefin
 // ---------------------------------------------------------------------------------------------
 
 /** Decodes `cases` mutated state-dict files (see the file comment); `npm run fuzz` runs 100,000. */
-export function runFuzz(options: FuzzOptions): FuzzReport {
+export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   let bases: { base: Base; weight: number }[] = [];
-  const report = runFuzzCases<Mutation, SafetensorsFile>({
+  const report = await runFuzzCases<Mutation, SafetensorsFile>({
     bases: (rng) => (bases = makeBases(rng)),
     mutate,
     load: (m) => decodeSafetensors(m.bytes),
@@ -209,5 +209,5 @@ export function runFuzz(options: FuzzOptions): FuzzReport {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const { cases, seed } = parseFuzzArgs('safetensors.fuzz', process.argv.slice(2));
-  printFuzzReport('safetensors fuzz', seed, runFuzz({ cases, seed }), 'a safetensors error');
+  printFuzzReport('safetensors fuzz', seed, await runFuzz({ cases, seed }), 'a safetensors error');
 }
