@@ -164,6 +164,9 @@ test('fromJSON names what is wrong', () => {
   const chars = Tokenizer.fit(['ab'], { level: 'char' }).toJSON();
   chars.vocabulary[2] = 'ab';
   fails(chars, /vocabulary\[2\] = "ab" must be a single character at char level/);
+  // A long token or value is cut short in the message (found by the model kinds fuzzer: a 100,000-character message).
+  fails(bad((j) => { j.vocabulary[6] = 'x'.repeat(100_000); j.vocabulary[5] = 'x'.repeat(100_000); }), `model.safetensors tokenizer: vocabulary holds "${'x'.repeat(40)}…" twice (ids 5 and 6)`);
+  fails(bad((j) => { (j as { vocabulary: unknown }).vocabulary = 'y'.repeat(100_000); }), `model.safetensors tokenizer: vocabulary must be an array of strings, got "${'y'.repeat(40)}…"`);
   // counts are optional: zeros when absent
   const noCounts = bad((j) => { delete j.counts; });
   assert.deepEqual(Array.from(Tokenizer.fromJSON(noCounts).counts), [0, 0, 0, 0, 0, 0, 0]);

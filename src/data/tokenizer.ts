@@ -170,13 +170,13 @@ export class Tokenizer {
     const ids = new Map<string, number>();
     vocabulary.forEach((token: unknown, i) => {
       if (typeof token !== 'string' || token.length === 0) throw new Error(`${source}: vocabulary[${i}] must be a non-empty string, got ${describeValue(token)}`);
-      if (i < reserved.length && token !== reserved[i]) throw new Error(`${source}: vocabulary[${i}] must be ${JSON.stringify(reserved[i])}, got ${JSON.stringify(token)}`);
+      if (i < reserved.length && token !== reserved[i]) throw new Error(`${source}: vocabulary[${i}] must be ${shown(reserved[i]!)}, got ${shown(token)}`);
       if (i >= reserved.length) {
-        if (opts.level === 'char' && [...token].length !== 1) throw new Error(`${source}: vocabulary[${i}] = ${JSON.stringify(token)} must be a single character at char level`);
-        if (opts.level === 'word' && /\s/u.test(token)) throw new Error(`${source}: vocabulary[${i}] = ${JSON.stringify(token)} holds whitespace, which word tokens never do`);
+        if (opts.level === 'char' && [...token].length !== 1) throw new Error(`${source}: vocabulary[${i}] = ${shown(token)} must be a single character at char level`);
+        if (opts.level === 'word' && /\s/u.test(token)) throw new Error(`${source}: vocabulary[${i}] = ${shown(token)} holds whitespace, which word tokens never do`);
       }
       const before = ids.get(token);
-      if (before !== undefined) throw new Error(`${source}: vocabulary holds ${JSON.stringify(token)} twice (ids ${before} and ${i})`);
+      if (before !== undefined) throw new Error(`${source}: vocabulary holds ${shown(token)} twice (ids ${before} and ${i})`);
       ids.set(token, i);
     });
     const counts = new Int32Array(vocabulary.length);
@@ -292,10 +292,12 @@ function normalizeTokenizerOptions(options: TokenizerOptions, where: string, pre
   const specials = options.specials ?? [];
   if (!Array.isArray(specials)) throw new Error(`${where}: ${prefix}specials must be an array of strings, got ${describeValue(specials)}`);
   const builtIn = [PAD_TOKEN, UNK_TOKEN, NUM_TOKEN, URL_TOKEN];
+  const seen = new Set<string>();
   specials.forEach((s: unknown, i) => {
     if (typeof s !== 'string' || s.trim().length === 0) throw new Error(`${where}: ${prefix}specials[${i}] must be a string with something besides whitespace, got ${describeValue(s)}`);
-    if (builtIn.includes(s)) throw new Error(`${where}: ${prefix}specials[${i}] = ${JSON.stringify(s)} is a built-in token already`);
-    if (specials.indexOf(s) !== i) throw new Error(`${where}: ${prefix}specials holds ${JSON.stringify(s)} twice`);
+    if (builtIn.includes(s)) throw new Error(`${where}: ${prefix}specials[${i}] = ${shown(s)} is a built-in token already`);
+    if (seen.has(s)) throw new Error(`${where}: ${prefix}specials holds ${shown(s)} twice`);
+    seen.add(s);
   });
   const minCount = options.minCount ?? 1;
   if (!(Number.isInteger(minCount) && minCount >= 1)) throw new Error(`${where}: ${prefix}minCount must be an integer >= 1, got ${describeValue(minCount)}`);
@@ -376,8 +378,13 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 /** A value as an error message shows it: strings quoted (single characters described), others by type. */
+/** A string for a message: JSON-quoted, cut after 40 characters. */
+function shown(s: string): string {
+  return JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}…` : s);
+}
+
 function describeValue(v: unknown): string {
-  if (typeof v === 'string') return [...v].length === 1 ? describeChar(v) : JSON.stringify(v);
+  if (typeof v === 'string') return [...v].length === 1 ? describeChar(v) : shown(v);
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';

@@ -4,6 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeModelFile, encodeModelFile, loadModel } from './model-file.js';
 import { encodeSafetensors } from './safetensors.js';
+import { configDifferences as differences } from './model-file-checks.js';
+import type { ModelConfig } from '../nn/model-kinds.js';
 import { RecurrentModel, type RecurrentModelConfig } from '../nn/recurrent-model.js';
 import { Rng } from '../random/rng.js';
 import { IntTensor, Tensor } from '../tensor/tensor.js';
@@ -103,6 +105,16 @@ test('decodeModelFile: a config passed for a file with its own must agree with i
   rejectsFast(bytes, /^decodeModelFile: options.config disagrees with the file's own config \(given vs file\): hiddenSize 5 vs 4; pass no config or the file's$/, { config: { ...full, hiddenSize: 5 } });
   rejectsFast(bytes, /\(given vs file\): input.vocabSize 9 vs 7; cell "gru" vs "lstm";/, { config: { ...full, cell: 'gru', input: { ...small.input, vocabSize: 9 } } });
   rejectsFast(bytes, /^decodeModelFile: options.config: RecurrentModel config: hiddenSize must be a positive integer, got -1$/, { config: { ...full, hiddenSize: -1 } });
+});
+
+test('configDifferences: list entries by index, long values cut short (an ensemble\'s members were printed whole: a 1,000-character message)', () => {
+  const diff = (p: object, q: object) => differences(p as ModelConfig, q as ModelConfig);
+  const member = (hiddenSize: number) => ({ ...model.config, hiddenSize });
+  const a = { kind: 'forecast-ensemble', members: [member(4), member(5)] }, b = { kind: 'forecast-ensemble', members: [member(4), member(6)] };
+  assert.deepEqual(diff(a, b), ['members.1.hiddenSize 5 vs 6']);
+  assert.deepEqual(diff(a, { kind: 'forecast-ensemble', members: [member(4)] }).slice(0, 2), ['members.1.kind "recurrent" vs absent', 'members.1.input.kind "embedding" vs absent']);
+  assert.deepEqual(diff({ kind: 'x', list: [] }, { kind: 'x' }), ['list [] vs absent']);
+  assert.deepEqual(diff({ kind: 'x', cell: 'y'.repeat(1000) }, { kind: 'x', cell: 'lstm' }), [`cell "${'y'.repeat(39)}… vs "lstm"`]);
 });
 
 test('loadModel names the function and the file in every error', async () => {

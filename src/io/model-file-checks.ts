@@ -72,20 +72,24 @@ export function checkNormalization(v: unknown, what: string): Record<string, num
   return v as Record<string, number | number[]>;
 }
 
-/** The fields in which two normalised configs differ, as `field: a vs b` (nested fields as `input.vocabSize`). */
+/**
+ * The fields in which two normalised configs differ, as `field a vs b` (nested fields and list
+ * entries as `input.vocabSize`, `members.1.hiddenSize`; long values cut short).
+ */
 export function configDifferences(a: ModelConfig, b: ModelConfig): string[] {
   const out: string[] = [];
-  const flat = (c: ModelConfig, prefix = '', m = new Map<string, unknown>()): Map<string, unknown> => {
+  const flat = (c: object, prefix = '', m = new Map<string, unknown>()): Map<string, unknown> => {
     for (const [k, v] of Object.entries(c)) {
-      if (v !== null && typeof v === 'object' && !Array.isArray(v)) flat(v as ModelConfig, `${prefix}${k}.`, m);
+      if (v !== null && typeof v === 'object' && Object.keys(v).length > 0) flat(v, `${prefix}${k}.`, m);
       else m.set(prefix + k, v);
     }
     return m;
   };
+  const show = (text: string) => (text.length > 40 ? `${text.slice(0, 40)}…` : text);
   const fa = flat(a), fb = flat(b);
   for (const key of new Set([...fa.keys(), ...fb.keys()])) {
     const va = JSON.stringify(fa.get(key)) ?? 'absent', vb = JSON.stringify(fb.get(key)) ?? 'absent';
-    if (va !== vb) out.push(`${key} ${va} vs ${vb}`);
+    if (va !== vb) out.push(`${show(key)} ${show(va)} vs ${show(vb)}`);
   }
   return out;
 }

@@ -7,6 +7,7 @@ import type { LoadedModel } from '../../io/model-file.js';
 import type { Backend } from '../../kernels/backend.js';
 import type { RecurrentModel } from '../../nn/recurrent-model.js';
 import { evaluateStream } from './evaluate-stream.js';
+import { describeTask } from '../task-metadata.js';
 import { type EncodedText, type LmVocabulary, type UnknownPolicy, encodeText, lmVocabularyOf } from './vocab.js';
 
 export interface CharLmLoss {
@@ -64,7 +65,7 @@ export interface LoadedLm {
 export function lmOf(loaded: LoadedModel, source: string): LoadedLm {
   const { model, config } = loaded;
   if (loaded.task !== undefined && loaded.task !== 'char-lm' && loaded.task !== 'word-lm') {
-    throw new Error(`${source} is a '${loaded.task}' model, not a language model (recur lm train)`);
+    throw new Error(`${source} is ${describeTask(loaded.task)}, not a language model (recur lm train)`);
   }
   const vocab = lmVocabularyOf(loaded.extra, loaded.vocabulary, source);
   const V = vocab.size;

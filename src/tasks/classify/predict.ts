@@ -17,6 +17,7 @@ import type { SavedModule } from '../../nn/model-kinds.js';
 import { RecurrentModel } from '../../nn/recurrent-model.js';
 import type { ClassifyMetadata } from './prepare.js';
 import { CLASSIFY_METADATA_KEY } from './task.js';
+import { taskMetadataOf } from '../task-metadata.js';
 
 export interface Classifier {
   model: RecurrentModel;
@@ -31,15 +32,7 @@ export async function loadClassifier(path: string, options: { metadata?: Record<
 }
 
 export function classifierOf(loaded: LoadedModel<SavedModule>, source: string): Classifier {
-  if (loaded.task !== 'classify') {
-    throw new Error(`${source} is ${loaded.task ? `a '${loaded.task}' model` : 'not a model trained by recur classify train'}, not a classifier`);
-  }
-  let meta: ClassifyMetadata;
-  try {
-    meta = JSON.parse(loaded.extra?.[CLASSIFY_METADATA_KEY] ?? '') as ClassifyMetadata;
-  } catch {
-    throw new Error(`${source}: its classification metadata ('${CLASSIFY_METADATA_KEY}') is missing or not valid JSON`);
-  }
+  const meta = taskMetadataOf(loaded, { task: 'classify', key: CLASSIFY_METADATA_KEY, what: 'classification', noun: 'a classifier' }, source) as unknown as ClassifyMetadata;
   const model = loaded.model;
   if (!(model instanceof RecurrentModel)) throw new Error(`${source}: a classifier is a recurrent model, this file holds a '${(model as { config?: { kind?: string } }).config?.kind}'`);
   if (!Array.isArray(meta?.classes) || meta.classes.length !== model.config.outputSize || !meta.classes.every((c) => typeof c === 'string')) {

@@ -23,6 +23,15 @@ export interface ForecastSpec {
   quantiles: number[];
 }
 
+/** The input width, output width and output mode of the model a spec describes, for K targets and C covariates. */
+export function modelShapeOf(spec: ForecastSpec, K: number, C: number): { inputSize: number; outputSize: number; output: 'sequence' | 'last' } {
+  return {
+    inputSize: K + C,
+    outputSize: (spec.layout === 'direct' ? spec.horizon : 1) * K * headWidth(spec.head, spec.quantiles),
+    output: spec.layout === 'shifted' ? 'sequence' : 'last',
+  };
+}
+
 export interface ForecastItem {
   series: NormSeries;
   norm: Normalizer;

@@ -8,11 +8,15 @@ import type { Backend } from '../../kernels/backend.js';
 import type { SavedModule } from '../../nn/model-kinds.js';
 import { type TimeSeriesData, parseTimeSeriesCsv, loadTimeSeriesCsv } from '../../data/time-series-csv.js';
 import { formatFrequency, futureTimes } from '../../data/time-axis.js';
-import { memberModels } from './ensemble.js';
+import { ForecastEnsemble, memberModels } from './ensemble.js';
 import { forecastItems } from './forecaster.js';
 import { type PreparedSeries, prepareSeries, toDataUnits } from './pipeline.js';
 import { averageForecasts } from './scoring.js';
 import { FORECAST_METADATA_KEY, type ForecastMetadata } from './task.js';
+import { checkForecastMetadata } from './metadata.js';
+import { taskMetadataOf } from '../task-metadata.js';
+import { quote } from '../../io/safetensors-header.js';
+import { RecurrentModel } from '../../nn/recurrent-model.js';
 
 export interface ForecastModel {
   /** A RecurrentModel, or an ensemble of them. */
@@ -27,22 +31,14 @@ export async function loadForecastModel(path: string, options: { metadata?: Reco
   return { ...forecastModelOf(loaded, path), path };
 }
 
+/** A loaded model file as a forecasting model, after checking that the forecast task wrote it and that its metadata fits the model. */
 export function forecastModelOf(loaded: LoadedModel<SavedModule>, source: string): Omit<ForecastModel, 'path'> {
-  if (loaded.task !== 'forecast') {
-    throw new Error(`${source} is ${loaded.task ? `a '${loaded.task}' model` : 'not a model trained by recur forecast train'}, not a forecasting model`);
+  const raw = taskMetadataOf(loaded, { task: 'forecast', key: FORECAST_METADATA_KEY, what: 'forecasting', noun: 'a forecasting model' }, source);
+  const model = loaded.model;
+  if (!(model instanceof RecurrentModel || model instanceof ForecastEnsemble)) {
+    throw new Error(`${source}: a forecasting model is a recurrent model or an ensemble of them, this file holds a ${quote(model.config.kind)}`);
   }
-  const text = loaded.extra?.[FORECAST_METADATA_KEY];
-  let meta: ForecastMetadata;
-  try {
-    meta = JSON.parse(text ?? '') as ForecastMetadata;
-  } catch {
-    throw new Error(`${source}: its forecasting metadata ('${FORECAST_METADATA_KEY}') is missing or not valid JSON`);
-  }
-  const members = memberModels(loaded.model);
-  if (!Array.isArray(meta?.pipelines) || meta.pipelines.length !== members.length || !meta.pipelines.every((p) => p?.spec && Array.isArray(p.series)) || !meta.data?.targets) {
-    throw new Error(`${source}: its forecasting metadata lacks a pipeline per model (${members.length}) or the data settings`);
-  }
-  return { model: loaded.model, meta };
+  return { model, meta: checkForecastMetadata(raw, memberModels(model), source) };
 }
 
 /** Reads a CSV with the columns and fill the model was trained with (`text` in memory, or a file). */

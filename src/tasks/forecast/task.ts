@@ -23,7 +23,7 @@ import type { BatchSource } from '../../train/objective.js';
 import type { Prepared, Task } from '../task.js';
 import { FORECAST_DEFAULTS, FORECAST_RUN_CONTROL, type ForecastConfig, normalizeForecastConfig } from './config.js';
 import { ForecastEnsemble, memberModels } from './ensemble.js';
-import { type ForecastSpec, forecastItems } from './forecaster.js';
+import { type ForecastSpec, forecastItems, modelShapeOf } from './forecaster.js';
 import { headLoss, headWidth } from './heads.js';
 import type { PipelineState } from './pipeline.js';
 import { toDataUnits } from './pipeline.js';
@@ -98,11 +98,10 @@ export function forecastModelConfig(config: ForecastConfig, data: ForecastData):
 
 /** A member's RecurrentModel config. */
 function memberConfig(config: ForecastConfig, m: MemberData) {
-  const spec = m.pipeline.spec, K = config.targets.length;
+  const shape = modelShapeOf(m.pipeline.spec, config.targets.length, config.covariates.length);
   return {
-    input: { kind: 'dense' as const, size: K + config.covariates.length }, cell: config.cell, hiddenSize: config.hiddenSize, numLayers: config.numLayers,
-    dropout: config.dropout, outputSize: (spec.layout === 'direct' ? spec.horizon : 1) * K * headWidth(spec.head, spec.quantiles),
-    output: spec.layout === 'shifted' ? 'sequence' as const : 'last' as const,
+    input: { kind: 'dense' as const, size: shape.inputSize }, cell: config.cell, hiddenSize: config.hiddenSize, numLayers: config.numLayers,
+    dropout: config.dropout, outputSize: shape.outputSize, output: shape.output,
   };
 }
 

@@ -17,6 +17,7 @@ import { type DecodeOptions, type Hypothesis, decode } from './decode.js';
 import { EncoderDecoder } from './model.js';
 import { type Seq2seqMetadata, parsePairs, tokenizersOf } from './prepare.js';
 import { SEQ2SEQ_METADATA_KEY, exactMatches } from './task.js';
+import { taskMetadataOf } from '../task-metadata.js';
 
 export interface Translator {
   model: EncoderDecoder;
@@ -30,15 +31,7 @@ export async function loadTranslator(path: string, options: { metadata?: Record<
 }
 
 export function translatorOf(loaded: LoadedModel<SavedModule>, source: string): Translator {
-  if (loaded.task !== 'seq2seq') {
-    throw new Error(`${source} is ${loaded.task ? `a '${loaded.task}' model` : 'not a model trained by recur seq2seq train'}, not an encoder-decoder`);
-  }
-  let meta: Seq2seqMetadata;
-  try {
-    meta = JSON.parse(loaded.extra?.[SEQ2SEQ_METADATA_KEY] ?? '') as Seq2seqMetadata;
-  } catch {
-    throw new Error(`${source}: its seq2seq metadata ('${SEQ2SEQ_METADATA_KEY}') is missing or not valid JSON`);
-  }
+  const meta = taskMetadataOf(loaded, { task: 'seq2seq', key: SEQ2SEQ_METADATA_KEY, what: 'seq2seq', noun: 'an encoder-decoder' }, source) as unknown as Seq2seqMetadata;
   const model = loaded.model;
   if (!(model instanceof EncoderDecoder)) throw new Error(`${source}: a seq2seq model is an encoder-decoder, this file holds a '${(model as { config?: { kind?: string } }).config?.kind}'`);
   const t = tokenizersOf(meta, source);

@@ -14,6 +14,7 @@ import { type TaggingMetrics } from './metrics.js';
 import { Tagger } from './model.js';
 import { TAG_METADATA_KEY, type TagMetadata, TagVocabulary } from './prepare.js';
 import { scoreTags, tagSets } from './task.js';
+import { taskMetadataOf } from '../task-metadata.js';
 
 export interface LoadedTagger {
   model: Tagger;
@@ -26,13 +27,7 @@ export async function loadTagger(path: string, options: { metadata?: Record<stri
 }
 
 export function taggerOf(loaded: LoadedModel<SavedModule>, source: string): LoadedTagger {
-  if (loaded.task !== 'tag') throw new Error(`${source} is ${loaded.task ? `a '${loaded.task}' model` : 'not a model trained by recur tag train'}, not a tagger`);
-  let meta: TagMetadata;
-  try {
-    meta = JSON.parse(loaded.extra?.[TAG_METADATA_KEY] ?? '') as TagMetadata;
-  } catch {
-    throw new Error(`${source}: its tagging metadata ('${TAG_METADATA_KEY}') is missing or not valid JSON`);
-  }
+  const meta = taskMetadataOf(loaded, { task: 'tag', key: TAG_METADATA_KEY, what: 'tagging', noun: 'a tagger' }, source) as unknown as TagMetadata;
   const model = loaded.model;
   if (!(model instanceof Tagger)) throw new Error(`${source}: a tag model is a tagger, this file holds a '${(model as { config?: { kind?: string } }).config?.kind}'`);
   const vocab = TagVocabulary.fromMetadata(meta, source);

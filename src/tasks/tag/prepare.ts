@@ -13,6 +13,7 @@ import { Tokenizer, type TokenizerJson, UNK_ID } from '../../data/tokenizer.js';
 import { embeddingMatrix, loadWordVectors } from '../../data/word-vectors.js';
 import type { SentenceSet } from './batches.js';
 import { DEFAULT_TAG_EMBEDDING_DIM, type TagConfig } from './config.js';
+import { describeJsonValue } from '../../nn/recurrent-model.js';
 
 /** The model-file metadata key of this task's vocabularies and settings (`TagMetadata` as JSON). */
 export const TAG_METADATA_KEY = 'recur.tag';
@@ -39,8 +40,17 @@ export class TagVocabulary {
     this.tagIds = new Map(tags.map((t, i) => [t, i]));
   }
 
+  /** The vocabularies saved in a model file or checkpoint, checked (tags: distinct names without tabs or line breaks, which the tagged formats cannot write). */
   static fromMetadata(m: TagMetadata, source: string): TagVocabulary {
-    return new TagVocabulary(Tokenizer.fromJSON(m.words, `${source}: word vocabulary`), m.chars ? Tokenizer.fromJSON(m.chars, `${source}: character vocabulary`) : null, m.tags);
+    const tags: unknown = m.tags;
+    const seen = new Set<unknown>();
+    const repeated = (t: unknown) => seen.has(t) || !seen.add(t);
+    const bad = Array.isArray(tags) ? tags.findIndex((t) => typeof t !== 'string' || t === '' || /[\t\n\r]/.test(t) || repeated(t)) : -1;
+    if (!Array.isArray(tags) || tags.length === 0 || bad >= 0) {
+      const got = bad >= 0 ? `entry ${bad} is ${describeJsonValue((tags as unknown[])[bad])}` : `got ${describeJsonValue(tags)}`;
+      throw new Error(`${source}: its tags must be a non-empty list of distinct tag names without tabs or line breaks; ${got}`);
+    }
+    return new TagVocabulary(Tokenizer.fromJSON(m.words, `${source}: word vocabulary`), m.chars ? Tokenizer.fromJSON(m.chars, `${source}: character vocabulary`) : null, tags as string[]);
   }
 
   /** The word id of a token ([UNK] = 1 when the vocabulary lacks it). */
