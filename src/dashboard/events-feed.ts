@@ -8,7 +8,7 @@
  */
 import type { ServerResponse } from 'node:http';
 
-import { type EventsChunk, MAX_CHUNK_BYTES, type Signature, readEventsChunk, signature } from './events-file.js';
+import { type EventsChunk, type Signature, readEventsChunk, signature } from './events-file.js';
 
 /** How long a poller waits after a stream joins, so that streams opened together are served by one read. */
 const JOIN_MS = 100;
@@ -158,7 +158,7 @@ export class EventsFeed {
         f.first = false;
         f.from = chunk.next;
         f.line = chunk.nextLine;
-        f.pending = now !== null && now.size - from > MAX_CHUNK_BYTES;
+        f.pending = chunk.more === true;
         if (f.pending) again = true;
         if (f.res.writableNeedDrain) this.block(f);
       }

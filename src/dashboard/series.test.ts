@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { align, foldEvent, formatBest, formatDivergence, formatEvalMetrics, formatMetric, newRunState, parseBatch, runStatus } from './series.js';
+import {
+  align, configRows, endLine, foldEvent, formatBest, formatDivergence, formatEvalMetrics, formatMetric, latestSample, lossUnit, newRunState, parseBatch, runHeadline, runStatus,
+  startNotes, text, throughputUnit,
+} from './series.js';
 
 const start = (step = 0) => ({
   type: 'start', task: 'classify', unit: 'sequences', step, resumed: step > 0, accumulate: 1, parameters: 10,
@@ -69,4 +72,27 @@ test('foldEvent: a rollback drops the steps it undoes; a divergence that stopped
   foldEvent(r, start(2));
   assert.equal(runStatus(r), 'training');
   assert.equal(formatDivergence(r), null);
+});
+
+test('a hand-edited events.jsonl: values of any JSON type become text, never a throw (found by the events fuzzer)', () => {
+  const r = newRunState();
+  const notText = { toString: 1 }; // String() and template strings throw on this
+  foldEvent(r, { ...start(), task: notText, unit: [notText], metrics: 'accuracy', monitor: 7,
+    details: { model: notText, lossUnit: { valueOf: {}, toString: [] }, notes: [notText, null, 'n'], facts: [[notText, notText], ['x', 1]] } });
+  foldEvent(r, { type: 'eval', step: notText, valLoss: 1, metrics: [1, 2], best: 0.5, bestStep: notText });
+  foldEvent(r, { type: 'end', step: 3, reason: notText });
+  foldEvent(r, { type: 'sample', step: 2, text: notText });
+  foldEvent(r, { type: 'divergence', step: 4, cause: notText, loss: 1, action: 'stop', checkpointStep: null, firstNonFinite: notText });
+  assert.deepEqual(configRows(r.start!).slice(0, 2), [['task', '{"toString":1}'], ['model', '{"toString":1}']]);
+  assert.deepEqual(configRows(r.start!).slice(-2), [['{"toString":1}', '{"toString":1}'], ['x', '1']]);
+  assert.equal(runHeadline(r), '{"toString":1} · {"toString":1} ');
+  assert.equal(throughputUnit(r), '[{"toString":1}]/s');
+  assert.equal(lossUnit(r), '{"valueOf":{},"toString":[]}');
+  assert.deepEqual(startNotes(r), ['{"toString":1}', '–', 'n']);
+  assert.equal(formatBest(r), '0.5000 {"valueOf":{},"toString":[]} at step –');
+  assert.deepEqual(formatEvalMetrics(r), [['validation loss', '1.0000 {"valueOf":{},"toString":[]}']], 'metrics that are a list are not named figures');
+  assert.equal(endLine(r), 'finished at step 3 ({"toString":1})');
+  assert.deepEqual(latestSample(r), { title: 'sample at step 2', text: '{"toString":1}' });
+  assert.equal(formatDivergence(r), 'diverged at step 4 ({"toString":1}, loss 1): stopped, no checkpoint written; first NaN/Inf: {"toString":1}');
+  assert.equal(text(Symbol.iterator), 'Symbol(Symbol.iterator)');
 });

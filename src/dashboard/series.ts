@@ -85,6 +85,28 @@ function num(x: unknown): number {
   return typeof x === 'number' ? x : NaN;
 }
 
+/**
+ * A value from an event as text, `fallback` when absent. Events come from a file anyone may
+ * have edited: an object whose `toString` is not a function makes `String(x)` throw, so objects
+ * and arrays are written as JSON (the server drops lines nested deep enough to break that).
+ */
+export function text(x: unknown, fallback = '–'): string {
+  if (x === undefined || x === null) return fallback;
+  if (typeof x === 'string') return x;
+  if (typeof x !== 'object') return String(x);
+  try {
+    return JSON.stringify(x);
+  } catch {
+    return fallback;
+  }
+}
+
+/** The start event's metric specs that are objects (a hand-edited file may hold anything). */
+function metricSpecs(r: RunState): MetricSpec[] {
+  const specs: unknown = r.start?.metrics;
+  return Array.isArray(specs) ? specs.filter(isObject) as unknown as MetricSpec[] : [];
+}
+
 /** Folds one event into the run; returns false for an event the page does not know. */
 export function foldEvent(r: RunState, e: unknown): boolean {
   if (!isObject(e) || typeof e.type !== 'string') return false;
@@ -147,10 +169,10 @@ export function runStatus(r: RunState): RunStatus {
 export function formatDivergence(r: RunState): string | null {
   const d = r.divergence;
   if (d === null) return null;
-  const what = `diverged at step ${formatNumber(d.step)} (${String(d.cause)}, loss ${formatNumber(d.loss)})`;
+  const what = `diverged at step ${formatNumber(d.step)} (${text(d.cause)}, loss ${formatNumber(d.loss)})`;
   if (d.action === 'rollback') return `${what}: rolled back to step ${formatNumber(d.restoredStep)}, learning rate ×${formatNumber(d.lrScale)} (rollback ${formatNumber(d.rollbacks)} of ${formatNumber(d.maxRollbacks)})`;
   const kept = d.checkpointStep === null || d.checkpointStep === undefined ? 'no checkpoint written' : `checkpoint of step ${formatNumber(d.checkpointStep)} kept`;
-  return `${what}: stopped, ${kept}${d.firstNonFinite ? `; first NaN/Inf: ${d.firstNonFinite}` : ''}`;
+  return `${what}: stopped, ${kept}${d.firstNonFinite ? `; first NaN/Inf: ${text(d.firstNonFinite)}` : ''}`;
 }
 
 /** One message of the server's `events` stream. */
@@ -167,7 +189,7 @@ export function parseBatch(data: string): StreamBatch | null {
   try { x = JSON.parse(data); } catch { return null; }
   if (!isObject(x)) return null;
   const errors = Array.isArray(x.errors)
-    ? x.errors.filter(isObject).map((e) => ({ line: num(e.line), message: String(e.message ?? '') }))
+    ? x.errors.filter(isObject).map((e) => ({ line: num(e.line), message: text(e.message, '') }))
     : [];
   return {
     events: Array.isArray(x.events) ? x.events : [],
@@ -254,11 +276,11 @@ export function formatNumber(v: unknown): string {
 export function formatBest(r: RunState): string | null {
   const e = r.lastEval;
   if (e === null || typeof e.best !== 'number') return null;
-  const monitor = r.start?.monitor?.metric ?? 'loss';
-  const spec = r.start?.metrics?.find((m) => m.name === monitor);
+  const monitor: unknown = isObject(r.start?.monitor) ? r.start.monitor.metric : undefined;
+  const spec = metricSpecs(r).find((m) => m.name === (monitor ?? 'loss'));
   const figure = spec
-    ? `${formatMetric(e.best, spec)} ${spec.label}`
-    : `${formatMetric(e.best, { format: 'decimal', digits: 4 })} ${r.start?.details?.lossUnit ?? ''}`.trim();
+    ? `${formatMetric(e.best, spec)} ${text(spec.label, '')}`
+    : `${formatMetric(e.best, { format: 'decimal', digits: 4 })} ${lossUnit(r)}`.trim();
   return `${figure} at step ${formatNumber(e.bestStep)}`;
 }
 
@@ -267,33 +289,66 @@ export function formatEvalMetrics(r: RunState): [string, string][] {
   const e = r.lastEval;
   if (e === null) return [];
   const rows: [string, string][] = [
-    ['validation loss', `${formatMetric(e.valLoss, { format: 'decimal', digits: 4 })} ${r.start?.details?.lossUnit ?? ''}`.trim()],
+    ['validation loss', `${formatMetric(e.valLoss, { format: 'decimal', digits: 4 })} ${lossUnit(r)}`.trim()],
   ];
-  const specs = r.start?.metrics ?? [];
-  for (const [name, value] of Object.entries(e.metrics ?? {})) {
+  const specs = metricSpecs(r);
+  for (const [name, value] of Object.entries(isObject(e.metrics) ? e.metrics : {})) {
     const spec = specs.find((m) => m.name === name);
-    rows.push(spec ? [spec.label, formatMetric(value, spec)] : [name, formatNumber(value)]);
+    rows.push(spec ? [text(spec.label), formatMetric(value, spec)] : [name, formatNumber(value)]);
   }
   return rows;
 }
 
+/** The loss's unit from the start event ('nats/char'), or ''. */
+export function lossUnit(r: RunState): string {
+  return text(isObject(r.start?.details) ? r.start.details.lossUnit : undefined, '');
+}
+
+/** The throughput's unit ('characters/s'), or ''. */
+export function throughputUnit(r: RunState): string {
+  const unit = text(r.start?.unit, '');
+  return unit ? `${unit}/s` : '';
+}
+
+/** The run in the page's header: `task · model`, or null before its start event. */
+export function runHeadline(r: RunState): string | null {
+  if (r.start === null) return null;
+  return `${text(r.start.task, 'undefined')} · ${text(isObject(r.start.details) ? r.start.details.model : undefined, '')} `;
+}
+
+/** The notes of the start event (what the task chose, and why), one line each. */
+export function startNotes(r: RunState): string[] {
+  const notes: unknown = isObject(r.start?.details) ? r.start.details.notes : undefined;
+  return Array.isArray(notes) ? notes.map((n) => text(n)) : [];
+}
+
+/** `finished at step 900 (max-steps)`, or null before the end event. */
+export function endLine(r: RunState): string | null {
+  return r.end === null ? null : `finished at step ${formatNumber(r.end.step)} (${text(r.end.reason, 'undefined')})`;
+}
+
+/** The latest sample's heading and text, or null before one. */
+export function latestSample(r: RunState): { title: string; text: string } | null {
+  return r.sample === null ? null : { title: `sample at step ${formatNumber(r.sample.step)}`, text: text(r.sample.text, '') };
+}
+
 /** The run's config as label/value rows, from its latest start event. */
 export function configRows(s: StartEvent): [string, string][] {
-  const d = s.details ?? ({} as StartEvent['details']);
+  const d = (isObject(s.details) ? s.details : {}) as Partial<StartEvent['details']>;
   const rows: [string, string][] = [
-    ['task', String(s.task ?? '–')],
-    ['model', String(d.model ?? '–')],
-    ['data', String(d.data ?? '–')],
-    ['items', `${formatNumber(d.trainItems)} train, ${formatNumber(d.validationItems)} validation ${s.unit ?? ''}`.trim()],
-    ['batch', String(d.batch ?? '–')],
+    ['task', text(s.task)],
+    ['model', text(d.model)],
+    ['data', text(d.data)],
+    ['items', `${formatNumber(d.trainItems)} train, ${formatNumber(d.validationItems)} validation ${text(s.unit, '')}`.trim()],
+    ['batch', text(d.batch)],
     ['lr', formatNumber(d.lr)],
-    ['backend', String(d.backend ?? '–')],
+    ['backend', text(d.backend)],
     ['parameters', formatNumber(s.parameters)],
   ];
   if (typeof s.maxSteps === 'number') rows.push(['max steps', formatNumber(s.maxSteps)]);
   if (s.resumed) rows.push(['resumed', `from step ${formatNumber(s.step)}`]);
   for (const f of Array.isArray(d.facts) ? d.facts : []) {
-    if (Array.isArray(f) && f.length >= 2) rows.push([String(f[0]), typeof f[1] === 'number' ? formatNumber(f[1]) : String(f[1])]);
+    if (Array.isArray(f) && f.length >= 2) rows.push([text(f[0], 'undefined'), typeof f[1] === 'number' ? formatNumber(f[1]) : text(f[1], f[1] === null ? 'null' : 'undefined')]);
   }
   return rows;
 }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { tempDir } from '../testing/temp-dir.js';
 import { fakePageDir } from '../testing/fake-page.js';
 import { startDashboard, type Dashboard } from './server.js';
+import { MAX_CHUNK_BYTES, MAX_CHUNK_ERRORS, MAX_CHUNK_LINES, MAX_EVENT_DEPTH, readEventsChunk } from './events-file.js';
 import { CharTokenizer } from '../data/char-tokenizer.js';
 import { saveModel } from '../io/model-file.js';
 import { RecurrentModel } from '../nn/recurrent-model.js';
@@ -334,12 +335,12 @@ test('an IPv6 loopback server puts its host in brackets', async (t) => {
   assert.equal(r, 200);
 });
 
-test('a reply carries at most 8 MiB of lines; the client asks again from `next`', async () => {
+test('a reply carries at most MAX_CHUNK_BYTES (1 MiB) of lines; the client asks again from `next`', async () => {
   const runF = join(root, 'run-f');
   mkdirSync(runF);
   const line = ev({ type: 'step', step: 1, loss: 1, pad: 'x'.repeat(100) });
-  const count = Math.ceil((9 * 1024 * 1024) / line.length);
-  const huge = `{"type":"sample","text":"${'y'.repeat(8 * 1024 * 1024 + 10)}"}\n`;
+  const count = Math.ceil((MAX_CHUNK_BYTES * 1.125) / line.length);
+  const huge = `{"type":"sample","text":"${'y'.repeat(MAX_CHUNK_BYTES + 10)}"}\n`;
   writeFileSync(join(runF, 'events.jsonl'), line.repeat(count) + huge + line);
   const d = await start({ runs: [runF] });
   let from = 0;
@@ -348,7 +349,7 @@ test('a reply carries at most 8 MiB of lines; the client asks again from `next`'
   const errors: { line: number; message: string }[] = [];
   for (let i = 0; i < 10; i++) {
     const r = await get(d, `/api/runs/0/events?token=${d.token}&from=${from}&line=${lineNo}`);
-    assert.ok(r.body.length <= 8 * 1024 * 1024 + 4096);
+    assert.ok(r.body.length <= MAX_CHUNK_BYTES + 4096);
     const chunk = JSON.parse(r.body);
     if (chunk.next === from) break;
     events += chunk.events.length;
@@ -357,7 +358,7 @@ test('a reply carries at most 8 MiB of lines; the client asks again from `next`'
     lineNo = chunk.nextLine;
   }
   assert.equal(events, count + 1);
-  assert.deepEqual(errors, [{ line: count + 1, message: 'longer than 8388608 bytes, skipped' }]);
+  assert.deepEqual(errors, [{ line: count + 1, message: 'longer than 1048576 bytes, skipped' }]);
   assert.equal(lineNo, count + 3);
 });
 
@@ -472,4 +473,45 @@ test('malformed requests get Node\'s statuses (431, 400) and a stalled one 408 a
   // Node's default timeout (10 s here) leaves a stalled request open far longer.
   const patient = await start({ runs: [runA] });
   assert.equal((await rawRequest(patient.port, `GET / HTTP/1.1\r\nHost: 127.0.0.1:${patient.port}\r\nX-Slow: a`, 1500)).got, 'no answer');
+});
+
+test('readEventsChunk: a line nested too deep for JSON.stringify is an error entry, and parser messages quote control characters escaped (found by the events fuzzer)', async () => {
+  const file = join(root, 'hostile.jsonl');
+  const deep = `{"type":"step","x":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+  const nested = (n: number) => `{"type":"step","x":${'['.repeat(n - 1)}${']'.repeat(n - 1)}}`;
+  writeFileSync(file, `${deep}\n${nested(MAX_EVENT_DEPTH)}\n${nested(MAX_EVENT_DEPTH + 1)}\nx\r\n\u0000{\n{"type":"end","step":1}\n`);
+  const chunk = await readEventsChunk(file, 0, 1);
+  assert.deepEqual(chunk.errors, [
+    { line: 1, message: `nested deeper than ${MAX_EVENT_DEPTH} levels, skipped` },
+    { line: 3, message: `nested deeper than ${MAX_EVENT_DEPTH} levels, skipped` },
+    { line: 4, message: 'not valid JSON (Unexpected token \'x\', "x\\u000d" is not valid JSON)' },
+    { line: 5, message: 'not valid JSON (Unexpected token \'\\u0000\', "\\u0000{" is not valid JSON)' },
+  ]);
+  assert.deepEqual(chunk.events.map((e) => e.type), ['step', 'end']);
+  assert.ok(JSON.stringify(chunk).length < 1000, 'the reply serialises');
+});
+
+test('readEventsChunk: a file of short lines that are not events costs a bounded reply; `more` asks for the rest, and the stream follows it (found by the events fuzzer)', async () => {
+  const runG = join(root, 'run-g');
+  mkdirSync(runG);
+  const file = join(runG, 'events.jsonl');
+  // 1 MiB of two-byte lines took 3 s and a reply of 30 MB: a thrown SyntaxError per line.
+  writeFileSync(file, 'x\n'.repeat(MAX_CHUNK_ERRORS + 5) + ev(good[0]!) + ev({ type: 'step', step: 2 }).repeat(MAX_CHUNK_LINES + 1));
+  const t0 = performance.now();
+  const first = await readEventsChunk(file, 0, 1);
+  assert.ok(performance.now() - t0 < 1000);
+  assert.deepEqual([first.events.length, first.errors.length, first.next, first.nextLine, first.more], [0, MAX_CHUNK_ERRORS, 2 * MAX_CHUNK_ERRORS, MAX_CHUNK_ERRORS + 1, true]);
+  const second = await readEventsChunk(file, first.next, first.nextLine);
+  assert.deepEqual([second.errors.length, second.events.length, second.more], [5, MAX_CHUNK_LINES - 5, true]);
+  assert.deepEqual(second.events[0], good[0]);
+  const third = await readEventsChunk(file, second.next, second.nextLine);
+  assert.deepEqual([third.errors.length, third.events.length, third.more, third.nextLine], [0, 7, undefined, MAX_CHUNK_ERRORS + 5 + MAX_CHUNK_LINES + 3]);
+  // The stream reads on at once while `more` says so, with no change to the file.
+  const d = await start({ runs: [runG], pollMs: 60_000 });
+  const s = openStream(d, `/api/runs/0/stream?token=${d.token}`);
+  await waitFor(() => s.messages.length >= 3, 5000, 'three chunks');
+  assert.deepEqual(s.messages.map((m) => (m.data as { events: unknown[] }).events.length), [0, MAX_CHUNK_LINES - 5, 7]);
+  const closed = d.close();
+  await s.ended;
+  await closed;
 });

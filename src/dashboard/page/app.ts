@@ -3,8 +3,8 @@
 // the charts redraw at most a few times a second, not per event.
 import uPlot from 'uplot';
 import {
-  align, configRows, errorLine, foldEvent, formatBest, formatDivergence, formatEvalMetrics, formatNumber, newRunState,
-  parseBatch, resetRunState, runStatus, type Aligned, type RunState,
+  align, configRows, endLine, errorLine, foldEvent, formatBest, formatDivergence, formatEvalMetrics, formatNumber, latestSample, lossUnit as runLossUnit,
+  newRunState, parseBatch, resetRunState, runHeadline, runStatus, startNotes, throughputUnit, type Aligned, type RunState,
 } from '../series.js';
 import { setupInside } from './inside-view.js';
 import { setupTaskViews, type TaskViews } from './task-view.js';
@@ -50,7 +50,7 @@ const stepCols = (key: 'loss' | 'lr' | 'gradNorm' | 'itemsPerSecond' | 'memoryMi
   (r: RunState, x: XMode): [Float64Array, Float64Array] =>
     [r.steps.cols[x === 'step' ? 'step' : 'time'].view(), r.steps.cols[key].view()];
 const uniq = (xs: string[]): string => [...new Set(xs.filter((s) => s !== ''))].join(', ');
-const lossUnit = (runs: Run[]) => uniq(runs.map((r) => r.state.start?.details?.lossUnit ?? ''));
+const lossUnit = (runs: Run[]) => uniq(runs.map((r) => runLossUnit(r.state)));
 
 const CHARTS: ChartSpec[] = [
   { key: 'loss', title: 'training loss', unit: lossUnit, columns: stepCols('loss') },
@@ -62,7 +62,7 @@ const CHARTS: ChartSpec[] = [
   { key: 'grad', title: 'gradient norm (before clipping)', unit: () => '', columns: stepCols('gradNorm') },
   {
     key: 'ips', title: 'throughput', columns: stepCols('itemsPerSecond'),
-    unit: (runs) => uniq(runs.map((r) => (r.state.start?.unit ? `${r.state.start.unit}/s` : ''))),
+    unit: (runs) => uniq(runs.map((r) => throughputUnit(r.state))),
   },
   {
     key: 'mem', title: 'memory', unit: () => 'MiB', columns: stepCols('memoryMiB'),
@@ -162,7 +162,8 @@ function renderHeader(): void {
     sw.style.background = r.color;
     const status = runStatus(r.state);
     li.append(sw, el('strong', undefined, r.info.name), ' ');
-    if (r.state.start) li.append(el('span', 'muted', `${r.state.start.task} · ${r.state.start.details?.model ?? ''} `));
+    const headline = runHeadline(r.state);
+    if (headline !== null) li.append(el('span', 'muted', headline));
     li.append(el('span', `status status-${status.replace(/[^a-z]+/g, '-')}`, status));
     const last = r.state.steps.length;
     if (last > 0) li.append(el('span', 'muted', ` step ${formatNumber(r.state.steps.cols.step.get(last - 1))}`));
@@ -195,10 +196,10 @@ function renderRunCard(r: Run): void {
     parts.push(el('p', 'muted', runStatus(s)));
   } else {
     parts.push(el('h4', undefined, 'config'), table(configRows(s.start)));
-    const notes = Array.isArray(s.start.details?.notes) ? s.start.details.notes : [];
+    const notes = startNotes(s);
     if (notes.length > 0) {
       const ul = el('ul', 'notes');
-      for (const n of notes) ul.append(el('li', undefined, String(n)));
+      for (const n of notes) ul.append(el('li', undefined, n));
       parts.push(ul);
     }
     const best = formatBest(s);
@@ -212,10 +213,10 @@ function renderRunCard(r: Run): void {
     }
     const diverged = formatDivergence(s);
     if (diverged !== null) parts.push(el('p', s.divergence?.action === 'stop' ? 'diverged' : 'muted', diverged));
-    if (s.end !== null) parts.push(el('p', 'muted', `finished at step ${formatNumber(s.end.step)} (${s.end.reason})`));
-    if (s.sample !== null) {
-      parts.push(el('h4', undefined, `sample at step ${formatNumber(s.sample.step)}`), el('pre', 'sample', String(s.sample.text ?? '')));
-    }
+    const end = endLine(s);
+    if (end !== null) parts.push(el('p', 'muted', end));
+    const sample = latestSample(s);
+    if (sample !== null) parts.push(el('h4', undefined, sample.title), el('pre', 'sample', sample.text));
   }
   r.card.replaceChildren(...parts);
   if (taskViews) {

@@ -6,6 +6,7 @@
 import { checkPanels, type Panel } from '../../plot/panels.js';
 import { renderPanel } from './panels.js';
 import { el, getJson } from './dom.js';
+import { formatNumber } from '../series.js';
 
 export interface TaskViewRun { id: number; name: string; color: string }
 
@@ -146,7 +147,7 @@ export function setupTaskViews(root: HTMLElement, runs: TaskViewRun[], url: (id:
       const c = cards.get(runId);
       if (!c || step === c.evalStep) return;
       c.evalStep = step;
-      const h = el('h4', undefined, `training: validation at step ${step}`);
+      const h = el('h4', undefined, `training: validation at step ${formatNumber(step)}`);
       const holder = el('div', 'task-eval-panels');
       showPanels(holder, panels);
       c.training.replaceChildren(h, holder);
