@@ -705,6 +705,7 @@ def main():
         print(json.dumps({"out": args.out, "steps": args.steps, "processes": world, "first_loss": losses[0], "last_loss": losses[-1],
                           "check_loss": float(check), "check": "@CHECK_WHAT@"}), flush=True)
     if distributed:
+        dist.barrier()  # every process leaves together: gloo aborts one that tears down while a peer still runs
         dist.destroy_process_group()
 
 
