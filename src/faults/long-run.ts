@@ -3,18 +3,21 @@
  * validating as it goes, with its events log limited to 1 MB so that the limit is reached and
  * the log thinned. Measures the process's resident memory from its step events (the training
  * process reports it once a second) at the start, halfway and at the end, and the largest size
- * the events file reaches (polled while it runs). V8 grows its young generation in the first
- * seconds of a run; a leak shows as growth in the second half, which is what is judged. Not
- * here: the table (faults.ts), the jobs (fault-jobs.ts).
+ * the events file reaches (polled while it runs); and, through heap-probe.ts, the live heap after
+ * a full collection every half second. V8 sizes its spaces over the first seconds of a run and
+ * resident memory moves with them by several MB; a leak shows as growth of the collected heap in
+ * the second half of the run, which is what is judged. Not here: the table (faults.ts), the jobs
+ * (fault-jobs.ts).
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import type { TrainJob } from './kill-resume.js';
 
 const BIN = fileURLToPath(new URL('../cli/bin.js', import.meta.url));
+const PROBE = new URL('./heap-probe.js', import.meta.url).href;
 const MB = 2 ** 20;
 
 export interface LongRunReport {
@@ -27,6 +30,9 @@ export interface LongRunReport {
   rssHalfMb: number;
   rssEndMb: number;
   rssPeakMb: number;
+  /** The live heap after a full collection halfway through the run's time and at its end, MB. */
+  heapHalfMb: number;
+  heapEndMb: number;
   /** The events log's limit, the largest size it reached while the run went on and its size at the end, MB. */
   eventsLimitMb: number;
   eventsPeakMb: number;
@@ -51,11 +57,14 @@ export async function longRun(job: TrainJob, steps: number, dir: string, eventsL
   args = withFlag(args, '--patience', String(steps)); // no early stop
   args = [...args, '--events-max-mb', String(eventsLimitMb), '--out', out, '--force'];
   const events = join(out, 'events.jsonl');
+  const probe = join(dir, `${job.name}-long-heap.jsonl`);
+  rmSync(probe, { force: true });
   const rss: { step: number; bytes: number }[] = [];
   let eventsPeak = 0;
   const t0 = performance.now();
   const exitCode = await new Promise<number | null>((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--expose-gc', '--import', PROBE, BIN, ...args],
+      { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, RECUR_HEAP_PROBE: probe } });
     let partial = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
       const lines = (partial + d).split('\n');
@@ -82,18 +91,24 @@ export async function longRun(job: TrainJob, steps: number, dir: string, eventsL
   } catch (e) {
     problems.push(`no events file: ${(e as Error).message}`);
   }
+  const heap = existsSync(probe) ? readFileSync(probe, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { ms: number; heapUsed: number }) : [];
+  const heapHalf = heap.find((h) => h.ms >= heap.at(-1)!.ms / 2);
+  if (heap.length < 4) problems.push(`${heap.length} heap samples: the run was too short to judge its heap`);
   const half = rss.find((r) => r.step >= steps / 2);
   const end = rss.at(-1);
   if (!half || !end) problems.push('no resident memory in the step events');
   const report: LongRunReport = {
     job: job.name, steps: rss.at(-1)?.step ?? 0, seconds, exitCode,
+    heapHalfMb: (heapHalf?.heapUsed ?? 0) / MB, heapEndMb: (heap.at(-1)?.heapUsed ?? 0) / MB,
     rssStartMb: (rss[0]?.bytes ?? 0) / MB, rssHalfMb: (half?.bytes ?? 0) / MB, rssEndMb: (end?.bytes ?? 0) / MB, rssPeakMb: Math.max(0, ...rss.map((r) => r.bytes)) / MB,
     eventsLimitMb, eventsPeakMb: eventsPeak / MB, eventsEndMb: eventsEnd / MB, stepEvents, problems,
   };
-  // Flat: what the second half of the run added is within V8's usual swing of a few MB (5,000
-  // steps leaking 1 KB each would be 5 MB).
+  // Flat: the collected heap gains at most 2 MB over the second half (5,000 steps leaking 400
+  // bytes each would be 2 MB); resident memory, which V8's sizing moves by several MB, at most 15%.
+  const heapGrowth = report.heapEndMb - report.heapHalfMb;
+  if (heapHalf && heapGrowth > 2) problems.push(`the heap after collection grew by ${heapGrowth.toFixed(2)} MB over the second half of the run`);
   const growth = report.rssEndMb - report.rssHalfMb;
-  if (half && growth > Math.max(5, report.rssHalfMb * 0.05)) problems.push(`resident memory grew by ${growth.toFixed(1)} MB from step ${half.step} to the end`);
+  if (half && growth > report.rssHalfMb * 0.15) problems.push(`resident memory grew by ${growth.toFixed(1)} MB from step ${half.step} to the end`);
   if (report.eventsPeakMb > eventsLimitMb * 1.01) problems.push(`events.jsonl reached ${report.eventsPeakMb.toFixed(2)} MB, over its limit of ${eventsLimitMb} MB`);
   if (report.steps !== steps) problems.push(`ran ${report.steps} steps, not ${steps}`);
   return report;
