@@ -88,7 +88,7 @@ if (jobs.length > 0) {
   if (longSteps > 0) {
     console.log(`\nLong runs: ${longSteps} steps per command, validating 10 and checkpointing 50 times, events.jsonl limited to 1 MB (--events-max-mb 1);`);
     console.log('resident memory from the step events at the start, halfway and at the end; the heap after a full collection halfway and at the end');
-    console.log('(judged: the second half adds at most 2 MB to the collected heap and 15% to resident memory).');
+    console.log('(judged: the second half adds at most 2 MB to the collected heap, and resident memory does not double).');
     console.log(`  ${pad('command', 10)}${pad('steps', 7)}${pad('seconds', 9)}${pad('RSS start / half / end (peak), MB', 36)}${pad('heap half -> end, MB', 22)}${pad('events.jsonl peak / end, MB', 29)}step events kept`);
     for (const job of jobs) {
       const r = await longRun(job, longSteps, dir);
