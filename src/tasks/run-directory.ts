@@ -136,7 +136,7 @@ export class EventsLog {
         this.stride = strideOf(text);
         // A session killed in the middle of a line: the next event starts a line of its own.
         if (!text.endsWith('\n')) this.append('\n');
-        if (this.size > maxBytes) this.compact();
+        if (this.size > maxBytes) this.compact(text);
       }
     } catch (e) {
       this.close();
@@ -166,8 +166,8 @@ export class EventsLog {
   }
 
   /** Doubles the stride until the kept events fill at most half the limit, and rewrites the file with them. */
-  private compact(): void {
-    const events = readFileSync(this.path, 'utf8').split('\n').flatMap((line) => {
+  private compact(text = readFileSync(this.path, 'utf8')): void {
+    const events = text.split('\n').flatMap((line) => {
       const event = parseEvent(line);
       return event ? [{ line: `${line}\n`, event }] : []; // lines that are not events (a line cut by a kill) go
     });

@@ -128,22 +128,13 @@ export async function fit<B = SequenceBatch, S = null>(model: Module, options: F
   const monitor = o.earlyStopping?.monitor
     ? { metric: o.earlyStopping.monitor, mode: o.earlyStopping.mode ?? metrics.find((m) => m.name === o.earlyStopping!.monitor)?.better ?? 'min' }
     : o.monitor;
-  const history: History = { loss: [], validation: [] };
-  let lastEpoch = 0, firstStep = 0;
+  let evaluations: History['validation'] = [];
+  let lastEpoch = 0;
   const onEvent = (e: TrainEvent) => {
-    if (e.type === 'start') firstStep = e.step;
     // A rollback undoes the steps after the state it restores: they are trained again.
-    if (e.type === 'divergence' && e.action === 'rollback') {
-      history.loss.length = o.keepLosses === false ? 0 : e.restoredStep! - firstStep;
-      history.validation = history.validation.filter((v) => v.step <= e.restoredStep!);
-    }
-    if (e.type === 'step') {
-      if (o.keepLosses === false) history.loss.length = 0;
-      history.loss.push(e.loss);
-      lastEpoch = e.epoch;
-      o.callbacks?.onStep?.(e);
-    }
-    if (e.type === 'eval') { history.validation.push({ step: e.step, epoch: lastEpoch, loss: e.valLoss, metrics: e.metrics }); o.callbacks?.onEvaluation?.(e); }
+    if (e.type === 'divergence' && e.action === 'rollback') evaluations = evaluations.filter((v) => v.step <= e.restoredStep!);
+    if (e.type === 'step') { lastEpoch = e.epoch; o.callbacks?.onStep?.(e); }
+    if (e.type === 'eval') { evaluations.push({ step: e.step, epoch: lastEpoch, loss: e.valLoss, metrics: e.metrics }); o.callbacks?.onEvaluation?.(e); }
     if (e.type === 'end') o.callbacks?.onEnd?.(e);
     o.onEvent?.(e);
   };
@@ -155,5 +146,6 @@ export async function fit<B = SequenceBatch, S = null>(model: Module, options: F
     evalEvery: o.evalEvery ?? (evaluate ? Math.max(1, Math.ceil(data.batchesPerEpoch / accumulate)) : undefined),
     patience: o.earlyStopping?.patience ?? o.patience,
   });
-  return { ...result, history };
+  // The loop's own list of step losses (rollbacks and keepLosses already applied).
+  return { ...result, history: { loss: result.losses, validation: evaluations } };
 }
