@@ -10,6 +10,9 @@
 #include <cstdint>
 #include <string>
 #include <thread>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include "kernels.h"
 #include "peak.h"
@@ -424,6 +427,20 @@ napi_value setIsa(napi_env env, napi_callback_info cbinfo) {
   });
 }
 
+// releaseFreedMemory(): hands the C allocator's free pages back to the system (glibc's
+// malloc_trim(0)); true when it could. A training process frees far more than it keeps: V8's
+// compiler zones, write buffers, a run's evaluation batches. glibc keeps those pages (in the arena
+// of each thread that freed them) until something asks, so resident memory climbs through a
+// run's first seconds and stays there; the task runner asks every few seconds (run-task.ts).
+napi_value releaseFreedMemory(napi_env env, napi_callback_info) {
+#if defined(__GLIBC__)
+  malloc_trim(0);
+  return to_js(env, true);
+#else
+  return to_js(env, false);
+#endif
+}
+
 #define EXPORT(fn) {#fn, nullptr, fn, nullptr, nullptr, nullptr, napi_enumerable, nullptr}
 
 napi_value init(napi_env env, napi_value exports) {
@@ -436,7 +453,7 @@ napi_value init(napi_env env, napi_value exports) {
     EXPORT(softmaxCrossEntropyForward), EXPORT(softmaxCrossEntropyBackward), EXPORT(softmax),
     EXPORT(bceWithLogitsForward), EXPORT(bceWithLogitsBackward), EXPORT(embeddingForward), EXPORT(embeddingBackward),
     EXPORT(sgdStep), EXPORT(adagradStep), EXPORT(rmspropStep), EXPORT(adamStep),
-    EXPORT(createPool), EXPORT(poolThreads), EXPORT(fmaCeiling), EXPORT(info), EXPORT(setIsa),
+    EXPORT(createPool), EXPORT(poolThreads), EXPORT(fmaCeiling), EXPORT(info), EXPORT(setIsa), EXPORT(releaseFreedMemory),
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -20,6 +20,12 @@ const BIN = fileURLToPath(new URL('../cli/bin.js', import.meta.url));
 export interface TrainJob {
   name: string;
   args: string[];
+  /**
+   * Flags with their values that replace or join `args` for a long run (long-run.ts): a larger
+   * model, so that 10,000 steps last about a minute and resident memory can be judged well past
+   * the process's first seconds.
+   */
+  long?: string[];
 }
 
 export interface KillReport {

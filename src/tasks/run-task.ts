@@ -15,6 +15,7 @@ import { writeFileAtomic } from '../io/atomic-write.js';
 import { type ModelExtras, encodeModelFile } from '../io/model-file.js';
 import { configDifferences, joinProblems } from '../io/model-file-checks.js';
 import { type Backend, createBackend } from '../kernels/index.js';
+import { releaseFreedMemory } from '../kernels/native/load.js';
 import { type SavedModule, normalizeAnyModelConfig } from '../nn/model-kinds.js';
 import { Adam } from '../optim/adam.js';
 import { WarmupCosineLR, type WarmupCosineStateDict } from '../optim/warmup-cosine.js';
@@ -28,6 +29,9 @@ import { BEST_MODEL_FILE_NAME, EventsLog, checkRunDirectory, makeRunDirectory, r
 import { checkInitFile, freezeParameters, initFileProblems, loadInitWeights, readInitFile } from './init-from.js';
 import type { Prepared, SourceRecord, Task } from './task.js';
 import { SHARED_RUN_CONTROL, STOPPING_FIELDS, type TrainConfig, cadenceSteps } from './train-config.js';
+
+/** How often a training run hands its allocator's free pages back to the system (releaseFreedMemory). */
+const RELEASE_MEMORY_EVERY_MS = 1000;
 
 export interface RunTaskOptions<C extends TrainConfig, In> {
   /** The task's inputs (files, in-memory data); when resuming, absent parts come from the checkpoint's record. */
@@ -262,6 +266,10 @@ export async function runTask<C extends TrainConfig, In, D, M extends SavedModul
     ...description, trainItems: prepared.trainItems, validationItems: prepared.validationItems,
     lr: config.lr, backend: backend.description, out: out ?? null, lossUnit: task.lossUnit, ...(notes.length ? { notes } : {}),
   } as unknown as Details;
+  // Free pages back to the system every few seconds while it trains (load.ts): a run's resident
+  // memory then stays where its working set is instead of where its allocator's peak was.
+  const trim = setInterval(releaseFreedMemory, RELEASE_MEMORY_EVERY_MS);
+  trim.unref?.();
   try {
     const result = await fit(model, {
       data: batches, objective: task.objective(model, config, prepared, objectiveRng), backend, optimizer, schedule,
@@ -282,6 +290,7 @@ export async function runTask<C extends TrainConfig, In, D, M extends SavedModul
     });
     return { ...result, model, config, prepared };
   } finally {
+    clearInterval(trim);
     log?.close();
   }
 }

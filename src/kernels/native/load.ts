@@ -75,6 +75,8 @@ export interface NativeAddon {
   info(): NativeInfo;
   /** Chooses the kernels' instruction set; false when this CPU cannot run it. */
   setIsa(isa: NativeIsa): boolean;
+  /** Hands the C allocator's free pages back to the system (glibc's malloc_trim); false where it cannot. */
+  releaseFreedMemory(): boolean;
 }
 
 /** An opaque handle to the addon's thread pool. */
@@ -164,4 +166,17 @@ export async function loadNativeAddon(where: string): Promise<NativeAddon> {
   }
   if (!cached.addon) throw new Error(`${where}: the native backend is unavailable: ${cached.reason}. Use the 'wasm' backend, or rebuild with \`npm run build:native\`.`);
   return cached.addon;
+}
+
+/**
+ * Hands the memory the process's C allocator holds free back to the system, through the addon
+ * (glibc's malloc_trim). Node's allocator keeps the pages that V8's compiler, write buffers and
+ * evaluation batches free, so without this a long run's resident memory climbs through its first
+ * seconds and stays high. False, doing nothing, where the addon is not built or not glibc, and in a
+ * browser.
+ */
+export function releaseFreedMemory(): boolean {
+  if (!isNode) return false;
+  if (!cached) nativeAvailability();
+  return typeof cached?.addon?.releaseFreedMemory === 'function' ? cached.addon.releaseFreedMemory() : false;
 }
