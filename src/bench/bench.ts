@@ -495,7 +495,7 @@ async function main(): Promise<void> {
 
   if (o.serving && o.ort) {
     for (const r of await runServingBench(o.threads > 1 ? [1, o.threads] : [1])) {
-      all.push({ workload: `serving classifier b${r.batch}`, impl: r.impl, backend: r.impl === 'recur' ? 'wasm' : 'cpu', threads: r.threads,
+      all.push({ workload: `serving classifier b${r.batch}`, impl: r.impl, backend: r.backend, threads: r.threads,
         metric: 'throughput', value: r.seqPerSec, unit: 'seq/s', runs: r.runs, min: r.min, max: r.max });
     }
   }

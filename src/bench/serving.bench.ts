@@ -7,8 +7,9 @@
  * pooling) on the sentiment fixture; speed does not depend on how well it learned. Both sides
  * get the same 64 sentences: at batch 1 one call per sentence, at batch 64 one padded call with
  * the lengths; both include their padding and their softmax. Samples of the contenders
- * alternate round-robin in this process, at 1 thread and at N (recur's wasm threads, ORT's
- * intra-op threads), so one slow phase of the machine hits all alike.
+ * alternate round-robin in this process, at 1 thread and at N (recur's threads, ORT's intra-op
+ * threads), so one slow phase of the machine hits all alike. recur runs on wasm and, where the
+ * addon is built, on the native backend (what `recur classify predict` picks in Node).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { exportOnnx } from '../io/onnx/export.js';
+import type { Backend } from '../kernels/backend.js';
+import { nativeAvailability } from '../kernels/native/load.js';
+import { NativeBackend } from '../kernels/native/native-backend.js';
 import { WasmBackend } from '../kernels/wasm/wasm-backend.js';
 import { classProbabilities, encodeTexts, loadClassifier } from '../tasks/classify/predict.js';
 import { classifyTask } from '../tasks/classify/task.js';
@@ -27,6 +31,8 @@ const SENTENCES = 64;
 
 export interface ServingRate {
   impl: 'recur' | 'onnxruntime';
+  /** recur's backend (wasm or native); ONNX Runtime's is its own CPU kernels. */
+  backend: 'wasm' | 'native' | 'cpu';
   batch: number;
   threads: number;
   /** Sequences per second at the median sample, and at the slowest and fastest. */
@@ -38,6 +44,7 @@ export interface ServingRate {
 
 interface Contender {
   impl: ServingRate['impl'];
+  backend: ServingRate['backend'];
   batch: number;
   threads: number;
   /** Classifies all the sentences once (SENTENCES sequences). */
@@ -75,8 +82,11 @@ export async function runServingBench(threadCounts: number[], options: { rounds?
     const C = cfg.outputSize;
 
     const contenders: Contender[] = [];
+    const native = nativeAvailability().ok;
+    const recurBackends: { name: 'wasm' | 'native'; threads: number; backend: Backend }[] = [];
     for (const threads of threadCounts) {
-      const backend = await WasmBackend.create({ threads });
+      recurBackends.push({ name: 'wasm', threads, backend: await WasmBackend.create({ threads }) });
+      if (native) recurBackends.push({ name: 'native', threads, backend: await NativeBackend.create({ threads }) });
       const session = await ort.InferenceSession.create(onnxPath, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all', logSeverityLevel: 3 });
       sessions.push(session);
       const empty = new ort.Tensor('float32', new Float32Array(0), [stateRows, 0, cfg.hiddenSize]);
@@ -93,8 +103,10 @@ export async function runServingBench(threadCounts: number[], options: { rounds?
         if ((r.probabilities!.data as Float32Array).length !== B * C) throw new Error('serving bench: ONNX Runtime gave no probabilities');
       };
       for (const batch of [1, SENTENCES]) {
-        contenders.push({ impl: 'recur', batch, threads, times: [], run: () => { classProbabilities(c, backend, ids, { batchSize: batch }); } });
-        contenders.push({ impl: 'onnxruntime', batch, threads, times: [], run: async () => { for (let i = 0; i < SENTENCES; i += batch) await ortBatch(i, batch); } });
+        for (const r of recurBackends.filter((x) => x.threads === threads)) {
+          contenders.push({ impl: 'recur', backend: r.name, batch, threads, times: [], run: () => { classProbabilities(c, r.backend, ids, { batchSize: batch }); } });
+        }
+        contenders.push({ impl: 'onnxruntime', backend: 'cpu', batch, threads, times: [], run: async () => { for (let i = 0; i < SENTENCES; i += batch) await ortBatch(i, batch); } });
       }
     }
     // Same outputs before timing: the race is between equals.
@@ -107,6 +119,9 @@ export async function runServingBench(threadCounts: number[], options: { rounds?
       initial_h: empty, ...(sessions[0]!.inputNames.includes('initial_c') ? { initial_c: empty } : {}) });
     let diff = 0;
     (check.probabilities!.data as Float32Array).forEach((v, i) => { diff = Math.max(diff, Math.abs(v - ours[i]!)); });
+    for (const r of recurBackends) { // every recur contender too, at batch 1 and 64
+      for (const batch of [1, SENTENCES]) classProbabilities(c, r.backend, ids, { batchSize: batch }).forEach((v, i) => { diff = Math.max(diff, Math.abs(v - ours[i]!)); });
+    }
 
     for (const k of contenders) for (let i = 0; i < 3; i++) await k.run(); // warm-up
     for (let r = 0; r < rounds; r++) {
@@ -123,17 +138,21 @@ export async function runServingBench(threadCounts: number[], options: { rounds?
 
     const rates: ServingRate[] = contenders.map((k) => {
       const per = k.times.map((ms) => SENTENCES / (ms / 1000));
-      return { impl: k.impl, batch: k.batch, threads: k.threads, seqPerSec: SENTENCES / (median(k.times) / 1000), min: Math.min(...per), max: Math.max(...per), runs: k.times.length };
+      return { impl: k.impl, backend: k.backend, batch: k.batch, threads: k.threads, seqPerSec: SENTENCES / (median(k.times) / 1000), min: Math.min(...per), max: Math.max(...per), runs: k.times.length };
     });
     console.log(`\nserving: ONNX Runtime serving a recur-trained classifier (exported file) vs recur's own inference`);
     console.log(`  classifier: ${cfg.bidirectional ? 'bidirectional ' : ''}${cfg.cell} ${cfg.hiddenSize}, embedding ${cfg.input.kind === 'embedding' ? cfg.input.embeddingDim : '-'}, pooling ${cfg.pooling};`
       + ` trained by classify train (2 epochs of the sentiment fixture, ${fmt(trainMs / 1000, 1)} s), exported with --required-inputs`);
-    console.log(`  inputs: the same ${SENTENCES} sentences (mean ${fmt(meanLen, 1)} tokens, longest ${T}); probabilities agree to ${diff.toExponential(1)}; onnxruntime-node ${ort.env.versions?.common ?? ''}`);
-    const head = ['batch', 'threads', 'recur seq/s', 'min', 'max', 'onnxruntime seq/s', 'min', 'max', 'onnxruntime/recur'];
+    console.log(`  inputs: the same ${SENTENCES} sentences (mean ${fmt(meanLen, 1)} tokens, longest ${T}); probabilities agree to ${diff.toExponential(1)}; onnxruntime-node ${ort.env.versions?.common ?? ''}`
+      + (native ? '' : `; no native rows: ${nativeAvailability().reason}`));
+    // Per row: each contender's median seq/s with its slowest and fastest call, then ORT against each recur backend.
+    const range = (r: ServingRate) => `${fmt(r.seqPerSec)} (${fmt(r.min)}-${fmt(r.max)})`;
+    const names = native ? ['wasm', 'native'] as const : ['wasm'] as const;
+    const head = ['batch', 'threads', ...names.map((n) => `recur ${n} seq/s (min-max)`), 'onnxruntime seq/s (min-max)', ...names.map((n) => `onnxruntime/recur ${n}`)];
     const rows = threadCounts.flatMap((threads) => [1, SENTENCES].map((batch) => {
-      const a = rates.find((x) => x.impl === 'recur' && x.batch === batch && x.threads === threads)!;
-      const b = rates.find((x) => x.impl === 'onnxruntime' && x.batch === batch && x.threads === threads)!;
-      return [String(batch), `${threads}T`, fmt(a.seqPerSec), fmt(a.min), fmt(a.max), fmt(b.seqPerSec), fmt(b.min), fmt(b.max), `${fmt(b.seqPerSec / a.seqPerSec, 2)}x`];
+      const at = (backend: ServingRate['backend']) => rates.find((x) => x.backend === backend && x.batch === batch && x.threads === threads)!;
+      const o = at('cpu');
+      return [String(batch), `${threads}T`, ...names.map((n) => range(at(n))), range(o), ...names.map((n) => `${fmt(o.seqPerSec / at(n).seqPerSec, 2)}x`)];
     }));
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     const line = (cells: string[]) => `  ${cells.map((cell, i) => cell.padStart(widths[i]!)).join('  ')}`;

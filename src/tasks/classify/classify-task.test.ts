@@ -88,6 +88,21 @@ test('the tokenizer saved in the model file round-trips: predict gives the train
   }
 });
 
+test('classProbabilities keeps one tape per backend between calls: interleaved calls of two models and batch sizes give each the bits it gives alone', async () => {
+  const { prepared } = await prepare({ validation: 0.25 }, { dataPath: SENTIMENT });
+  const a = classifierOf(normalizeClassifyConfig({ hiddenSize: 8, pooling: 'mean' }), prepared);
+  const b = classifierOf(normalizeClassifyConfig({ hiddenSize: 12, cell: 'gru', pooling: 'attention' }), prepared);
+  const inputs = [Int32Array.of(5, 6, 7), Int32Array.from({ length: 14 }, (_, i) => 2 + (i % 9)), Int32Array.of(3, 4)];
+  const first = classProbabilities(a, backend, inputs, { batchSize: 2 });
+  const other = classProbabilities(b, backend, inputs.slice(1), { batchSize: 64 });
+  assert.deepEqual(classProbabilities(a, backend, inputs, { batchSize: 2 }), first);
+  assert.deepEqual(classProbabilities(b, backend, inputs.slice(1), { batchSize: 1 }), other);
+  // The outputs are the caller's: a later call does not write into an earlier result.
+  const kept = first.slice();
+  classProbabilities(a, backend, inputs.slice(0, 1));
+  assert.deepEqual(first, kept);
+});
+
 test('lengths, not padding, end a sequence: alone or batched with longer ones, every pooling and cell gives the same probabilities', async () => {
   const { prepared, data } = await prepare({ validation: 0.25 }, { dataPath: SENTIMENT });
   const short = Int32Array.of(5, 6, 7);
