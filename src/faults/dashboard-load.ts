@@ -98,9 +98,9 @@ export interface DashboardLoadReport {
 const DROP_LIMIT_PERCENT = 10;
 /** Measurements (before, load, after) tried at most while the machine's own speed moves (see `discarded`). */
 const MEASUREMENTS = 3;
-/** How far the training's speed without clients moved between the windows before and after the load, in percent of their mean. */
-function baselineMovedPercent(before: Window, after: Window): number {
-  return (Math.abs(before.stepsPerSecond - after.stepsPerSecond) / ((before.stepsPerSecond + after.stepsPerSecond) / 2)) * 100;
+/** How far the training's speed without clients (steps/s) moved between the windows before and after the load, in percent of their mean. */
+function baselineMovedPercent(before: number, after: number): number {
+  return (Math.abs(before - after) / ((before + after) / 2)) * 100;
 }
 
 /** Other work on the machine above this share of one core, in some window, makes the wall-clock throughput unfair. */
@@ -175,7 +175,7 @@ export async function dashboardLoad(options: DashboardLoadOptions): Promise<Dash
     };
     const discarded: DashboardLoadReport['discarded'] = [];
     let run = await measure();
-    while (baselineMovedPercent(run.before, run.after) > DROP_LIMIT_PERCENT && discarded.length + 1 < MEASUREMENTS) {
+    while (baselineMovedPercent(run.before.stepsPerSecond, run.after.stepsPerSecond) > DROP_LIMIT_PERCENT && discarded.length + 1 < MEASUREMENTS) {
       discarded.push({ before: run.before.stepsPerSecond, during: run.during.stepsPerSecond, after: run.after.stepsPerSecond });
       run = await measure();
     }
@@ -222,7 +222,7 @@ function judge(r: DashboardLoadReport): void {
   if (errors.length > 0) r.problems.push(`connection errors under load: ${errors.map(([e, n]) => `${n} × ${e}`).join(', ')}`);
   if (r.load.badBodies > 0) r.problems.push(`${r.load.badBodies} malformed bodies under load`);
   if (r.dropPercent >= DROP_LIMIT_PERCENT && !excusedDrop(r)) r.problems.push(`training throughput dropped ${r.dropPercent.toFixed(1)}% under load (limit ${DROP_LIMIT_PERCENT}%)`);
-  const moved = baselineMovedPercent(r.before, r.after);
+  const moved = baselineMovedPercent(r.before.stepsPerSecond, r.after.stepsPerSecond);
   if (moved > DROP_LIMIT_PERCENT) {
     r.problems.push(`the training's speed without clients moved ${moved.toFixed(1)}% between before and after in each of ${MEASUREMENTS} measurements: the machine's own speed hides the drop`);
   }
@@ -264,10 +264,10 @@ export function formatDashboardLoad(r: DashboardLoadReport): string[] {
     w('training after', r.after),
     `  throughput drop         ${f1(r.dropPercent)}% by the wall clock, ${f1(r.cpuDropPercent)}% per CPU-second of the training (under load against the mean of`,
     `                          before and after; limit ${DROP_LIMIT_PERCENT}%; CPU in % of one core)`,
-    ...r.discarded.map((d, i) => `  measurement ${i + 1} thrown out: before ${f1(d.before)}, under load ${f1(d.during)}, after ${f1(d.after)} steps/s (the speed without clients moved ${f1(Math.abs(d.before - d.after) / ((d.before + d.after) / 2) * 100)}%, over the limit: the machine changed speed)`),
+    ...r.discarded.map((d, i) => `  measurement ${i + 1} thrown out: before ${f1(d.before)}, under load ${f1(d.during)}, after ${f1(d.after)} steps/s (the speed without clients moved ${f1(baselineMovedPercent(d.before, d.after))}%, over the limit: the machine changed speed)`),
     ...(r.contended ? [`                          other work kept the machine busy (others above ${CONTENDED_PERCENT}% of a core): the load's CPU time comes partly out of`,
       '                          the training\'s, pinned or not, and both figures are noisy'] : []),
-    ...(r.dropPercent >= 10 && excusedDrop(r) ? ['                          so judged by the drop per CPU-second (under 10%) and the server\'s CPU (under 25% of a core)'] : []),
+    ...(r.dropPercent >= DROP_LIMIT_PERCENT && excusedDrop(r) ? [`                          so judged by the drop per CPU-second (under ${DROP_LIMIT_PERCENT}%) and the server's CPU (under 25% of a core)`] : []),
     `  server RSS              idle ${r.rssMiB.idle} MiB, half-way ${r.rssMiB.half}, end ${r.rssMiB.end}, peak ${r.rssMiB.peak}, 2 s after ${r.rssMiB.afterLoad}`,
     '  malformed requests (each on its own connection):',
     ...r.probes.map((p) => `    ${p.ok ? 'ok ' : 'BAD'} ${p.name.padEnd(40)} expected ${p.expect.padEnd(14)} got ${String(p.got).padEnd(10)} ${p.ms} ms`),

@@ -114,7 +114,10 @@ export async function longRun(job: TrainJob, steps: number, dir: string, eventsL
   const half = rss.find((r) => r.step >= steps / 2);
   const end = rss.at(-1);
   if (!half || !end) problems.push('no resident memory in the step events');
-  const middle = (xs: number[]): number => (xs.sort((a, b) => a - b), xs.length ? xs[xs.length >> 1] / MB : 0);
+  const middle = (xs: number[]): number => {
+    xs.sort((a, b) => a - b);
+    return xs.length ? xs[xs.length >> 1]! / MB : 0;
+  };
   const median = (from: number, to: number): number => middle(rss.filter((r) => r.step > from * steps && r.step <= to * steps).map((r) => r.bytes));
   const lastMs = heap.at(-1)?.ms ?? 0;
   const probeMedian = (from: number, to: number, of: (h: Probe) => number): number =>

@@ -176,7 +176,6 @@ export async function loadNativeAddon(where: string): Promise<NativeAddon> {
  * browser.
  */
 export function releaseFreedMemory(): boolean {
-  if (!isNode) return false;
-  if (!cached) nativeAvailability();
+  if (!isNode || !nativeAvailability().ok) return false;
   return typeof cached?.addon?.releaseFreedMemory === 'function' ? cached.addon.releaseFreedMemory() : false;
 }
