@@ -308,16 +308,26 @@ recur::Saved saved(Args& a, size_t i, Cell kind, int64_t T, int64_t B, int64_t H
 }
 
 // Args: pool, kind, steps, batch, hidden, xProj, packed, hBias, lengths, reverse, h, c, out,
-//       saveGates, saveHPrev, saveCPrev, saveC (these four null for inference), xBias (null: none)
+//       saveGates, saveHPrev, saveCPrev, saveC (these four null for inference), xBias (null: none),
+//       x, inputSize, weightIh (x null: the projection is xProj; otherwise xProj is null and the
+//       kernel projects x [T, B, inputSize] with weightIh [G*H, inputSize] itself)
 BINDING(recurrentSequence,
   const Cell kind = cell(a, 1);
   const int64_t T = a.size(2, "steps"), B = a.size(3, "batch"), H = a.size(4, "hidden"), G = gates_of(kind), BH = product("recurrentSequence", {B, H});
   const recur::Saved save = saved(a, 13, kind, T, B, H, false);
-  recur::recurrent_sequence(a.pool(0), kind, T, B, H, a.floats(5, "xProj", product("recurrentSequence", {T, BH, G})),
+  const int64_t I = a.size(19, "inputSize");
+  const float* x = a.floats_or_null(18, "x", product("recurrentSequence", {T, B, I}));
+  const recur::RecurrentInput input{x, I, x ? a.floats(20, "weightIh", product("recurrentSequence", {G, H, I})) : nullptr};
+  const float* xProj = a.floats_or_null(5, "xProj", product("recurrentSequence", {T, BH, G}));
+  if (!x == !xProj) a.fail("xProj", x ? "must be null when x is given" : "must be a Float32Array when x is null");
+  const float* xBias = a.floats_or_null(17, "xBias", G * H);
+  // GRU's cell reads a given projection as it is: its input biases must be in it already.
+  if (kind == Cell::gru && xProj && xBias) a.fail("xBias", "must be null for GRU with a given xProj (add it to xProj)");
+  recur::recurrent_sequence(a.pool(0), kind, T, B, H, xProj,
     a.floats(6, "packed", recur::recurrent_packed_size(G, H)), kind == Cell::gru ? a.floats_or_null(7, "hBias", G * H) : nullptr,
     a.ints_or_null(8, "lengths", B), a.flag(9, "reverse"), a.floats(10, "h", BH),
     kind == Cell::lstm ? a.floats(11, "c", BH) : nullptr, a.floats(12, "out", product("recurrentSequence", {T, BH})), save.gates ? &save : nullptr,
-    kind != Cell::gru ? a.floats_or_null(17, "xBias", G * H) : nullptr))
+    xBias, x ? &input : nullptr))
 
 // Args: pool, kind, steps, batch, hidden, packedT, lengths, reverse, savedGates, savedHPrev,
 //       savedCPrev, savedC, dOut, dh, dc, dxProj, dhProj

@@ -89,10 +89,14 @@ enum class Cell : int { lstm = 0, gru = 1, rnn_tanh = 2, rnn_relu = 3, rnn_sigmo
 struct Saved { float* gates; float* hPrev; float* cPrev; float* c; };  // all nullptr: inference
 int64_t recurrent_packed_size(int64_t gates, int64_t hidden);
 void recurrent_pack(int64_t gates, int64_t hidden, const float* weightHh, float* packed);
-// xBias (nullptr: none; not for GRU) is added to each row of xProj as the kernel copies it.
+// The input side of a sequence that projects x itself: x [T, B, size], weightIh [G*H, size].
+struct RecurrentInput { const float* x; int64_t size; const float* weightIh; };
+// The input projection is xProj [T, B, G*H], or, with xProj nullptr, x_t W_ih^T from `input`
+// computed step by step (the same bits). xBias (nullptr: none) is added to every row of it as
+// the kernel reads it.
 void recurrent_sequence(Pool* pool, Cell kind, int64_t steps, int64_t batch, int64_t hidden, const float* xProj,
                         const float* packed, const float* hBias, const int32_t* lengths, bool reverse, float* h,
-                        float* c, float* out, const Saved* save, const float* xBias);
+                        float* c, float* out, const Saved* save, const float* xBias, const RecurrentInput* input);
 void recurrent_sequence_backward(Pool* pool, Cell kind, int64_t steps, int64_t batch, int64_t hidden,
                                  const float* packedT, const int32_t* lengths, bool reverse, const Saved& saved,
                                  const float* dOut, float* dh, float* dc, float* dxProj, float* dhProj);

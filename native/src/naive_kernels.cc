@@ -199,9 +199,18 @@ void recurrent_pack(int64_t gates, int64_t hidden, const float* weightHh, float*
 }
 void recurrent_sequence(Pool* pool, Cell kind, int64_t T, int64_t B, int64_t H, const float* xProj, const float* packed,
                         const float* hBias, const int32_t* lengths, bool reverse, float* h, float* c, float* out,
-                        const Saved* save) {
+                        const Saved* save, const float* xBias, const RecurrentInput* input) {
   const int64_t G = gates_of(kind), S = saved_gates_of(kind), BH = B * H, BG = B * G * H;
   std::vector<float> sums(BG), gruSaved(4 * BH), hNext(BH), cNext(BH);
+  // The projection (given, or x W_ih^T) plus the input biases, as the reference backend adds them.
+  std::vector<float> projection(xBias || input ? T * BG : 0);
+  if (input) gemm(pool, false, true, T * B, G * H, input->size, 1, input->x, input->size, input->weightIh, input->size, 0,
+                  projection.data(), G * H);
+  else if (xBias) std::copy(xProj, xProj + T * BG, projection.begin());
+  if (xBias)
+    for (int64_t r = 0; r < T * B; r++)
+      for (int64_t j = 0; j < G * H; j++) projection[r * G * H + j] += xBias[j];
+  if (xBias || input) xProj = projection.data();
   const bool training = save && save->gates;
   for (int64_t s = 0; s < T; s++) {
     const int64_t t = reverse ? T - 1 - s : s;

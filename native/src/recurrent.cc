@@ -33,24 +33,27 @@ namespace recur {
 
 int64_t recurrent_packed_size(int64_t gates, int64_t hidden) { return hidden * gates * roundUpTo(hidden, GEMM_NR); }
 
-// op(B) = W_hh^T [H, G*H] in gemm_pack_b's K blocks, with panel u * G + g = gate g of units
-// 16u .. 16u+15 (zero past H), so that a chunk of unit blocks owns contiguous panels.
-void recurrent_pack(int64_t gates, int64_t hidden, const float* w, float* packed) {
+// op(B) = W^T [K, G*H] of a weight W [G*H, K] (W_hh: K = H; W_ih: K = the input size) in
+// gemm_pack_b's K blocks, with panel u * G + g = gate g of units 16u .. 16u+15 (zero past H), so
+// that a chunk of unit blocks owns contiguous panels.
+static void packBlocks(int64_t gates, int64_t hidden, int64_t k, const float* w, float* packed) {
   const int64_t H = hidden, G = gates, np = G * roundUpTo(H, GEMM_NR);
-  if (H <= 0 || G <= 0) return;
-  const int64_t kStep = gemmKBlock(H);
-  for (int64_t pc = 0; pc < H; pc += kStep) {
-    const int64_t kc = kStep < H - pc ? kStep : H - pc;
+  if (H <= 0 || G <= 0 || k <= 0) return;
+  const int64_t kStep = gemmKBlock(k);
+  for (int64_t pc = 0; pc < k; pc += kStep) {
+    const int64_t kc = kStep < k - pc ? kStep : k - pc;
     float* block = packed + pc * np;
     for (int64_t u = 0; u * GEMM_NR < H; u++) {
       const int64_t width = H - u * GEMM_NR < GEMM_NR ? H - u * GEMM_NR : GEMM_NR;
       for (int64_t g = 0; g < G; g++) {
-        // Element (p, j) of this panel is W_hh[g * H + 16u + j, pc + p].
-        pack_b_panels(block + (u * G + g) * kc * GEMM_NR, w + (g * H + u * GEMM_NR) * H + pc, 1, H, kc, width);
+        // Element (p, j) of this panel is W[g * H + 16u + j, pc + p].
+        pack_b_panels(block + (u * G + g) * kc * GEMM_NR, w + (g * H + u * GEMM_NR) * k + pc, 1, k, kc, width);
       }
     }
   }
 }
+
+void recurrent_pack(int64_t gates, int64_t hidden, const float* w, float* packed) { packBlocks(gates, hidden, hidden, w, packed); }
 
 namespace {
 
@@ -209,14 +212,25 @@ SeqArgs& startArgs(SeqJob& j, Pool* pool, Cell kind, int64_t steps, int64_t batc
 
 void recurrent_sequence(Pool* pool, Cell kind, int64_t steps, int64_t batch, int64_t hidden, const float* xProj,
                         const float* packed, const float* hBias, const int32_t* lengths, bool reverse, float* h,
-                        float* c, float* out, const Saved* save, const float* xBias) {
+                        float* c, float* out, const Saved* save, const float* xBias, const RecurrentInput* input) {
   if (steps <= 0 || batch <= 0 || hidden <= 0) return;
   Buffer spare(batch * hidden);
   SeqJob j;
   SeqArgs& a = startArgs(j, pool, kind, steps, batch, hidden, reverse, lengths, packed);
-  a.xProj = xProj;
+  // Given x and W_ih instead of xProj, each chunk projects its own rows and columns step by step
+  // (recurrent_impl.h) from W_ih packed here, once per call as W_hh is.
+  const int64_t inputSize = input ? input->size : 0;
+  Buffer packedIh(input ? inputSize * gatesOf(kind) * roundUpTo(hidden, GEMM_NR) : 0);
+  if (input) {
+    packBlocks(gatesOf(kind), hidden, inputSize, input->weightIh, packedIh.p);
+    a.x = input->x;
+    a.packedIh = packedIh.p;
+    a.inputSize = inputSize;
+  } else {
+    a.xProj = xProj;
+  }
   a.hBias = kind == Cell::gru ? hBias : nullptr;
-  a.xBias = kind == Cell::gru ? nullptr : xBias;
+  a.xBias = xBias;
   a.h = h;
   a.hSpare = spare.p;
   a.c = kind == Cell::lstm ? c : nullptr;

@@ -39,10 +39,13 @@ struct SeqArgs {
   bool byRows;  // parts split the batch rows (each runs its rows through every step alone), not the units
   const int32_t* lengths;
   const float* packed;  // forward: recurrent_pack; backward: gemm_pack_b of W_hh [G*H, H]
-  // forward
+  // forward: the input projection either given (xProj) or computed step by step (x, packedIh)
   const float* xProj;
+  const float* x;         // [T, B, inputSize] when xProj is nullptr
+  const float* packedIh;  // W_ih [G*H, inputSize] in recurrent_pack's block layout (K = inputSize)
+  int64_t inputSize;
   const float* hBias;
-  const float* xBias;  // [G*H] added to xProj's rows as they are copied (not GRU), or nullptr
+  const float* xBias;  // [G*H] added to every row of the input projection, or nullptr
   float *h, *hSpare, *c, *out;
   Saved save;
   // backward
@@ -108,36 +111,70 @@ void seqForwardChunk(const SeqArgs& a, int q, int s) {
   float* sums = thread_scratch(2, (b1 - b0) * cols);  // rows b0 .. b1 - 1
   const float* hPrev = (s & 1) ? a.hSpare : a.h;
   float* hNext = (s & 1) ? a.h : a.hSpare;
-  const float* xRow = a.xProj + t * B * G * H;
+  const float* xRow = a.xProj ? a.xProj + t * B * G * H : nullptr;
+  const int64_t np = G * roundUpTo(H, UB);  // columns of the packed weights
+
+  // The step's input projection computed here (x, packedIh): x_t W_ih^T for the chunk's rows and
+  // columns, straight into the sum buffer (LSTM, Elman) or into a buffer of its own that the
+  // cell reads (GRU), with beta = 0 and then the input biases added, one rounding each: the bits
+  // of the whole-sequence GEMM followed by addRowVector, whose result does not depend on the
+  // tile or the rows (gemm_impl.h). No [T, B, G*H] buffer is written and read back through
+  // memory (26 MB at T 100, B 64, LSTM 256: about a third of this function's time went to that copy).
+  float* xs = nullptr;  // GRU: the projection in block layout, gate stride UB
+  if (a.packedIh) {
+    float* dst = kind == Cell::gru ? (xs = thread_scratch(3, (b1 - b0) * cols)) : sums;
+    gemmPackedT(false, b1 - b0, cols, a.inputSize, 1.0f, a.x + (t * B + b0) * a.inputSize, a.inputSize, a.packedIh, np,
+                u0 * G * UB, 0.0f, dst, cols);
+    if (a.xBias) {
+      for (int64_t b = b0; b < b1; b++) {
+        float* row = dst + (b - b0) * cols;
+        for (int64_t u = u0; u < u1; u++) {
+          const int count = (int)(H - u * UB < UB ? H - u * UB : UB);
+          for (int64_t g = 0; g < G; g++, row += UB) {
+            const float* bias = a.xBias + g * H + u * UB;
+#pragma GCC unroll 4
+            for (int i = 0; i < UB; i += W) {
+              if (i >= count) break;  // past H: the packed weights are zero, so is the projection
+              const int k = count - i;
+              V::storek(row + i, V::add(V::loadk(row + i, k), V::loadk(bias + i, k)), k);
+            }
+          }
+        }
+      }
+    }
+  }
 
   // What the step-by-step path adds the product to: the input projection (LSTM, Elman) or b_hh
   // (GRU, whose input projection joins inside the gate math; zero without one), block layout.
   // Whole blocks are UB / W plain vector copies (a libc memcpy per 64 bytes took 9% of an LSTM
   // sequence); a tail block is copied lane by lane with zeros after it. The input biases (xBias)
   // are added here, one rounding per element as addRowVector's: no pass of their own over xProj.
-  for (int64_t b = b0; b < b1; b++) {
-    float* dst = sums + (b - b0) * cols;
-    for (int64_t u = u0; u < u1; u++) {
-      const int count = (int)(H - u * UB < UB ? H - u * UB : UB);
-      for (int64_t g = 0; g < G; g++, dst += UB) {
-        const float* src = kind != Cell::gru ? xRow + b * G * H + g * H + u * UB : a.hBias ? a.hBias + g * H + u * UB : nullptr;
-        const float* bias = a.xBias ? a.xBias + g * H + u * UB : nullptr;
-        if (kind != Cell::gru && b + 2 < b1) prefetch(src + 2 * G * H);
-        if (src && count == UB) {
-          if (bias) {
+  // Nothing to copy when the projection was computed into the sums above.
+  if (!(a.packedIh && kind != Cell::gru)) {
+    for (int64_t b = b0; b < b1; b++) {
+      float* dst = sums + (b - b0) * cols;
+      for (int64_t u = u0; u < u1; u++) {
+        const int count = (int)(H - u * UB < UB ? H - u * UB : UB);
+        for (int64_t g = 0; g < G; g++, dst += UB) {
+          const float* src = kind != Cell::gru ? xRow + b * G * H + g * H + u * UB : a.hBias ? a.hBias + g * H + u * UB : nullptr;
+          const float* bias = a.xBias && kind != Cell::gru ? a.xBias + g * H + u * UB : nullptr;
+          if (kind != Cell::gru && b + 2 < b1) prefetch(src + 2 * G * H);
+          if (src && count == UB) {
+            if (bias) {
 #pragma GCC unroll 4
-            for (int i = 0; i < UB; i += W) V::store(dst + i, V::add(V::load(src + i), V::load(bias + i)));
+              for (int i = 0; i < UB; i += W) V::store(dst + i, V::add(V::load(src + i), V::load(bias + i)));
+            } else {
+#pragma GCC unroll 4
+              for (int i = 0; i < UB; i += W) V::store(dst + i, V::load(src + i));
+            }
           } else {
 #pragma GCC unroll 4
-            for (int i = 0; i < UB; i += W) V::store(dst + i, V::load(src + i));
-          }
-        } else {
-#pragma GCC unroll 4
-          for (int i = 0; i < UB; i += W) {
-            const int k = count - i;
-            V::v x = src && i < count ? V::loadk(src + i, k) : V::zero();
-            if (bias && i < count) x = V::add(x, V::loadk(bias + i, k));
-            V::store(dst + i, x);
+            for (int i = 0; i < UB; i += W) {
+              const int k = count - i;
+              V::v x = src && i < count ? V::loadk(src + i, k) : V::zero();
+              if (bias && i < count) x = V::add(x, V::loadk(bias + i, k));
+              V::store(dst + i, x);
+            }
           }
         }
       }
@@ -152,7 +189,7 @@ void seqForwardChunk(const SeqArgs& a, int q, int s) {
       for (int64_t b = 0; b < B; b++)
         for (int64_t j = lo; j < hi; j += 16) __builtin_prefetch(hNext + b * H + j, 1, 3);
   }
-  gemmPackedT(false, b1 - b0, cols, H, 1.0f, hPrev + b0 * H, H, a.packed, G * roundUpTo(H, UB), u0 * G * UB, 1.0f, sums, cols);
+  gemmPackedT(false, b1 - b0, cols, H, 1.0f, hPrev + b0 * H, H, a.packed, np, u0 * G * UB, 1.0f, sums, cols);
 
   const int64_t BH = B * H;
   float* out = a.out + t * BH;
@@ -180,9 +217,11 @@ void seqForwardChunk(const SeqArgs& a, int q, int s) {
           if (gRow)
             for (int g = 0; g < 4; g++) copyK(gRow + g * H, sum + g * UB, k);
         } else if (kind == Cell::gru) {
-          const float* x = xRow + b * 3 * H + j;
-          if (gRow) gruFwdK<V>(k, x, H, sum, UB, hPrev + row, gRow, H, hDst);
-          else gruFwdK<V>(k, x, H, sum, UB, hPrev + row, tmpS, UB, hDst);
+          // The step's projection: given ([B, 3H]) or computed above (block layout).
+          const float* x = xs ? xs + (sum - sums) : xRow + b * 3 * H + j;
+          const int64_t xStride = xs ? UB : H;
+          if (gRow) gruFwdK<V>(k, x, xStride, sum, UB, hPrev + row, gRow, H, hDst);
+          else gruFwdK<V>(k, x, xStride, sum, UB, hPrev + row, tmpS, UB, hDst);
         } else {
           actK<V>(elmanActivation(kind), k, sum, hDst);
           if (gRow) copyK(gRow, hDst, k);  // the backward of f reads its output

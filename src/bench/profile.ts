@@ -57,9 +57,11 @@ function gemmFlops(kernel: string, a: unknown[]): number {
   if (kernel === 'gemm') return 2 * (a[2] as number) * (a[3] as number) * (a[4] as number);
   if (kernel === 'gemmPacked') return 2 * (a[1] as number) * (a[2] as number) * (a[3] as number);
   if (kernel === 'recurrentSequence' || kernel === 'recurrentSequenceBackward') {
-    // (kind, steps, batch, hidden, ...): one [B, H] x [H, G*H] product per step either way
+    // (kind, steps, batch, hidden, ...): one [B, H] x [H, G*H] product per step either way, and
+    // the input projection [B, I] x [I, G*H] when the forward computes it (a RecurrentInput)
     const G = gates(a[0] as CellKind);
-    return 2 * (a[1] as number) * (a[2] as number) * G * (a[3] as number) ** 2;
+    const I = kernel === 'recurrentSequence' && !ArrayBuffer.isView(a[4]) ? (a[4] as { size: number }).size : 0;
+    return 2 * (a[1] as number) * (a[2] as number) * G * (a[3] as number) * ((a[3] as number) + I);
   }
   return 0;
 }
@@ -78,7 +80,7 @@ export function charLmClassifier(w: TrainingWorkload): (kernel: string, args: un
       return 'packing W_hh (once per pass)';
     }
     if (kernel === 'recurrentPack') return 'packing W_hh (once per pass)';
-    if (kernel === 'recurrentSequence') return 'recurrent forward, all steps (fused kernel)';
+    if (kernel === 'recurrentSequence') return 'recurrent forward, all steps, with the input projection (fused kernel)';
     if (kernel === 'recurrentSequenceBackward') return 'recurrent backward, all steps (fused kernel)';
     if (kernel === 'gemm' || kernel === 'gemmPacked') {
       const [tA, tB, m, n, k] = kernel === 'gemm' ? a.slice(0, 5) as [boolean, boolean, number, number, number]

@@ -33,6 +33,18 @@ export interface RecurrentSaved {
   c?: F32;
 }
 
+/**
+ * The input side of a recurrentSequence that projects x itself instead of being given xProj:
+ * x [T, B, size] and W_ih [G*H, size] (PyTorch layout). The projection is x W_ih^T as
+ * gemm(false, true, T*B, G*H, size, 1, x, size, weightIh, size, 0, ...) computes it, bit for bit;
+ * a backend may compute it step by step, with no [T, B, G*H] buffer.
+ */
+export interface RecurrentInput {
+  x: F32;
+  size: number;
+  weightIh: F32;
+}
+
 /** Memory for activations: bump-allocated, released all at once by `reset()`. */
 export interface Arena {
   /** `n` zeroed floats, valid until the next `reset()`. */
@@ -175,7 +187,9 @@ export interface Backend {
    * what a step-by-step loop of the other kernels computes (the input projection plus
    * gemmPacked with beta = 1, then lstmCellForward, gruCellForward or activationForward).
    *   kind: a cell kind (cell-kinds.ts: G gates, LSTM i, f, g, o; GRU r, z, n; Elman 1).
-   *   xProj: [T, B, G*H] = x W_ih^T + b_ih, plus b_hh except for GRU (read only unless xBias).
+   *   xProj: [T, B, G*H] = x W_ih^T + b_ih, plus b_hh except for GRU (read only unless xBias);
+   *     or a RecurrentInput, from which the backend computes x W_ih^T itself (then every input
+   *     bias goes in xBias).
    *   packed: W_hh from recurrentPack. hBias: [G*H] b_hh for a kind that applies it in the cell
    *     (GRU; null: none), null otherwise.
    *   lengths: [B] in 1..T, sequence b active at time t iff t < lengths[b]; null: all T.
@@ -188,7 +202,7 @@ export interface Backend {
    *     input biases, so that they need no pass of their own over a large xProj); null: none.
    *     With xBias, xProj's contents after the call are unspecified (a backend may add in place).
    */
-  recurrentSequence(kind: CellKind, steps: number, batch: number, hidden: number, xProj: F32, packed: F32,
+  recurrentSequence(kind: CellKind, steps: number, batch: number, hidden: number, xProj: F32 | RecurrentInput, packed: F32,
     hBias: F32 | null, lengths: I32 | null, reverse: boolean, h: F32, c: F32 | null, out: F32, save?: RecurrentSaved | null,
     xBias?: F32 | null): void;
   /**

@@ -4,7 +4,7 @@
  * write outside the arrays it was given). Each throws `<kernel>: ...` naming the argument, what
  * it must be and what came. Not here: the kernels themselves (reference/, wasm/).
  */
-import type { F32, I32, RecurrentSaved } from './backend.js';
+import type { F32, I32, RecurrentInput, RecurrentSaved } from './backend.js';
 import { type CellKind, cellKind } from './cell-kinds.js';
 
 // ---- matrix products ---------------------------------------------------------------------------
@@ -84,7 +84,12 @@ export function checkRecurrentPackArgs(gates: number, hidden: number, weightHh: 
 }
 
 /** Throws `recurrentSequence: ...` naming the first argument that does not fit the sizes. */
-export function checkRecurrentSequenceArgs(kind: CellKind, steps: number, batch: number, hidden: number, xProj: F32,
+/** True when recurrentSequence's projection argument is a RecurrentInput (x and W_ih), not xProj. */
+export function isRecurrentInput(xProj: F32 | RecurrentInput): xProj is RecurrentInput {
+  return !ArrayBuffer.isView(xProj);
+}
+
+export function checkRecurrentSequenceArgs(kind: CellKind, steps: number, batch: number, hidden: number, xProj: F32 | RecurrentInput,
   packed: F32, packedNeed: number, hBias: F32 | null, lengths: I32 | null, h: F32, c: F32 | null, out: F32,
   save: RecurrentSaved | null | undefined, xBias: F32 | null = null): void {
   const fn = 'recurrentSequence';
@@ -92,7 +97,14 @@ export function checkRecurrentSequenceArgs(kind: CellKind, steps: number, batch:
   checkSizes(fn, { steps, batch, hidden });
   const G = cell.gates;
   const [T, B, H] = [steps, batch, hidden];
-  checkLength(fn, 'xProj', xProj, T * B * G * H, `[${T}, ${B}, ${G * H}]`);
+  if (isRecurrentInput(xProj)) {
+    const I = xProj.size;
+    checkSizes(fn, { 'input size': I });
+    checkLength(fn, 'input x', xProj.x, T * B * I, `[${T}, ${B}, ${I}]`);
+    checkLength(fn, 'input weightIh', xProj.weightIh, G * H * I, `[${G * H}, ${I}]`);
+  } else {
+    checkLength(fn, 'xProj', xProj, T * B * G * H, `[${T}, ${B}, ${G * H}]`);
+  }
   checkLength(fn, 'packed', packed, packedNeed, 'recurrentPackedSize');
   if (hBias && !cell.hiddenBiasInCell) throw new Error(`${fn}: hBias is for GRU only (b_hh of the other kinds belongs in xProj), got one for '${kind}'`);
   if (hBias) checkLength(fn, 'hBias', hBias, G * H, `[${G * H}]`);

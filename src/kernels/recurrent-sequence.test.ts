@@ -8,7 +8,7 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Backend } from './backend.js';
+import type { Backend, RecurrentInput } from './backend.js';
 import { CELL_KINDS, type CellKind, cellKind } from './cell-kinds.js';
 import { ReferenceBackend } from './reference/reference-backend.js';
 import { WasmBackend } from './wasm/wasm-backend.js';
@@ -39,7 +39,10 @@ async function optimised(threads: number): Promise<Backend[]> {
 after(() => { backends.length = 0; natives.clear(); });
 noteNativeSkipped();
 
-interface Case { kind: CellKind; T: number; B: number; H: number; lengths?: number[]; reverse?: boolean; bias?: boolean; xBias?: boolean }
+/** input: the projection is x [T, B, input] W_ih^T (computed by the backend's gemm or by recurrentSequence) instead of random. */
+interface Case {
+  kind: CellKind; T: number; B: number; H: number; lengths?: number[]; reverse?: boolean; bias?: boolean; xBias?: boolean; input?: number;
+}
 
 function inputs(c: Case, seed: number) {
   const rng = new Rng(seed);
@@ -51,6 +54,8 @@ function inputs(c: Case, seed: number) {
     h0: randomFloats(rng, c.B * c.H),
     c0: cellState ? randomFloats(rng, c.B * c.H, -2, 2) : null,
     xBias: c.xBias ? randomFloats(rng, G * c.H) : null,
+    x: c.input ? randomFloats(rng, c.T * c.B * c.input) : null,
+    wIh: c.input ? randomFloats(rng, G * c.H * c.input, -0.4, 0.4) : null,
   };
 }
 
@@ -58,9 +63,11 @@ interface Result { out: Float32Array; h: Float32Array; c: Float32Array | null; s
 
 /**
  * Forward (saving when `train`), then with `train` the backward from random dOut, dh, dc. A case
- * with xBias passes it to the kernel, or with `preAdd` adds it to xProj first (addRowVector).
+ * with xBias passes it to the kernel, or with `preAdd` adds it to xProj first (addRowVector). A
+ * case with an input size gives the kernel x and W_ih (a RecurrentInput) with `viaInput`, or
+ * else xProj = x W_ih^T from the backend's gemm.
  */
-function run(be: Backend, c: Case, seed = 1, train = false, preAdd = false): Result {
+function run(be: Backend, c: Case, seed = 1, train = false, preAdd = false, viaInput = false): Result {
   const { gates: G, savedGates: S, hiddenBiasInCell, cellState } = cellKind(c.kind);
   const d = inputs(c, seed);
   const { T, B, H } = c;
@@ -75,10 +82,16 @@ function run(be: Backend, c: Case, seed = 1, train = false, preAdd = false): Res
     gates: be.allocFloats(T * B * S * H), hPrev: be.allocFloats(T * B * H),
     ...(cellState ? { cPrev: be.allocFloats(T * B * H), c: be.allocFloats(T * B * H) } : {}),
   } : null;
-  const xProj = copyToBackend(be, d.xProj);
+  let xProj = copyToBackend(be, d.xProj);
+  let input: RecurrentInput | null = null;
+  if (c.input) {
+    const [x, wIh, I] = [copyToBackend(be, d.x!), copyToBackend(be, d.wIh!), c.input];
+    if (viaInput) input = { x, size: I, weightIh: wIh };
+    else be.gemm(false, true, T * B, G * H, I, 1, x, I, wIh, I, 0, xProj = be.allocFloats(T * B * G * H), G * H);
+  }
   const xBias = d.xBias ? copyToBackend(be, d.xBias) : null;
   if (xBias && preAdd) be.addRowVector(T * B, G * H, xBias, xProj);
-  be.recurrentSequence(c.kind, T, B, H, xProj, packed, d.hBias ? copyToBackend(be, d.hBias) : null,
+  be.recurrentSequence(c.kind, T, B, H, input ?? xProj, packed, d.hBias ? copyToBackend(be, d.hBias) : null,
     lengths, c.reverse ?? false, h, cs, out, save, preAdd ? null : xBias);
   const result: Result = { out: Float32Array.from(out), h: Float32Array.from(h), c: cs ? Float32Array.from(cs) : null };
   if (!save) return result;
@@ -177,6 +190,66 @@ describe('recurrentSequence: xBias', () => {
       const packed = be.allocFloats(be.recurrentPackedSize(4, 4));
       assert.throws(() => be.recurrentSequence('lstm', 3, 2, 4, be.allocFloats(96), packed, null, null, false, be.allocFloats(8),
         be.allocFloats(8), be.allocFloats(24), null, be.allocFloats(15)), /recurrentSequence: xBias must hold \[16\] = 16 elements, got 15/);
+    }
+  });
+});
+
+describe('recurrentSequence: the input projection computed by the kernel (RecurrentInput)', () => {
+  // Against x W_ih^T from the same backend's gemm, added to by addRowVector: the same bits. Native
+  // projects each step chunk by chunk: one part, a split by units (B 1, H 384 and B 3, H 520 on
+  // 2 and 3 threads), a split by rows (B 19 and B 27); input sizes of 1, tails of the 16-unit
+  // blocks, and 300 (two K blocks of the GEMM).
+  const cases: Case[] = [
+    { kind: 'lstm', T: 4, B: 3, H: 17, input: 5, xBias: true },
+    { kind: 'lstm', T: 3, B: 19, H: 40, input: 300, lengths: [3, 1, 2, 3, 3, 2, 1, 3, 3, 2, 3, 1, 3, 3, 2, 3, 3, 1, 2], xBias: true },
+    { kind: 'lstm', T: 3, B: 1, H: 384, input: 33, xBias: true },
+    { kind: 'lstm', T: 2, B: 27, H: 40, input: 1, reverse: true },
+    { kind: 'gru', T: 3, B: 5, H: 33, input: 7, reverse: true, xBias: true },
+    { kind: 'gru', T: 4, B: 2, H: 260, input: 20, lengths: [4, 2], xBias: true },
+    { kind: 'gru', T: 3, B: 19, H: 48, input: 9, bias: false },
+    { kind: 'rnn-tanh', T: 4, B: 3, H: 520, input: 64, xBias: true },
+    { kind: 'rnn-relu', T: 4, B: 24, H: 40, input: 16, lengths: Array.from({ length: 24 }, (_, b) => 1 + (b % 4)) },
+    { kind: 'rnn-sigmoid', T: 3, B: 2, H: 20, input: 3, xBias: true },
+  ];
+  test('gives the bits of gemm then addRowVector, saving or not (every backend, 1, 2 and 3 threads)', async () => {
+    const backends: Backend[] = [ref, ...await optimised(1), ...await optimised(2), ...await optimised(3)];
+    for (const c of cases) {
+      for (const be of backends) {
+        for (const train of [false, true]) {
+          assert.deepEqual(run(be, c, 1, train, false, true), run(be, c, 1, train, true), `${name(c)} input ${c.input} on ${be.description}`);
+        }
+      }
+      compare(run(ref, c, 2, true, false, true), run(ref, c, 2, true, true), true, `${name(c)} (reference)`);
+    }
+  });
+  test('native: the same bits on every instruction set this CPU runs, as the wasm and reference values', async (t) => {
+    const be = await native(2);
+    if (!be) { t.skip('native addon not built'); return; }
+    const best = be.info.isaBest;
+    try {
+      for (const isa of ['portable', 'avx2', 'avx512'] as const) {
+        if (!be.setIsa(isa)) continue;
+        for (const c of cases) {
+          assert.deepEqual(run(be, c, 1, true, false, true), run(be, c, 1, true, true), `${name(c)} input ${c.input} (${isa})`);
+          // Against the reference where rounding differences stay small: the wide cases' random
+          // W_hh (gain about 8 per step) amplifies them past the tolerance in a few steps.
+          if (c.H <= 64) compare(run(be, c, 1, false, false, true), run(ref, c, 1, false, true), false, `${name(c)} input ${c.input} (${isa})`);
+        }
+      }
+    } finally {
+      be.setIsa(best);
+    }
+  });
+  test('an input that does not fit is refused, naming it', async () => {
+    for (const be of [ref, await wasm(1), ...[await native(1)].filter((n) => n !== undefined)]) {
+      const packed = be.allocFloats(be.recurrentPackedSize(4, 4));
+      const call = (x: number, size: number, w: number) => () => be.recurrentSequence('lstm', 3, 2, 4,
+        { x: be.allocFloats(x), size, weightIh: be.allocFloats(w) }, packed, null, null, false, be.allocFloats(8), be.allocFloats(8),
+        be.allocFloats(24));
+      assert.throws(call(30, 5, 80 - 1), /recurrentSequence: input weightIh must hold \[16, 5\] = 80 elements, got 79/);
+      assert.throws(call(29, 5, 80), /recurrentSequence: input x must hold \[3, 2, 5\] = 30 elements, got 29/);
+      assert.throws(call(0, 0, 0), /recurrentSequence: input size must be a positive integer, got 0/);
+      assert.doesNotThrow(call(30, 5, 80));
     }
   });
 });

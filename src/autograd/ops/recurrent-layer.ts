@@ -1,8 +1,9 @@
 /**
  * One direction of one recurrent layer over a whole sequence, as a single coarse op with a
- * hand-written backpropagation through time. Speed by design (cuDNN's layout): the input
- * projection of all T steps is one GEMM; the T steps are one Backend.recurrentSequence call (a
- * recurrent product and the fused gate math per step, W_hh packed once), saving what the
+ * hand-written backpropagation through time. Speed by design: the T steps are one
+ * Backend.recurrentSequence call (per step the input projection, a recurrent product and the
+ * fused gate math, W_hh packed once; the backend chooses whether to project all T steps in one
+ * GEMM first, cuDNN's layout, or each step as it goes), saving what the
  * backward reads when the tape records; the backward is one recurrentSequenceBackward call
  * (cell backward and dh product per step), then the weight gradients are one GEMM each over
  * all steps. A single step on a tape that does not record (streaming) skips the packing.
@@ -81,18 +82,18 @@ export function recurrentLayer(tape: Tape, x: Tensor, w: RecurrentWeights, optio
   const k = tape.backend;
   const BH = B * H;
 
-  // xProj: [T, B, G*H] = x W_ih^T + xBias, xBias = b_ih + b_hh (b_ih alone when the cell applies
-  // b_hh: GRU's b_hn sits inside r * (.)). recurrentSequence adds xBias as it reads each step,
-  // instead of a pass of its own over all T*B rows (26 MB at T 100, B 64, LSTM 256).
-  const xProj = tape.scratch([T, B, G * H]); // the GEMM below has beta = 0
-  k.gemm(false, true, T * B, G * H, I, 1, x.data, I, w.weightIh.data, I, 0, xProj.data, G * H);
-  let xBias = inputBias(tape, w, cell, G * H);
+  // The input projection x W_ih^T + xBias, xBias = b_ih + b_hh (b_ih alone when the cell applies
+  // b_hh: GRU's b_hn sits inside r * (.)), is recurrentSequence's to compute (a RecurrentInput):
+  // the native backend projects each step as it goes, with no [T, B, G*H] buffer (26 MB at T 100,
+  // B 64, LSTM 256) written and read back; xBias is added as each step's projection is read.
+  const xBias = inputBias(tape, w, cell, G * H);
 
   // T = 1 without a tape (streaming inference, e.g. sampling): one product on the unpacked
   // weights and one cell, instead of packing W_hh for a single multiplication.
   if (!tape.recording && T === 1) {
+    const xProj = tape.scratch([T, B, G * H]); // the GEMM below has beta = 0
+    k.gemm(false, true, B, G * H, I, 1, x.data, I, w.weightIh.data, I, 0, xProj.data, G * H);
     if (xBias) k.addRowVector(B, G * H, xBias, xProj.data);
-    xBias = null; // added
     const step = singleStep(tape, xProj, w, options, cell, B, H);
     if (step) return step;
   }
@@ -112,8 +113,8 @@ export function recurrentLayer(tape: Tape, x: Tensor, w: RecurrentWeights, optio
     ...(cell.cellState ? { cPrev: tape.scratch([T, B, H]).data, c: tape.scratch([T, B, H]).data } : {}),
   } : null;
   const lengths = options.lengths ?? null;
-  k.recurrentSequence(kind, T, B, H, xProj.data, packed.data, cell.hiddenBiasInCell ? w.biasHh?.data ?? null : null,
-    lengths, reverse, h.data, c ? c.data : null, output.data, save, xBias);
+  k.recurrentSequence(kind, T, B, H, { x: x.data, size: I, weightIh: w.weightIh.data }, packed.data,
+    cell.hiddenBiasInCell ? w.biasHh?.data ?? null : null, lengths, reverse, h.data, c ? c.data : null, output.data, save, xBias);
 
   const outputs: Record<string, Tensor> = c ? { output, h, c } : { output, h };
   tape.record(`recurrentLayer(${kind}${reverse ? ', reverse' : ''})`,

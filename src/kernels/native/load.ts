@@ -37,10 +37,12 @@ export interface NativeAddon {
   recurrentPackedSize(gates: number, hidden: number): number;
   recurrentPack(gates: number, hidden: number, weightHh: Float32Array, packed: Float32Array): void;
   /** kind: kernels.h `Cell` (0 lstm, 1 gru, 2 rnn-tanh, 3 rnn-relu, 4 rnn-sigmoid); `save` flattened to four buffers. */
-  recurrentSequence(pool: NativePool | null, kind: number, steps: number, batch: number, hidden: number, xProj: Float32Array,
+  /** xProj null: x [T, B, inputSize] and weightIh [G*H, inputSize] are projected by the kernel itself. */
+  recurrentSequence(pool: NativePool | null, kind: number, steps: number, batch: number, hidden: number, xProj: Float32Array | null,
     packed: Float32Array, hBias: Float32Array | null, lengths: Int32Array | null, reverse: boolean, h: Float32Array,
     c: Float32Array | null, out: Float32Array, saveGates: Float32Array | null, saveHPrev: Float32Array | null,
-    saveCPrev: Float32Array | null, saveC: Float32Array | null, xBias: Float32Array | null): void;
+    saveCPrev: Float32Array | null, saveC: Float32Array | null, xBias: Float32Array | null, x: Float32Array | null,
+    inputSize: number, weightIh: Float32Array | null): void;
   recurrentSequenceBackward(pool: NativePool | null, kind: number, steps: number, batch: number, hidden: number, packedT: Float32Array,
     lengths: Int32Array | null, reverse: boolean, savedGates: Float32Array, savedHPrev: Float32Array, savedCPrev: Float32Array | null,
     savedC: Float32Array | null, dOut: Float32Array | null, dh: Float32Array, dc: Float32Array | null, dxProj: Float32Array,

@@ -6,11 +6,13 @@
  * Float32Array. Threaded kernels (GEMMs, whole sequences) split outputs only, so results are
  * bit-identical for any thread count. Not here: the kernels (native/src/), the loader (load.ts).
  */
-import type { Activation, AdagradOptions, AdamOptions, Arena, Backend, F32, I32, RecurrentSaved, RmspropOptions, SgdOptions } from '../backend.js';
+import type {
+  Activation, AdagradOptions, AdamOptions, Arena, Backend, F32, I32, RecurrentInput, RecurrentSaved, RmspropOptions, SgdOptions,
+} from '../backend.js';
 import { type CellKind, cellKind } from '../cell-kinds.js';
 import {
   badIdError, badTargetError, checkGemmArgs, checkPackBArgs, checkPackedGemmArgs, checkPackedSize, checkRecurrentBackwardArgs,
-  checkRecurrentPackArgs, checkRecurrentPackedSize, checkRecurrentSequenceArgs, firstBadTarget,
+  checkRecurrentPackArgs, checkRecurrentPackedSize, checkRecurrentSequenceArgs, firstBadTarget, isRecurrentInput,
 } from '../checks.js';
 import { resolveThreads } from '../wasm/threads.js';
 import { NativeArena } from './native-arena.js';
@@ -171,21 +173,24 @@ export class NativeBackend implements Backend {
     checkRecurrentPackArgs(gates, hidden, weightHh, packed, this.recurrentPackedSize(gates, hidden));
     this.k.recurrentPack(gates, hidden, weightHh, packed);
   }
-  recurrentSequence(kind: CellKind, steps: number, batch: number, hidden: number, xProj: F32, packed: F32,
+  recurrentSequence(kind: CellKind, steps: number, batch: number, hidden: number, projection: F32 | RecurrentInput, packed: F32,
     hBias: F32 | null, lengths: I32 | null, reverse: boolean, h: F32, c: F32 | null, out: F32, save: RecurrentSaved | null = null,
     xBias: F32 | null = null): void {
     const cell = cellKind(kind, 'recurrentSequence', 'kind');
     const G = cell.gates;
-    checkRecurrentSequenceArgs(kind, steps, batch, hidden, xProj, packed, this.k.recurrentPackedSize(G, hidden), hBias, lengths, h, c, out,
-      save, xBias);
-    // The kernel adds xBias as it copies each step's projection (no pass of its own), except for
-    // GRU, whose cell reads the projection itself: there it is added in place first.
-    if (xBias && cell.hiddenBiasInCell) {
-      this.addRowVector(steps * batch, G * hidden, xBias, xProj);
+    checkRecurrentSequenceArgs(kind, steps, batch, hidden, projection, packed, this.k.recurrentPackedSize(G, hidden), hBias, lengths, h,
+      c, out, save, xBias);
+    // Given x and W_ih, the kernel projects each step itself, chunk by chunk, and adds xBias.
+    // Given xProj, it adds xBias as it copies each step's projection (no pass of its own), except
+    // for GRU, whose cell reads the projection itself: there it is added in place first.
+    const input = isRecurrentInput(projection) ? projection : null;
+    if (!input && xBias && cell.hiddenBiasInCell) {
+      this.addRowVector(steps * batch, G * hidden, xBias, projection as F32);
       xBias = null;
     }
-    this.k.recurrentSequence(this.pool, CELL[kind], steps, batch, hidden, xProj, packed, hBias, lengths, reverse, h, c, out,
-      save?.gates ?? null, save?.hPrev ?? null, save?.cPrev ?? null, save?.c ?? null, xBias);
+    this.k.recurrentSequence(this.pool, CELL[kind], steps, batch, hidden, input ? null : projection as F32, packed, hBias, lengths, reverse,
+      h, c, out, save?.gates ?? null, save?.hPrev ?? null, save?.cPrev ?? null, save?.c ?? null, xBias, input?.x ?? null,
+      input?.size ?? 0, input?.weightIh ?? null);
   }
   recurrentSequenceBackward(kind: CellKind, steps: number, batch: number, hidden: number, packedT: F32,
     lengths: I32 | null, reverse: boolean, saved: RecurrentSaved, dOut: F32 | null, dh: F32, dc: F32 | null,

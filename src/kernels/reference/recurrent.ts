@@ -4,9 +4,9 @@
  * the oracle for the wasm kernels that run all steps in one call, and what gradcheck checks in
  * float64. The "packed" W_hh of the forward is a plain copy.
  */
-import type { F32, I32, RecurrentSaved } from '../backend.js';
+import type { F32, I32, RecurrentInput, RecurrentSaved } from '../backend.js';
 import { type CellKind, cellKind } from '../cell-kinds.js';
-import { checkRecurrentBackwardArgs, checkRecurrentPackArgs, checkRecurrentPackedSize, checkRecurrentSequenceArgs } from '../checks.js';
+import { checkRecurrentBackwardArgs, checkRecurrentPackArgs, checkRecurrentPackedSize, checkRecurrentSequenceArgs, isRecurrentInput } from '../checks.js';
 import { gemm } from './gemm.js';
 import { activationBackward, activationForward, addRowVector } from './elementwise.js';
 import { gruCellBackward, gruCellForward, lstmCellBackward, lstmCellForward } from './cells.js';
@@ -21,13 +21,14 @@ export function recurrentPack(gates: number, hidden: number, weightHh: F32, pack
   packed.set(weightHh.subarray(0, gates * hidden * hidden));
 }
 
-export function recurrentSequence(kind: CellKind, steps: number, batch: number, hidden: number, xProj: F32, packed: F32,
-  hBias: F32 | null, lengths: I32 | null, reverse: boolean, h: F32, c: F32 | null, out: F32, save: RecurrentSaved | null = null,
-  xBias: F32 | null = null): void {
+export function recurrentSequence(kind: CellKind, steps: number, batch: number, hidden: number, projection: F32 | RecurrentInput,
+  packed: F32, hBias: F32 | null, lengths: I32 | null, reverse: boolean, h: F32, c: F32 | null, out: F32,
+  save: RecurrentSaved | null = null, xBias: F32 | null = null): void {
   const cell = cellKind(kind, 'recurrentSequence', 'kind');
   const G = cell.gates;
-  checkRecurrentSequenceArgs(kind, steps, batch, hidden, xProj, packed, G * hidden * hidden, hBias, lengths, h, c, out, save, xBias);
+  checkRecurrentSequenceArgs(kind, steps, batch, hidden, projection, packed, G * hidden * hidden, hBias, lengths, h, c, out, save, xBias);
   const [T, B, H] = [steps, batch, hidden];
+  const xProj = isRecurrentInput(projection) ? project(projection, T * B, G * H) : projection;
   if (xBias) addRowVector(T * B, G * H, xBias, xProj); // in place, as the contract allows
   const BH = B * H, BG = B * G * H;
   const like = (n: number): F32 => new (xProj.constructor as Float32ArrayConstructor)(n);
@@ -128,4 +129,11 @@ export function recurrentSequenceBackward(kind: CellKind, steps: number, batch: 
       }
     }
   }
+}
+
+/** x W_ih^T [rows, n] of a RecurrentInput, in x's own float type (float64 under gradcheck). */
+export function project(input: RecurrentInput, rows: number, n: number): F32 {
+  const xProj = new (input.x.constructor as Float32ArrayConstructor)(rows * n);
+  gemm(false, true, rows, n, input.size, 1, input.x, input.size, input.weightIh, input.size, 0, xProj, n);
+  return xProj;
 }

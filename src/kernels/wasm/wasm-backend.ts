@@ -9,7 +9,9 @@
  * (kernel-args.ts) and how it splits. Not here: the kernel code itself (`../assembly/`),
  * argument checks (`../checks.ts`) and autograd.
  */
-import type { Activation, AdagradOptions, AdamOptions, Arena, Backend, F32, I32, RecurrentSaved, RmspropOptions, SgdOptions } from '../backend.js';
+import type {
+  Activation, AdagradOptions, AdamOptions, Arena, Backend, F32, I32, RecurrentInput, RecurrentSaved, RmspropOptions, SgdOptions,
+} from '../backend.js';
 import { type CellKind, cellKind } from '../cell-kinds.js';
 import {
   ACT_RELU, ACT_SIGMOID, ACT_TANH, SEQ_C, SEQ_DC, SEQ_DH, SEQ_DHPREV, SEQ_DHPROJ, SEQ_DOUT, SEQ_DXPROJ, SEQ_H, SEQ_HBIAS, SEQ_H_SPARE,
@@ -27,7 +29,7 @@ import { type SequenceJob, runSequenceJob } from './sequence-job.js';
 import { Staging, type Typed } from './staging.js';
 import {
   badIdError, badTargetError, checkGemmArgs, checkPackBArgs, checkPackedGemmArgs, checkPackedSize, checkRecurrentBackwardArgs,
-  checkRecurrentPackArgs, checkRecurrentPackedSize, checkRecurrentSequenceArgs, firstBadTarget,
+  checkRecurrentPackArgs, checkRecurrentPackedSize, checkRecurrentSequenceArgs, firstBadTarget, isRecurrentInput,
 } from '../checks.js';
 import { availableThreads, canShareMemory, resolveThreads } from './threads.js';
 
@@ -395,13 +397,28 @@ export class WasmBackend implements Backend {
    * sequence and the threads meet at a barrier in shared memory once per step (see
    * assembly/recurrent.ts), instead of two posted jobs per step.
    */
-  recurrentSequence(kind: CellKind, steps: number, batch: number, hidden: number, xProj: F32, packed: F32,
+  recurrentSequence(kind: CellKind, steps: number, batch: number, hidden: number, projection: F32 | RecurrentInput, packed: F32,
     hBias: F32 | null, lengths: I32 | null, reverse: boolean, h: F32, c: F32 | null, out: F32, save: RecurrentSaved | null = null,
     xBias: F32 | null = null): void {
     const cell = cellKind(kind, 'recurrentSequence', 'kind');
     const G = cell.gates;
-    checkRecurrentSequenceArgs(kind, steps, batch, hidden, xProj, packed, this.k.recurrentPackedFloats(G, hidden),
+    checkRecurrentSequenceArgs(kind, steps, batch, hidden, projection, packed, this.k.recurrentPackedFloats(G, hidden),
       hBias, lengths, h, c, out, save, xBias);
+    if (isRecurrentInput(projection)) {
+      // The wasm kernels read a projection of every step: one GEMM into a block of wasm memory
+      // that lives for this call only.
+      const n = steps * batch * G * hidden, I = projection.size;
+      const offset = this.heap.alloc(n * 4);
+      try {
+        const xProj = new Float32Array(this.memory.buffer, offset, n);
+        this.gemm(false, true, steps * batch, G * hidden, I, 1, projection.x, I, projection.weightIh, I, 0, xProj, G * hidden);
+        this.recurrentSequence(kind, steps, batch, hidden, xProj, packed, hBias, lengths, reverse, h, c, out, save, xBias);
+      } finally {
+        this.heap.release(offset);
+      }
+      return;
+    }
+    const xProj = projection;
     if (xBias) this.addRowVector(steps * batch, G * hidden, xBias, xProj); // in place, as the contract allows
     const parts = sequenceParts(batch, G, hidden, this.threads);
     const BH = batch * hidden;
