@@ -125,10 +125,13 @@ void runGemm(Pool* pool, GemmJob& g) {
     runGemmPart(&g, 0, 1);
     return;
   }
-  // Split the dimension whose shared operand is cheaper to repack: columns when B is pre-packed
-  // (each thread then streams only its share of the weights) or when A has few rows.
+  // Split the dimension whose shared operand is cheaper to repack: every part packs all of the
+  // other one (rows: all of B, k x n; columns: all of A, m x k). So columns when B is pre-packed
+  // (each thread then streams only its share of the weights) or A is the smaller: a 65 x 256 x
+  // 2048 weight gradient split by rows (24 + 41 rows, each part packing all 2 MB of B) ran 1.04x
+  // faster on 2 threads than on 1.
   int got;
-  const bool cols = g.packedB || g.m < 4 || 4 * g.m < g.n;
+  const bool cols = g.packedB || g.m < 4 || g.m < g.n;
   if (cols) {
     got = splitRange(g.n, parts, GEMM_NR, g.bounds);
     g.byRows = false;

@@ -96,6 +96,27 @@ inline void copyK(float* dst, const float* src, int k) { V::storek(dst, V::loadk
 // (About +4% on an LSTM backward, H 256, B 32, 1 and 2 threads.)
 inline void prefetch(const void* p) { __builtin_prefetch(p, 0, 3); }
 
+// One LSTM step of two whole vectors of units (gate sums s0, s1, UB apart per gate) of a row
+// inside its sequence, when nothing is saved: c in place, h into the output and the next state.
+// Each vector is a chain of about 90 dependent cycles (exp, division, polynomial, division);
+// written side by side the two chains interleave, where one vector at a time left the FMA units
+// idle while each chain waited (the same operations per lane as lstmFwdK: the same bits).
+inline void lstmPairInference(const float* s0, const float* s1, float* c0, float* c1, float* o0, float* o1, float* n0,
+                              float* n1) {
+  const V::v i0 = vsigmoid<V>(V::load(s0)), i1 = vsigmoid<V>(V::load(s1));
+  const V::v f0 = vsigmoid<V>(V::load(s0 + UB)), f1 = vsigmoid<V>(V::load(s1 + UB));
+  const V::v g0 = vtanh<V>(V::load(s0 + 2 * UB)), g1 = vtanh<V>(V::load(s1 + 2 * UB));
+  const V::v q0 = vsigmoid<V>(V::load(s0 + 3 * UB)), q1 = vsigmoid<V>(V::load(s1 + 3 * UB));
+  const V::v ct0 = V::fmadd(f0, V::load(c0), V::mul(i0, g0)), ct1 = V::fmadd(f1, V::load(c1), V::mul(i1, g1));
+  V::store(c0, ct0);
+  V::store(c1, ct1);
+  const V::v h0 = V::mul(q0, vtanh<V>(ct0)), h1 = V::mul(q1, vtanh<V>(ct1));
+  V::store(o0, h0);
+  V::store(n0, h0);
+  V::store(o1, h1);
+  V::store(n1, h1);
+}
+
 // Forward step s of chunk q.
 void seqForwardChunk(const SeqArgs& a, int q, int s) {
   const int64_t H = a.hidden, T = a.steps;
@@ -199,7 +220,21 @@ void seqForwardChunk(const SeqArgs& a, int q, int s) {
   alignas(64) float tmpC[UB], tmpH[UB], tmpS[4 * UB];
   for (int64_t b = b0; b < b1; b++) {
     const bool active = activeRow(a, t, b);
-    for (int64_t u = u0; u < u1; u++) {
+    int64_t uStart = u0;  // the blocks left to the general loop below
+    if (kind == Cell::lstm && !sv.gates && active) {
+      // Whole vectors two at a time (lstmPairInference); 2W divides UB or is two blocks, so what
+      // is left (one block, a tail block) starts at a block: the general loop below.
+      const int64_t hi = (u1 * UB < H ? u1 * UB : H) / UB * UB;  // end of the whole blocks
+      int64_t j = u0 * UB;
+      for (; j + 2 * W <= hi; j += 2 * W) {
+        const int64_t row = b * H + j;
+        const float* s = sums + (b - b0) * cols + (j / UB - u0) * G * UB + j % UB;
+        const float* s1 = sums + (b - b0) * cols + ((j + W) / UB - u0) * G * UB + (j + W) % UB;
+        lstmPairInference(s, s1, c + row, c + row + W, out + row, out + row + W, hNext + row, hNext + row + W);
+      }
+      uStart = j / UB;
+    }
+    for (int64_t u = uStart; u < u1; u++) {
       for (int64_t half = 0; half < UB; half += W) {
         const int64_t j = u * UB + half;
         if (j >= H) break;

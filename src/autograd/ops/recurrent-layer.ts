@@ -138,8 +138,17 @@ export function recurrentLayer(tape: Tape, x: Tensor, w: RecurrentWeights, optio
       // Weight gradients: one GEMM each over all T*B rows.
       if (tape.needsGrad(w.weightIh)) k.gemm(true, false, G * H, I, T * B, 1, dxProj.data, G * H, x.data, I, 1, tape.grad(w.weightIh).data, I);
       if (tape.needsGrad(w.weightHh)) k.gemm(true, false, G * H, H, T * B, 1, dhProj.data, G * H, save!.hPrev, H, 1, tape.grad(w.weightHh).data, H);
-      if (w.biasIh && tape.needsGrad(w.biasIh)) k.sumRows(T * B, G * H, dxProj.data, tape.grad(w.biasIh).data);
-      if (w.biasHh && tape.needsGrad(w.biasHh)) k.sumRows(T * B, G * H, dhProj.data, tape.grad(w.biasHh).data);
+      const needIh = w.biasIh !== undefined && tape.needsGrad(w.biasIh), needHh = w.biasHh !== undefined && tape.needsGrad(w.biasHh);
+      if (needIh && needHh && dhProj === dxProj) {
+        // b_ih and b_hh get the same gradient (all but GRU): one pass over the T*B rows, not two.
+        const sum = tape.tensor([G * H]).data;
+        k.sumRows(T * B, G * H, dxProj.data, sum);
+        k.axpy(G * H, 1, sum, tape.grad(w.biasIh!).data);
+        k.axpy(G * H, 1, sum, tape.grad(w.biasHh!).data);
+      } else {
+        if (needIh) k.sumRows(T * B, G * H, dxProj.data, tape.grad(w.biasIh!).data);
+        if (needHh) k.sumRows(T * B, G * H, dhProj.data, tape.grad(w.biasHh!).data);
+      }
       if (tape.needsGrad(x)) k.gemm(false, false, T * B, I, G * H, 1, dxProj.data, G * H, w.weightIh.data, I, 1, tape.grad(x).data, I);
       if (options.h0 && tape.needsGrad(options.h0)) k.axpy(BH, 1, dh, tape.grad(options.h0).data);
       if (options.c0 && tape.needsGrad(options.c0)) k.axpy(BH, 1, dc!, tape.grad(options.c0).data);
