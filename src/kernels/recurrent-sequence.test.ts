@@ -196,13 +196,16 @@ describe('recurrentSequence: xBias', () => {
 
 describe('recurrentSequence: the input projection computed by the kernel (RecurrentInput)', () => {
   // Against x W_ih^T from the same backend's gemm, added to by addRowVector: the same bits. Native
-  // projects each step chunk by chunk: one part, a split by units (B 1, H 384 and B 3, H 520 on
-  // 2 and 3 threads), a split by rows (B 19 and B 27); input sizes of 1, tails of the 16-unit
-  // blocks, and 300 (two K blocks of the GEMM).
+  // projects each step chunk by chunk from 8 rows per part (B 19, 24, 27: split by rows on 2 and 3
+  // threads), all steps in one GEMM first below that (B 1 to 5, also split by units: B 1, H 384
+  // and B 3, H 520); input sizes of 1, tails of the 16-unit blocks, and 300 (two K blocks of the
+  // GEMM). B 12, H 384 is projected step by step by parts that split the units.
   const cases: Case[] = [
     { kind: 'lstm', T: 4, B: 3, H: 17, input: 5, xBias: true },
     { kind: 'lstm', T: 3, B: 19, H: 40, input: 300, lengths: [3, 1, 2, 3, 3, 2, 1, 3, 3, 2, 3, 1, 3, 3, 2, 3, 3, 1, 2], xBias: true },
     { kind: 'lstm', T: 3, B: 1, H: 384, input: 33, xBias: true },
+    { kind: 'lstm', T: 3, B: 12, H: 384, input: 17, xBias: true, lengths: [3, 2, 1, 3, 3, 3, 2, 2, 1, 3, 3, 1] },
+    { kind: 'gru', T: 3, B: 9, H: 272, input: 10, xBias: true },
     { kind: 'lstm', T: 2, B: 27, H: 40, input: 1, reverse: true },
     { kind: 'gru', T: 3, B: 5, H: 33, input: 7, reverse: true, xBias: true },
     { kind: 'gru', T: 4, B: 2, H: 260, input: 20, lengths: [4, 2], xBias: true },
