@@ -32,6 +32,8 @@ struct IsaKernels {
   // Whole sequences: one chunk (a range of 16-unit blocks) of one phase (recurrent_impl.h).
   void (*seq_forward_chunk)(const SeqArgs& a, int chunk, int phase);
   void (*seq_backward_chunk)(const SeqArgs& a, int chunk, int phase);
+  // One row of softmax (math.h softmaxRowT); false leaves the row to the scalar path (losses.cc).
+  bool (*softmax_row)(int64_t n, const float* x, float* y, float* max, double* logSum);
 };
 
 // The tables; nullptr when the file was built without that instruction set's flags.

@@ -5,13 +5,20 @@
 // here: reductions and masks (the caller's rowScale).
 #include <cmath>
 
+#include "cpu.h"
 #include "kernels.h"
 #include "pool.h"
 
 namespace recur {
 
-// y = softmax(x) over one row; y may alias x. Returns log(sum exp(x - max)) and sets *max.
+// y = softmax(x) over one row; y may alias x. Returns log(sum exp(x - max)) and sets *max. The
+// instruction set's vector row (math.h softmaxRowT: vexp, sums in float blocks then double),
+// or for a row with a NaN or an infinite maximum, the scalar loop below with libm's exp.
 static double softmax_row(int64_t cols, const float* x, float* y, float* max) {
+#ifndef RECUR_NAIVE_CPU  // the naive debug build has no instruction-set tables (naive_kernels.cc)
+  double logSum;
+  if (active_kernels().softmax_row(cols, x, y, max, &logSum)) return logSum;
+#endif
   float m = -INFINITY;
   for (int64_t c = 0; c < cols; c++) m = std::fmax(m, x[c]);
   // fmax drops NaN; Math.max keeps it: a NaN logit must give NaN probabilities, as in the reference.

@@ -18,6 +18,7 @@
 // tanh max abs. error ~3.7e-7 on [-10, 10]; sigmoid max abs. error ~1e-7. NaN propagates through
 // exp, tanh and sigmoid; relu(NaN) = 0 as the reference backend's `x > 0 ? x : 0`.
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <cstddef>
@@ -365,6 +366,59 @@ static void gruCellBackwardT(int64_t batch, int64_t hidden, const float* saved, 
                  dhPrev + row + j);
     }
   }
+}
+
+// y = softmax(x) over one row of n (y may alias x); sets *logSum = log(sum exp(x - max)) and
+// *max, and returns true. A row with a NaN or an infinite maximum is left to the caller's scalar
+// path (false, nothing written): there the reference's NaN and infinity rules apply.
+// The exponentials are vexp's, of non-positive numbers, and one below vexp's range (about
+// e^-87.3) is 0 as the reference's Math.exp gives it (a masked -Infinity logit gets probability
+// exactly 0). The sum is taken in float vectors over blocks of 64 vectors (1024 elements with
+// AVX-512) and in double across blocks, so its relative error stays near 64 float roundings at
+// worst; libm's scalar expf made this a seventh of a seq2seq training step (French vocabulary).
+template <class V>
+static bool softmaxRowT(int64_t n, const float* x, float* y, float* maxOut, double* logSum) {
+  typedef typename V::v v;
+  constexpr int W = V::W;
+  float m = -INFINITY;
+  bool nan = false;
+  for (int64_t c = 0; c < n; c++) {
+    m = x[c] > m ? x[c] : m;
+    nan |= x[c] != x[c];
+  }
+  if (nan || !(m > -INFINITY && m < INFINITY)) return false;
+  *maxOut = m;
+  const v mv = V::set1(m), lo = V::set1(-87.33654f), zero = V::zero();
+  double s = 0;
+  alignas(64) float lanes[W];
+  int64_t c = 0;
+  while (c < n) {
+    v acc = zero;
+    const int64_t end = c + 64 * W < n ? c + 64 * W : n;
+    for (; c + W <= end; c += W) {
+      const v d = V::sub(V::load(x + c), mv);
+      const v e = V::geZeroSelect(V::sub(d, lo), vexp<V>(d), zero);
+      V::store(y + c, e);
+      acc = V::add(acc, e);
+    }
+    V::store(lanes, acc);
+    for (int i = 0; i < W; i++) s += double(lanes[i]);
+    if (c < end) {  // the row's last, partial vector
+      const int k = (int)(end - c);
+      const v d = V::sub(V::loadk(x + c, k), mv);
+      V::store(lanes, V::geZeroSelect(V::sub(d, lo), vexp<V>(d), zero));
+      for (int i = 0; i < k; i++) {
+        y[c + i] = lanes[i];
+        s += double(lanes[i]);
+      }
+      c = end;
+    }
+  }
+  const v inv = V::set1(float(1 / s));
+  for (c = 0; c + W <= n; c += W) V::store(y + c, V::mul(V::load(y + c), inv));
+  if (c < n) V::storek(y + c, V::mul(V::loadk(y + c, (int)(n - c)), inv), (int)(n - c));
+  *logSum = std::log(s);
+  return true;
 }
 
 }  // namespace

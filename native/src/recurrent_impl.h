@@ -371,6 +371,7 @@ IsaKernels makeTable(Isa isa) {
   t.gru_cell_backward = gruCellBackwardT<V>;
   t.seq_forward_chunk = seqForwardChunk;
   t.seq_backward_chunk = seqBackwardChunk;
+  t.softmax_row = softmaxRowT<V>;
   return t;
 }
 

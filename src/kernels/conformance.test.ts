@@ -294,6 +294,44 @@ describe('losses', () => {
     }
   });
 
+  test('softmax and cross-entropy over vocabulary-wide rows, with -Infinity, +Infinity and NaN logits', () => {
+    // Rows around the native vector path's 1024-element sum blocks (AVX-512), and special values:
+    // a -Infinity logit gets probability 0 (the reference and native exactly; wasm's clamped exp
+    // leaves about 2e-39); a row with NaN or +Infinity, or all -Infinity, comes out as the
+    // reference's (NaN where it has NaN).
+    const rng = new Rng(14);
+    for (const classes of [1023, 1024, 1025, 4099]) {
+      const rows = 3, n = rows * classes;
+      const logits = floats(rng, n, -20, 20);
+      const targets = Int32Array.from({ length: rows }, (_, r) => (r * 977) % classes);
+      conform(`xent fwd ${rows}x${classes}`, { logits, targets, probs: floats(rng, n), losses: floats(rng, rows) }, ['probs', 'losses'],
+        APPROX, (be, b) => be.softmaxCrossEntropyForward(rows, classes, b.logits as F32, b.targets as I32, IGNORE, b.probs as F32, b.losses as F32));
+      conform(`softmax ${rows}x${classes}`, { x: logits, y: floats(rng, n) }, ['y'], APPROX, (be, b) => be.softmax(rows, classes, b.x as F32, b.y as F32));
+    }
+    const classes = 40;
+    const special: number[][] = [
+      Array.from({ length: classes }, (_, c) => (c % 3 === 0 ? -Infinity : c / 7)), // masked classes
+      Array.from({ length: classes }, (_, c) => (c === 5 ? NaN : c / 7)),
+      Array.from({ length: classes }, (_, c) => (c === 9 ? Infinity : c / 7)),
+      Array.from({ length: classes }, () => -Infinity),
+    ];
+    const x = Float32Array.from(special.flat());
+    const expected = new Float32Array(x.length);
+    ref.softmax(special.length, classes, x, expected);
+    for (const be of optimised) {
+      const y = new Float32Array(x.length);
+      be.softmax(special.length, classes, x, y);
+      for (let i = 0; i < x.length; i++) {
+        const what = `${be.description}: softmax row ${Math.floor(i / classes)}, class ${i % classes}`;
+        if (Number.isNaN(expected[i])) assert.ok(Number.isNaN(y[i]), `${what} is NaN as the reference's, got ${y[i]}`);
+        else if (expected[i] === 0 && be.name === 'native') assert.equal(y[i], 0, `${what} is exactly 0`);
+        else if (expected[i] === 0) assert.ok(y[i]! >= 0 && y[i]! < 1e-37, `${what} is 0, got ${y[i]}`);
+        else close([y[i]!], [expected[i]!], APPROX, what);
+      }
+    }
+    assert.ok(expected.subarray(0, classes).some((v, c) => c % 3 === 0 && v === 0), 'the reference gives masked classes 0');
+  });
+
   test('softmaxCrossEntropyBackward with ignored rows, including dLogits === probs', () => {
     const rng = new Rng(12);
     for (const rows of ROWS) {
