@@ -207,9 +207,7 @@ void recurrent_sequence(Pool* pool, Cell kind, int64_t T, int64_t B, int64_t H, 
   if (input) gemm(pool, false, true, T * B, G * H, input->size, 1, input->x, input->size, input->weightIh, input->size, 0,
                   projection.data(), G * H);
   else if (xBias) std::copy(xProj, xProj + T * BG, projection.begin());
-  if (xBias)
-    for (int64_t r = 0; r < T * B; r++)
-      for (int64_t j = 0; j < G * H; j++) projection[r * G * H + j] += xBias[j];
+  if (xBias) add_row_vector(pool, T * B, G * H, xBias, projection.data());
   if (xBias || input) xProj = projection.data();
   const bool training = save && save->gates;
   for (int64_t s = 0; s < T; s++) {

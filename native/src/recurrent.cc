@@ -242,8 +242,7 @@ void recurrent_sequence(Pool* pool, Cell kind, int64_t steps, int64_t batch, int
     gemm(pool, false, true, steps * batch, G * hidden, inputSize, 1.0f, input->x, inputSize, input->weightIh, inputSize, 0.0f,
          projected.p, G * hidden);
     if (kind == Cell::gru && xBias) {  // GRU's cell reads the projection as it is: the biases go in first
-      for (int64_t r = 0; r < steps * batch; r++)
-        for (int64_t j = 0; j < G * hidden; j++) projected.p[r * G * hidden + j] += xBias[j];
+      add_row_vector(pool, steps * batch, G * hidden, xBias, projected.p);
       a.xBias = nullptr;
     }
     a.xProj = projected.p;

@@ -83,12 +83,12 @@ export function checkRecurrentPackArgs(gates: number, hidden: number, weightHh: 
   checkLength('recurrentPack', 'packed', packed, need, 'recurrentPackedSize');
 }
 
-/** Throws `recurrentSequence: ...` naming the first argument that does not fit the sizes. */
 /** True when recurrentSequence's projection argument is a RecurrentInput (x and W_ih), not xProj. */
 export function isRecurrentInput(xProj: F32 | RecurrentInput): xProj is RecurrentInput {
   return !ArrayBuffer.isView(xProj);
 }
 
+/** Throws `recurrentSequence: ...` naming the first argument that does not fit the sizes. */
 export function checkRecurrentSequenceArgs(kind: CellKind, steps: number, batch: number, hidden: number, xProj: F32 | RecurrentInput,
   packed: F32, packedNeed: number, hBias: F32 | null, lengths: I32 | null, h: F32, c: F32 | null, out: F32,
   save: RecurrentSaved | null | undefined, xBias: F32 | null = null): void {

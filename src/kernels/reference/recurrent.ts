@@ -132,7 +132,7 @@ export function recurrentSequenceBackward(kind: CellKind, steps: number, batch: 
 }
 
 /** x W_ih^T [rows, n] of a RecurrentInput, in x's own float type (float64 under gradcheck). */
-export function project(input: RecurrentInput, rows: number, n: number): F32 {
+function project(input: RecurrentInput, rows: number, n: number): F32 {
   const xProj = new (input.x.constructor as Float32ArrayConstructor)(rows * n);
   gemm(false, true, rows, n, input.size, 1, input.x, input.size, input.weightIh, input.size, 0, xProj, n);
   return xProj;
